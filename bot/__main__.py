@@ -1,0 +1,75 @@
+"""Command line: run the bot (default), `practice`, `bank check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot import texts
+from bot.config import ConfigError, Settings, load_settings
+from bot.domain.bank import BankError, Level
+from bot.domain.interview import Mode
+from bot.logs import setup_logging
+
+logger = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Flask interview practice bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (long polling); the default")
+    practice = sub.add_parser("practice", help="practise in the terminal, no token needed")
+    practice.add_argument("--level", choices=[lv.value for lv in Level])
+    practice.add_argument("--mode", choices=[Mode.QUIZ.value, Mode.INTERVIEW.value], default=Mode.QUIZ.value)
+    bank = sub.add_parser("bank", help="question bank tools")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True)
+    bank_sub.add_parser("check", help="validate the bank and print counts")
+    return parser
+
+
+def _run_bot(settings: Settings) -> int:
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+
+    app = build_application(settings)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+    return 0
+
+
+def _practice(settings: Settings, level: str | None, mode: str) -> int:
+    from bot.cli.practice import run_practice
+
+    return asyncio.run(run_practice(settings, Level(level) if level else None, Mode(mode)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, load settings, and run the chosen command."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    setup_logging(settings.log_level, [token])
+    try:
+        if args.command == "bank":
+            from bot.cli.bank_check import run_bank_check
+
+            return run_bank_check(settings.questions_dir)
+        if args.command == "practice":
+            return _practice(settings, args.level, args.mode)
+        if settings.telegram_bot_token is None:
+            print(texts.CLI_NO_TOKEN, file=sys.stderr)
+            return _practice(settings, None, Mode.QUIZ.value)
+        return _run_bot(settings)
+    except BankError as exc:
+        print(f"The question bank is invalid:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

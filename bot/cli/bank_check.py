@@ -1,0 +1,104 @@
+"""`python -m bot bank check`: validate the bank and print its counts."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
+from bot.domain.interview import Mode
+from bot.services.interview import QuestionView
+from bot.telegram import render
+
+TELEGRAM_TEXT_LIMIT = 4096
+NEAR_DUPLICATE_RATIO = 0.9
+# Big enough ids that the rendered header and callback data are at their longest.
+_SAMPLE_SESSION = 10**12
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _views(q: McqQuestion | OpenQuestion) -> QuestionView:
+    order = tuple(reversed(range(len(q.options)))) if isinstance(q, McqQuestion) else ()
+    return QuestionView(_SAMPLE_SESSION, 9, 10, Mode.INTERVIEW, q, order, None, False)
+
+
+def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
+    view = _views(q)
+    text, _ = render.question_message(view)
+    messages = {"question": render.question_body(view) + "\n\n" + "x" * 40}
+    if isinstance(q, McqQuestion):
+        wrong = next(i for i, o in enumerate(q.options) if not o.correct)
+        messages["result"] = render.mcq_result_unclipped(view, wrong, False)
+    else:
+        messages["model answer"] = render.model_answer_unclipped(view, tuple(False for _ in q.key_points))
+    for what, body in messages.items():
+        if len(body) > TELEGRAM_TEXT_LIMIT:
+            yield f"{what} message is {len(body)} characters after escaping, over {TELEGRAM_TEXT_LIMIT}"
+    _, markup = render.question_message(view)
+    for row in (markup.inline_keyboard if markup else ()):
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and len(data.encode()) > 64:
+                yield f"callback data over 64 bytes: {data}"
+
+
+def audit(bank: Bank) -> list[BankProblem]:
+    """Every problem `bank check` reports beyond the schema: sizes, layout and near-duplicates."""
+    problems: list[BankProblem] = []
+    for q in bank:
+        file = bank.sources.get(q.id, "?")
+        problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
+    prompts = [(q, _words(q.prompt)) for q in bank]
+    for i, (a, wa) in enumerate(prompts):
+        for b, wb in prompts[i + 1:]:
+            matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+            if matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO \
+                    and matcher.ratio() >= NEAR_DUPLICATE_RATIO:
+                problems.append(BankProblem(bank.sources.get(b.id, "?"), b.id,
+                                            f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)"))
+    return problems
+
+
+def _table(title: str, counts: Counter[str], keys: Iterable[str], out: TextIO) -> None:
+    out.write(f"\n{title}\n")
+    for key in keys:
+        if counts[key]:
+            out.write(f"  {key:<22} {counts[key]:>4}\n")
+
+
+def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
+    """Print counts and every problem with file and id; return the process exit code."""
+    try:
+        bank = load_bank(folder)
+    except BankError as exc:
+        for p in exc.problems:
+            out.write(f"ERROR {p}\n")
+        out.write(f"\nbank check failed: {len(exc.problems)} problem(s)\n")
+        return 1
+    problems = audit(bank)
+    by_level = Counter(q.level.value for q in bank)
+    by_topic = Counter(q.topic for q in bank)
+    by_kind = Counter(q.kind for q in bank)
+    out.write(f"{len(bank)} questions in {folder}\n")
+    _table("By level", by_level, [lv.value for lv in Level], out)
+    _table("By kind", by_kind, ["mcq", "open"], out)
+    _table("By topic", by_topic, sorted(by_topic), out)
+    grid = Counter(f"{q.level.value}/{q.kind}" for q in bank)
+    _table("By level and kind", grid, [f"{lv.value}/{k}" for lv in Level for k in ("mcq", "open")], out)
+    checked = sum(1 for q in bank if q.checks)
+    out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    for p in problems:
+        out.write(f"ERROR {p}\n")
+    if problems:
+        out.write(f"\nbank check failed: {len(problems)} problem(s)\n")
+        return 1
+    out.write("\nbank check passed\n")
+    return 0

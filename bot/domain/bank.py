@@ -1,0 +1,260 @@
+"""The question bank: strict pydantic models and the YAML loader."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError, model_validator
+
+__all__ = [
+    "Bank",
+    "BankError",
+    "KeyPoint",
+    "Level",
+    "McqQuestion",
+    "OpenQuestion",
+    "Option",
+    "Question",
+    "TOPICS",
+    "load_bank",
+]
+
+
+class Level(enum.StrEnum):
+    """Interview level, from first job to staff engineer."""
+
+    FRESHER = "fresher"
+    INTERMEDIATE = "intermediate"
+    EXPERIENCED = "experienced"
+    ADVANCED = "advanced"
+
+
+# The fixed topic list: `bank check` rejects anything else so that stats group cleanly.
+TOPICS: tuple[str, ...] = (
+    "basics",
+    "routing",
+    "templates",
+    "request-response",
+    "sessions-and-security",
+    "contexts",
+    "blueprints",
+    "database",
+    "rest-api",
+    "errors",
+    "testing",
+    "configuration",
+    "cli",
+    "deployment",
+    "performance",
+    "extensions",
+    "async",
+    "django-comparison",
+    "internals",
+    "forms",
+    "static-files",
+    "versions",
+)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+# A pytest node id such as tests/bank/test_routing.py::test_default_methods.
+CheckId = Annotated[str, StringConstraints(pattern=r"^tests/bank/test_[a-z0-9_]+\.py::test_[A-Za-z0-9_]+$")]
+Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
+
+MIN_OPTIONS = 3
+MAX_OPTIONS = 6
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    """One answer of a multiple-choice question."""
+
+    text: OptionText
+    correct: StrictBool = False
+
+
+class KeyPoint(_Strict):
+    """A point an open answer should make, with words that show it was made."""
+
+    point: Text
+    keywords: Annotated[list[Text], Field(min_length=1)]
+
+
+class _QuestionBase(_Strict):
+    id: Slug
+    level: Level
+    topic: str
+    prompt: Text
+    references: Annotated[list[Url], Field(min_length=1)]
+    # Which Flask versions the answer holds for, where behaviour changed between versions.
+    versions: str | None = None
+    # Pytest node ids that assert the behaviour the question claims.
+    checks: list[CheckId] = []
+    # True when the prompt's ```python blocks are complete programs the test suite runs.
+    code_runs: StrictBool = False
+
+    @model_validator(mode="after")
+    def _known_topic(self) -> _QuestionBase:
+        if self.topic not in TOPICS:
+            raise ValueError(f"unknown topic {self.topic!r}; known: {', '.join(TOPICS)}")
+        return self
+
+
+class McqQuestion(_QuestionBase):
+    """A multiple-choice question with exactly one right option."""
+
+    kind: Literal["mcq"]
+    options: Annotated[list[Option], Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)]
+    explanation: Text
+
+    @model_validator(mode="after")
+    def _one_correct(self) -> McqQuestion:
+        right = sum(1 for o in self.options if o.correct)
+        if right != 1:
+            raise ValueError(f"an MCQ needs exactly one correct option, found {right}")
+        texts = [o.text.casefold() for o in self.options]
+        if len(set(texts)) != len(texts):
+            raise ValueError("two options have the same text")
+        return self
+
+    @property
+    def correct_index(self) -> int:
+        """Index of the right option in bank order."""
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+
+class OpenQuestion(_QuestionBase):
+    """An open question answered in the user's own words and self-graded."""
+
+    kind: Literal["open"]
+    model_answer: Text
+    key_points: Annotated[list[KeyPoint], Field(min_length=2, max_length=6)]
+
+
+Question = Annotated[McqQuestion | OpenQuestion, Field(discriminator="kind")]
+
+
+class _QuestionFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    questions: list[Question]
+
+
+@dataclass(frozen=True)
+class BankProblem:
+    """One thing wrong with the bank, located by file and question id."""
+
+    file: str
+    qid: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.qid}: {self.message}"
+
+
+class BankError(Exception):
+    """The bank cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems: Sequence[BankProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class Bank:
+    """All questions, indexed by id, level and topic."""
+
+    def __init__(self, questions: Iterable[McqQuestion | OpenQuestion], sources: dict[str, str] | None = None) -> None:
+        self._by_id: dict[str, McqQuestion | OpenQuestion] = {}
+        for q in questions:
+            if q.id in self._by_id:
+                raise ValueError(f"duplicate id {q.id}")
+            self._by_id[q.id] = q
+        self.sources: dict[str, str] = dict(sources or {})
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[McqQuestion | OpenQuestion]:
+        return iter(self._by_id.values())
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self._by_id
+
+    def get(self, qid: str) -> McqQuestion | OpenQuestion | None:
+        """The question with this id, or None if the bank no longer has it."""
+        return self._by_id.get(qid)
+
+    def __getitem__(self, qid: str) -> McqQuestion | OpenQuestion:
+        return self._by_id[qid]
+
+    def of_level(self, level: Level, kind: str | None = None) -> list[McqQuestion | OpenQuestion]:
+        """Questions of one level, optionally of one kind, in bank order."""
+        return [q for q in self._by_id.values() if q.level == level and (kind is None or q.kind == kind)]
+
+
+def _locate(raw: object, index: int) -> str:
+    if isinstance(raw, dict):
+        items = raw.get("questions")
+        if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+            return str(items[index].get("id", f"#{index + 1}"))
+    return f"#{index + 1}"
+
+
+def _parse_file(path: Path, root: Path) -> tuple[list[McqQuestion | OpenQuestion], list[BankProblem]]:
+    name = str(path.relative_to(root))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return [], [BankProblem(name, "-", f"cannot read YAML: {exc}")]
+    try:
+        parsed = _QuestionFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err["loc"]
+            qid = _locate(raw, loc[1]) if len(loc) > 1 and isinstance(loc[1], int) else "-"
+            where = ".".join(str(p) for p in loc[3:] if not isinstance(p, str) or p not in ("mcq", "open"))
+            problems.append(BankProblem(name, qid, f"{where or 'question'}: {err['msg']}"))
+        return [], problems
+    return list(parsed.questions), []
+
+
+def load_bank(folder: Path) -> Bank:
+    """Load every `*.yaml` file under folder; raise BankError naming each bad file and id."""
+    files = sorted(folder.rglob("*.yaml"))
+    problems: list[BankProblem] = []
+    questions: list[McqQuestion | OpenQuestion] = []
+    sources: dict[str, str] = {}
+    if not files:
+        problems.append(BankProblem(str(folder), "-", "no question files (*.yaml) found"))
+    for path in files:
+        parsed, file_problems = _parse_file(path, folder)
+        problems.extend(file_problems)
+        for q in parsed:
+            where = str(path.relative_to(folder))
+            if q.id in sources:
+                problems.append(BankProblem(where, q.id, f"duplicate id, first defined in {sources[q.id]}"))
+                continue
+            sources[q.id] = where
+            questions.append(q)
+    if problems:
+        raise BankError(problems)
+    return Bank(questions, sources)
+
+
+_FENCE = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
+
+
+def code_blocks(text: str, language: str = "python") -> list[str]:
+    """The fenced code blocks of one language in a bank text."""
+    return [m.group(2) for m in _FENCE.finditer(text) if m.group(1) == language]

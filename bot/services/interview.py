@@ -1,0 +1,246 @@
+"""The interview service: domain rules plus storage, with no Telegram in sight."""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass
+
+from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
+from bot.domain.clock import Clock
+from bot.domain.grading import SelfGrade, covered_points, grade_mcq
+from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, summarise
+from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
+from bot.storage.rows import SessionRow
+
+
+class Outcome(enum.Enum):
+    """How a user action on a question ended."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    NOT_YOURS = "not_yours"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as one session asks it."""
+
+    session_id: int
+    position: int
+    size: int
+    mode: Mode
+    question: McqQuestion | OpenQuestion
+    order: tuple[int, ...]
+    message_id: int | None
+    result_shown: bool
+
+
+@dataclass(frozen=True)
+class McqOutcome:
+    """The result of a tap on an option."""
+
+    outcome: Outcome
+    view: QuestionView | None = None
+    chosen: int | None = None
+    correct: bool | None = None
+    next: QuestionView | None = None
+    summary: Summary | None = None
+
+
+@dataclass(frozen=True)
+class OpenOutcome:
+    """The result of a typed answer to an open question."""
+
+    outcome: Outcome
+    view: QuestionView
+    covered: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    """The result of a self-grade tap."""
+
+    outcome: Outcome
+    view: QuestionView | None = None
+    grade: SelfGrade | None = None
+    next: QuestionView | None = None
+    summary: Summary | None = None
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """A new session's first question, or the session this picker already started."""
+
+    view: QuestionView | None
+    already_started: bool
+
+
+def _ms(clock: Clock) -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+class InterviewService:
+    """Starts sessions, takes answers and scores them."""
+
+    def __init__(self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random) -> None:
+        self._store = store
+        self._bank = bank
+        self._clock = clock
+        self._rng = rng
+
+    @property
+    def bank(self) -> Bank:
+        """The question bank in use."""
+        return self._bank
+
+    async def register(self, user_id: int, chat_id: int, first_name: str) -> None:
+        """Create or refresh the user."""
+        await self._store.upsert_user(user_id, chat_id, first_name, _ms(self._clock))
+
+    async def open_session(self, user_id: int) -> SessionRow | None:
+        """The user's open quiz or interview, if any."""
+        return await self._store.open_session(user_id)
+
+    async def start(self, user_id: int, mode: Mode, level: Level, origin_message_id: int | None = None,
+                    topics: list[str] | None = None) -> StartOutcome:
+        """Start a session (cancelling any open one) and return its first question."""
+        if origin_message_id is not None:
+            existing = await self._store.session_by_origin(user_id, origin_message_id)
+            if existing is not None:
+                return StartOutcome(await self.current(user_id), already_started=True)
+        seen = await self._store.last_seen(user_id)
+        plan = plan_session(self._bank, mode, level, self._rng, seen, topics)
+        if not plan:
+            return StartOutcome(None, already_started=False)
+        session_id = await self._store.create_session(
+            user_id, mode.value, level.value, [(p.qid, p.order) for p in plan], origin_message_id, _ms(self._clock))
+        if session_id is None:
+            return StartOutcome(await self.current(user_id), already_started=True)
+        return StartOutcome(await self.view(session_id, 0), already_started=False)
+
+    async def view(self, session_id: int, position: int) -> QuestionView | None:
+        """One question of a session, if the session has it and the bank still does."""
+        session = await self._store.get_session(session_id)
+        slot = await self._store.slot(session_id, position)
+        if session is None or slot is None:
+            return None
+        question = self._bank.get(slot.question_id)
+        if question is None:
+            return None
+        return QuestionView(session_id, position, session.size, Mode(session.mode), question, slot.order,
+                            slot.message_id, slot.result_shown)
+
+    async def current(self, user_id: int) -> QuestionView | None:
+        """The question the user's open session waits on."""
+        session = await self._store.open_session(user_id)
+        if session is None:
+            return None
+        return await self.view(session.session_id, session.position)
+
+    async def awaiting_grade(self, view: QuestionView) -> bool:
+        """True when an open question has its typed answer and waits for the self-grade."""
+        return await self._store.answer_at(view.session_id, view.position) is not None
+
+    async def stored_coverage(self, view: QuestionView) -> tuple[bool, ...]:
+        """Key points covered by the typed answer already stored for an open question."""
+        stored = await self._store.answer_at(view.session_id, view.position)
+        if stored is None or not isinstance(view.question, OpenQuestion):
+            return ()
+        return tuple(covered_points(view.question.key_points, stored.answer_text or ""))
+
+    async def message_sent(self, view: QuestionView, message_id: int) -> None:
+        """Remember the message that shows a question."""
+        await self._store.set_message(view.session_id, view.position, message_id)
+
+    async def result_shown(self, view: QuestionView) -> None:
+        """Remember that a question's message shows its result."""
+        await self._store.mark_result_shown(view.session_id, view.position)
+
+    async def _owned(self, user_id: int, session_id: int, position: int) -> QuestionView | None:
+        session = await self._store.get_session(session_id)
+        if session is None or session.user_id != user_id:
+            return None
+        return await self.view(session_id, position)
+
+    async def answer_mcq(self, user_id: int, session_id: int, position: int, shown_index: int) -> McqOutcome:
+        """Grade and record a tap; a repeated or stale tap records nothing."""
+        session = await self._store.get_session(session_id)
+        if session is None:
+            return McqOutcome(Outcome.STALE)
+        if session.user_id != user_id:
+            return McqOutcome(Outcome.NOT_YOURS)
+        view = await self.view(session_id, position)
+        if view is None or not isinstance(view.question, McqQuestion) or not 0 <= shown_index < len(view.order):
+            return McqOutcome(Outcome.INVALID)
+        verdict = grade_mcq(view.question, view.order, shown_index)
+        recorded = await self._store.record_answer(
+            NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "mcq",
+                      chosen=verdict.chosen, correct=verdict.correct), _ms(self._clock), advance=True)
+        if recorded is Recorded.DUPLICATE:
+            previous = await self._store.answer_at(session_id, position)
+            assert previous is not None
+            return McqOutcome(Outcome.DUPLICATE, view, previous.chosen, previous.correct,
+                              *await self._after(session_id, position))
+        if recorded is Recorded.STALE:
+            return McqOutcome(Outcome.STALE, view)
+        return McqOutcome(Outcome.RECORDED, view, verdict.chosen, verdict.correct,
+                          *await self._after(session_id, position))
+
+    async def answer_open(self, user_id: int, text: str) -> OpenOutcome | None:
+        """Record a typed answer to the current open question; None if no open question waits."""
+        view = await self.current(user_id)
+        if view is None or not isinstance(view.question, OpenQuestion):
+            return None
+        covered = tuple(covered_points(view.question.key_points, text))
+        recorded = await self._store.record_answer(
+            NewAnswer(view.session_id, view.position, user_id, view.question.id, view.question.topic, "open",
+                      answer_text=text), _ms(self._clock), advance=False)
+        if recorded is not Recorded.RECORDED:
+            return OpenOutcome(Outcome.DUPLICATE, view, await self.stored_coverage(view))
+        return OpenOutcome(Outcome.RECORDED, view, covered)
+
+    async def grade_open(self, user_id: int, session_id: int, position: int, grade: SelfGrade) -> GradeOutcome:
+        """Record the self-grade of a typed answer once, then move on."""
+        view = await self._owned(user_id, session_id, position)
+        if view is None:
+            session = await self._store.get_session(session_id)
+            return GradeOutcome(Outcome.NOT_YOURS if session and session.user_id != user_id else Outcome.STALE)
+        recorded = await self._store.record_grade(session_id, position, grade.value, _ms(self._clock))
+        if recorded is Recorded.STALE:
+            return GradeOutcome(Outcome.STALE, view)
+        if recorded is Recorded.DUPLICATE:
+            previous = await self._store.answer_at(session_id, position)
+            stored = SelfGrade(previous.self_grade) if previous and previous.self_grade else grade
+            return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position))
+        return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position))
+
+    async def _after(self, session_id: int, position: int) -> tuple[QuestionView | None, Summary | None]:
+        """What follows a question: the next one, or the summary if that was the last."""
+        session = await self._store.get_session(session_id)
+        assert session is not None
+        if position + 1 < session.size:
+            return await self.view(session_id, position + 1), None
+        return None, await self.summary(session_id)
+
+    async def summary(self, session_id: int) -> Summary:
+        """Score a session from its stored answers."""
+        session = await self._store.get_session(session_id)
+        assert session is not None
+        answers = await self._store.answers(session_id)
+        records = [AnswerRecord(a.question_id, a.topic, a.kind, a.correct, a.self_grade) for a in answers]
+        return summarise(session.size, records)
+
+    async def totals(self) -> tuple[int, int, int]:
+        """Users, sessions and answers stored, for operators."""
+        return await self._store.totals()
+
+    async def cancel(self, user_id: int) -> SessionRow | None:
+        """Cancel the user's open session; return it, or None if there was none."""
+        session = await self._store.open_session(user_id)
+        if session is None:
+            return None
+        await self._store.cancel(session.session_id, _ms(self._clock))
+        return session

@@ -1,0 +1,257 @@
+"""Repository for users, sessions, their questions and answers: every SQL statement of the interview."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.storage.db import Database
+from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
+
+_SESSION_COLS = "session_id, user_id, mode, level, status, position, size, started_at, ended_at"
+_SLOT_COLS = "session_id, position, question_id, option_order, message_id, asked_at, result_shown"
+_ANSWER_COLS = ("session_id, position, question_id, topic, kind, chosen, correct, answer_text, "
+                "self_grade, answered_at")
+
+
+class Recorded(enum.Enum):
+    """What happened to an attempt to record an answer."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class NewAnswer:
+    """An answer to store, already graded by the domain."""
+
+    session_id: int
+    position: int
+    user_id: int
+    question_id: str
+    topic: str
+    kind: str
+    chosen: int | None = None
+    correct: bool | None = None
+    answer_text: str | None = None
+    self_grade: str | None = None
+
+
+def _session(row: aiosqlite.Row) -> SessionRow:
+    return SessionRow(*row)
+
+
+def _slot(row: aiosqlite.Row) -> SlotRow:
+    order = tuple(int(x) for x in row[3].split(",") if x)
+    return SlotRow(row[0], row[1], row[2], order, row[4], row[5], bool(row[6]))
+
+
+def _answer(row: aiosqlite.Row) -> AnswerRow:
+    correct = None if row[6] is None else bool(row[6])
+    return AnswerRow(row[0], row[1], row[2], row[3], row[4], row[5], correct, row[7], row[8], row[9])
+
+
+class InterviewStore:
+    """Reads and writes sessions and answers in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert_user(self, user_id: int, chat_id: int, first_name: str, now_ms: int) -> None:
+        """Create the user or refresh their chat and name."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+                "first_name = excluded.first_name",
+                (user_id, chat_id, first_name, now_ms),
+            )
+
+    async def get_user(self, user_id: int) -> UserRow | None:
+        """The stored user, if any."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                "SELECT user_id, chat_id, first_name, level, timezone FROM users WHERE user_id = ?", (user_id,))
+            row = await cur.fetchone()
+        return UserRow(*row) if row else None
+
+    async def open_session(self, user_id: int) -> SessionRow | None:
+        """The user's open quiz or interview."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "
+                "AND mode IN ('quiz', 'interview')", (user_id,))
+            row = await cur.fetchone()
+        return _session(row) if row else None
+
+    async def get_session(self, session_id: int) -> SessionRow | None:
+        """A session by id."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE session_id = ?", (session_id,))
+            row = await cur.fetchone()
+        return _session(row) if row else None
+
+    async def session_by_origin(self, user_id: int, origin_message_id: int) -> SessionRow | None:
+        """The session a picker message already started."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",
+                (user_id, origin_message_id))
+            row = await cur.fetchone()
+        return _session(row) if row else None
+
+    async def create_session(self, user_id: int, mode: str, level: str,
+                             plan: Sequence[tuple[str, tuple[int, ...]]], origin_message_id: int | None,
+                             now_ms: int) -> int | None:
+        """Cancel the open session, store a new one with its planned questions; None if the origin was used."""
+        async with self._db.write() as conn:
+            if origin_message_id is not None:
+                cur = await conn.execute(
+                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id))
+                if await cur.fetchone():
+                    return None
+            if mode != "daily":
+                await conn.execute(
+                    "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
+                    "AND mode IN ('quiz', 'interview')", (now_ms, user_id))
+            await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
+            cur = await conn.execute(
+                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at) "
+                "VALUES (?, ?, ?, 'open', 0, ?, ?, ?)", (user_id, mode, level, len(plan), origin_message_id, now_ms))
+            session_id = cur.lastrowid
+            assert session_id is not None
+            await conn.executemany(
+                "INSERT INTO session_questions (session_id, position, question_id, option_order, asked_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(session_id, i, qid, ",".join(map(str, order)), now_ms if i == 0 else None)
+                 for i, (qid, order) in enumerate(plan)])
+            return session_id
+
+    async def slot(self, session_id: int, position: int) -> SlotRow | None:
+        """One question of a session."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                f"SELECT {_SLOT_COLS} FROM session_questions WHERE session_id = ? AND position = ?",
+                (session_id, position))
+            row = await cur.fetchone()
+        return _slot(row) if row else None
+
+    async def set_message(self, session_id: int, position: int, message_id: int) -> None:
+        """Remember which chat message shows a question, so its buttons can be edited later."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
+                (message_id, session_id, position))
+
+    async def mark_result_shown(self, session_id: int, position: int) -> None:
+        """Note that the question's message now shows its result."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
+                (session_id, position))
+
+    async def record_answer(self, answer: NewAnswer, now_ms: int, advance: bool) -> Recorded:
+        """Store an answer to the session's current question; advance the session if asked to."""
+        async with self._db.write() as conn:
+            cur = await conn.execute(
+                "SELECT status, position, size, mode, level FROM sessions WHERE session_id = ?", (answer.session_id,))
+            sess = await cur.fetchone()
+            if sess is None:
+                return Recorded.STALE
+            status, position, size, mode, level = sess
+            cur = await conn.execute(
+                "INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, kind, chosen, "
+                "correct, answer_text, self_grade, answered_at, time_taken_ms) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? - asked_at FROM session_questions "
+                "WHERE session_id = ? AND position = ? AND ? = 'open' AND ? = ? "
+                "ON CONFLICT (session_id, position) DO NOTHING",
+                (answer.session_id, answer.position, answer.user_id, answer.question_id, mode, level, answer.topic,
+                 answer.kind, answer.chosen, None if answer.correct is None else int(answer.correct),
+                 answer.answer_text, answer.self_grade, now_ms, now_ms,
+                 answer.session_id, answer.position, status, position, answer.position))
+            if cur.rowcount != 1:
+                return await _why_not(conn, answer.session_id, answer.position)
+            if advance:
+                await _advance(conn, answer.session_id, position, size, now_ms)
+            return Recorded.RECORDED
+
+    async def record_grade(self, session_id: int, position: int, grade: str, now_ms: int) -> Recorded:
+        """Store the self-grade of a typed answer once, then advance the session."""
+        async with self._db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE answers SET self_grade = ? WHERE session_id = ? AND position = ? AND self_grade IS NULL "
+                "AND EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = ? AND s.status = 'open' "
+                "AND s.position = ?)", (grade, session_id, position, session_id, position))
+            if cur.rowcount != 1:
+                cur = await conn.execute(
+                    "SELECT self_grade FROM answers WHERE session_id = ? AND position = ?", (session_id, position))
+                row = await cur.fetchone()
+                return Recorded.DUPLICATE if row and row[0] is not None else Recorded.STALE
+            cur = await conn.execute("SELECT size FROM sessions WHERE session_id = ?", (session_id,))
+            size_row = await cur.fetchone()
+            assert size_row is not None
+            await _advance(conn, session_id, position, int(size_row[0]), now_ms)
+            return Recorded.RECORDED
+
+    async def answer_at(self, session_id: int, position: int) -> AnswerRow | None:
+        """The answer stored for one question of a session."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))
+            row = await cur.fetchone()
+        return _answer(row) if row else None
+
+    async def answers(self, session_id: int) -> list[AnswerRow]:
+        """Every answer of a session, in question order."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))
+            rows = await cur.fetchall()
+        return [_answer(r) for r in rows]
+
+    async def cancel(self, session_id: int, now_ms: int) -> bool:
+        """Cancel an open session; False if it was not open."""
+        async with self._db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE session_id = ? AND status = 'open'",
+                (now_ms, session_id))
+            return cur.rowcount == 1
+
+    async def totals(self) -> tuple[int, int, int]:
+        """How many users, sessions and answers are stored."""
+        async with self._db.read() as conn:
+            counts = []
+            for table in ("users", "sessions", "answers"):
+                cur = await conn.execute(f"SELECT COUNT(*) FROM {table}")  # table names are constants
+                row = await cur.fetchone()
+                counts.append(int(row[0]) if row else 0)
+        return counts[0], counts[1], counts[2]
+
+    async def last_seen(self, user_id: int) -> dict[str, float]:
+        """When the user last answered each question (epoch ms)."""
+        async with self._db.read() as conn:
+            cur = await conn.execute(
+                "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,))
+            rows = await cur.fetchall()
+        return {str(r[0]): float(r[1]) for r in rows}
+
+
+async def _why_not(conn: aiosqlite.Connection, session_id: int, position: int) -> Recorded:
+    cur = await conn.execute("SELECT 1 FROM answers WHERE session_id = ? AND position = ?", (session_id, position))
+    return Recorded.DUPLICATE if await cur.fetchone() else Recorded.STALE
+
+
+async def _advance(conn: aiosqlite.Connection, session_id: int, position: int, size: int, now_ms: int) -> None:
+    if position + 1 >= size:
+        await conn.execute(
+            "UPDATE sessions SET position = ?, status = 'finished', ended_at = ? WHERE session_id = ?",
+            (position + 1, now_ms, session_id))
+        return
+    await conn.execute("UPDATE sessions SET position = ? WHERE session_id = ?", (position + 1, session_id))
+    await conn.execute(
+        "UPDATE session_questions SET asked_at = ? WHERE session_id = ? AND position = ?",
+        (now_ms, session_id, position + 1))

@@ -1,0 +1,69 @@
+"""Schema migrations, applied in order; `PRAGMA user_version` records how many ran."""
+
+from __future__ import annotations
+
+# Each entry moves the schema from version i to i + 1. Never edit a shipped entry: append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE users (
+        user_id     INTEGER PRIMARY KEY,
+        chat_id     INTEGER NOT NULL,
+        first_name  TEXT NOT NULL DEFAULT '',
+        level       TEXT,
+        timezone    TEXT,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        session_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id           INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        mode              TEXT NOT NULL CHECK (mode IN ('quiz', 'interview', 'daily')),
+        level             TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('open', 'finished', 'cancelled')),
+        position          INTEGER NOT NULL DEFAULT 0,
+        size              INTEGER NOT NULL CHECK (size > 0),
+        origin_message_id INTEGER,
+        started_at        INTEGER NOT NULL,
+        ended_at          INTEGER
+    );
+    -- One open quiz or interview per user, whatever the application does.
+    CREATE UNIQUE INDEX sessions_one_open ON sessions(user_id)
+        WHERE status = 'open' AND mode IN ('quiz', 'interview');
+    -- A redelivered level tap cannot start a second session from the same picker message.
+    CREATE UNIQUE INDEX sessions_origin ON sessions(user_id, origin_message_id)
+        WHERE origin_message_id IS NOT NULL;
+    CREATE INDEX sessions_user_started ON sessions(user_id, started_at);
+    CREATE TABLE session_questions (
+        session_id    INTEGER NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        question_id   TEXT NOT NULL,
+        option_order  TEXT NOT NULL,
+        message_id    INTEGER,
+        asked_at      INTEGER,
+        result_shown  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE answers (
+        answer_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id    INTEGER NOT NULL,
+        position      INTEGER NOT NULL,
+        user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        question_id   TEXT NOT NULL,
+        mode          TEXT NOT NULL,
+        level         TEXT NOT NULL,
+        topic         TEXT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('mcq', 'open')),
+        chosen        INTEGER,
+        correct       INTEGER,
+        answer_text   TEXT,
+        self_grade    TEXT CHECK (self_grade IN ('nailed', 'partly', 'missed')),
+        answered_at   INTEGER NOT NULL,
+        time_taken_ms INTEGER,
+        -- A double tap or a redelivered update can never record a second answer.
+        UNIQUE (session_id, position),
+        FOREIGN KEY (session_id, position)
+            REFERENCES session_questions(session_id, position) ON DELETE CASCADE
+    );
+    CREATE INDEX answers_user_time ON answers(user_id, answered_at);
+    CREATE INDEX answers_user_question ON answers(user_id, question_id, answered_at);
+    """,
+)

@@ -1,0 +1,98 @@
+"""The Application factory: handlers, defaults, and resources opened in post_init."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.request import BaseRequest
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.config import Settings
+from bot.domain.bank import load_bank
+from bot.domain.clock import Clock, SystemClock
+from bot.services.interview import InterviewService
+from bot.storage.db import Database
+from bot.storage.interviews import InterviewStore
+from bot.telegram.delivery import with_retries
+from bot.telegram.errors import on_error
+from bot.telegram.handlers import callbacks, commands, messages
+from bot.telegram.services import Services, attach, services
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def build_application(settings: Settings, *, clock: Clock | None = None, rng: random.Random | None = None,
+                      request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+    """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
+    bank = load_bank(settings.questions_dir)
+    the_clock = clock or SystemClock()
+    the_rng = rng or random.Random()
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        db = await Database.open(settings.database_path)
+        interview = InterviewService(InterviewStore(db), bank, the_clock, the_rng)
+        attach(app.bot_data, Services(settings, db, interview))
+        try:
+            await with_retries(lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]),
+                               "setMyCommands")
+        except TelegramError as exc:
+            logger.warning("could not register the command menu: %s", exc)
+        logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        found = app.bot_data.get("services")
+        if isinstance(found, Services):
+            await found.db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request).updater(None)
+    app = builder.build()
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Wire every handler; private chats get the interview, groups a notice."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", commands.start, filters=private))
+    app.add_handler(CommandHandler("help", commands.help_, filters=private))
+    app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))
+    app.add_handler(CommandHandler("interview", commands.interview, filters=private))
+    app.add_handler(CommandHandler("cancel", commands.cancel, filters=private))
+    app.add_handler(CommandHandler("admin", commands.admin_stats, filters=private))
+    app.add_handler(CallbackQueryHandler(callbacks.on_callback))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND,
+                                   commands.group_notice))
+    app.add_error_handler(on_error)
+
+
+__all__ = ["ALLOWED_UPDATES", "build_application", "register_handlers", "services"]

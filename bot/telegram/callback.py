@@ -1,0 +1,131 @@
+"""callback_data as a typed codec: a prefix plus fields, at most 64 bytes, validated on unpack."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from typing import Any, ClassVar, TypeVar
+
+from bot.domain.grading import SelfGrade
+from bot.domain.interview import Mode
+from bot.domain.bank import Level
+
+MAX_BYTES = 64
+SEP = ":"
+_MAX_INT = 2**53
+
+
+class CallbackError(ValueError):
+    """callback_data that this bot did not (or could not) produce."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CallbackData:
+    """Base of every button payload; subclasses set PREFIX and typed fields."""
+
+    PREFIX: ClassVar[str] = ""
+
+    def pack(self) -> str:
+        """Encode as `prefix:field:field`, refusing separators in values and anything over 64 bytes."""
+        parts = [self.PREFIX]
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            text = value.value if isinstance(value, enum.Enum) else str(value)
+            if SEP in text or not text:
+                raise CallbackError(f"field {f.name} cannot be packed: {text!r}")
+            parts.append(text)
+        data = SEP.join(parts)
+        if len(data.encode()) > MAX_BYTES:
+            raise CallbackError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+
+_REGISTRY: dict[str, type[CallbackData]] = {}
+C = TypeVar("C", bound=type[CallbackData])
+
+
+def _register(cls: C) -> C:
+    assert cls.PREFIX and cls.PREFIX not in _REGISTRY and SEP not in cls.PREFIX
+    _REGISTRY[cls.PREFIX] = cls
+    return cls
+
+
+def _convert(kind: Any, text: str) -> object:
+    if kind is int:
+        if not (text.isascii() and text.lstrip("-").isdigit()) or abs(int(text)) > _MAX_INT:
+            raise CallbackError(f"not an integer: {text!r}")
+        return int(text)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(text)
+        except ValueError:
+            raise CallbackError(f"not a {kind.__name__}: {text!r}") from None
+    raise CallbackError(f"unsupported field type {kind!r}")
+
+
+def unpack(data: str | None) -> CallbackData:
+    """Decode callback_data into its typed payload; raise CallbackError for anything forged or malformed."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise CallbackError("empty or over-long callback data")
+    prefix, *values = data.split(SEP)
+    cls = _REGISTRY.get(prefix)
+    if cls is None:
+        raise CallbackError(f"unknown prefix {prefix!r}")
+    fields = dataclasses.fields(cls)
+    if len(values) != len(fields):
+        raise CallbackError(f"{prefix}: expected {len(fields)} fields, got {len(values)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _convert(hints[f.name], v) for f, v in zip(fields, values, strict=True)}
+    return cls(**kwargs)
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class AnswerCb(CallbackData):
+    """Tap on an option of a question (option = shown position)."""
+
+    PREFIX: ClassVar[str] = "a"
+    session_id: int
+    position: int
+    option: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class GradeCb(CallbackData):
+    """Self-grade of a typed answer."""
+
+    PREFIX: ClassVar[str] = "g"
+    session_id: int
+    position: int
+    grade: SelfGrade
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class LevelCb(CallbackData):
+    """Level picked for a new quiz or interview."""
+
+    PREFIX: ClassVar[str] = "l"
+    mode: Mode
+    level: Level
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ResumeCb(CallbackData):
+    """Continue the open session."""
+
+    PREFIX: ClassVar[str] = "r"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class StartOverCb(CallbackData):
+    """Drop the open session and pick a level for a new one."""
+
+    PREFIX: ClassVar[str] = "n"
+    session_id: int
+    mode: Mode

@@ -1,0 +1,29 @@
+"""The one error handler: log with update and user ids, tell the user, answer a pending tap."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import texts
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the failure with its traceback and tells the user something went wrong."""
+    if not isinstance(update, Update):
+        logger.error("error outside an update", exc_info=context.error)
+        return
+    user_id = update.effective_user.id if update.effective_user else None
+    logger.error("update %s from user %s failed", update.update_id, user_id, exc_info=context.error)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.ERROR)
+        elif update.effective_chat is not None and update.effective_message is not None:
+            await context.bot.send_message(update.effective_chat.id, texts.ERROR)
+    except TelegramError as exc:
+        logger.warning("could not tell user %s about the error: %s", user_id, exc)

@@ -1,0 +1,132 @@
+"""Every button tap: decoded by the callback codec and routed to one small handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import CallbackQuery, Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.domain.interview import Mode
+from bot.services.interview import Outcome
+from bot.telegram import chat, render
+from bot.telegram.callback import AnswerCb, CallbackData, CallbackError, GradeCb, LevelCb, ResumeCb, StartOverCb, unpack
+from bot.telegram.handlers.flow import ask, follow_up, resume
+from bot.telegram.services import services
+
+logger = logging.getLogger(__name__)
+
+_OUTCOME_TEXT = {
+    Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
+    Outcome.STALE: texts.CB_STALE,
+    Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
+    Outcome.INVALID: texts.CB_INVALID,
+}
+
+
+async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: AnswerCb) -> None:
+    svc = services(context).interview
+    res = await svc.answer_mcq(query.from_user.id, data.session_id, data.position, data.option)
+    if res.outcome is Outcome.RECORDED:
+        await chat.answer(query, texts.CB_RECORDED_RIGHT if res.correct else texts.CB_RECORDED_WRONG)
+    else:
+        await chat.answer(query, _OUTCOME_TEXT[res.outcome])
+    if res.outcome not in (Outcome.RECORDED, Outcome.DUPLICATE):
+        return
+    assert res.view is not None and res.chosen is not None and res.correct is not None
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if not res.view.result_shown and query.message is not None:
+        if await chat.edit(context.bot, chat_id, query.message.message_id,
+                           render.mcq_result(res.view, res.chosen, res.correct)):
+            await svc.result_shown(res.view)
+    await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
+                    first_time=res.outcome is Outcome.RECORDED)
+
+
+async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: GradeCb) -> None:
+    svc = services(context).interview
+    res = await svc.grade_open(query.from_user.id, data.session_id, data.position, data.grade)
+    await chat.answer(query, texts.CB_GRADED if res.outcome is Outcome.RECORDED else _OUTCOME_TEXT[res.outcome])
+    if res.outcome not in (Outcome.RECORDED, Outcome.DUPLICATE) or res.view is None or res.grade is None:
+        return
+    message = query.message
+    chat_id = message.chat.id if message else query.from_user.id
+    if res.outcome is Outcome.RECORDED and message is not None:
+        covered = await svc.stored_coverage(res.view)
+        text, _ = render.model_answer(res.view, covered)
+        await chat.edit(context.bot, chat_id, message.message_id, render.graded(text, res.grade))
+    await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
+                    first_time=res.outcome is Outcome.RECORDED)
+
+
+async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: LevelCb) -> None:
+    svc = services(context).interview
+    user = query.from_user
+    message = query.message
+    chat_id = message.chat.id if message else user.id
+    await svc.register(user.id, chat_id, user.first_name or "")
+    origin = message.message_id if message else None
+    started = await svc.start(user.id, data.mode, data.level, origin_message_id=origin)
+    if started.view is None:
+        await chat.answer(query, texts.EMPTY_LEVEL if not started.already_started else texts.CB_STALE)
+        return
+    await chat.answer(query, texts.CB_ALREADY_STARTED if started.already_started else None)
+    if started.already_started:
+        if started.view.message_id is None:
+            await ask(context.bot, chat_id, svc, started.view)
+        return
+    if message is not None:
+        label = texts.LEVEL_LABELS[data.level.value]
+        await chat.edit(context.bot, chat_id, message.message_id, f"{texts.PICK_LEVEL[data.mode.value]} {label}")
+    await ask(context.bot, chat_id, svc, started.view)
+
+
+async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ResumeCb) -> None:
+    svc = services(context).interview
+    session = await svc.open_session(query.from_user.id)
+    if session is None or session.session_id != data.session_id:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    view = await svc.current(query.from_user.id)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if view is not None:
+        await resume(context.bot, chat_id, svc, view)
+
+
+async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: StartOverCb) -> None:
+    svc = services(context).interview
+    session = await svc.open_session(query.from_user.id)
+    if session is None or session.session_id != data.session_id:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    await svc.cancel(query.from_user.id)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    await chat.send(context.bot, chat_id, texts.PICK_LEVEL[data.mode.value], render.level_picker(Mode(data.mode)))
+
+
+_ROUTES: dict[type[CallbackData], Callable[[CallbackQuery, ContextTypes.DEFAULT_TYPE, Any], Awaitable[None]]] = {
+    AnswerCb: _on_answer,
+    GradeCb: _on_grade,
+    LevelCb: _on_level,
+    ResumeCb: _on_resume,
+    StartOverCb: _on_start_over,
+}
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Decodes a button tap and hands it to its handler; forged or unknown data gets a polite answer."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        data = unpack(query.data)
+    except CallbackError as exc:
+        logger.info("rejected callback data from user %s: %s", query.from_user.id, exc)
+        await chat.answer(query, texts.CB_INVALID)
+        return
+    await _ROUTES[type(data)](query, context, data)

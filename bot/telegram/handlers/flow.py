@@ -1,0 +1,42 @@
+"""Steps shared by the quiz and the interview: ask a question, show what follows, finish."""
+
+from __future__ import annotations
+
+from telegram import Bot
+
+from bot.domain.interview import Summary
+from bot.services.interview import InterviewService, QuestionView
+from bot.telegram import chat, render
+
+
+async def ask(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView) -> None:
+    """Send a question and remember its message, so its buttons work after a restart too."""
+    text, markup = render.question_message(view)
+    message = await chat.send(bot, chat_id, text, markup)
+    await svc.message_sent(view, message.message_id)
+
+
+async def finish(bot: Bot, chat_id: int, view: QuestionView, summary: Summary) -> None:
+    """Send the score as a message of its own, then the per-topic breakdown."""
+    await chat.send(bot, chat_id, render.score(summary))
+    await chat.send(bot, chat_id, render.summary_details(view.mode, summary))
+
+
+async def follow_up(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView,
+                    nxt: QuestionView | None, summary: Summary | None, first_time: bool) -> None:
+    """After a recorded answer: ask the next question, or finish; on a repeat, only mend a missing send."""
+    if nxt is not None:
+        if first_time or nxt.message_id is None:
+            await ask(bot, chat_id, svc, nxt)
+    elif summary is not None and first_time:
+        await finish(bot, chat_id, view, summary)
+
+
+async def resume(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView) -> None:
+    """Show the current question again; an open question already answered gets its grade buttons again."""
+    if await svc.awaiting_grade(view):
+        covered = await svc.stored_coverage(view)
+        text, markup = render.model_answer(view, covered)
+        await chat.send(bot, chat_id, text, markup)
+        return
+    await ask(bot, chat_id, svc, view)

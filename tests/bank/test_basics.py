@@ -1,0 +1,161 @@
+"""Executable checks for the basics questions of the bank."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from importlib.metadata import requires
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+import werkzeug.serving
+from flask import Flask, Request, Response
+from flask.cli import ScriptInfo
+from werkzeug.routing import Map
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+
+def _hello_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def hello() -> str:
+        return "Hello, World!"
+
+    return app
+
+
+def test_flask_app_is_wsgi_callable() -> None:
+    app = _hello_app()
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured["status"] = status
+        captured["headers"] = dict(headers)
+
+    environ = EnvironBuilder(path="/").get_environ()
+    body = b"".join(app(environ, start_response))
+    assert captured["status"] == "200 OK"
+    assert body == b"Hello, World!"
+    # The app object itself delegates to app.wsgi_app, which middleware wraps.
+    assert callable(app.wsgi_app)
+
+
+def test_no_orm_or_forms_in_core() -> None:
+    import flask
+
+    # The micro core ships no database layer, form validation or auth.
+    for name in ("SQLAlchemy", "Model", "Form", "login_required", "User"):
+        assert not hasattr(flask, name)
+    assert importlib.util.find_spec("flask.sqlalchemy") is None
+
+
+def test_built_on_werkzeug_and_jinja() -> None:
+    app = _hello_app()
+    assert issubclass(Request, WerkzeugRequest)
+    assert issubclass(Response, WerkzeugResponse)
+    assert isinstance(app.url_map, Map)
+    assert isinstance(app.jinja_env, jinja2.Environment)
+    deps = {r.split(">")[0].split("=")[0].split(";")[0].strip().lower() for r in requires("flask") or []}
+    assert {"werkzeug", "jinja2"} <= deps
+    assert "gunicorn" not in deps and "mako" not in deps
+
+
+def test_hello_world_response() -> None:
+    client = _hello_app().test_client()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.data == b"Hello, World!"
+    assert response.content_type == "text/html; charset=utf-8"
+    assert response.mimetype != "text/plain"
+
+
+@pytest.fixture()
+def fake_run_simple(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Replace the dev server so app.run() returns what it would have started."""
+    calls: dict[str, Any] = {}
+
+    def run_simple(host: str, port: int, application: Any, **options: Any) -> None:
+        calls.update(host=host, port=port, **options)
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", run_simple)
+    for var in ("FLASK_RUN_FROM_CLI", "FLASK_DEBUG", "WERKZEUG_RUN_MAIN"):
+        monkeypatch.delenv(var, raising=False)
+    return calls
+
+
+def test_app_run_defaults(fake_run_simple: dict[str, Any]) -> None:
+    app = _hello_app()
+    app.run(load_dotenv=False)
+    assert fake_run_simple["host"] == "127.0.0.1"
+    assert fake_run_simple["port"] == 5000
+    assert fake_run_simple["threaded"] is True
+    assert fake_run_simple["use_reloader"] is False
+    assert fake_run_simple["use_debugger"] is False
+
+
+def test_debug_enables_reloader_and_debugger(fake_run_simple: dict[str, Any]) -> None:
+    app = _hello_app()
+    app.run(debug=True, load_dotenv=False)
+    assert app.debug is True
+    assert fake_run_simple["use_reloader"] is True
+    assert fake_run_simple["use_debugger"] is True
+
+
+def test_app_run_ignored_under_flask_cli(monkeypatch: pytest.MonkeyPatch, fake_run_simple: dict[str, Any]) -> None:
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    app = _hello_app()
+    assert app.run(debug=True) is None
+    # No server was started and debug=True passed to run() had no effect.
+    assert fake_run_simple == {}
+    assert app.debug is False
+
+
+def test_flask_run_discovers_app_py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\n"
+        "app = Flask(__name__)\n"
+        "MODULE_NAME = __name__\n"
+        "if __name__ == '__main__':\n"
+        "    raise SystemExit('the __main__ block must not run under flask run')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("FLASK_APP", raising=False)
+    monkeypatch.delitem(sys.modules, "app", raising=False)
+    loaded = ScriptInfo(load_dotenv_defaults=False).load_app()
+    module = sys.modules["app"]
+    assert loaded is module.app
+    # The CLI imports the file as a module: the __main__ block is skipped.
+    assert module.MODULE_NAME == "app"
+
+
+def test_import_name_sets_root_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "shop_app_mod.py").write_text("from flask import Flask\napp = Flask(__name__)\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "shop_app_mod", raising=False)
+    app = importlib.import_module("shop_app_mod").app
+    assert app.name == "shop_app_mod"
+    assert Path(app.root_path) == tmp_path
+    assert Path(app.static_folder or "") == tmp_path / "static"
+    assert app.template_folder == "templates"
+    assert app.jinja_loader is not None
+    assert [Path(p) for p in app.jinja_loader.searchpath] == [tmp_path / "templates"]
+    # Routes do not get a prefix from the import name.
+    assert [r.rule for r in app.url_map.iter_rules()] == ["/static/<path:filename>"]
+
+
+def test_setup_after_first_request_fails() -> None:
+    app = _hello_app()
+    assert app.test_client().get("/").status_code == 200
+    with pytest.raises(AssertionError, match="can no longer be called"):
+
+        @app.route("/late")
+        def late() -> str:
+            return "late"

@@ -1,0 +1,175 @@
+"""Executable checks for the configuration questions of the bank."""
+
+import importlib
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from flask import Flask, session
+
+
+def test_from_object_loads_only_uppercase() -> None:
+    class Config:
+        TESTING = True
+        MAX_ITEMS = 50
+        secret_key = "lower-case is ignored"
+
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    assert app.config["TESTING"] is True
+    assert app.config["MAX_ITEMS"] == 50
+    assert "secret_key" not in app.config
+    assert app.config["SECRET_KEY"] is None
+    assert app.secret_key is None
+
+
+def test_from_mapping_and_from_file_skip_lowercase() -> None:
+    app = Flask(__name__)
+    app.config.from_mapping({"API_URL": "x", "api_token": "y"})
+    assert app.config["API_URL"] == "x"
+    assert "api_token" not in app.config
+
+
+def test_lowercase_secret_key_does_not_enable_sessions() -> None:
+    app = Flask(__name__)
+    # Plain dict assignment stores the key, but Flask only reads SECRET_KEY.
+    app.config["secret_key"] = "oops"
+
+    @app.route("/")
+    def index() -> str:
+        session["x"] = 1
+        return "ok"
+
+    app.testing = True
+    with pytest.raises(RuntimeError, match="secret key"):
+        app.test_client().get("/")
+
+
+def test_debug_comes_from_flask_debug_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("FLASK_ENV", "development")
+    # FLASK_ENV was removed in Flask 2.3: it no longer enables debug mode.
+    assert Flask(__name__).debug is False
+
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = Flask(__name__)
+    assert app.debug is True
+    assert app.config["DEBUG"] is True
+
+
+def test_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_SECRET_KEY", "s3cr3t")
+    monkeypatch.setenv("FLASK_MAX_CONTENT_LENGTH", "1048576")
+    monkeypatch.setenv("FLASK_SEND_EMAILS", "false")
+    monkeypatch.setenv("FLASK_SQLALCHEMY_ENGINE_OPTIONS__pool_size", "5")
+
+    app = Flask(__name__)
+    # Nothing is loaded from FLASK_* variables until you ask for it.
+    assert app.config["SECRET_KEY"] is None
+    assert "SEND_EMAILS" not in app.config
+
+    app.config.from_prefixed_env()
+    assert app.config["SECRET_KEY"] == "s3cr3t"  # not valid JSON: stays a string
+    assert app.config["MAX_CONTENT_LENGTH"] == 1048576  # parsed as JSON: an int
+    assert app.config["SEND_EMAILS"] is False
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 5}
+    assert "FLASK_SECRET_KEY" not in app.config
+
+
+def test_from_prefixed_env_custom_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYAPP_API_URL", "https://example.invalid")
+    app = Flask(__name__)
+    app.config.from_prefixed_env("MYAPP")
+    assert app.config["API_URL"] == "https://example.invalid"
+
+
+def test_from_file_toml(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('SECRET_KEY = "abc"\nITEMS_PER_PAGE = 20\n')
+    app = Flask(__name__, root_path=str(tmp_path))
+    assert app.config.from_file("config.toml", load=tomllib.load, text=False) is True
+    assert app.config["SECRET_KEY"] == "abc"
+    assert app.config["ITEMS_PER_PAGE"] == 20
+    # There is no dedicated JSON/TOML loader method in Flask 3.
+    assert not hasattr(app.config, "from_json")
+    assert not hasattr(app.config, "from_toml")
+
+
+def test_from_file_missing_needs_silent(tmp_path: Path) -> None:
+    app = Flask(__name__, root_path=str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        app.config.from_file("missing.toml", load=tomllib.load, text=False)
+    assert app.config.from_file("missing.toml", load=tomllib.load, text=False, silent=True) is False
+
+
+def test_instance_folder_location_and_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bank_cfg_single.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n"
+    )
+    package = tmp_path / "bank_cfg_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    single = importlib.import_module("bank_cfg_single").app
+    pkg = importlib.import_module("bank_cfg_pkg").app
+    # A module: "instance" next to the file. A package: next to the package folder.
+    assert Path(single.instance_path) == tmp_path / "instance"
+    assert Path(pkg.instance_path) == tmp_path / "instance"
+    # Flask only computes the path; it never creates the folder.
+    assert not (tmp_path / "instance").exists()
+
+
+def test_instance_relative_config(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "settings.py").write_text('SECRET_KEY = "from-instance"\n')
+    (tmp_path / "settings.py").write_text('SECRET_KEY = "from-root"\n')
+
+    app = Flask(
+        __name__,
+        root_path=str(tmp_path),
+        instance_path=str(instance),
+        instance_relative_config=True,
+    )
+    assert app.config.root_path == str(instance)
+    app.config.from_pyfile("settings.py")
+    assert app.config["SECRET_KEY"] == "from-instance"
+
+    plain = Flask(__name__, root_path=str(tmp_path), instance_path=str(instance))
+    assert plain.config.root_path == str(tmp_path)
+    plain.config.from_pyfile("settings.py")
+    assert plain.config["SECRET_KEY"] == "from-root"
+
+    assert plain.config.from_pyfile("nope.py", silent=True) is False
+    with pytest.raises(FileNotFoundError):
+        plain.config.from_pyfile("nope.py")
+
+
+def test_later_loads_override_earlier(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Defaults:
+        ITEMS_PER_PAGE = 10
+
+    monkeypatch.setenv("FLASK_ITEMS_PER_PAGE", "50")
+    app = Flask(__name__)
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env()
+    assert app.config["ITEMS_PER_PAGE"] == 50
+
+
+def test_factory_gives_independent_apps() -> None:
+    def create_app(test_config: dict | None = None) -> Flask:
+        app = Flask(__name__)
+        app.config.from_mapping(SECRET_KEY="dev", DATABASE="prod.sqlite")
+        if test_config is not None:
+            app.config.from_mapping(test_config)
+        return app
+
+    prod = create_app()
+    test = create_app({"TESTING": True, "DATABASE": ":memory:"})
+    assert prod is not test
+    assert prod.config["DATABASE"] == "prod.sqlite"
+    assert test.config["DATABASE"] == ":memory:"
+    assert test.testing and not prod.testing

@@ -1,0 +1,230 @@
+"""Executable checks for the contexts questions of the bank."""
+
+import threading
+from contextvars import ContextVar
+
+import pytest
+from werkzeug.local import LocalProxy
+
+import flask
+from flask import (
+    Flask,
+    abort,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_request_context,
+    request,
+    session,
+    stream_with_context,
+)
+
+
+def test_g_is_fresh_for_each_request() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        seen = g.get("counter")
+        g.counter = 1
+        return repr(seen)
+
+    client = app.test_client()
+    # Each request gets its own app context, so g starts empty every time.
+    assert client.get("/").data == b"None"
+    assert client.get("/").data == b"None"
+
+
+def test_g_belongs_to_the_app_context() -> None:
+    app = Flask(__name__)
+    # g is not a process-wide object: outside any context it is unbound.
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        g.x = 1
+    with app.app_context():
+        g.x = 1
+        assert flask.globals.app_ctx.g is g._get_current_object()
+    with app.app_context():
+        assert "x" not in g
+
+
+def test_current_app_outside_context_raises() -> None:
+    app = Flask(__name__)
+    app.config["GREETING"] = "hi"
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        current_app.config["GREETING"]
+    with app.app_context():
+        assert current_app.config["GREETING"] == "hi"
+        assert current_app._get_current_object() is app
+
+
+def test_session_persists_but_g_does_not() -> None:
+    app = Flask(__name__)
+    app.secret_key = "test-secret"
+
+    @app.route("/set")
+    def set_values() -> str:
+        g.user_id = 42
+        session["user_id"] = 42
+        return "ok"
+
+    @app.route("/get")
+    def get_values() -> str:
+        return f"{g.get('user_id')} {session.get('user_id')}"
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").data == b"None 42"
+
+
+def test_request_needs_a_request_context() -> None:
+    app = Flask(__name__)
+    with app.app_context():
+        assert current_app._get_current_object() is app
+        with pytest.raises(RuntimeError, match="Working outside of request context"):
+            request.path
+    with app.test_request_context("/search?q=flask"):
+        assert request.path == "/search"
+        assert request.args["q"] == "flask"
+        # A request context also pushes an app context.
+        assert current_app._get_current_object() is app
+
+
+def _app_with_teardown_log() -> tuple[Flask, list]:
+    app = Flask(__name__)
+    log: list = []
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        log.append(("teardown_request", exc))
+
+    @app.teardown_appcontext
+    def teardown_appcontext(exc: BaseException | None) -> None:
+        log.append(("teardown_appcontext", exc))
+
+    return app, log
+
+
+def test_teardown_order_and_which_runs() -> None:
+    app, log = _app_with_teardown_log()
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    app.test_client().get("/")
+    assert [name for name, _ in log] == ["teardown_request", "teardown_appcontext"]
+
+    log.clear()
+    with app.app_context():
+        pass
+    # No request was involved, so only the app-context teardown ran.
+    assert [name for name, _ in log] == ["teardown_appcontext"]
+
+
+def test_teardown_receives_unhandled_exception_only() -> None:
+    app, log = _app_with_teardown_log()
+
+    @app.route("/missing")
+    def missing() -> str:
+        abort(404)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    client = app.test_client()
+    assert client.get("/missing").status_code == 404
+    # abort(404) is turned into a normal 404 response: teardown sees None.
+    assert log == [("teardown_request", None), ("teardown_appcontext", None)]
+
+    log.clear()
+    app.logger.disabled = True
+    assert client.get("/boom").status_code == 500
+    exc = log[0][1]
+    assert isinstance(exc, ValueError)
+    assert log == [("teardown_request", exc), ("teardown_appcontext", exc)]
+
+    # Teardown still runs (with the exception) when it propagates in testing mode.
+    log.clear()
+    app.testing = True
+    with pytest.raises(ValueError):
+        client.get("/boom")
+    assert [type(e) for _, e in log] == [ValueError, ValueError]
+
+
+def test_context_locals_are_contextvar_proxies() -> None:
+    assert isinstance(flask.globals._cv_request, ContextVar)
+    assert isinstance(flask.globals._cv_app, ContextVar)
+    assert isinstance(request, LocalProxy)
+    assert isinstance(current_app, LocalProxy)
+    assert isinstance(g, LocalProxy)
+
+    app = Flask(__name__)
+    seen: dict[str, bool] = {}
+
+    def in_thread() -> None:
+        seen["thread"] = has_request_context()
+
+    with app.test_request_context("/a"):
+        worker = threading.Thread(target=in_thread)
+        worker.start()
+        worker.join()
+        assert request.path == "/a"
+    # A new thread starts with an empty context: the request is not visible.
+    assert seen == {"thread": False}
+
+
+def test_copy_current_request_context_in_thread() -> None:
+    app = Flask(__name__)
+    results: dict[str, str] = {}
+
+    @app.route("/work")
+    def work() -> str:
+        def plain() -> None:
+            try:
+                results["plain"] = request.path
+            except RuntimeError:
+                results["plain"] = "RuntimeError"
+
+        @copy_current_request_context
+        def copied() -> None:
+            results["copied"] = request.path
+
+        for target in (plain, copied):
+            worker = threading.Thread(target=target)
+            worker.start()
+            worker.join()
+        return "ok"
+
+    assert app.test_client().get("/work").data == b"ok"
+    assert results == {"plain": "RuntimeError", "copied": "/work"}
+
+
+def test_copy_current_request_context_needs_a_request() -> None:
+    with pytest.raises(RuntimeError):
+        copy_current_request_context(lambda: None)
+
+
+def test_stream_with_context() -> None:
+    app = Flask(__name__)
+
+    @app.route("/plain")
+    def plain():  # type: ignore[no-untyped-def]
+        def generate():  # type: ignore[no-untyped-def]
+            yield "name="
+            yield request.args.get("name", "")
+
+        return generate()
+
+    @app.route("/wrapped")
+    def wrapped():  # type: ignore[no-untyped-def]
+        def generate():  # type: ignore[no-untyped-def]
+            yield "name="
+            yield request.args.get("name", "")
+
+        return stream_with_context(generate())
+
+    client = app.test_client()
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        client.get("/plain?name=ada").data
+    assert client.get("/wrapped?name=ada").data == b"name=ada"

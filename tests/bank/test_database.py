@@ -1,0 +1,211 @@
+"""Executable checks for the database questions of the bank."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sqlite3
+from pathlib import Path
+
+import flask
+import pytest
+from flask import Flask, current_app, g
+
+
+def _make_app(db_path: Path) -> tuple[Flask, list[sqlite3.Connection], list[str]]:
+    """An app using the tutorial pattern: get_db() on g, close_db on teardown_appcontext."""
+    app = Flask(__name__)
+    app.config["DATABASE"] = str(db_path)
+    opened: list[sqlite3.Connection] = []
+    events: list[str] = []
+
+    def get_db() -> sqlite3.Connection:
+        if "db" not in g:
+            g.db = sqlite3.connect(current_app.config["DATABASE"])
+            opened.append(g.db)
+        return g.db
+
+    def close_db(exc: BaseException | None = None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+            events.append("closed")
+
+    app.teardown_appcontext(close_db)
+    app.extensions["get_db"] = get_db
+
+    @app.after_request
+    def after(response: flask.Response) -> flask.Response:
+        events.append("after_request")
+        return response
+
+    @app.route("/twice")
+    def twice() -> dict[str, bool]:
+        return {"same": get_db() is get_db()}
+
+    return app, opened, events
+
+
+def _is_closed(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("select 1")
+    except sqlite3.ProgrammingError:
+        return True
+    return False
+
+
+def test_flask_has_no_orm() -> None:
+    requirements = " ".join(importlib.metadata.requires("flask") or []).lower()
+    assert "sqlalchemy" not in requirements
+    assert not hasattr(flask, "SQLAlchemy")
+    assert not hasattr(flask, "orm")
+
+
+def test_get_db_reuses_connection_within_one_context(tmp_path: Path) -> None:
+    app, opened, events = _make_app(tmp_path / "app.db")
+    client = app.test_client()
+    assert client.get("/twice").get_json() == {"same": True}
+    client.get("/twice")
+    # one connection per request, not one per call and not one shared forever
+    assert len(opened) == 2
+    assert opened[0] is not opened[1]
+    assert all(_is_closed(c) for c in opened)
+    assert events.count("closed") == 2
+
+
+def test_teardown_appcontext_runs_outside_requests(tmp_path: Path) -> None:
+    app, opened, events = _make_app(tmp_path / "app.db")
+    with app.app_context():
+        app.extensions["get_db"]()
+        assert not _is_closed(opened[0])
+    # a plain app context (CLI command, script) closes the connection too,
+    # while after_request never runs outside a request
+    assert _is_closed(opened[0])
+    assert events == ["closed"]
+
+
+def test_teardown_runs_when_view_raises(tmp_path: Path) -> None:
+    app, opened, events = _make_app(tmp_path / "app.db")
+    app.testing = True  # exceptions propagate to the caller
+
+    @app.route("/boom")
+    def boom() -> str:
+        app.extensions["get_db"]()
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        app.test_client().get("/boom")
+    assert "after_request" not in events
+    assert events == ["closed"]
+    assert _is_closed(opened[0])
+
+
+def test_sqlite_close_without_commit_discards_changes(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table item (name text)")
+    setup.commit()
+    setup.close()
+
+    app, _, _ = _make_app(path)
+
+    @app.post("/items")
+    def add() -> tuple[dict[str, str], int]:
+        app.extensions["get_db"]().execute("insert into item values ('x')")
+        return {"status": "created"}, 201  # no commit before teardown closes
+
+    assert app.test_client().post("/items").status_code == 201
+    check = sqlite3.connect(path)
+    assert check.execute("select count(*) from item").fetchone()[0] == 0
+    check.close()
+
+
+def test_current_app_outside_context_raises() -> None:
+    app = Flask(__name__)
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        current_app.config  # noqa: B018
+    with app.app_context():
+        assert current_app.name == app.name
+
+
+def test_teardown_commit_or_rollback_per_request(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table item (name text)")
+    setup.commit()
+    setup.close()
+
+    app = Flask(__name__)
+    seen: list[BaseException | None] = []
+
+    def get_db() -> sqlite3.Connection:
+        if "db" not in g:
+            g.db = sqlite3.connect(path)
+        return g.db
+
+    @app.teardown_appcontext
+    def finish(exc: BaseException | None) -> None:
+        seen.append(exc)
+        db = g.pop("db", None)
+        if db is None:
+            return
+        if exc is None:
+            db.commit()
+        else:
+            db.rollback()
+        db.close()
+
+    @app.post("/ok")
+    def ok() -> tuple[str, int]:
+        get_db().execute("insert into item values ('ok')")
+        return "", 201
+
+    @app.post("/fail")
+    def fail() -> str:
+        get_db().execute("insert into item values ('fail')")
+        raise RuntimeError("half done")
+
+    client = app.test_client()
+    assert client.post("/ok").status_code == 201
+    # not in testing mode: the error becomes a 500, yet teardown still gets it
+    assert client.post("/fail").status_code == 500
+    assert seen[0] is None
+    assert isinstance(seen[1], RuntimeError)
+    check = sqlite3.connect(path)
+    assert [r[0] for r in check.execute("select name from item")] == ["ok"]
+    check.close()
+
+
+def test_after_request_can_read_g() -> None:
+    app = Flask(__name__)
+    seen: list[object] = []
+
+    @app.after_request
+    def after(response: flask.Response) -> flask.Response:
+        seen.append(g.get("marker"))
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        g.marker = "set in view"
+        return "ok"
+
+    app.test_client().get("/")
+    assert seen == ["set in view"]
+
+
+def test_teardown_gets_none_after_abort() -> None:
+    app = Flask(__name__)
+    seen: list[BaseException | None] = []
+
+    @app.teardown_appcontext
+    def finish(exc: BaseException | None) -> None:
+        seen.append(exc)
+
+    @app.route("/bad")
+    def bad() -> str:
+        flask.abort(400)
+
+    assert app.test_client().get("/bad").status_code == 400
+    # an HTTPException turned into a response is not an unhandled error,
+    # so a "commit when exc is None" teardown would commit this request's work
+    assert seen == [None]

@@ -1,0 +1,201 @@
+"""Executable checks for the deployment questions of the bank."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+import werkzeug.serving
+from flask import Flask, request, url_for
+from flask.cli import run_command
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.test import create_environ
+
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Host": "shop.example.com",
+}
+
+
+def _echo_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/where")
+    def where() -> dict[str, Any]:
+        return {
+            "url": url_for("where", _external=True),
+            "ip": request.remote_addr,
+            "secure": request.is_secure,
+        }
+
+    return app
+
+
+def _capture_run(app: Flask, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> dict[str, Any]:
+    """Call app.run() with Werkzeug's run_simple replaced, and return what it was given."""
+    seen: dict[str, Any] = {}
+
+    def fake_run_simple(host: str, port: int, application: Any, **options: Any) -> None:
+        seen.update(host=host, port=port, application=application, **options)
+
+    monkeypatch.setattr(werkzeug.serving, "run_simple", fake_run_simple)
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app.run(load_dotenv=False, **kwargs)
+    return seen
+
+
+def test_app_run_uses_werkzeug_dev_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Flask(__name__)
+    seen = _capture_run(app, monkeypatch)
+    # app.run() only hands the app to Werkzeug's development server.
+    assert seen["application"] is app
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 5000)
+
+
+def test_run_defaults_threaded_without_debugger(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Flask(__name__)
+    seen = _capture_run(app, monkeypatch)
+    assert seen["threaded"] is True
+    assert seen["use_debugger"] is False
+    assert seen["use_reloader"] is False
+
+
+def test_cli_run_threads_by_default() -> None:
+    option = next(p for p in run_command.params if p.name == "with_threads")
+    assert option.default is True
+    assert "with_threads" in inspect.signature(run_command.callback).parameters
+
+
+def test_debug_off_by_default_and_debug_enables_debugger(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = Flask(__name__)
+    assert app.debug is False
+    assert app.config["DEBUG"] is False
+    seen = _capture_run(app, monkeypatch, debug=True)
+    assert seen["use_debugger"] is True
+    assert seen["use_reloader"] is True
+
+
+def test_app_is_a_wsgi_callable() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "hello"
+
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured["status"] = status
+
+    body = app(create_environ("/"), start_response)
+    assert captured["status"] == "200 OK"
+    assert b"".join(body) == b"hello"
+
+
+def test_wsgi_app_wrapping_keeps_flask_object() -> None:
+    app = Flask(__name__)
+    calls: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    inner = app.wsgi_app
+
+    def middleware(environ: dict[str, Any], start_response: Any) -> Any:
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert isinstance(app, Flask)  # config, routes, test_client, CLI still available
+    assert app.test_client().get("/").data == b"ok"
+    assert calls == ["/"]  # Flask.__call__ goes through the wrapped wsgi_app
+
+
+def test_without_proxyfix_app_sees_the_proxy() -> None:
+    app = _echo_app()
+    data = app.test_client().get("/where", headers=FORWARDED, environ_base={"REMOTE_ADDR": "127.0.0.1"}).json
+    assert data == {"url": "http://localhost/where", "ip": "127.0.0.1", "secure": False}
+
+
+def test_proxyfix_applies_forwarded_values() -> None:
+    app = _echo_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    data = app.test_client().get("/where", headers=FORWARDED, environ_base={"REMOTE_ADDR": "127.0.0.1"}).json
+    assert data == {"url": "https://shop.example.com/where", "ip": "203.0.113.7", "secure": True}
+
+
+def test_proxyfix_trusting_too_many_proxies_accepts_spoofed_ip() -> None:
+    # One real proxy appended the client's true address to a header the client forged.
+    headers = {"X-Forwarded-For": "6.6.6.6, 198.51.100.20"}
+    right = _echo_app()
+    right.wsgi_app = ProxyFix(right.wsgi_app, x_for=1)  # type: ignore[method-assign]
+    wrong = _echo_app()
+    wrong.wsgi_app = ProxyFix(wrong.wsgi_app, x_for=2)  # type: ignore[method-assign]
+    env = {"REMOTE_ADDR": "127.0.0.1"}
+    assert right.test_client().get("/where", headers=headers, environ_base=env).json["ip"] == "198.51.100.20"
+    assert wrong.test_client().get("/where", headers=headers, environ_base=env).json["ip"] == "6.6.6.6"
+
+
+def test_proxyfix_without_a_proxy_lets_clients_spoof() -> None:
+    app = _echo_app()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_host=1)  # type: ignore[method-assign]
+    # A client talking straight to the app server forges the headers itself.
+    data = (
+        app.test_client()
+        .get(
+            "/where",
+            headers={"X-Forwarded-For": "10.0.0.99", "X-Forwarded-Host": "evil.example"},
+            environ_base={"REMOTE_ADDR": "198.51.100.20"},
+        )
+        .json
+    )
+    assert data["ip"] == "10.0.0.99"
+    assert data["url"] == "http://evil.example/where"
+
+
+def test_proxyfix_prefix_sets_script_name() -> None:
+    app = Flask(__name__)
+
+    @app.route("/login")
+    def login() -> str:
+        return url_for("login")
+
+    client = app.test_client()
+    assert client.get("/login", headers={"X-Forwarded-Prefix": "/shop"}).data == b"/login"
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_prefix=1)  # type: ignore[method-assign]
+    assert client.get("/login", headers={"X-Forwarded-Prefix": "/shop"}).data == b"/shop/login"
+
+
+def test_preferred_url_scheme_only_used_outside_request() -> None:
+    app = Flask(__name__)
+    app.config.update(PREFERRED_URL_SCHEME="https", SERVER_NAME="example.com")
+
+    @app.route("/page")
+    def page() -> str:
+        return url_for("page", _external=True)
+
+    # Inside a request, the scheme of that request wins.
+    assert app.test_client().get("/page", base_url="http://example.com").data == b"http://example.com/page"
+    # Outside a request (CLI, jobs), the preferred scheme is used.
+    with app.app_context():
+        assert url_for("page") == "https://example.com/page"
+
+
+def test_url_for_outside_request_needs_server_name() -> None:
+    app = Flask(__name__)
+
+    @app.route("/reset")
+    def reset() -> str:
+        return "ok"
+
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="SERVER_NAME"):
+            url_for("reset")
+    app.config["SERVER_NAME"] = "example.com"
+    with app.app_context():
+        assert url_for("reset") == "http://example.com/reset"

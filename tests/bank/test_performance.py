@@ -1,0 +1,214 @@
+"""Executable checks for the performance questions of the bank."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, Response, request, send_file, stream_with_context, url_for
+from werkzeug.middleware.profiler import ProfilerMiddleware
+
+
+class _LoopFlask(Flask):
+    """Stand-in for the `flask[async]` extra (asgiref is not installed here)."""
+
+    converted: list[str]
+
+    def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
+        self.converted.append(func.__name__)
+        return lambda *args, **kwargs: asyncio.run(func(*args, **kwargs))
+
+
+def test_static_route_and_url() -> None:
+    app = Flask(__name__)
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") == "/static/css/site.css"
+    assert any(rule.endpoint == "static" for rule in app.url_map.iter_rules())
+
+
+def test_async_view_still_runs_synchronously_per_request() -> None:
+    app = _LoopFlask(__name__)
+    app.converted = []
+
+    @app.route("/")
+    async def index() -> str:
+        await asyncio.sleep(0)
+        return "done"
+
+    # Flask wraps the coroutine function into a blocking call inside the WSGI request.
+    assert app.test_client().get("/").data == b"done"
+    assert app.converted == ["index"]
+    assert app.ensure_sync(index) is not index
+
+
+def test_request_not_available_in_plain_thread() -> None:
+    app = Flask(__name__)
+    errors: list[BaseException] = []
+
+    @app.route("/signup")
+    def signup() -> str:
+        def job() -> None:
+            try:
+                _ = request.path
+            except RuntimeError as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=job)
+        worker.start()
+        worker.join()
+        return "queued"
+
+    assert app.test_client().get("/signup").data == b"queued"
+    assert len(errors) == 1
+    assert "outside of request context" in str(errors[0])
+
+
+def test_after_request_runs_before_response_is_sent() -> None:
+    app = Flask(__name__)
+    order: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        order.append("view")
+        return "ok"
+
+    @app.after_request
+    def slow_hook(response: Response) -> Response:
+        order.append("after_request")
+        response.headers["X-Hook"] = "ran"
+        return response
+
+    response = app.test_client().get("/")
+    # The hook ran inside the request: the client only got the response after it finished.
+    assert response.headers["X-Hook"] == "ran"
+    assert order == ["view", "after_request"]
+
+
+def test_generator_view_is_streamed() -> None:
+    app = Flask(__name__)
+
+    @app.route("/export")
+    def export() -> Iterator[str]:
+        def rows() -> Iterator[str]:
+            yield "id,name\n"
+            yield "1,Ann\n"
+
+        return rows()
+
+    response = app.test_client().get("/export")
+    assert response.is_streamed
+    assert "Content-Length" not in response.headers
+    assert response.data == b"id,name\n1,Ann\n"
+
+
+def test_generator_needs_stream_with_context_for_request() -> None:
+    app = Flask(__name__)
+
+    @app.route("/plain")
+    def plain() -> Iterator[str]:
+        def body() -> Iterator[str]:
+            yield request.args["q"]
+
+        return body()
+
+    @app.route("/wrapped")
+    def wrapped() -> Iterator[str]:
+        @stream_with_context
+        def body() -> Iterator[str]:
+            yield request.args["q"]
+
+        return body()
+
+    client = app.test_client()
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        client.get("/plain?q=hi")
+    assert client.get("/wrapped?q=hi").data == b"hi"
+
+
+def test_x_sendfile_sends_header_and_empty_body(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("big file")
+    app = Flask(__name__)
+    app.config["USE_X_SENDFILE"] = True
+
+    @app.route("/report")
+    def get_report() -> Response:
+        return send_file(report)
+
+    response = app.test_client().get("/report")
+    assert response.headers["X-Sendfile"] == str(report)
+    assert response.data == b""
+    assert "X-Accel-Redirect" not in response.headers
+
+
+def test_send_file_answers_304_for_matching_etag(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("content")
+    app = Flask(__name__)
+
+    @app.route("/report")
+    def get_report() -> Response:
+        return send_file(report)
+
+    client = app.test_client()
+    first = client.get("/report")
+    assert first.status_code == 200 and "ETag" in first.headers
+    again = client.get("/report", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_etag_needs_make_conditional_for_304() -> None:
+    app = Flask(__name__)
+
+    @app.route("/tagged")
+    def tagged() -> Response:
+        response = Response("payload")
+        response.add_etag()
+        return response
+
+    @app.route("/conditional")
+    def conditional() -> Response:
+        response = Response("payload")
+        response.add_etag()
+        return response.make_conditional(request)
+
+    client = app.test_client()
+    etag = client.get("/tagged").headers["ETag"]
+    not_checked = client.get("/tagged", headers={"If-None-Match": etag})
+    assert not_checked.status_code == 200 and not_checked.data == b"payload"
+    checked = client.get("/conditional", headers={"If-None-Match": etag})
+    assert checked.status_code == 304 and checked.data == b""
+
+
+def test_profiler_middleware_reports_per_request() -> None:
+    app = Flask(__name__)
+
+    @app.route("/slow")
+    def slow() -> str:
+        return str(sum(range(1000)))
+
+    stream = io.StringIO()
+    app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=stream, restrictions=[5])  # type: ignore[method-assign]
+    assert app.test_client().get("/slow").data == b"499500"
+    report = stream.getvalue()
+    assert "PATH: '/slow'" in report
+    assert "function calls" in report
+
+
+def test_flask_does_not_compress_responses() -> None:
+    app = Flask(__name__)
+
+    @app.route("/big")
+    def big() -> str:
+        return "x" * 100_000
+
+    response = app.test_client().get("/big", headers={"Accept-Encoding": "gzip, br"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+    assert len(response.data) == 100_000

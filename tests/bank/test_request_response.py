@@ -1,0 +1,293 @@
+"""Executable checks for the request-response questions of the bank."""
+
+import pytest
+from flask import Flask, make_response, request, stream_with_context
+
+
+def test_query_string_in_args() -> None:
+    app = Flask(__name__)
+
+    @app.get("/search")
+    def search() -> dict:
+        return {"args": request.args.get("q"), "form": request.form.get("q")}
+
+    @app.get("/search-json")
+    def search_json() -> dict:
+        return {"q": request.get_json()["q"]}
+
+    client = app.test_client()
+    data = client.get("/search?q=flask").get_json()
+    assert data == {"args": "flask", "form": None}
+    assert client.get("/search-json?q=flask").status_code == 415
+    with app.test_request_context("/search?q=flask"):
+        assert not hasattr(request, "query")
+
+
+def test_request_outside_context_raises() -> None:
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        _ = request.args
+    app = Flask(__name__)
+    with app.test_request_context("/x?a=1", method="POST", data={"b": "2"}, headers={"X-Token": "t"}):
+        assert request.method == "POST"
+        assert request.path == "/x"
+        assert request.args["a"] == "1"
+        assert request.form["b"] == "2"
+        assert request.headers["X-Token"] == "t"
+
+
+def test_get_json_wrong_content_type_415() -> None:
+    app = Flask(__name__)
+
+    @app.post("/items")
+    def items() -> dict:
+        return {"got": request.get_json()}
+
+    client = app.test_client()
+    assert client.post("/items", data='{"a": 1}', content_type="text/plain").status_code == 415
+    assert client.post("/items", data="a=1").status_code == 415  # form-encoded body
+    assert client.post("/items", data="{bad", content_type="application/json").status_code == 400
+    ok = client.post("/items", json={"a": 1})
+    assert ok.status_code == 200
+    assert ok.get_json() == {"got": {"a": 1}}
+
+
+def test_get_json_silent_returns_none() -> None:
+    app = Flask(__name__)
+
+    @app.post("/items")
+    def items() -> dict:
+        return {"got": repr(request.get_json(silent=True))}
+
+    client = app.test_client()
+    bad = client.post("/items", data="{bad", content_type="application/json")
+    assert bad.status_code == 200
+    assert bad.get_json() == {"got": "None"}
+    wrong_type = client.post("/items", data="a=1")
+    assert wrong_type.status_code == 200
+    assert wrong_type.get_json() == {"got": "None"}
+
+
+def test_return_dict_and_list_is_json() -> None:
+    app = Flask(__name__)
+
+    @app.get("/d")
+    def d() -> dict:
+        return {"id": 1}
+
+    @app.get("/l")
+    def lst() -> list:
+        return [1, 2]
+
+    @app.get("/s")
+    def s() -> str:
+        return "hi"
+
+    client = app.test_client()
+    rd = client.get("/d")
+    assert rd.status_code == 200
+    assert rd.mimetype == "application/json"
+    assert rd.get_json() == {"id": 1}
+    rl = client.get("/l")
+    assert rl.mimetype == "application/json"
+    assert rl.get_json() == [1, 2]
+    assert client.get("/s").mimetype == "text/html"
+
+
+def test_return_tuple_status_and_headers() -> None:
+    app = Flask(__name__)
+
+    @app.post("/items")
+    def create() -> tuple:
+        return "Created", 201, {"Location": "/items/7"}
+
+    @app.get("/h")
+    def only_headers() -> tuple:
+        return "ok", {"X-Extra": "1"}
+
+    client = app.test_client()
+    r = client.post("/items")
+    assert r.status_code == 201
+    assert r.headers["Location"] == "/items/7"
+    assert r.data == b"Created"
+    r2 = client.get("/h")
+    assert r2.status_code == 200
+    assert r2.headers["X-Extra"] == "1"
+
+
+def test_make_response_set_cookie() -> None:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index():
+        resp = make_response("<h1>Home</h1>")
+        resp.set_cookie("theme", "dark")
+        return resp
+
+    @app.get("/read")
+    def read() -> dict:
+        return {"theme": request.cookies.get("theme")}
+
+    @app.get("/tuple")
+    def tuple_dict() -> tuple:
+        return "<h1>Home</h1>", {"cookies": {"theme": "dark"}}
+
+    client = app.test_client()
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["Set-Cookie"].startswith("theme=dark")
+    assert client.get("/read").get_json() == {"theme": "dark"}
+    # a dict in the tuple is taken as literal headers, not as cookies
+    rt = client.get("/tuple")
+    assert "Set-Cookie" not in rt.headers
+    assert "cookies" in rt.headers
+
+
+def test_request_cookies_immutable() -> None:
+    app = Flask(__name__)
+    with app.test_request_context("/", headers={"Cookie": "a=1"}):
+        with pytest.raises(TypeError):
+            request.cookies["theme"] = "dark"
+
+
+def test_set_cookie_defaults() -> None:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index():
+        resp = make_response("ok")
+        resp.set_cookie("theme", "dark")
+        return resp
+
+    header = app.test_client().get("/").headers["Set-Cookie"]
+    assert header == "theme=dark; Path=/"
+    for flag in ("HttpOnly", "Secure", "SameSite", "Expires", "Max-Age"):
+        assert flag not in header
+
+
+def _hook_app(log: list) -> Flask:
+    app = Flask(__name__)
+
+    @app.before_request
+    def first():
+        log.append("before1")
+
+    @app.before_request
+    def gate():
+        log.append("before2")
+        if request.args.get("blocked"):
+            return "Forbidden", 403
+        return None
+
+    @app.before_request
+    def third():
+        log.append("before3")
+
+    @app.after_request
+    def a1(resp):
+        log.append("after1")
+        return resp
+
+    @app.after_request
+    def a2(resp):
+        log.append("after2")
+        return resp
+
+    @app.teardown_request
+    def td(exc):
+        log.append("teardown")
+
+    @app.get("/")
+    def index() -> str:
+        log.append("view")
+        return "ok"
+
+    return app
+
+
+def test_before_request_short_circuits() -> None:
+    log: list = []
+    app = _hook_app(log)
+    r = app.test_client().get("/?blocked=1")
+    assert r.status_code == 403
+    assert r.data == b"Forbidden"
+    assert "view" not in log
+    assert "before3" not in log
+    assert log == ["before1", "before2", "after2", "after1", "teardown"]
+
+
+def test_after_request_reverse_order() -> None:
+    log: list = []
+    app = _hook_app(log)
+    assert app.test_client().get("/").status_code == 200
+    assert log == ["before1", "before2", "before3", "view", "after2", "after1", "teardown"]
+
+
+def test_teardown_exception_handled_vs_unhandled() -> None:
+    seen: list = []
+    app = Flask(__name__)
+
+    @app.teardown_request
+    def td(exc):
+        seen.append(exc)
+
+    @app.errorhandler(KeyError)
+    def handle_key(e):
+        return "missing", 400
+
+    @app.get("/handled")
+    def handled():
+        raise KeyError("k")
+
+    @app.get("/unhandled")
+    def unhandled():
+        raise ZeroDivisionError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    assert client.get("/handled").status_code == 400
+    assert seen[-1] is None
+    assert client.get("/unhandled").status_code == 500
+    assert isinstance(seen[-1], ZeroDivisionError)
+
+
+def test_streaming_needs_stream_with_context() -> None:
+    app = Flask(__name__)
+
+    @app.get("/plain")
+    def plain():
+        def gen():
+            yield "a"
+            yield request.args.get("x", "none")
+
+        return gen()
+
+    @app.get("/wrapped")
+    def wrapped():
+        def gen():
+            yield "a"
+            yield request.args.get("x", "none")
+
+        return stream_with_context(gen())
+
+    client = app.test_client()
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        # the body is produced lazily, after the view returned and the request context was popped
+        _ = client.get("/plain?x=1").data
+    assert client.get("/wrapped?x=1").data == b"a1"
+
+
+def test_generator_response_streams() -> None:
+    app = Flask(__name__)
+
+    @app.get("/csv")
+    def csv():
+        def rows():
+            yield "id,name\n"
+            yield "1,Ann\n"
+
+        return rows(), {"Content-Type": "text/csv"}
+
+    r = app.test_client().get("/csv")
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert r.data == b"id,name\n1,Ann\n"

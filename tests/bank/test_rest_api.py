@@ -1,0 +1,220 @@
+"""Executable checks for the rest-api questions of the bank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask, jsonify, request, url_for
+from flask.json.provider import DefaultJSONProvider
+from flask.views import MethodView
+
+
+def test_return_dict_is_json() -> None:
+    app = Flask(__name__)
+
+    @app.route("/user")
+    def user() -> dict[str, Any]:
+        return {"name": "Ada", "age": 36}
+
+    response = app.test_client().get("/user")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {"name": "Ada", "age": 36}
+
+
+def test_jsonify_equivalent_to_dict_return() -> None:
+    app = Flask(__name__)
+
+    @app.route("/a")
+    def a() -> dict[str, int]:
+        return {"x": 1}
+
+    @app.route("/b")
+    def b() -> Any:
+        return jsonify(x=1)
+
+    client = app.test_client()
+    ra, rb = client.get("/a"), client.get("/b")
+    assert ra.data == rb.data
+    assert ra.mimetype == rb.mimetype == "application/json"
+
+
+def test_created_tuple_with_location() -> None:
+    app = Flask(__name__)
+
+    @app.get("/items/<int:item_id>")
+    def get_item(item_id: int) -> dict[str, int]:
+        return {"id": item_id}
+
+    @app.post("/items")
+    def create_item() -> Any:
+        item = {"id": 7, **request.get_json()}
+        return item, 201, {"Location": url_for("get_item", item_id=7)}
+
+    response = app.test_client().post("/items", json={"name": "pen"})
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/items/7"
+    assert response.get_json() == {"id": 7, "name": "pen"}
+
+
+def test_method_shortcut_decorators() -> None:
+    app = Flask(__name__)
+
+    @app.post("/items")
+    def create() -> tuple[str, int]:
+        return "created", 201
+
+    client = app.test_client()
+    assert client.post("/items").status_code == 201
+    assert client.get("/items").status_code == 405
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == "/items")
+    assert "POST" in rule.methods and "GET" not in rule.methods
+    fresh = Flask(__name__)
+    with pytest.raises(TypeError, match="methods"):
+        fresh.get("/other", methods=["POST"])
+
+
+def test_return_list_json_and_set_is_invalid() -> None:
+    app = Flask(__name__)
+    app.testing = True
+
+    @app.route("/list")
+    def as_list() -> list[int]:
+        return [1, 2, 3]
+
+    @app.route("/tuple")
+    def as_tuple() -> tuple[dict[str, str], int]:
+        return {"error": "not found"}, 404
+
+    @app.route("/set")
+    def as_set() -> Any:
+        return {1, 2, 3}
+
+    client = app.test_client()
+    r = client.get("/list")
+    assert r.mimetype == "application/json" and r.get_json() == [1, 2, 3]
+    r = client.get("/tuple")
+    assert r.status_code == 404 and r.get_json() == {"error": "not found"}
+    with pytest.raises(TypeError, match="set"):
+        client.get("/set")
+
+
+def test_jsonify_sorts_keys_by_default() -> None:
+    app = Flask(__name__)
+    assert app.json.sort_keys is True
+    with app.app_context():
+        assert jsonify({"b": 1, "a": 2}).get_data(as_text=True).strip() == '{"a":2,"b":1}'
+        app.json.sort_keys = False  # type: ignore[attr-defined]
+        assert jsonify({"b": 1, "a": 2}).get_data(as_text=True).strip() == '{"b":1,"a":2}'
+        # jsonify's keyword arguments are data, not serializer options
+        with pytest.raises(TypeError):
+            jsonify({"b": 1}, sort_keys=False)
+    # the JSON_SORT_KEYS config key is gone in Flask 3: setting it changes nothing
+    other = Flask(__name__)
+    other.config["JSON_SORT_KEYS"] = False
+    with other.app_context():
+        assert jsonify({"b": 1, "a": 2}).get_data(as_text=True).strip() == '{"a":2,"b":1}'
+
+
+def test_get_json_wrong_content_type_is_415() -> None:
+    app = Flask(__name__)
+
+    @app.post("/echo")
+    def echo() -> dict[str, Any]:
+        return {"got": request.get_json()}
+
+    @app.post("/quiet")
+    def quiet() -> dict[str, Any]:
+        return {"got": request.get_json(silent=True)}
+
+    client = app.test_client()
+    assert client.post("/echo", json={"a": 1}).get_json() == {"got": {"a": 1}}
+    assert client.post("/echo", data={"a": "1"}).status_code == 415
+    assert client.post("/echo", data="{bad", content_type="application/json").status_code == 400
+    assert client.post("/quiet", data={"a": "1"}).get_json() == {"got": None}
+
+
+def test_args_type_int_falls_back_to_default() -> None:
+    app = Flask(__name__)
+
+    @app.get("/items")
+    def items() -> dict[str, int]:
+        page = request.args.get("page", 1, type=int)
+        per_page = min(request.args.get("per_page", 20, type=int), 100)
+        return {"page": page, "per_page": per_page}
+
+    client = app.test_client()
+    assert client.get("/items?page=abc").get_json() == {"page": 1, "per_page": 20}
+    assert client.get("/items?page=3&per_page=500").get_json() == {"page": 3, "per_page": 100}
+    assert client.get("/items?page=abc").status_code == 200
+
+
+def test_methodview_methods() -> None:
+    app = Flask(__name__)
+
+    class ItemAPI(MethodView):
+        def get(self, item_id: int) -> dict[str, int]:
+            return {"id": item_id}
+
+        def delete(self, item_id: int) -> tuple[str, int]:
+            return "", 204
+
+    assert ItemAPI.methods == {"GET", "DELETE"}
+    app.add_url_rule("/items/<int:item_id>", view_func=ItemAPI.as_view("item"))
+    client = app.test_client()
+    assert client.get("/items/3").get_json() == {"id": 3}
+    assert client.delete("/items/3").status_code == 204
+    response = client.put("/items/3")
+    assert response.status_code == 405
+    assert "PUT" not in response.headers["Allow"]
+    assert "item" in app.view_functions
+
+
+class Money:
+    def __init__(self, cents: int) -> None:
+        self.cents = cents
+
+
+class MoneyJSONProvider(DefaultJSONProvider):
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, Money):
+            return f"{o.cents / 100:.2f}"
+        return DefaultJSONProvider.default(o)
+
+
+def test_custom_json_provider() -> None:
+    class MyFlask(Flask):
+        json_provider_class = MoneyJSONProvider
+
+    app = MyFlask(__name__)
+
+    @app.route("/price")
+    def price() -> dict[str, Any]:
+        return {"price": Money(1999)}
+
+    assert app.test_client().get("/price").get_json() == {"price": "19.99"}
+
+    plain = Flask(__name__)
+    plain.testing = True
+
+    @plain.route("/price")
+    def plain_price() -> dict[str, Any]:
+        return {"price": Money(1999)}
+
+    with pytest.raises(TypeError):
+        plain.test_client().get("/price")
+    # the pre-2.2 encoder hooks were removed in Flask 2.3
+    assert not hasattr(Flask, "json_encoder")
+
+
+def test_json_provider_instance_on_app() -> None:
+    app = Flask(__name__)
+    app.json = MoneyJSONProvider(app)
+
+    @app.route("/price")
+    def price() -> dict[str, Any]:
+        return {"price": Money(250)}
+
+    assert app.test_client().get("/price").get_json() == {"price": "2.50"}

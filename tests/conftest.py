@@ -1,0 +1,50 @@
+"""Shared fixtures: settings on a temporary database, a fake Bot API, a built Application."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from telegram.ext import Application
+
+from bot.config import DEFAULT_QUESTIONS_DIR, Settings
+from bot.domain.clock import FakeClock
+from bot.telegram.app import build_application
+from tests.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-token-abcdefghijklmnop"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh SQLite file and the shipped bank."""
+    return Settings(telegram_bot_token=TOKEN, database_path=tmp_path / "db" / "bot.sqlite3",
+                    questions_dir=DEFAULT_QUESTIONS_DIR, admin_ids=frozenset({42}), _env_file=None)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock tests move by hand."""
+    return FakeClock()
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    """The fake Bot API transport."""
+    return FakeBotApi()
+
+
+@pytest_asyncio.fixture
+async def app(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """A real PTB Application wired to the fake transport, initialised with post_init run."""
+    application = build_application(settings, clock=clock, rng=random.Random(7), request=api)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    yield application
+    await application.shutdown()
+    assert application.post_shutdown is not None
+    await application.post_shutdown(application)

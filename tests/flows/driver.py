@@ -1,0 +1,42 @@
+"""A user's side of the chat, driving a real Application through process_update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update
+
+
+class ChatDriver:
+    """Sends messages and taps buttons as one user, reading what the bot did from the fake API."""
+
+    def __init__(self, app: Application, api: FakeBotApi, user_id: int = 1001) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.api = api
+        self.user_id = user_id
+
+    async def say(self, text: str, update_id: int | None = None) -> None:
+        """Send a text or command."""
+        await self.app.process_update(text_update(self.app.bot, self.user_id, text, update_id))
+
+    async def tap(self, message: dict[str, Any], data: str, update_id: int | None = None) -> None:
+        """Tap a button (by its callback data) of a message."""
+        await self.app.process_update(tap_update(self.app.bot, self.user_id, message, data, update_id))
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat as the user sees it now, oldest first."""
+        return [m for (chat, _), m in sorted(self.api.messages.items()) if chat == self.user_id]
+
+    def last_with_buttons(self) -> dict[str, Any]:
+        """The newest message that still has inline buttons."""
+        return next(m for m in reversed(self.messages()) if buttons(m))
+
+    def last(self) -> dict[str, Any]:
+        """The newest message."""
+        return self.messages()[-1]
+
+    def answers(self) -> list[str | None]:
+        """Texts of every callback answer, in order."""
+        return [c.params.get("text") for c in self.api.of("answerCallbackQuery")]
