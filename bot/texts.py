@@ -10,6 +10,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("quiz", "10 multiple-choice questions of one level"),
     ("interview", "A mock interview: open questions and MCQs"),
     ("cancel", "End the current session"),
+    ("stats", "Your progress: readiness by topic, streaks"),
+    ("history", "Your last sessions and answers"),
+    ("export", "Download your answers as CSV"),
+    ("reset", "Erase your progress, keep your settings"),
+    ("deleteme", "Delete all your data"),
+    ("daily", "A question every day at your time"),
+    ("timezone", "Set your time zone for the daily question"),
     ("help", "What I can do"),
 )
 
@@ -65,7 +72,7 @@ CB_ALREADY_ANSWERED = "You already answered this question."
 CB_STALE = "This question is no longer active."
 CB_NOT_YOURS = "These buttons belong to someone else's session."
 CB_INVALID = "This button is not valid any more."
-CB_ALREADY_STARTED = "Already started: here is your current question."
+CB_ALREADY_STARTED = "Already started: your current question is in the chat."
 CB_GRADED = "Saved."
 
 GRADE_LABELS = {"nailed": "💪 Nailed it", "partly": "🤏 Partly", "missed": "🙈 Missed"}
@@ -147,3 +154,141 @@ CLI_WRONG = "❌ Wrong. Right answer: {letter}) {text}"
 CLI_END_OF_INPUT = "(end of input)"
 CLI_SCORE = "Score: {right}/{total}"
 CLI_EMPTY = "No questions for level {level}."
+
+
+# Progress and personal data: /stats, /history, /reset, /export, /deleteme
+STATS_EMPTY = ("You have not answered any questions yet. Send /quiz to take your first quiz "
+               "or /interview for a mock interview; your progress will show up here.")
+STATS_LEGEND = "<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>"
+BTN_WEAKEST = "🎯 Quiz my weakest topics"
+HISTORY_EMPTY = "No sessions yet. Send /quiz or /interview to start one; they will be listed here."
+HISTORY_NO_ANSWERS = "No answers were recorded in that session."
+HISTORY_GONE = "That session is no longer stored."
+EXPORT_EMPTY = "There is nothing to export yet: you have not answered any questions."
+EXPORT_CAPTION = "Your answers, one row each (times in UTC)."
+EXPORT_FILENAME = "flask-interview-answers.csv"
+RESET_CONFIRM = ("Reset your progress? This erases every answer, session and review card. "
+                 "Your settings (time zone, daily question time) stay.")
+DELETE_CONFIRM = ("Delete all your data? This erases everything I store about you: answers, sessions, "
+                  "review cards and settings, and stops the daily question. It cannot be undone.")
+BTN_CONFIRM_RESET = "🗑 Yes, reset"
+BTN_CONFIRM_DELETE = "🗑 Yes, delete everything"
+BTN_KEEP = "↩️ No, keep it"
+RESET_DONE = ("Done: your progress is reset ({answers} answers erased). Your settings are kept. "
+              "Send /quiz to start afresh.")
+DELETE_DONE = "Done: everything I stored about you is deleted. Send /start if you ever want to begin again."
+ERASE_KEPT = "Nothing was erased."
+CB_WEAK_EMPTY = "There are no quiz questions for those topics any more."
+
+
+def percent_text(share: float | None) -> str:
+    """A share as `75%`, or a dash when there is nothing to measure."""
+    return "—" if share is None else f"{round(share * 100)}%"
+
+
+def stats_header(current: int, best: int, due: int) -> str:
+    """Streaks and due reviews, on top of /stats."""
+    return (f"📊 <b>Your progress</b>\n🔥 Streak: <b>{current}</b> day{'s' if current != 1 else ''} "
+            f"· best {best}\n🔁 Reviews due: <b>{due}</b>")
+
+
+def stats_level(level: str, answered: int, accuracy: float | None, topic_lines: list[str], untried: int) -> str:
+    """One level's block of /stats."""
+    head = f"<b>{escape(LEVEL_LABELS.get(level, level))}</b> · {answered} answered · {percent_text(accuracy)} right"
+    tail = [f"<i>{untried} more topic{'s' if untried != 1 else ''} not tried yet</i>"] if untried else []
+    return "\n".join([head, *topic_lines, *tail])
+
+
+def stats_topic(bar: str, readiness: float, topic: str, answered: int, accuracy: float | None) -> str:
+    """One topic line: readiness bar, topic, answers and accuracy."""
+    return f"<code>{bar}</code> {percent_text(readiness)} {escape(topic)} · {answered} · {percent_text(accuracy)}✓"
+
+
+def stats_weakest(level: str, topics: list[str]) -> str:
+    """The weakest topics, above the button that drills them."""
+    names = ", ".join(escape(t) for t in topics)
+    return f"<b>Work on next</b> ({escape(LEVEL_LABELS.get(level, level))}): {names}"
+
+
+def history_line(number: int, when: str, mode: str, level: str, right: int, answered: int, size: int,
+                 duration: str, finished: bool) -> str:
+    """One past session in /history."""
+    stopped = "" if finished else f" (stopped at {answered}/{size})"
+    return (f"<b>{number}.</b> {escape(when)} · {escape(MODE_NAMES.get(mode, mode))} · {escape(level)} · "
+            f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}")
+
+
+def history_text(lines: list[str]) -> str:
+    """The /history list."""
+    return "\n".join(["🗂 <b>Your last sessions</b>", *lines, "", "Tap a number to see its questions and answers."])
+
+
+def duration_text(seconds: int) -> str:
+    """A session's length, short: `45 s`, `7 min`, `1 h 05 min`."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def review_header(mode: str, level: str, when: str) -> str:
+    """The title of a past session's questions."""
+    return f"<b>{escape(MODE_NAMES.get(mode, mode)).capitalize()} · {escape(level)} · {escape(when)}</b>"
+
+
+def review_item(number: int, prompt: str, answer: str, result: bool | None) -> str:
+    """One past question with the user's answer (both plain text, escaped here)."""
+    mark = "⏳" if result is None else ("✅" if result else "❌")
+    return f"{mark} <b>{number}.</b> {escape(prompt)}\n<i>Your answer:</i> {escape(answer) or '—'}"
+
+
+# Daily question: /daily, /timezone and the pushed question
+DAILY_HEADER = "📅 <b>Daily question</b>"
+DAILY_PICK = "Tap a time, or send <code>/daily HH:MM</code> (your local time):"
+DAILY_OFF = "The daily question is off. Send <code>/daily HH:MM</code> to turn it on again."
+DAILY_BAD_TIME = "Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>."
+BTN_DAILY_OFF = "🔕 Turn off"
+BTN_SHOW_ANSWER = "👀 Show answer"
+TZ_PICK = "Tap your zone, or send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>:"
+CB_SAVED = "Saved."
+
+
+def daily_status(daily_time: str | None, zone: str) -> str:
+    """The /daily message: the current setting."""
+    if daily_time is None:
+        return f"The daily question is <b>off</b>. Your time zone: {escape(zone)}.\n\n{DAILY_PICK}"
+    return (f"The daily question comes every day at <b>{escape(daily_time)}</b> ({escape(zone)}).\n\n"
+            f"{DAILY_PICK}")
+
+
+def daily_on(daily_time: str, zone: str) -> str:
+    """Confirmation of a subscription."""
+    return (f"📅 Done: a question every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
+            "If that time has already passed today, today's question comes within a minute.\n"
+            "Wrong zone? Send /timezone.")
+
+
+def timezone_status(zone: str) -> str:
+    """The /timezone message: the current zone."""
+    return f"Your time zone: <b>{escape(zone)}</b>.\n\n{TZ_PICK}"
+
+
+def timezone_set(zone: str, local_now: str) -> str:
+    """Confirmation of a zone change, with the local time there."""
+    return f"Time zone set to <b>{escape(zone)}</b> (it is {escape(local_now)} there now)."
+
+
+def timezone_unknown(text: str, suggestion: str | None) -> str:
+    """An unknown zone, with the closest match if there is one."""
+    base = f"I don't know the time zone “{escape(text)}”."
+    if suggestion:
+        return f"{base} Did you mean <code>/timezone {escape(suggestion)}</code>?"
+    return f"{base} {TZ_PICK}"
+
+
+def reveal_text(model_html: str, points: list[str]) -> str:
+    """The model answer of a pushed open question, before the self-grade."""
+    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    lines += [f"▫️ {escape(p)}" for p in points]
+    lines += ["", "How well did you know it?"]
+    return "\n".join(lines)

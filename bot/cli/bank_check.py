@@ -32,7 +32,6 @@ def _views(q: McqQuestion | OpenQuestion) -> QuestionView:
 
 def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
     view = _views(q)
-    text, _ = render.question_message(view)
     messages = {"question": render.question_body(view) + "\n\n" + "x" * 40}
     if isinstance(q, McqQuestion):
         wrong = next(i for i, o in enumerate(q.options) if not o.correct)
@@ -86,7 +85,7 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     problems = audit(bank)
     by_level = Counter(q.level.value for q in bank)
     by_topic = Counter(q.topic for q in bank)
-    by_kind = Counter(q.kind for q in bank)
+    by_kind: Counter[str] = Counter(q.kind for q in bank)
     out.write(f"{len(bank)} questions in {folder}\n")
     _table("By level", by_level, [lv.value for lv in Level], out)
     _table("By kind", by_kind, ["mcq", "open"], out)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.clock import Clock
 from bot.domain.grading import SelfGrade, covered_points, grade_mcq
-from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, summarise
+from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuffled_order, summarise
+from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
+from bot.storage.cards import CardStore
 from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
 from bot.storage.rows import SessionRow
 
@@ -85,11 +87,19 @@ def _ms(clock: Clock) -> int:
 class InterviewService:
     """Starts sessions, takes answers and scores them."""
 
-    def __init__(self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random,
+                 cards: CardStore | None = None) -> None:
         self._store = store
         self._bank = bank
         self._clock = clock
         self._rng = rng
+        self._cards = cards
+
+    async def _review(self, user_id: int, question_id: str, rating: Rating) -> None:
+        """Review the user's spaced-repetition card for a question, at the clock's time."""
+        if self._cards is not None:
+            when = self._clock.now()
+            await self._cards.review(user_id, question_id, lambda stored: review(stored, rating, when))
 
     @property
     def bank(self) -> Bank:
@@ -120,6 +130,29 @@ class InterviewService:
         if session_id is None:
             return StartOutcome(await self.current(user_id), already_started=True)
         return StartOutcome(await self.view(session_id, 0), already_started=False)
+
+    async def start_daily(self, user_id: int, level: Level, question_id: str) -> QuestionView | None:
+        """Store a one-question session of mode 'daily'; None if the bank lacks the question."""
+        question = self._bank.get(question_id)
+        if question is None:
+            return None
+        session_id = await self._store.create_session(
+            user_id, Mode.DAILY.value, level.value, [(question_id, shuffled_order(question, self._rng))], None,
+            _ms(self._clock))
+        assert session_id is not None
+        return await self.view(session_id, 0)
+
+    async def reveal_open(self, user_id: int, session_id: int, position: int) -> OpenOutcome | None:
+        """Record "show answer" on an open question as an answer with no text; None if not the user's."""
+        view = await self._owned(user_id, session_id, position)
+        if view is None or not isinstance(view.question, OpenQuestion):
+            return None
+        recorded = await self._store.record_answer(
+            NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "open"),
+            _ms(self._clock), advance=False)
+        outcome = {Recorded.RECORDED: Outcome.RECORDED, Recorded.DUPLICATE: Outcome.DUPLICATE}.get(
+            recorded, Outcome.STALE)
+        return OpenOutcome(outcome, view)
 
     async def view(self, session_id: int, position: int) -> QuestionView | None:
         """One question of a session, if the session has it and the bank still does."""
@@ -186,6 +219,7 @@ class InterviewService:
                               *await self._after(session_id, position))
         if recorded is Recorded.STALE:
             return McqOutcome(Outcome.STALE, view)
+        await self._review(user_id, view.question.id, rating_for_mcq(verdict.correct))
         return McqOutcome(Outcome.RECORDED, view, verdict.chosen, verdict.correct,
                           *await self._after(session_id, position))
 
@@ -215,6 +249,7 @@ class InterviewService:
             previous = await self._store.answer_at(session_id, position)
             stored = SelfGrade(previous.self_grade) if previous and previous.self_grade else grade
             return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position))
+        await self._review(user_id, view.question.id, rating_for_grade(grade))
         return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position))
 
     async def _after(self, session_id: int, position: int) -> tuple[QuestionView | None, Summary | None]:

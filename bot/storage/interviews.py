@@ -11,6 +11,7 @@ import aiosqlite
 from bot.storage.db import Database
 from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
 
+# Column lists are constants; every value in every statement is a bound parameter.
 _SESSION_COLS = "session_id, user_id, mode, level, status, position, size, started_at, ended_at"
 _SLOT_COLS = "session_id, position, question_id, option_order, message_id, asked_at, result_shown"
 _ANSWER_COLS = ("session_id, position, question_id, topic, kind, chosen, correct, answer_text, "
@@ -83,7 +84,7 @@ class InterviewStore:
         """The user's open quiz or interview."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "
+                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "  # noqa: S608
                 "AND mode IN ('quiz', 'interview')", (user_id,))
             row = await cur.fetchone()
         return _session(row) if row else None
@@ -91,7 +92,7 @@ class InterviewStore:
     async def get_session(self, session_id: int) -> SessionRow | None:
         """A session by id."""
         async with self._db.read() as conn:
-            cur = await conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE session_id = ?", (session_id,))
+            cur = await conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE session_id = ?", (session_id,))  # noqa: S608
             row = await cur.fetchone()
         return _session(row) if row else None
 
@@ -99,7 +100,7 @@ class InterviewStore:
         """The session a picker message already started."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",
+                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",  # noqa: S608
                 (user_id, origin_message_id))
             row = await cur.fetchone()
         return _session(row) if row else None
@@ -135,7 +136,7 @@ class InterviewStore:
         """One question of a session."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT {_SLOT_COLS} FROM session_questions WHERE session_id = ? AND position = ?",
+                f"SELECT {_SLOT_COLS} FROM session_questions WHERE session_id = ? AND position = ?",  # noqa: S608
                 (session_id, position))
             row = await cur.fetchone()
         return _slot(row) if row else None
@@ -201,7 +202,7 @@ class InterviewStore:
         """The answer stored for one question of a session."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))
+                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))  # noqa: S608
             row = await cur.fetchone()
         return _answer(row) if row else None
 
@@ -209,7 +210,7 @@ class InterviewStore:
         """Every answer of a session, in question order."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))
+                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))  # noqa: S608
             rows = await cur.fetchall()
         return [_answer(r) for r in rows]
 
@@ -226,7 +227,7 @@ class InterviewStore:
         async with self._db.read() as conn:
             counts = []
             for table in ("users", "sessions", "answers"):
-                cur = await conn.execute(f"SELECT COUNT(*) FROM {table}")  # table names are constants
+                cur = await conn.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (table names are constants)
                 row = await cur.fetchone()
                 counts.append(int(row[0]) if row else 0)
         return counts[0], counts[1], counts[2]

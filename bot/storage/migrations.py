@@ -66,4 +66,33 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX answers_user_time ON answers(user_id, answered_at);
     CREATE INDEX answers_user_question ON answers(user_id, question_id, answered_at);
     """,
+    # 2: the daily push (subscription, delivery claims) and spaced-repetition cards.
+    """
+    ALTER TABLE users ADD COLUMN daily_time TEXT;
+    ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX users_daily ON users(daily_time) WHERE daily_time IS NOT NULL AND blocked = 0;
+    CREATE TABLE cards (
+        user_id      INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        question_id  TEXT NOT NULL,
+        card         TEXT NOT NULL,
+        due_at       INTEGER NOT NULL,
+        reviewed_at  INTEGER NOT NULL,
+        PRIMARY KEY (user_id, question_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX cards_user_due ON cards(user_id, due_at);
+    -- One row per user per local date: the claim that makes a push neither lost nor repeated.
+    CREATE TABLE deliveries (
+        delivery_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id      INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        local_date   TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'blocked')),
+        attempts     INTEGER NOT NULL DEFAULT 1,
+        claimed_at   INTEGER NOT NULL,
+        sent_at      INTEGER,
+        session_id   INTEGER REFERENCES sessions(session_id) ON DELETE SET NULL,
+        message_id   INTEGER,
+        UNIQUE (user_id, local_date)
+    );
+    CREATE INDEX deliveries_date ON deliveries(local_date, status);
+    """,
 )

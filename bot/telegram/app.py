@@ -8,7 +8,6 @@ import random
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.request import BaseRequest
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,6 +17,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import Settings

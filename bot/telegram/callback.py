@@ -7,9 +7,10 @@ import enum
 import typing
 from typing import Any, ClassVar, TypeVar
 
+from bot.domain.bank import Level
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
-from bot.domain.bank import Level
+from bot.domain.progress import Erasure
 
 MAX_BYTES = 64
 SEP = ":"
@@ -129,3 +130,72 @@ class StartOverCb(CallbackData):
     PREFIX: ClassVar[str] = "n"
     session_id: int
     mode: Mode
+
+
+# Progress and personal data
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class WeakTopicsCb(CallbackData):
+    """Start a quiz of one level on the topics whose bit is set (bit i = bank.TOPICS[i])."""
+
+    PREFIX: ClassVar[str] = "pw"
+    level: Level
+    topics: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class HistoryCb(CallbackData):
+    """Show the questions and answers of a past session."""
+
+    PREFIX: ClassVar[str] = "ph"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class EraseCb(CallbackData):
+    """Confirm (1) or call off (0) a reset or a deletion."""
+
+    PREFIX: ClassVar[str] = "px"
+    what: Erasure
+    confirm: int
+
+
+# Daily question
+@_register
+@dataclasses.dataclass(frozen=True)
+class DailyTimeCb(CallbackData):
+    """Subscribe to the daily question at a local time (minutes after midnight)."""
+
+    PREFIX: ClassVar[str] = "dt"
+    minute: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class DailyOffCb(CallbackData):
+    """Turn the daily question off."""
+
+    PREFIX: ClassVar[str] = "do"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ZoneCb(CallbackData):
+    """Set the time zone to one of the offered common zones (index into the offer)."""
+
+    PREFIX: ClassVar[str] = "dz"
+    index: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class RevealCb(CallbackData):
+    """Show the model answer of a pushed open question."""
+
+    PREFIX: ClassVar[str] = "sa"
+    session_id: int
+    position: int

@@ -5,15 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.domain.bank import McqQuestion, OpenQuestion
-from bot.domain.interview import Summary
+from bot.domain.bank import Level, McqQuestion, OpenQuestion
+from bot.domain.grading import SelfGrade
+from bot.domain.interview import Mode, Summary
 from bot.domain.layout import options_fit_buttons
 from bot.domain.markup import to_html, to_label
 from bot.services.interview import QuestionView
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
-from bot.domain.bank import Level
-from bot.domain.grading import SelfGrade
-from bot.domain.interview import Mode
 
 MAX_TEXT = 4096
 

@@ -89,16 +89,6 @@ def fake_run_simple(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return calls
 
 
-def test_app_run_defaults(fake_run_simple: dict[str, Any]) -> None:
-    app = _hello_app()
-    app.run(load_dotenv=False)
-    assert fake_run_simple["host"] == "127.0.0.1"
-    assert fake_run_simple["port"] == 5000
-    assert fake_run_simple["threaded"] is True
-    assert fake_run_simple["use_reloader"] is False
-    assert fake_run_simple["use_debugger"] is False
-
-
 def test_debug_enables_reloader_and_debugger(fake_run_simple: dict[str, Any]) -> None:
     app = _hello_app()
     app.run(debug=True, load_dotenv=False)

@@ -251,23 +251,6 @@ def test_url_for_respects_app_root() -> None:
         assert url_for("profile", username="ann") == "/shop/user/ann"
 
 
-def test_url_for_outside_request_needs_server_name() -> None:
-    import pytest
-    from flask import url_for
-
-    app = Flask(__name__)
-
-    @app.route("/reset")
-    def reset() -> str:
-        return "reset"
-
-    with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
-        url_for("reset")
-    app.config["SERVER_NAME"] = "example.com"
-    with app.app_context():
-        assert url_for("reset") == "http://example.com/reset"
-
-
 def test_decorator_without_wraps_duplicates_endpoint() -> None:
     import functools
 
@@ -422,3 +405,21 @@ def test_methods_post_only_gives_405_with_allow() -> None:
     response = app.test_client().get("/login")
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"POST", "OPTIONS"}
+
+
+def test_head_runs_view_and_drops_body() -> None:
+    from flask import request
+
+    app = Flask(__name__)
+    calls: list[str] = []
+
+    @app.route("/report")
+    def report() -> str:
+        calls.append(request.method)
+        return "x" * 100
+
+    response = app.test_client().head("/report")
+    assert response.status_code == 200
+    assert calls == ["HEAD"]
+    assert response.data == b""
+    assert response.headers["Content-Length"] == "100"

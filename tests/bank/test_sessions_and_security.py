@@ -177,6 +177,13 @@ def test_secret_key_fallbacks_rotation() -> None:
     client.set_cookie("session", old_cookie)
     assert client.get("/whoami").get_json() == {"user_id": 42}
 
+    # new cookies are signed with the current key: an app without fallbacks accepts them
+    client.get("/login")
+    new_cookie = client.get_cookie("session").value
+    only_new = _session_app(secret="new-key").test_client()
+    only_new.set_cookie("session", new_cookie)
+    assert only_new.get("/whoami").get_json() == {"user_id": 42}
+
 
 def test_old_cookie_still_valid_after_logout() -> None:
     app = _session_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import flask
@@ -65,13 +66,6 @@ def test_markup_interpolation_escapes_arguments() -> None:
     # Building the string first and wrapping it afterwards trusts everything.
     assert str(Markup(f"<b>{user}</b>")) == "<b><script>x</script></b>"
     assert str(Markup("<b>") + user) == "<b>&lt;script&gt;x&lt;/script&gt;"
-
-
-def test_flask_markup_removed() -> None:
-    assert not hasattr(flask, "Markup")
-    assert not hasattr(flask, "escape")
-    with pytest.raises(ImportError):
-        exec("from flask import Markup", {})
 
 
 def test_child_content_outside_blocks_ignored(tmp_path: Path) -> None:
@@ -200,3 +194,32 @@ def test_template_injection_in_render_template_string() -> None:
         assert render_template_string(f"Hello {name}") == "Hello s3cret 49"
         # Passed as a variable, it is only data.
         assert render_template_string("Hello {{ name }}", name=name) == "Hello " + name
+
+
+def _touch_later(path: Path, text: str, seconds: int) -> None:
+    path.write_text(text, encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, (stat.st_atime + seconds, stat.st_mtime + seconds))
+
+
+def test_templates_cached_without_debug(tmp_path: Path) -> None:
+    app = _app_with_templates(tmp_path, {"t.html": "v1"})
+    assert app.config["TEMPLATES_AUTO_RELOAD"] is None
+    assert app.debug is False
+    assert app.jinja_env.auto_reload is False
+    with app.app_context():
+        assert render_template("t.html") == "v1"
+        _touch_later(tmp_path / "templates" / "t.html", "v2", 10)
+        assert render_template("t.html") == "v1"
+
+
+def test_templates_reload_when_enabled(tmp_path: Path) -> None:
+    app = _app_with_templates(tmp_path, {"t.html": "v1"})
+    app.config["TEMPLATES_AUTO_RELOAD"] = True
+    with app.app_context():
+        assert render_template("t.html") == "v1"
+        _touch_later(tmp_path / "templates" / "t.html", "v2", 10)
+        assert render_template("t.html") == "v2"
+    debug_app = Flask(__name__, root_path=str(tmp_path))
+    debug_app.debug = True
+    assert debug_app.jinja_env.auto_reload is True

@@ -44,6 +44,8 @@ def test_route_shortcuts() -> None:
     assert client.post("/login").data == b"logged in"
     assert client.get("/login").status_code == 405
     assert all(hasattr(app, m) for m in ("get", "post", "put", "patch", "delete"))
+    with pytest.raises(TypeError, match="methods"):
+        app.post("/other", methods=["GET"])
 
 
 def test_json_config_keys_removed_and_provider_used() -> None:

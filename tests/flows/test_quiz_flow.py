@@ -16,8 +16,6 @@ from tests.fake_bot_api import FakeBotApi, buttons
 from tests.flows.driver import ChatDriver
 
 
-
-
 async def _right_index(app: Application, message: dict[str, object], wrong: bool = False) -> str:  # type: ignore[type-arg]
     from bot.domain.bank import McqQuestion
     from bot.telegram.callback import AnswerCb, unpack

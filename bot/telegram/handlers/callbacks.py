@@ -38,10 +38,10 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
         return
     assert res.view is not None and res.chosen is not None and res.correct is not None
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    if not res.view.result_shown and query.message is not None:
-        if await chat.edit(context.bot, chat_id, query.message.message_id,
-                           render.mcq_result(res.view, res.chosen, res.correct)):
-            await svc.result_shown(res.view)
+    shown = res.view.result_shown or query.message is None
+    if not shown and query.message is not None and await chat.edit(
+            context.bot, chat_id, query.message.message_id, render.mcq_result(res.view, res.chosen, res.correct)):
+        await svc.result_shown(res.view)
     await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
                     first_time=res.outcome is Outcome.RECORDED)
 
@@ -93,8 +93,12 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     await chat.answer(query)
     view = await svc.current(query.from_user.id)
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    if view is not None:
-        await resume(context.bot, chat_id, svc, view)
+    if view is None:
+        # The bank no longer has the question this session stopped at: offer a fresh start.
+        await svc.cancel(query.from_user.id)
+        await chat.send(context.bot, chat_id, texts.PICK_LEVEL[session.mode], render.level_picker(Mode(session.mode)))
+        return
+    await resume(context.bot, chat_id, svc, view)
 
 
 async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: StartOverCb) -> None:

@@ -1,0 +1,223 @@
+"""Progress rules: accuracy, readiness by topic, streaks in the user's zone, text bars and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.domain.bank import TOPICS
+
+# Every zone in use today is offset from UTC by a multiple of 15 minutes, so a 15-minute UTC bucket
+# never straddles a local midnight: streaks can be computed from buckets instead of every answer.
+BUCKET_MS = 15 * 60 * 1000
+BAR_WIDTH = 8
+WEAKEST_COUNT = 3
+
+
+class Erasure(enum.StrEnum):
+    """What a confirmation erases: progress only, or every row about the user."""
+
+    RESET = "reset"
+    DELETE = "delete"
+
+
+def verdict(kind: str, correct: bool | None, self_grade: str | None) -> bool | None:
+    """Right (True), wrong (False) or not graded yet (None): MCQs by correctness, open answers by self-grade."""
+    if kind == "mcq":
+        return correct
+    if self_grade is None:
+        return None
+    return self_grade == "nailed"
+
+
+@dataclass(frozen=True)
+class QuestionStat:
+    """One question's history for one user."""
+
+    question_id: str
+    level: str
+    topic: str
+    answered: int
+    right: int
+    graded: int
+    latest_right: bool | None
+
+
+@dataclass(frozen=True)
+class TopicProgress:
+    """Where a user stands on one topic of one level."""
+
+    level: str
+    topic: str
+    answered: int
+    right: int
+    graded: int
+    readiness: float
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of graded answers that were right; None before any graded answer."""
+        return self.right / self.graded if self.graded else None
+
+
+def readiness(question_ids: Iterable[str], latest_right: Mapping[str, bool | None],
+              retrievability: Mapping[str, float]) -> float:
+    """Expected share of these questions answered right today.
+
+    A question counts its memory-model retrievability where one exists, otherwise 1 if its latest
+    answer was right and 0 if it was wrong or never answered.
+    """
+    ids = list(question_ids)
+    if not ids:
+        return 0.0
+    total = 0.0
+    for qid in ids:
+        if qid in retrievability:
+            total += min(1.0, max(0.0, retrievability[qid]))
+        elif latest_right.get(qid):
+            total += 1.0
+    return total / len(ids)
+
+
+def topic_progress(stats: Sequence[QuestionStat], bank_ids: Mapping[tuple[str, str], Sequence[str]],
+                   retrievability: Mapping[str, float]) -> list[TopicProgress]:
+    """Per level and topic the user has answered: counts, and readiness over the topic's bank questions."""
+    latest = {s.question_id: s.latest_right for s in stats}
+    sums: dict[tuple[str, str], list[int]] = {}
+    for s in stats:
+        acc = sums.setdefault((s.level, s.topic), [0, 0, 0])
+        acc[0] += s.answered
+        acc[1] += s.right
+        acc[2] += s.graded
+    out = []
+    for (level, topic), (answered, right, graded) in sums.items():
+        ids = bank_ids.get((level, topic), ())
+        out.append(TopicProgress(level, topic, answered, right, graded, readiness(ids, latest, retrievability)))
+    return out
+
+
+def weakest(topics: Sequence[TopicProgress], n: int = WEAKEST_COUNT) -> list[TopicProgress]:
+    """The n topics least ready, then least accurate, then alphabetical."""
+    return sorted(topics, key=lambda t: (t.readiness, t.accuracy if t.accuracy is not None else 0.0, t.topic))[:n]
+
+
+def zone_or_default(name: str | None, default: str) -> zoneinfo.ZoneInfo:
+    """The user's IANA zone, or the default when unset or unknown."""
+    for candidate in (name, default):
+        if candidate:
+            try:
+                return zoneinfo.ZoneInfo(candidate)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def local_days(buckets: Iterable[int], zone: dt.tzinfo) -> set[dt.date]:
+    """Local calendar days of 15-minute UTC buckets (bucket = epoch ms // BUCKET_MS)."""
+    return {dt.datetime.fromtimestamp(b * BUCKET_MS / 1000, zone).date() for b in buckets}
+
+
+@dataclass(frozen=True)
+class Streaks:
+    """Days in a row with at least one answer."""
+
+    current: int
+    best: int
+
+
+def streaks(days: Iterable[dt.date], today: dt.date) -> Streaks:
+    """Current streak (alive if the last active day is today or yesterday) and the best streak."""
+    ordered = sorted(set(days))
+    best = run = 0
+    previous: dt.date | None = None
+    for day in ordered:
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        best = max(best, run)
+        previous = day
+    alive = previous is not None and (today - previous).days in (0, 1)
+    return Streaks(run if alive else 0, best)
+
+
+def bar(share: float, width: int = BAR_WIDTH) -> str:
+    """A compact text bar such as ▰▰▰▱▱▱▱▱ for a share in [0, 1]."""
+    filled = round(min(1.0, max(0.0, share)) * width)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def percent(share: float) -> int:
+    """A share as a whole percentage."""
+    return round(min(1.0, max(0.0, share)) * 100)
+
+
+def chunk(blocks: Sequence[str], limit: int, sep: str = "\n\n") -> list[str]:
+    """Join blocks into as few texts as possible, each at most limit characters (a lone long block is cut)."""
+    out: list[str] = []
+    current = ""
+    for block in blocks:
+        block = block[:limit]
+        candidate = f"{current}{sep}{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        out.append(current)
+        current = block
+    if current:
+        out.append(current)
+    return out
+
+
+EXPORT_COLUMNS = ("question_id", "topic", "level", "mode", "answer", "result", "answered_at")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One answer as exported."""
+
+    question_id: str
+    topic: str
+    level: str
+    mode: str
+    answer: str
+    result: bool | None
+    answered_at: dt.datetime
+
+
+def result_word(result: bool | None) -> str:
+    """right, wrong or ungraded."""
+    return "ungraded" if result is None else ("right" if result else "wrong")
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """ISO-8601 in UTC with a Z, to the millisecond."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_csv(rows: Iterable[ExportRow]) -> str:
+    """The export as CSV text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        writer.writerow((r.question_id, r.topic, r.level, r.mode, r.answer, result_word(r.result),
+                         iso_utc(r.answered_at)))
+    return buffer.getvalue()
+
+
+def ms_to_utc(ms: int) -> dt.datetime:
+    """Epoch milliseconds as an aware UTC datetime."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+
+
+def topics_mask(topics: Iterable[str]) -> int:
+    """Topics as a bitmask over bank.TOPICS (bit i = TOPICS[i]), compact enough for callback data."""
+    return sum(1 << TOPICS.index(t) for t in set(topics))
+
+
+def topics_from_mask(mask: int) -> list[str]:
+    """The topics a bitmask names, in bank order; unknown bits are ignored."""
+    return [t for i, t in enumerate(TOPICS) if mask >= 0 and mask >> i & 1]

@@ -1,0 +1,198 @@
+"""One round of the daily push: who is due, which question, claim, send, mark; no Telegram in sight.
+
+Delivery policy: every subscriber gets at most one question per local date, and none is lost.
+- Before sending, the (user, local date) row is claimed with status `sending` in a BEGIN IMMEDIATE transaction;
+  after the send it becomes `sent` (or `blocked`, which also unsubscribes, or `failed`).
+- A `failed` row is claimed again by a later round (every minute), up to MAX_ATTEMPTS claims a day.
+- A `sending` row older than STALE_AFTER means a process died between its send and its commit: it is claimed
+  again and the same daily session is sent once more. So a crash can duplicate a message that was in flight at
+  that moment (at most once per such message) but never loses one.
+- The local date of each user is fixed when the round starts, so a round that crosses a user's midnight still
+  sends (and records) the day it started on.
+- A user whose time came while the bot was down gets the question when it is back, the same local day.
+Sends are paced at `rate` per second with an injected clock and sleep, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.domain import review, schedule
+from bot.domain.bank import Level
+from bot.domain.clock import Clock
+from bot.services.interview import InterviewService, QuestionView
+from bot.storage.cards import CardStore
+from bot.storage.push import ClaimState, DailySettings, PushStore
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class SendStatus(enum.Enum):
+    """How a send ended, as the Telegram layer judged it."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of sending one question."""
+
+    status: SendStatus
+    message_id: int | None = None
+
+
+Send = Callable[[int, QuestionView], Awaitable[SendResult]]
+
+
+@dataclass
+class RoundReport:
+    """Counts of one push round."""
+
+    due: int = 0
+    sent: int = 0
+    already: int = 0
+    blocked: int = 0
+    failed: int = 0
+
+
+Progress = Callable[[int, int, RoundReport], None]
+
+
+def _ms(when: dt.datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+class Pacer:
+    """Spaces sends `1 / rate` seconds apart on the injected clock."""
+
+    def __init__(self, rate: float, clock: Clock, sleep: Sleep) -> None:
+        self._interval = dt.timedelta(seconds=1 / rate)
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dt.datetime | None = None
+
+    async def wait(self) -> None:
+        """Sleep until the next send slot, then book the one after it."""
+        now = self._clock.now()
+        if self._next is not None and now < self._next:
+            await self._sleep((self._next - now).total_seconds())
+            now = max(self._clock.now(), self._next)
+        self._next = now + self._interval
+
+
+class PushService:
+    """Daily-question settings and push rounds."""
+
+    def __init__(self, store: PushStore, cards: CardStore, interview: InterviewService, clock: Clock,
+                 rng: random.Random, default_zone: str, rate: float, sleep: Sleep) -> None:
+        self._store = store
+        self._cards = cards
+        self._interview = interview
+        self._clock = clock
+        self._rng = rng
+        self._default_zone = default_zone
+        self._rate = rate
+        self._sleep = sleep
+
+    @property
+    def default_zone(self) -> str:
+        """The zone of users who have not set theirs."""
+        return self._default_zone
+
+    async def settings(self, user_id: int) -> DailySettings | None:
+        """The user's subscription, zone and blocked flag."""
+        return await self._store.settings(user_id)
+
+    async def subscribe(self, user_id: int, at: dt.time) -> None:
+        """Send the user a question every day at `at`, their local time."""
+        await self._store.set_daily(user_id, schedule.format_hhmm(at))
+
+    async def unsubscribe(self, user_id: int) -> None:
+        """Stop the daily question."""
+        await self._store.set_daily(user_id, None)
+
+    async def set_timezone(self, user_id: int, zone_name: str) -> None:
+        """Store a zone already checked by `schedule.canonical_zone`."""
+        await self._store.set_timezone(user_id, zone_name)
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """The user blocked (unsubscribes them) or unblocked the bot."""
+        await self._store.set_blocked(user_id, blocked)
+
+    async def choose(self, user_id: int, level: Level) -> str | None:
+        """The question to push: most overdue card of the level, else an unseen one."""
+        level_qids = [q.id for q in self._interview.bank.of_level(level)]
+        due = await self._cards.due_times(user_id)
+        return review.choose_question(level_qids, due, self._clock.now(), self._rng)
+
+    async def run_round(self, send: Send, *, everyone: bool = False, progress: Progress | None = None) -> RoundReport:
+        """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
+        start = self._clock.now()
+        due = schedule.due_now(await self._store.subscribers(), start, self._default_zone, ignore_time=everyone)
+        served = await self._store.served({d.local_date for d in due}, _ms(start - STALE_AFTER), MAX_ATTEMPTS)
+        todo = schedule.pending(due, served)
+        report = RoundReport(due=len(due), already=len(due) - len(todo))
+        pacer = Pacer(self._rate, self._clock, self._sleep)
+        for i, item in enumerate(todo, start=1):
+            await self._deliver(item, send, report, pacer)
+            if progress is not None:
+                progress(i, len(todo), report)
+        if todo:
+            logger.info("push round: %d due, %d sent, %d already served, %d blocked, %d failed",
+                        report.due, report.sent, report.already, report.blocked, report.failed)
+        return report
+
+    async def _deliver(self, item: schedule.Due, send: Send, report: RoundReport, pacer: Pacer) -> None:
+        user_id, day = item.subscriber.user_id, item.local_date
+        now = self._clock.now()
+        claim = await self._store.claim(user_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
+        if claim.state is not ClaimState.CLAIMED:
+            report.already += 1
+            return
+        view = await self._interview.view(claim.session_id, 0) if claim.session_id is not None else None
+        if view is None:
+            view = await self._new_question(item)
+            if view is None:
+                logger.warning("no question to push to user %s", user_id)
+                await self._store.mark_failed(user_id, day)
+                report.failed += 1
+                return
+            await self._store.attach_session(user_id, day, view.session_id)
+        elif claim.attempts > 1:
+            logger.info("resending the daily question of user %s for %s (attempt %d)", user_id, day, claim.attempts)
+        await pacer.wait()
+        try:
+            result = await send(item.subscriber.chat_id, view)
+        except Exception:
+            logger.exception("daily question to user %s failed", user_id)
+            result = SendResult(SendStatus.FAILED)
+        if result.status is SendStatus.SENT and result.message_id is not None:
+            await self._interview.message_sent(view, result.message_id)
+            await self._store.mark_sent(user_id, day, result.message_id, _ms(self._clock.now()))
+            report.sent += 1
+        elif result.status is SendStatus.BLOCKED:
+            await self._store.mark_blocked(user_id, day)
+            report.blocked += 1
+        else:
+            await self._store.mark_failed(user_id, day)
+            report.failed += 1
+
+    async def _new_question(self, item: schedule.Due) -> QuestionView | None:
+        level_name = item.subscriber.level
+        level = Level(level_name) if level_name in {lv.value for lv in Level} else Level.FRESHER
+        qid = await self.choose(item.subscriber.user_id, level)
+        if qid is None:
+            return None
+        return await self._interview.start_daily(item.subscriber.user_id, level, qid)

@@ -1,0 +1,341 @@
+"""Executable checks for the errors questions of the bank."""
+
+import pytest
+from flask import Blueprint, Flask, abort
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+
+
+def test_abort_raises_http_exception() -> None:
+    app = Flask(__name__)
+    after_abort: list = []
+
+    @app.get("/items/<int:item_id>")
+    def item(item_id: int) -> str:
+        if item_id != 1:
+            abort(404)
+            after_abort.append("ran")  # never reached
+        return "item 1"
+
+    with app.test_request_context():
+        with pytest.raises(NotFound):
+            abort(404)
+    client = app.test_client()
+    r = client.get("/items/2")
+    assert r.status_code == 404
+    assert after_abort == []
+    assert client.get("/items/1").status_code == 200
+
+
+def test_errorhandler_return_without_status_is_200() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return "Sorry, no such page"
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return "No access", 403
+
+    @app.get("/secret")
+    def secret():
+        abort(403)
+
+    client = app.test_client()
+    r = client.get("/missing")
+    assert r.status_code == 200
+    assert r.data == b"Sorry, no such page"
+    assert client.get("/secret").status_code == 403
+
+
+def test_unhandled_exception_production_500() -> None:
+    app = Flask(__name__)
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    assert app.config["PROPAGATE_EXCEPTIONS"] is None
+    r = app.test_client().get("/boom")  # not testing, not debug
+    assert r.status_code == 500
+    assert b"Internal Server Error" in r.data
+    assert b"secret detail" not in r.data
+    assert b"ZeroDivisionError" not in r.data
+
+
+def test_unhandled_exception_logged(caplog: pytest.LogCaptureFixture) -> None:
+    app = Flask(__name__)
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    with caplog.at_level("ERROR"):
+        app.test_client().get("/boom")
+    assert any("Exception on /boom [GET]" in rec.getMessage() for rec in caplog.records)
+
+
+def test_500_handler_skipped_in_debug() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return "custom 500 page", 500
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError
+
+    client = app.test_client()
+    assert client.get("/boom").data == b"custom 500 page"
+    app.debug = True
+    with pytest.raises(ZeroDivisionError):
+        client.get("/boom")
+
+
+def test_debug_still_uses_specific_handlers() -> None:
+    app = Flask(__name__, static_folder=None)
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return "custom 404", 404
+
+    @app.errorhandler(ZeroDivisionError)
+    def zero(e):
+        return "zero handled", 400
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError
+
+    app.debug = True
+    client = app.test_client()
+    assert client.get("/missing").data == b"custom 404"
+    assert client.get("/boom").data == b"zero handled"
+
+
+def _json_errors_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        return {"code": e.code, "name": e.name, "description": e.description}, e.code
+
+    @app.get("/items/<int:item_id>")
+    def item(item_id: int):
+        abort(404, description=f"No item {item_id}")
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    return app
+
+
+def test_http_exception_handler_json() -> None:
+    client = _json_errors_app().test_client()
+    r = client.get("/items/7")
+    assert r.status_code == 404
+    assert r.mimetype == "application/json"
+    assert r.get_json() == {"code": 404, "name": "Not Found", "description": "No item 7"}
+    r = client.get("/no-such-url")
+    assert r.status_code == 404
+    assert r.get_json()["name"] == "Not Found"
+    r = client.post("/only-get")
+    assert r.status_code == 405
+    assert r.get_json()["code"] == 405
+
+
+def test_dict_error_response_loses_allow_header() -> None:
+    client = _json_errors_app().test_client()
+    r = client.post("/only-get")
+    assert r.status_code == 405
+    assert "Allow" not in r.headers
+
+    app = Flask(__name__)
+
+    @app.errorhandler(HTTPException)
+    def keep_headers(e: HTTPException):
+        resp = e.get_response()
+        resp.set_data('{"code": %d}' % e.code)
+        resp.content_type = "application/json"
+        return resp
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    r = app.test_client().post("/only-get")
+    assert r.status_code == 405
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert r.get_json() == {"code": 405}
+
+
+def test_default_405_has_allow_header() -> None:
+    app = Flask(__name__)
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    r = app.test_client().post("/only-get")
+    assert r.status_code == 405
+    assert "GET" in r.headers["Allow"]
+
+
+def test_exception_handler_catches_http_errors() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(Exception)
+    def anything(e):
+        return {"error": "internal"}, 500
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    r = client.get("/no-such-page")
+    assert r.status_code == 500
+    assert r.get_json() == {"error": "internal"}
+
+
+def test_exception_handler_can_pass_http_errors_through() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(Exception)
+    def anything(e):
+        if isinstance(e, HTTPException):
+            return e
+        return {"error": "internal"}, 500
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError
+
+    client = app.test_client()
+    assert client.get("/no-such-page").status_code == 404
+    assert client.get("/boom").status_code == 500
+
+
+def test_errorhandler_most_specific_class_wins() -> None:
+    app = Flask(__name__)
+
+    class AppError(Exception):
+        pass
+
+    class PermissionDenied(AppError):
+        pass
+
+    @app.errorhandler(Exception)
+    def anything(e):
+        return "generic", 500
+
+    @app.errorhandler(AppError)
+    def app_error(e):
+        return "app error", 400
+
+    @app.get("/")
+    def index():
+        raise PermissionDenied()
+
+    r = app.test_client().get("/")
+    assert r.status_code == 400
+    assert r.data == b"app error"
+
+
+def test_custom_api_exception_handler() -> None:
+    app = Flask(__name__)
+
+    class APIError(Exception):
+        status_code = 400
+
+        def __init__(self, message: str, status_code: int | None = None) -> None:
+            super().__init__(message)
+            self.message = message
+            if status_code is not None:
+                self.status_code = status_code
+
+    @app.errorhandler(APIError)
+    def api_error(e: APIError):
+        return {"error": e.message}, e.status_code
+
+    @app.post("/orders")
+    def orders():
+        raise APIError("quantity must be positive", status_code=422)
+
+    r = app.test_client().post("/orders")
+    assert r.status_code == 422
+    assert r.get_json() == {"error": "quantity must be positive"}
+
+
+def test_blueprint_404_handler_scope() -> None:
+    app = Flask(__name__)
+    api = Blueprint("api", __name__, url_prefix="/api")
+
+    @api.errorhandler(404)
+    def api_not_found(e):
+        return {"error": "not found"}, 404
+
+    @api.get("/items/<int:item_id>")
+    def item(item_id: int):
+        abort(404)
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    inside = client.get("/api/items/1")
+    assert inside.get_json() == {"error": "not found"}
+    unmatched = client.get("/api/nothing-here")
+    assert unmatched.status_code == 404
+    assert unmatched.mimetype == "text/html"  # the blueprint handler was not used
+
+
+def test_500_handler_gets_original_exception() -> None:
+    app = Flask(__name__)
+    seen: dict = {}
+
+    @app.errorhandler(500)
+    def server_error(e):
+        seen["type"] = type(e)
+        seen["original"] = e.original_exception
+        return "sorry", 500
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError("x")
+
+    r = app.test_client().get("/boom")
+    assert r.status_code == 500
+    assert seen["type"] is InternalServerError
+    assert isinstance(seen["original"], ZeroDivisionError)
+
+
+def test_after_request_runs_on_unhandled_500() -> None:
+    app = Flask(__name__)
+    log: list = []
+
+    @app.after_request
+    def add_header(resp):
+        log.append(("after", resp.status_code))
+        resp.headers["X-Request-Id"] = "abc"
+        return resp
+
+    @app.teardown_request
+    def td(exc):
+        log.append(("teardown", type(exc).__name__))
+
+    @app.get("/boom")
+    def boom():
+        raise ZeroDivisionError
+
+    r = app.test_client().get("/boom")
+    assert r.status_code == 500
+    assert r.headers["X-Request-Id"] == "abc"
+    assert log == [("after", 500), ("teardown", "ZeroDivisionError")]
+
+
+def test_abort_unknown_code_is_lookup_error() -> None:
+    app = Flask(__name__)
+    with app.test_request_context():
+        with pytest.raises(LookupError):
+            abort(499)

@@ -1,0 +1,287 @@
+"""Executable checks for the internals questions of the bank."""
+
+import functools
+import importlib.metadata
+import threading
+from typing import Any
+
+import blinker
+import pytest
+
+import flask.signals
+from flask import Flask, Response, g, request, url_for
+from flask.signals import request_finished, request_started, request_tearing_down
+from flask.views import MethodView, View
+
+
+def test_blinker_is_a_required_dependency() -> None:
+    requirements = importlib.metadata.requires("flask") or []
+    blinker_reqs = [r for r in requirements if r.startswith("blinker")]
+    assert blinker_reqs, requirements
+    # Not behind an extra such as `flask[signals]`.
+    assert all("extra ==" not in r for r in blinker_reqs)
+    assert isinstance(request_started, blinker.NamedSignal)
+    # The old feature flag for optional blinker is gone.
+    assert not hasattr(flask.signals, "signals_available")
+
+
+def test_signal_receivers_run_synchronously_and_cannot_short_circuit() -> None:
+    app = Flask(__name__)
+    log: list[str] = []
+    main_thread = threading.get_ident()
+
+    def on_started(sender: Flask, **extra: Any) -> Response:
+        log.append("request_started")
+        assert threading.get_ident() == main_thread
+        # The return value of a receiver is ignored by Flask.
+        return Response("from signal", status=403)
+
+    @app.route("/")
+    def index() -> str:
+        log.append("view")
+        return "from view"
+
+    with request_started.connected_to(on_started, app):
+        response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert response.data == b"from view"
+    assert log == ["request_started", "view"]
+
+
+def test_before_request_can_short_circuit() -> None:
+    app = Flask(__name__)
+    log: list[str] = []
+
+    @app.before_request
+    def block() -> tuple[str, int]:
+        log.append("block")
+        return "blocked", 403
+
+    @app.before_request
+    def second() -> None:
+        log.append("second")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        log.append("after")
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        log.append("view")
+        return "view"
+
+    response = app.test_client().get("/")
+    assert response.status_code == 403
+    assert response.data == b"blocked"
+    # The view and the remaining before_request functions are skipped,
+    # but after_request functions still process the response.
+    assert log == ["block", "after"]
+
+
+def test_dispatch_order() -> None:
+    app = Flask(__name__)
+    log: list[str] = []
+
+    @app.url_value_preprocessor
+    def preprocess(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        log.append("url_value_preprocessor")
+
+    @app.before_request
+    def before() -> None:
+        log.append("before_request")
+
+    @app.after_request
+    def after_a(response: Response) -> Response:
+        log.append("after_request A")
+        return response
+
+    @app.after_request
+    def after_b(response: Response) -> Response:
+        log.append("after_request B")
+        return response
+
+    @app.teardown_request
+    def teardown_request(exc: BaseException | None) -> None:
+        log.append("teardown_request")
+
+    @app.teardown_appcontext
+    def teardown_appcontext(exc: BaseException | None) -> None:
+        log.append("teardown_appcontext")
+
+    @app.route("/<int:item_id>")
+    def view(item_id: int) -> str:
+        log.append("view")
+        return "ok"
+
+    def on_started(sender: Flask, **extra: Any) -> None:
+        log.append("request_started")
+
+    def on_finished(sender: Flask, **extra: Any) -> None:
+        log.append("request_finished")
+
+    def on_tearing_down(sender: Flask, **extra: Any) -> None:
+        log.append("request_tearing_down")
+
+    with (
+        request_started.connected_to(on_started, app),
+        request_finished.connected_to(on_finished, app),
+        request_tearing_down.connected_to(on_tearing_down, app),
+    ):
+        app.test_client().get("/1")
+
+    assert log == [
+        "request_started",
+        "url_value_preprocessor",
+        "before_request",
+        "view",
+        "after_request B",  # after_request functions run in reverse order
+        "after_request A",
+        "request_finished",
+        "teardown_request",
+        "request_tearing_down",
+        "teardown_appcontext",
+    ]
+
+
+def test_wsgi_app_middleware() -> None:
+    class AddHeader:
+        def __init__(self, wsgi_app: Any) -> None:
+            self.wsgi_app = wsgi_app
+
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            def patched_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
+                headers.append(("X-Middleware", "yes"))
+                return start_response(status, headers, exc_info)
+
+            return self.wsgi_app(environ, patched_start_response)
+
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    app.wsgi_app = AddHeader(app.wsgi_app)  # type: ignore[method-assign]
+    # `app` is still the Flask object, and requests go through the middleware.
+    assert isinstance(app, Flask)
+    assert app.test_client().get("/").headers["X-Middleware"] == "yes"
+
+    wrapped = AddHeader(app)
+    # Wrapping the app object itself hides the Flask API behind the middleware.
+    assert not hasattr(wrapped, "test_client")
+    assert not hasattr(wrapped, "route")
+
+
+def test_url_value_preprocessor_and_defaults() -> None:
+    app = Flask(__name__)
+
+    @app.url_defaults
+    def add_lang(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang" in g and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values.setdefault("lang", g.lang)
+
+    @app.url_value_preprocessor
+    def pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.lang = values.pop("lang") if values else None
+
+    @app.route("/<lang>/about")
+    def about() -> str:  # no `lang` parameter: it was popped from view_args
+        return f"{g.lang} {url_for('about')}"
+
+    response = app.test_client().get("/de/about")
+    assert response.data == b"de /de/about"
+
+
+def test_url_value_preprocessor_without_pop_breaks_view() -> None:
+    app = Flask(__name__)
+
+    @app.url_value_preprocessor
+    def read_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.lang = values["lang"] if values else None
+
+    @app.route("/<lang>/about")
+    def about() -> str:
+        return "about"
+
+    app.testing = True
+    with pytest.raises(TypeError):
+        app.test_client().get("/de/about")
+
+
+def test_view_decorators_wrap_every_method() -> None:
+    calls: list[str] = []
+
+    def login_required(view: Any) -> Any:
+        calls.append("decorated")
+
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            if g.get("user") is None:
+                return "login required", 401
+            return view(**kwargs)
+
+        return wrapped
+
+    class ItemAPI(MethodView):
+        decorators = [login_required]
+
+        def get(self) -> str:
+            return "list"
+
+        def post(self) -> tuple[str, int]:
+            calls.append("post")
+            return "created", 201
+
+    app = Flask(__name__)
+    app.add_url_rule("/items", view_func=ItemAPI.as_view("items"))
+    # The decorator wraps the single function returned by as_view(), once.
+    assert calls == ["decorated"]
+    assert ItemAPI.methods == {"GET", "POST"}
+
+    client = app.test_client()
+    assert client.get("/items").status_code == 401
+    response = client.post("/items")
+    assert response.status_code == 401
+    assert response.data == b"login required"
+    assert "post" not in calls
+
+    def set_user() -> None:
+        g.user = "ada"
+
+    other = Flask(__name__)
+    other.before_request(set_user)
+    other.add_url_rule("/items", view_func=ItemAPI.as_view("items"))
+    assert other.test_client().post("/items").status_code == 201
+
+    # Decorating the class itself replaces it with a function: as_view is gone.
+    decorated_class = login_required(ItemAPI)
+    assert not hasattr(decorated_class, "as_view")
+
+
+def test_view_init_every_request() -> None:
+    created: list[str] = []
+
+    class Greeting(View):
+        def __init__(self, word: str) -> None:
+            created.append(word)
+            self.word = word
+
+        def dispatch_request(self) -> str:
+            return self.word
+
+    class SharedGreeting(Greeting):
+        init_every_request = False
+
+    app = Flask(__name__)
+    app.add_url_rule("/hi", view_func=Greeting.as_view("hi", "hello"))
+    app.add_url_rule("/shared", view_func=SharedGreeting.as_view("shared", "hey"))
+
+    # With init_every_request=False the instance is built once, in as_view().
+    assert created == ["hey"]
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/hi").data == b"hello"
+        assert client.get("/shared").data == b"hey"
+    assert created.count("hello") == 3
+    assert created.count("hey") == 1

@@ -1,0 +1,103 @@
+"""Executable checks for the static-files questions of the bank."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask, send_file, send_from_directory, url_for
+from werkzeug.routing import BuildError
+
+
+def _make_tree(tmp_path: Path) -> None:
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "css" / "site.css").write_text("body{}", encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(b"png")
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "report.txt").write_text("report", encoding="utf-8")
+    (tmp_path / "config.py").write_text("SECRET_KEY = 'x'", encoding="utf-8")
+
+
+def test_url_for_static(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    app = Flask(__name__, root_path=str(tmp_path))
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") == "/static/css/site.css"
+        assert url_for("static", filename="css/site.css", v="3") == "/static/css/site.css?v=3"
+        with pytest.raises(BuildError):
+            url_for("static", path="css/site.css")
+        with pytest.raises(BuildError):
+            url_for("css/site.css")
+    response = app.test_client().get("/static/css/site.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    response.close()
+
+
+def test_static_folder_and_url_path(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    app = Flask(__name__, root_path=str(tmp_path), static_folder="assets", static_url_path="/files")
+    client = app.test_client()
+    ok = client.get("/files/logo.png")
+    assert ok.status_code == 200 and ok.data == b"png"
+    ok.close()
+    assert client.get("/static/logo.png").status_code == 404
+    with app.test_request_context():
+        assert url_for("static", filename="logo.png") == "/files/logo.png"
+
+    bare = Flask(__name__, root_path=str(tmp_path), static_folder=None)
+    assert "static" not in bare.view_functions
+
+
+def test_send_from_directory_blocks_traversal(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    uploads = tmp_path / "uploads"
+    app = Flask(__name__, root_path=str(tmp_path))
+
+    @app.route("/safe/<path:name>")
+    def safe(name: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(uploads, name)
+
+    @app.route("/naive/<path:name>")
+    def naive(name: str):  # type: ignore[no-untyped-def]
+        return send_file(os.path.join(uploads, name))
+
+    client = app.test_client()
+    good = client.get("/safe/report.txt")
+    assert good.status_code == 200 and good.data == b"report"
+    # Shown inline, not as a download, unless as_attachment=True.
+    assert good.headers["Content-Disposition"].startswith("inline")
+    good.close()
+    assert client.get("/safe/%2e%2e/config.py").status_code == 404
+    assert client.get("/safe/..%2fconfig.py").status_code == 404
+    leaked = client.get("/naive/%2e%2e/config.py")
+    assert leaked.status_code == 200 and b"SECRET_KEY" in leaked.data
+    leaked.close()
+
+
+def test_send_file_max_age_default(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    app = Flask(__name__, root_path=str(tmp_path))
+    assert app.config["SEND_FILE_MAX_AGE_DEFAULT"] is None
+    client = app.test_client()
+    first = client.get("/static/css/site.css")
+    assert first.headers["Cache-Control"] == "no-cache"
+    assert "max-age" not in first.headers["Cache-Control"]
+    assert first.headers.get("ETag") and first.headers.get("Last-Modified")
+    first.close()
+    again = client.get("/static/css/site.css", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+    again.close()
+
+
+def test_send_file_max_age_configured(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    app = Flask(__name__, root_path=str(tmp_path))
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 31536000
+    response = app.test_client().get("/static/css/site.css")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000"
+    assert response.headers.get("Expires")
+    response.close()

@@ -1,0 +1,166 @@
+"""Executable checks for the testing questions of the bank."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import click
+import pytest
+from flask import Flask, redirect, request, session, url_for
+from flask.testing import FlaskCliRunner, FlaskClient
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A small application factory, as the testing docs assume."""
+    app = Flask(__name__)
+    app.config.from_mapping(SECRET_KEY="dev")
+    if test_config:
+        app.config.update(test_config)
+
+    @app.route("/")
+    def index() -> str:
+        return "Hello"
+
+    @app.post("/api/echo")
+    def echo() -> dict[str, Any]:
+        return {"you_sent": request.get_json()}
+
+    @app.post("/upload")
+    def upload() -> dict[str, Any]:
+        f = request.files["file"]
+        return {"name": f.filename, "size": len(f.read()), "title": request.form["title"]}
+
+    @app.route("/whoami")
+    def whoami() -> dict[str, Any]:
+        return {"user_id": session.get("user_id")}
+
+    @app.route("/login", methods=["POST"])
+    def login() -> Any:
+        session["user_id"] = 42
+        return redirect(url_for("whoami"))
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ZeroDivisionError("boom")
+
+    @app.cli.command("greet")
+    @click.option("--name", default="World")
+    def greet(name: str) -> None:
+        click.echo(f"Hello, {name}!")
+
+    return app
+
+
+@pytest.fixture()
+def app() -> Iterator[Flask]:
+    app = create_app({"TESTING": True})
+    # set up resources (temp database, ...) here
+    yield app
+    # clean them up here
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def test_test_client_without_server(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.data == b"Hello"
+    assert response.text == "Hello"
+
+
+def test_fixtures_give_fresh_app(app: Flask, client: FlaskClient) -> None:
+    assert app.testing is True
+    assert app.config["TESTING"] is True
+    assert client.application is app
+
+
+def test_client_json_and_get_json(client: FlaskClient) -> None:
+    response = client.post("/api/echo", json={"a": 1})
+    assert response.get_json() == {"you_sent": {"a": 1}}
+    assert response.json == {"you_sent": {"a": 1}}
+    # data= with a dict is sent as a form, not JSON, so get_json() refuses it
+    assert client.post("/api/echo", data={"a": 1}).status_code == 415
+
+
+def test_testing_flag_propagates_exceptions() -> None:
+    app = create_app()
+    assert app.config["TESTING"] is False
+    assert app.test_client().get("/boom").status_code == 500
+
+    app = create_app({"TESTING": True})
+    with pytest.raises(ZeroDivisionError):
+        app.test_client().get("/boom")
+
+
+def test_file_upload(client: FlaskClient) -> None:
+    response = client.post(
+        "/upload",
+        data={"title": "report", "file": (io.BytesIO(b"abc"), "report.txt")},
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"name": "report.txt", "size": 3, "title": "report"}
+    # the test client is not requests: there is no files= argument
+    with pytest.raises(TypeError, match="files"):
+        client.post("/upload", files={"file": io.BytesIO(b"abc")})
+
+
+def test_test_request_context(app: Flask) -> None:
+    def wants_page() -> int:
+        return request.args.get("page", 1, type=int)
+
+    with app.test_request_context("/items?page=3"):
+        assert request.path == "/items"
+        assert wants_page() == 3
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        wants_page()
+    # an app context alone does not provide a request
+    with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
+        wants_page()
+
+
+def test_session_transaction(client: FlaskClient) -> None:
+    assert client.get("/whoami").get_json() == {"user_id": None}
+    with client.session_transaction() as sess:
+        sess["user_id"] = 7
+    assert client.get("/whoami").get_json() == {"user_id": 7}
+    with client.session_transaction() as sess:
+        assert sess["user_id"] == 7
+
+
+def test_session_outside_request_raises(client: FlaskClient) -> None:
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session["user_id"] = 7
+
+
+def test_cli_runner(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["greet", "--name", "Flask"])
+    assert result.exit_code == 0
+    assert result.output == "Hello, Flask!\n"
+
+
+def test_with_client_preserves_context(client: FlaskClient) -> None:
+    with client:
+        client.post("/login", follow_redirects=True)
+        # the last request's context is still pushed inside the with block
+        assert request.path == "/whoami"
+        assert session["user_id"] == 42
+    with pytest.raises(RuntimeError):
+        request.path  # noqa: B018
+
+
+def test_client_keeps_cookies_between_requests(client: FlaskClient) -> None:
+    response = client.post("/login")
+    assert response.status_code == 302
+    assert client.get("/whoami").get_json() == {"user_id": 42}
+    fresh = client.application.test_client()
+    assert fresh.get("/whoami").get_json() == {"user_id": None}

@@ -1,0 +1,75 @@
+"""Scenario 1: twenty users take a whole /quiz at the same time against the real bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import pytest
+
+from bot import texts
+from tests.e2e.botapi import BotApiServer
+from tests.e2e.conftest import BotProcess, answers_rows, right_button, wait_answered, wait_for_question, wrong_button
+
+pytestmark = pytest.mark.e2e
+
+USERS = 20
+LEVELS = ["Fresher", "Intermediate", "Experienced", "Advanced"]
+
+
+async def _take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
+    """One user's whole quiz; returns how many right options they tapped."""
+    api.user(user_id, f"Dev{k}")
+    api.send_text(user_id, "/quiz")
+    await api.wait_for(lambda: any(m.buttons for m in api.bot_messages(user_id)), 30, f"level picker for {user_id}")
+    picker = api.last_with_buttons(user_id)
+    assert picker is not None and picker.text == texts.PICK_LEVEL["quiz"]
+    query = api.tap(user_id, picker, label=LEVELS[k % len(LEVELS)])
+    await wait_answered(api, query)
+    right = 0
+    for number in range(1, 11):
+        question = await wait_for_question(api, user_id, number)
+        pick_right = (k + number) % 3 != 0
+        data = right_button(question) if pick_right else wrong_button(question)
+        right += pick_right
+        query = api.tap(user_id, question, data)
+        await wait_answered(api, query)
+        # The result is edited into the question message, and its keyboard goes.
+        await api.wait_for(lambda q=question: not q.buttons and q.edit_date is not None, 30,
+                           f"result of question {number} for {user_id}")
+        verdict = "✅" if pick_right else "❌"
+        assert f"{verdict} " in (question.text or ""), question.text
+        assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right
+                                                    else texts.CB_RECORDED_WRONG)
+    await api.wait_for(lambda: any("Score:" in (m.text or "") for m in api.bot_messages(user_id)), 30,
+                       f"score for {user_id}")
+    return right
+
+
+async def test_twenty_users_take_a_whole_quiz(api: BotApiServer, bot_process: BotProcess) -> None:
+    api.rate_limit = 30  # Telegram's ~30 messages/s: the bot must ride out the 429s it causes.
+    await bot_process.start()
+    started = time.monotonic()
+    users = [5_000_000 + k for k in range(USERS)]
+    rights = await asyncio.gather(*(_take_quiz(api, uid, k) for k, uid in enumerate(users)))
+    elapsed = time.monotonic() - started
+
+    for uid, right in zip(users, rights, strict=True):
+        scores = [m.text for m in api.bot_messages(uid) if "Score:" in (m.text or "")]
+        assert len(scores) == 1, scores
+        assert re.search(rf"\bScore: {right}/10\b", scores[0] or ""), (uid, right, scores)
+        assert "by topic" in (api.bot_messages(uid)[-1].text or "")
+        # Only the picker remains without buttons too: no keyboard is left behind.
+        assert api.last_with_buttons(uid) is None
+
+    assert not api.unanswered()
+    assert api.calls["answerCallbackQuery"] == USERS * 11
+    rows = answers_rows(bot_process)
+    assert len(rows) == USERS * 10
+    assert len({(r[0], r[1]) for r in rows}) == USERS * 10
+    for uid, right in zip(users, rights, strict=True):
+        assert sum(1 for r in rows if r[2] == uid and r[4] == 1) == right
+    assert await bot_process.terminate() == 0
+    assert "Traceback" not in bot_process.stderr()
+    print(f"20 quizzes in {elapsed:.1f}s, 429s sent: {sum(1 for e in api.errors if e[1] == 429)}")

@@ -1,0 +1,78 @@
+"""`python -m bot practice` with piped stdin, and start-up errors, as real processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_"))}
+    full_env.update({"DATABASE_PATH": str(tmp_path / "p.sqlite3"), **env})
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=tmp_path, env=full_env, timeout=120)
+
+
+def test_practice_completes_a_quiz_from_piped_input(tmp_path: Path) -> None:
+    answers = "x\nA\n2\nc\n4\n1\nb\nB\n3\nD\na\n"
+    done = _run(["practice", "--level", "fresher"], tmp_path, answers)
+    assert done.returncode == 0, done.stderr
+    assert "Please answer with a letter" in done.stdout
+    assert done.stdout.count("Question ") == 10
+    score = re.search(r"Score: (\d+)/10", done.stdout)
+    assert score is not None
+    right_marks = done.stdout.count("✅ Right.")
+    assert int(score.group(1)) == right_marks
+    with sqlite3.connect(tmp_path / "p.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 10
+
+
+def test_practice_end_of_input_prints_score_so_far(tmp_path: Path) -> None:
+    done = _run(["practice", "--level", "advanced"], tmp_path, "1\n")
+    assert done.returncode == 0
+    assert "(end of input)" in done.stdout
+    assert re.search(r"Score: [01]/1\n", done.stdout)
+
+
+def test_practice_interview_takes_typed_answers(tmp_path: Path) -> None:
+    lines = "\n".join(["1", "an app context and blueprint answer", "2"] * 8) + "\n"
+    done = _run(["practice", "--level", "intermediate", "--mode", "interview"], tmp_path, lines)
+    assert done.returncode == 0, done.stderr
+    assert "Model answer:" in done.stdout and "Key points:" in done.stdout
+
+
+def test_no_token_points_to_terminal_practice(tmp_path: Path) -> None:
+    done = _run([], tmp_path, "")
+    assert done.returncode == 0
+    assert "No TELEGRAM_BOT_TOKEN" in done.stderr
+    assert "Score:" in done.stdout
+
+
+def test_invalid_setting_is_one_clear_line(tmp_path: Path) -> None:
+    done = _run(["practice"], tmp_path, "", PUSH_RATE="fast")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "PUSH_RATE" in done.stderr
+    zone = _run(["practice"], tmp_path, "", DEFAULT_TIMEZONE="Mars/Base")
+    assert zone.returncode == 2 and "DEFAULT_TIMEZONE" in zone.stderr
+
+
+def test_invalid_bank_names_file_and_id(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "bad.yaml").write_text(
+        "questions:\n  - id: bad-one\n    level: fresher\n    topic: routing\n    kind: mcq\n    prompt: p\n"
+        "    references: [https://flask.palletsprojects.com/]\n    explanation: e\n"
+        "    options:\n      - text: a\n        correct: true\n      - text: b\n        correct: true\n"
+        "      - text: c\n")
+    done = _run(["practice"], tmp_path, "", QUESTIONS_DIR=str(bank))
+    assert done.returncode == 2
+    assert "bad.yaml: bad-one" in done.stderr and "exactly one correct" in done.stderr
+    check = _run(["bank", "check"], tmp_path, "", QUESTIONS_DIR=str(bank))
+    assert check.returncode == 1 and "bad.yaml: bad-one" in check.stdout
