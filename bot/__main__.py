@@ -1,4 +1,4 @@
-"""Command line: run the bot (default), `practice`, `bank check`."""
+"""Command line: run the bot (default), `practice`, `push`, `bank check`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     practice = sub.add_parser("practice", help="practise in the terminal, no token needed")
     practice.add_argument("--level", choices=[lv.value for lv in Level])
     practice.add_argument("--mode", choices=[Mode.QUIZ.value, Mode.INTERVIEW.value], default=Mode.QUIZ.value)
+    push = sub.add_parser("push", help="one round of the daily question push, then exit (cron, catch-up)")
+    push.add_argument("--all", action="store_true", dest="everyone",
+                      help="every subscriber not served today, whatever their time")
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.bank_check import run_bank_check
 
             return run_bank_check(settings.questions_dir)
+        if args.command == "push":
+            from bot.cli.push import run_push
+
+            return asyncio.run(run_push(settings, args.everyone))
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:

@@ -21,6 +21,8 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    # Uploaded files by part name: (file name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,7 +61,11 @@ class FakeBotApi(BaseRequest):
                          connect_timeout: Any = DEFAULT_NONE, pool_timeout: Any = DEFAULT_NONE) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        self.calls.append(Call(name, params))
+        files = {}
+        if request_data is not None and request_data.contains_files:
+            for part, (filename, content, *_) in request_data.multipart_data.items():
+                files[part] = (str(filename), content if isinstance(content, bytes) else content.read())
+        self.calls.append(Call(name, params, files))
         queued = self.failures.get(name)
         if queued:
             status, body = queued.pop(0)
@@ -89,6 +95,14 @@ class FakeBotApi(BaseRequest):
             if "reply_markup" in params:
                 msg["reply_markup"] = params["reply_markup"]
             self.messages[key] = msg
+            return msg
+        if name == "sendDocument":
+            chat_id = int(params["chat_id"])
+            filename = next(iter(self.calls[-1].files.values()), ("file", b""))[0]
+            msg = {"message_id": next(self._ids), "date": NOW, "chat": {"id": chat_id, "type": "private"},
+                   "from": BOT_USER, "caption": params.get("caption", ""),
+                   "document": {"file_id": "doc1", "file_unique_id": "udoc1", "file_name": filename}}
+            self.messages[(chat_id, msg["message_id"])] = msg
             return msg
         if name == "getUpdates":
             return []

@@ -111,6 +111,15 @@ class PushService:
         """The zone of users who have not set theirs."""
         return self._default_zone
 
+    def now(self) -> dt.datetime:
+        """The injected clock's time."""
+        return self._clock.now()
+
+    @property
+    def sleep(self) -> Sleep:
+        """The injected sleep, for flood waits and retries of the sender."""
+        return self._sleep
+
     async def settings(self, user_id: int) -> DailySettings | None:
         """The user's subscription, zone and blocked flag."""
         return await self._store.settings(user_id)

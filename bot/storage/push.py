@@ -110,7 +110,8 @@ class PushStore:
                 result.append(Subscriber(int(r[0]), int(r[1]), at, r[3], r[4]))
         return result
 
-    async def served(self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int) -> set[tuple[int, dt.date]]:
+    async def served(self, dates: Iterable[dt.date], stale_before_ms: int,
+                     max_attempts: int) -> set[tuple[int, dt.date]]:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
         wanted = sorted({d.isoformat() for d in dates})
         if not wanted:
@@ -118,7 +119,7 @@ class PushStore:
         marks = ", ".join("?" for _ in wanted)
         async with self._db.read() as conn:
             cur = await conn.execute(
-                f"SELECT user_id, local_date FROM deliveries WHERE local_date IN ({marks}) "  # noqa: S608 (marks only)
+                f"SELECT user_id, local_date FROM deliveries WHERE local_date IN ({marks}) "  # noqa: S608 (placeholders and a constant)
                 f"AND NOT ({_CLAIMABLE})", (*wanted, max_attempts, stale_before_ms))
             rows = await cur.fetchall()
         return {(int(r[0]), dt.date.fromisoformat(str(r[1]))) for r in rows}
@@ -138,7 +139,7 @@ class PushStore:
             if cur.rowcount == 1:
                 return Claim(ClaimState.CLAIMED, None, 1)
             cur = await conn.execute(
-                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, claimed_at = ? "
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, claimed_at = ? "  # noqa: S608
                 f"WHERE user_id = ? AND local_date = ? AND ({_CLAIMABLE}) "
                 "RETURNING session_id, attempts",
                 (now_ms, user_id, day.isoformat(), max_attempts, stale_before_ms))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 
@@ -12,6 +13,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -24,11 +26,17 @@ from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
 from bot.services.interview import InterviewService
+from bot.services.progress import FsrsCards, ProgressService
+from bot.services.push import PushService, Sleep
+from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
+from bot.storage.progress import ProgressStore
+from bot.storage.push import PushStore
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import callbacks, commands, messages
+from bot.telegram.handlers import callbacks, commands, daily, messages, progress
+from bot.telegram.jobs import schedule_push
 from bot.telegram.services import Services, attach, services
 
 logger = logging.getLogger(__name__)
@@ -37,7 +45,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None, rng: random.Random | None = None,
-                      request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+                      request: BaseRequest | None = None, sleep: Sleep | None = None,
+                      ) -> Application:  # type: ignore[type-arg]
     """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
@@ -47,8 +56,15 @@ def build_application(settings: Settings, *, clock: Clock | None = None, rng: ra
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         db = await Database.open(settings.database_path)
-        interview = InterviewService(InterviewStore(db), bank, the_clock, the_rng)
-        attach(app.bot_data, Services(settings, db, interview))
+        cards = CardStore(db)
+        interview = InterviewService(InterviewStore(db), bank, the_clock, the_rng, cards=cards)
+        progress_store = ProgressStore(db)
+        progress_svc = ProgressService(progress_store, bank, the_clock, settings.default_timezone,
+                                       FsrsCards(progress_store))
+        push = PushService(PushStore(db), cards, interview, the_clock, the_rng, settings.default_timezone,
+                           settings.push_rate, sleep or asyncio.sleep)
+        attach(app.bot_data, Services(settings, db, interview, progress=progress_svc, push=push))
+        schedule_push(app)
         try:
             await with_retries(lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]),
                                "setMyCommands")
@@ -86,6 +102,17 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("interview", commands.interview, filters=private))
     app.add_handler(CommandHandler("cancel", commands.cancel, filters=private))
     app.add_handler(CommandHandler("admin", commands.admin_stats, filters=private))
+    app.add_handler(CommandHandler("stats", progress.stats, filters=private))
+    app.add_handler(CommandHandler("history", progress.history, filters=private))
+    app.add_handler(CommandHandler("export", progress.export, filters=private))
+    app.add_handler(CommandHandler("reset", progress.reset, filters=private))
+    app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
+    app.add_handler(CommandHandler("daily", daily.daily, filters=private))
+    app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(ChatMemberHandler(daily.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Before the catch-all callback handler, which does not know these prefixes.
+    app.add_handler(CallbackQueryHandler(daily.on_daily_callback, pattern=daily.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(progress.on_callback, pattern=progress.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(callbacks.on_callback))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -19,6 +19,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("error outside an update", exc_info=context.error)
         return
     user_id = update.effective_user.id if update.effective_user else None
+    if isinstance(context.error, Forbidden):
+        # The user blocked the bot (or left the chat): expected, and there is nobody to tell.
+        logger.info("update %s: user %s cannot be reached: %s", update.update_id, user_id, context.error)
+        return
     logger.error("update %s from user %s failed", update.update_id, user_id, exc_info=context.error)
     try:
         if update.callback_query is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.services.interview import InterviewService
+from bot.services.progress import ProgressService
+from bot.services.push import PushService
 from bot.storage.db import Database
 
 _KEY = "services"
@@ -20,6 +23,10 @@ class Services:
     settings: Settings
     db: Database
     interview: InterviewService
+    progress: ProgressService
+    push: PushService | None = None
+    # Held while a daily push round runs, so job ticks never overlap.
+    push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def attach(bot_data: dict[object, object], services: Services) -> None:

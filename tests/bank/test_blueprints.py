@@ -165,10 +165,17 @@ def test_blueprint_templates_have_lower_precedence(tmp_path: Path) -> None:
     bp_templates.mkdir(parents=True)
     (bp_templates / "index.html").write_text("from blueprint")
     (bp_templates / "only_bp.html").write_text("only in blueprint")
+    (tmp_path / "templates" / "index.html").write_text("app index")
+    (tmp_path / "admin" / "templates" / "index.html").write_text("blueprint index")
 
     admin = Blueprint(
         "admin", __name__, template_folder="templates", root_path=str(tmp_path / "admin")
     )
+
+    @admin.route("/admin")
+    def admin_index() -> str:
+        return render_template("index.html")
+
     app = Flask(__name__, root_path=str(tmp_path))
     app.register_blueprint(admin)
 
@@ -177,6 +184,9 @@ def test_blueprint_templates_have_lower_precedence(tmp_path: Path) -> None:
         assert render_template("admin/index.html") == "from app"
         # Names not found in the app folder fall back to the blueprint folder.
         assert render_template("admin/only_bp.html") == "only in blueprint"
+
+    # Rendering from a blueprint view does not change the search order.
+    assert app.test_client().get("/admin").data == b"app index"
 
 
 def test_blueprint_hook_order() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import werkzeug.serving
@@ -31,6 +31,12 @@ def _echo_app() -> Flask:
         }
 
     return app
+
+
+def _json(response: Any) -> dict[str, Any]:
+    data = response.json
+    assert isinstance(data, dict)
+    return data
 
 
 def _capture_run(app: Flask, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> dict[str, Any]:
@@ -66,6 +72,7 @@ def test_run_defaults_threaded_without_debugger(monkeypatch: pytest.MonkeyPatch)
 def test_cli_run_threads_by_default() -> None:
     option = next(p for p in run_command.params if p.name == "with_threads")
     assert option.default is True
+    assert run_command.callback is not None
     assert "with_threads" in inspect.signature(run_command.callback).parameters
 
 
@@ -88,10 +95,10 @@ def test_app_is_a_wsgi_callable() -> None:
 
     captured: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         captured["status"] = status
 
-    body = app(create_environ("/"), start_response)
+    body = app(create_environ("/"), cast(Any, start_response))
     assert captured["status"] == "200 OK"
     assert b"".join(body) == b"hello"
 
@@ -137,22 +144,20 @@ def test_proxyfix_trusting_too_many_proxies_accepts_spoofed_ip() -> None:
     wrong = _echo_app()
     wrong.wsgi_app = ProxyFix(wrong.wsgi_app, x_for=2)  # type: ignore[method-assign]
     env = {"REMOTE_ADDR": "127.0.0.1"}
-    assert right.test_client().get("/where", headers=headers, environ_base=env).json["ip"] == "198.51.100.20"
-    assert wrong.test_client().get("/where", headers=headers, environ_base=env).json["ip"] == "6.6.6.6"
+    assert _json(right.test_client().get("/where", headers=headers, environ_base=env))["ip"] == "198.51.100.20"
+    assert _json(wrong.test_client().get("/where", headers=headers, environ_base=env))["ip"] == "6.6.6.6"
 
 
 def test_proxyfix_without_a_proxy_lets_clients_spoof() -> None:
     app = _echo_app()
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_host=1)  # type: ignore[method-assign]
     # A client talking straight to the app server forges the headers itself.
-    data = (
-        app.test_client()
-        .get(
+    data = _json(
+        app.test_client().get(
             "/where",
             headers={"X-Forwarded-For": "10.0.0.99", "X-Forwarded-Host": "evil.example"},
             environ_base={"REMOTE_ADDR": "198.51.100.20"},
         )
-        .json
     )
     assert data["ip"] == "10.0.0.99"
     assert data["url"] == "http://evil.example/where"
@@ -193,9 +198,8 @@ def test_url_for_outside_request_needs_server_name() -> None:
     def reset() -> str:
         return "ok"
 
-    with app.app_context():
-        with pytest.raises(RuntimeError, match="SERVER_NAME"):
-            url_for("reset")
+    with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
+        url_for("reset")
     app.config["SERVER_NAME"] = "example.com"
     with app.app_context():
         assert url_for("reset") == "http://example.com/reset"

@@ -131,3 +131,9 @@ def test_hook_order() -> None:
 
     app.test_client().get("/")
     assert order == ["before A", "before B", "view", "after B", "after A", "teardown"]
+
+
+def test_default_instance_folder() -> None:
+    app = Flask(__name__)
+    assert os.path.basename(app.instance_path) == "instance"
+    assert not app.config.root_path.endswith("instance")

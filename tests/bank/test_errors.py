@@ -1,7 +1,9 @@
 """Executable checks for the errors questions of the bank."""
 
+import json
+
 import pytest
-from flask import Blueprint, Flask, abort
+from flask import Flask, abort
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 
@@ -16,9 +18,8 @@ def test_abort_raises_http_exception() -> None:
             after_abort.append("ran")  # never reached
         return "item 1"
 
-    with app.test_request_context():
-        with pytest.raises(NotFound):
-            abort(404)
+    with app.test_request_context(), pytest.raises(NotFound):
+        abort(404)
     client = app.test_client()
     r = client.get("/items/2")
     assert r.status_code == 404
@@ -157,7 +158,7 @@ def test_dict_error_response_loses_allow_header() -> None:
     @app.errorhandler(HTTPException)
     def keep_headers(e: HTTPException):
         resp = e.get_response()
-        resp.set_data('{"code": %d}' % e.code)
+        resp.set_data(json.dumps({"code": e.code}))
         resp.content_type = "application/json"
         return resp
 
@@ -269,27 +270,6 @@ def test_custom_api_exception_handler() -> None:
     assert r.get_json() == {"error": "quantity must be positive"}
 
 
-def test_blueprint_404_handler_scope() -> None:
-    app = Flask(__name__)
-    api = Blueprint("api", __name__, url_prefix="/api")
-
-    @api.errorhandler(404)
-    def api_not_found(e):
-        return {"error": "not found"}, 404
-
-    @api.get("/items/<int:item_id>")
-    def item(item_id: int):
-        abort(404)
-
-    app.register_blueprint(api)
-    client = app.test_client()
-    inside = client.get("/api/items/1")
-    assert inside.get_json() == {"error": "not found"}
-    unmatched = client.get("/api/nothing-here")
-    assert unmatched.status_code == 404
-    assert unmatched.mimetype == "text/html"  # the blueprint handler was not used
-
-
 def test_500_handler_gets_original_exception() -> None:
     app = Flask(__name__)
     seen: dict = {}
@@ -336,6 +316,82 @@ def test_after_request_runs_on_unhandled_500() -> None:
 
 def test_abort_unknown_code_is_lookup_error() -> None:
     app = Flask(__name__)
-    with app.test_request_context():
-        with pytest.raises(LookupError):
-            abort(499)
+    with app.test_request_context(), pytest.raises(LookupError):
+        abort(499)
+
+
+def test_unknown_status_code_needs_exception_subclass() -> None:
+    app = Flask(__name__)
+    with pytest.raises(ValueError, match="not a recognized HTTP error code"):
+        app.register_error_handler(499, lambda e: ("closed", 499))
+
+    class ClientClosedRequest(HTTPException):
+        code = 499
+        description = "The client closed the request."
+
+    @app.errorhandler(ClientClosedRequest)
+    def closed(e: ClientClosedRequest):
+        return {"code": e.code, "description": e.description}, e.code
+
+    @app.get("/raise")
+    def raise_it():
+        raise ClientClosedRequest()
+
+    @app.get("/abort")
+    def abort_it():
+        abort(499)
+
+    @app.get("/plain")
+    def plain():
+        return "", 499
+
+    client = app.test_client()
+    assert client.get("/plain").status_code == 499
+    r = client.get("/raise")
+    assert r.status_code == 499
+    assert r.get_json() == {"code": 499, "description": "The client closed the request."}
+    assert client.get("/abort").status_code == 500  # abort() has no exception for 499: LookupError
+
+
+def test_code_handler_beats_http_exception_handler() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(HTTPException)
+    def generic(e: HTTPException):
+        return {"handler": "generic", "code": e.code}, e.code
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return {"handler": "404"}, 404
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/nope").get_json() == {"handler": "404"}
+    assert client.post("/only-get").get_json() == {"handler": "generic", "code": 405}
+
+
+def test_debug_traps_missing_form_key() -> None:
+    from flask import request
+    from werkzeug.exceptions import BadRequestKeyError
+
+    app = Flask(__name__)
+    assert app.config["TRAP_BAD_REQUEST_ERRORS"] is None
+
+    @app.post("/subscribe")
+    def subscribe() -> str:
+        return request.form["email"]
+
+    client = app.test_client()
+    assert client.post("/subscribe", data={}).status_code == 400
+    app.debug = True
+    with pytest.raises(BadRequestKeyError) as info:
+        client.post("/subscribe", data={})
+    assert isinstance(info.value, KeyError)
+    assert "email" in str(info.value)
+    app.debug = False
+    # trapped outside debug: treated as an unhandled exception, so a logged 500
+    app.config["TRAP_BAD_REQUEST_ERRORS"] = True
+    assert client.post("/subscribe", data={}).status_code == 500

@@ -38,20 +38,6 @@ def test_getlist_for_repeated_fields() -> None:
     assert r.get_json() == {"all": ["python", "flask"], "first": "python"}
 
 
-def test_get_with_type_conversion() -> None:
-    app = Flask(__name__)
-
-    @app.post("/age")
-    def age() -> dict:
-        return {"age": request.form.get("age", type=int)}
-
-    client = app.test_client()
-    assert client.post("/age", data={"age": "42"}).get_json() == {"age": 42}
-    r = client.post("/age", data={"age": "abc"})
-    assert r.status_code == 200
-    assert r.get_json() == {"age": None}
-
-
 def test_files_empty_without_multipart() -> None:
     app = Flask(__name__)
 
@@ -108,7 +94,7 @@ def test_max_content_length_413() -> None:
     assert small.status_code == 200
 
 
-def _form_limit_statuses() -> tuple[int, int, int]:
+def _form_limit_statuses() -> tuple[int, int, int, int]:
     app = Flask(__name__)
     assert app.config["MAX_FORM_MEMORY_SIZE"] == 500_000
 
@@ -121,7 +107,9 @@ def _form_limit_statuses() -> tuple[int, int, int]:
     big_file = client.post("/submit", data={"photo": (io.BytesIO(b"y" * 600_000), "a.png")})
     # the limit applies to multipart bodies; a url-encoded body is not checked by it
     urlencoded = client.post("/submit", data="bio=" + "x" * 600_000, content_type="application/x-www-form-urlencoded")
-    return big_text.status_code, big_file.status_code, urlencoded.status_code
+    # no MAX_CONTENT_LENGTH by default: a 5 MB file is accepted
+    five_mb = client.post("/submit", data={"photo": (io.BytesIO(b"z" * 5_000_000), "a.png")})
+    return big_text.status_code, big_file.status_code, urlencoded.status_code, five_mb.status_code
 
 
 # Bodies over 500 KB are spooled to temporary files that Werkzeug leaves to the GC.
@@ -129,7 +117,7 @@ def _form_limit_statuses() -> tuple[int, int, int]:
 def test_max_form_memory_size() -> None:
     statuses = _form_limit_statuses()
     gc.collect()  # release the spooled files while ResourceWarning is ignored
-    assert statuses == (413, 200, 200)
+    assert statuses == (413, 200, 200, 200)
 
 
 def test_max_form_parts() -> None:
@@ -140,6 +128,10 @@ def test_max_form_parts() -> None:
     def submit() -> dict:
         return {"fields": len(request.form)}
 
+    @app.post("/json")
+    def json_view() -> dict:
+        return {"items": len(request.get_json())}
+
     client = app.test_client()
     many = {f"f{i}": "v" for i in range(1500)}
     many["photo"] = (io.BytesIO(b"img"), "a.png")
@@ -147,6 +139,12 @@ def test_max_form_parts() -> None:
     few = {f"f{i}": "v" for i in range(100)}
     few["photo"] = (io.BytesIO(b"img"), "a.png")
     assert client.post("/submit", data=few).status_code == 200
+    # the part limit only applies to multipart bodies
+    urlencoded = "&".join(f"f{i}=v" for i in range(2000))
+    r = client.post("/submit", data=urlencoded, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 200
+    assert r.get_json() == {"fields": 2000}
+    assert client.post("/json", json=["x" * 1000] * 2000).status_code == 200  # ~2 MB of JSON
 
 
 def test_per_request_limit_override() -> None:
@@ -167,6 +165,10 @@ def test_per_request_limit_override() -> None:
     def avatar() -> str:
         request.files["file"].read()
         return "ok"
+
+    # the route decorator has no such option
+    with pytest.raises(TypeError):
+        app.add_url_rule("/other", view_func=avatar, endpoint="other", max_content_length=100_000)
 
     client = app.test_client()
     payload = b"x" * 5000

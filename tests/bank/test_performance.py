@@ -118,11 +118,10 @@ def test_generator_needs_stream_with_context_for_request() -> None:
 
     @app.route("/wrapped")
     def wrapped() -> Iterator[str]:
-        @stream_with_context
         def body() -> Iterator[str]:
             yield request.args["q"]
 
-        return body()
+        return stream_with_context(body())
 
     client = app.test_client()
     with pytest.raises(RuntimeError, match="outside of request context"):
@@ -140,10 +139,10 @@ def test_x_sendfile_sends_header_and_empty_body(tmp_path: Path) -> None:
     def get_report() -> Response:
         return send_file(report)
 
-    response = app.test_client().get("/report")
-    assert response.headers["X-Sendfile"] == str(report)
-    assert response.data == b""
-    assert "X-Accel-Redirect" not in response.headers
+    with app.test_client().get("/report") as response:
+        assert response.headers["X-Sendfile"] == str(report)
+        assert response.data == b""
+        assert "X-Accel-Redirect" not in response.headers
 
 
 def test_send_file_answers_304_for_matching_etag(tmp_path: Path) -> None:
@@ -156,11 +155,12 @@ def test_send_file_answers_304_for_matching_etag(tmp_path: Path) -> None:
         return send_file(report)
 
     client = app.test_client()
-    first = client.get("/report")
-    assert first.status_code == 200 and "ETag" in first.headers
-    again = client.get("/report", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304
-    assert again.data == b""
+    with client.get("/report") as first:
+        assert first.status_code == 200 and "ETag" in first.headers
+        etag = first.headers["ETag"]
+    with client.get("/report", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+        assert again.data == b""
 
 
 def test_etag_needs_make_conditional_for_304() -> None:
@@ -173,7 +173,7 @@ def test_etag_needs_make_conditional_for_304() -> None:
         return response
 
     @app.route("/conditional")
-    def conditional() -> Response:
+    def conditional() -> Any:
         response = Response("payload")
         response.add_etag()
         return response.make_conditional(request)

@@ -1,7 +1,7 @@
 """Executable checks for the request-response questions of the bank."""
 
 import pytest
-from flask import Flask, make_response, request, stream_with_context
+from flask import Flask, make_response, request
 
 
 def test_query_string_in_args() -> None:
@@ -144,9 +144,8 @@ def test_make_response_set_cookie() -> None:
 
 def test_request_cookies_immutable() -> None:
     app = Flask(__name__)
-    with app.test_request_context("/", headers={"Cookie": "a=1"}):
-        with pytest.raises(TypeError):
-            request.cookies["theme"] = "dark"
+    with app.test_request_context("/", headers={"Cookie": "a=1"}), pytest.raises(TypeError):
+        request.cookies["theme"] = "dark"
 
 
 def test_set_cookie_defaults() -> None:
@@ -250,44 +249,48 @@ def test_teardown_exception_handled_vs_unhandled() -> None:
     assert isinstance(seen[-1], ZeroDivisionError)
 
 
-def test_streaming_needs_stream_with_context() -> None:
+def test_get_json_accepted_media_types() -> None:
     app = Flask(__name__)
 
-    @app.get("/plain")
-    def plain():
-        def gen():
-            yield "a"
-            yield request.args.get("x", "none")
-
-        return gen()
-
-    @app.get("/wrapped")
-    def wrapped():
-        def gen():
-            yield "a"
-            yield request.args.get("x", "none")
-
-        return stream_with_context(gen())
+    @app.post("/items")
+    def items() -> dict:
+        return {"got": request.get_json()}
 
     client = app.test_client()
-    with pytest.raises(RuntimeError, match="outside of request context"):
-        # the body is produced lazily, after the view returned and the request context was popped
-        _ = client.get("/plain?x=1").data
-    assert client.get("/wrapped?x=1").data == b"a1"
+    body = '{"a": 1}'
+    vendor = client.post("/items", data=body, content_type="application/vnd.api+json")
+    assert vendor.status_code == 200
+    assert vendor.get_json() == {"got": {"a": 1}}
+    charset = client.post("/items", data=body, content_type="application/json; charset=utf-8")
+    assert charset.get_json() == {"got": {"a": 1}}
+    assert client.post("/items", data=body, content_type="text/plain").status_code == 415
+    assert client.post("/items", data=body, content_type="text/json").status_code == 415
+    single_quotes = client.post("/items", data="{'a': 1}", content_type="application/json")
+    assert single_quotes.status_code == 400
 
 
-def test_generator_response_streams() -> None:
+def test_get_data_after_form_is_empty() -> None:
     app = Flask(__name__)
 
-    @app.get("/csv")
-    def csv():
-        def rows():
-            yield "id,name\n"
-            yield "1,Ann\n"
+    @app.post("/form-first")
+    def form_first() -> dict:
+        form = request.form.to_dict()
+        return {"form": form, "raw": request.get_data(as_text=True)}
 
-        return rows(), {"Content-Type": "text/csv"}
+    @app.post("/raw-first")
+    def raw_first() -> dict:
+        raw = request.get_data(as_text=True)
+        return {"form": request.form.to_dict(), "raw": raw}
 
-    r = app.test_client().get("/csv")
-    assert r.status_code == 200
-    assert r.mimetype == "text/csv"
-    assert r.data == b"id,name\n1,Ann\n"
+    @app.post("/data-attr")
+    def data_attr() -> dict:
+        return {"data": request.data.decode()}
+
+    client = app.test_client()
+    assert client.post("/form-first", data={"event": "paid"}).get_json() == {"form": {"event": "paid"}, "raw": ""}
+    assert client.post("/raw-first", data={"event": "paid"}).get_json() == {
+        "form": {"event": "paid"},
+        "raw": "event=paid",
+    }
+    # request.data is empty for form content types even when nothing was read before
+    assert client.post("/data-attr", data={"event": "paid"}).get_json() == {"data": ""}

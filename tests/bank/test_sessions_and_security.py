@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import itsdangerous.timed
 import pytest
-from flask import Flask, render_template, render_template_string, session
+from flask import Flask, render_template, render_template_string, request, session
 from jinja2 import DictLoader
 
 
@@ -247,3 +247,61 @@ def test_autoescape_html_templates() -> None:
         assert render_template_string("{{ comment }}", comment=evil) == "&lt;script&gt;alert(1)&lt;/script&gt;"
         assert render_template("safe.html", comment=evil) == evil
         assert render_template("page.txt", comment=evil) == evil
+
+
+def test_fstring_html_is_not_escaped() -> None:
+    from markupsafe import escape
+
+    app = Flask(__name__)
+
+    @app.get("/hello")
+    def hello() -> str:
+        name = request.args.get("name", "")
+        return f"<p>Hello {name}</p>"
+
+    @app.get("/hello-safe")
+    def hello_safe() -> str:
+        name = request.args.get("name", "")
+        return f"<p>Hello {escape(name)}</p>"
+
+    @app.get("/hello-template")
+    def hello_template() -> str:
+        return render_template_string("<p>Hello {{ name }}</p>", name=request.args.get("name", ""))
+
+    client = app.test_client()
+    payload = "<script>alert(1)</script>"
+    r = client.get("/hello", query_string={"name": payload})
+    assert r.mimetype == "text/html"
+    assert payload.encode() in r.data
+    assert b"&lt;script&gt;" in client.get("/hello-safe", query_string={"name": payload}).data
+    assert b"&lt;script&gt;" in client.get("/hello-template", query_string={"name": payload}).data
+
+
+def test_refresh_each_request_permanent_only() -> None:
+    app = _session_app()
+
+    @app.get("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 42
+        return "ok"
+
+    @app.get("/ping")
+    def ping() -> str:
+        return "pong"  # never touches the session
+
+    assert app.config["SESSION_REFRESH_EACH_REQUEST"] is True
+    plain = app.test_client()
+    plain.get("/login")
+    assert "Set-Cookie" not in plain.get("/whoami").headers
+    assert "Set-Cookie" not in plain.get("/ping").headers
+
+    perm = app.test_client()
+    perm.get("/remember")
+    r = perm.get("/ping")
+    assert r.headers["Set-Cookie"].startswith("session=")
+    assert "Expires=" in r.headers["Set-Cookie"]
+    assert "Cookie" in r.headers["Vary"]
+
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert "Set-Cookie" not in perm.get("/ping").headers

@@ -9,7 +9,7 @@ from typing import Any
 import click
 import pytest
 from flask import Flask, redirect, request, session, url_for
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -146,6 +146,13 @@ def test_cli_runner(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["greet", "--name", "Flask"])
     assert result.exit_code == 0
     assert result.output == "Hello, Flask!\n"
+
+
+def test_calling_click_command_directly_exits(app: Flask) -> None:
+    greet = app.cli.get_command(click.Context(app.cli), "greet")
+    assert isinstance(greet, click.Command)
+    with pytest.raises(SystemExit):
+        greet("Flask")
 
 
 def test_with_client_preserves_context(client: FlaskClient) -> None:

@@ -363,12 +363,29 @@ class BotApiServer:
     def last_with_buttons(self, chat_id: int) -> StoredMessage | None:
         return next((m for m in reversed(self.chat(chat_id)) if m.from_bot and m.buttons), None)
 
+    def transcript(self, chat_id: int) -> str:
+        """The chat and the callbacks in it, for failure messages."""
+        lines = [f"{'bot' if m.from_bot else 'user'} #{m.message_id}: {(m.text or str(m.extra))[:70]!r} "
+                 f"buttons={[d for _, d in m.buttons]}" for m in self.chat(chat_id)]
+        lines += [f"callback {c.query_id} on #{c.message_id} {c.data!r}: answered={c.answered} {c.answer_text!r}"
+                  for c in self.callbacks.values() if c.chat_id == chat_id]
+        return "\n".join(lines)
+
     def unanswered(self) -> list[CallbackRecord]:
         return [c for c in self.callbacks.values() if not c.answered]
 
     def pending_update_ids(self) -> list[int]:
         """Stored updates the bot has not confirmed yet."""
         return [u["update_id"] for u in self.updates]
+
+    async def until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Poll `condition` for up to `timeout` seconds; whether it came true."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
         """Poll `condition` until it holds; fail after `timeout` seconds."""

@@ -42,8 +42,8 @@ async def _take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
         assert f"{verdict} " in (question.text or ""), question.text
         assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right
                                                     else texts.CB_RECORDED_WRONG)
-    await api.wait_for(lambda: any("Score:" in (m.text or "") for m in api.bot_messages(user_id)), 30,
-                       f"score for {user_id}")
+    await api.wait_for(lambda: "by topic" in (api.bot_messages(user_id)[-1].text or ""), 30,
+                       f"score and breakdown for {user_id}")
     return right
 
 

@@ -39,11 +39,14 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     assert res.view is not None and res.chosen is not None and res.correct is not None
     chat_id = query.message.chat.id if query.message else query.from_user.id
     shown = res.view.result_shown or query.message is None
+    # Ask the next question (or send the score) before the edit takes the buttons away: if the process
+    # dies in between, the buttons are still there and a second tap mends what is missing. Until the
+    # result is shown, the score may not have been sent either.
+    await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
+                    first_time=res.outcome is Outcome.RECORDED or (res.next is None and not shown))
     if not shown and query.message is not None and await chat.edit(
             context.bot, chat_id, query.message.message_id, render.mcq_result(res.view, res.chosen, res.correct)):
         await svc.result_shown(res.view)
-    await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
-                    first_time=res.outcome is Outcome.RECORDED)
 
 
 async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: GradeCb) -> None:

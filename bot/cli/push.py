@@ -1,0 +1,69 @@
+"""`python -m bot push [--all]`: one push round, then exit; for cron and catch-up, safe beside the running bot.
+
+It opens its own Database (WAL, busy timeout, BEGIN IMMEDIATE claims), so it and the bot never send one
+user's question twice; it builds a plain telegram.Bot and never calls getUpdates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from typing import TextIO
+
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.domain.bank import load_bank
+from bot.domain.clock import Clock, SystemClock
+from bot.services.interview import InterviewService
+from bot.services.push import PushService, RoundReport, Sleep
+from bot.storage.cards import CardStore
+from bot.storage.db import Database
+from bot.storage.interviews import InterviewStore
+from bot.storage.push import PushStore
+from bot.telegram.jobs import make_sender
+
+
+async def run_push(settings: Settings, everyone: bool, *, request: BaseRequest | None = None,
+                   clock: Clock | None = None, sleep: Sleep | None = None, out: TextIO | None = None,
+                   err: TextIO | None = None) -> int:
+    """Run one round and print its counts; 0 when the round completed, non-zero when it could not run."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if settings.telegram_bot_token is None:
+        print("push: TELEGRAM_BOT_TOKEN is required", file=err)
+        return 2
+    the_clock = clock or SystemClock()
+    bank = load_bank(settings.questions_dir)
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url,
+              request=request, get_updates_request=request)
+    try:
+        db = await Database.open(settings.database_path)
+    except Exception as exc:
+        print(f"push: cannot open the database {settings.database_path}: {exc}", file=err)
+        return 1
+    try:
+        try:
+            await bot.initialize()
+        except TelegramError as exc:
+            print(f"push: cannot reach the Bot API: {exc}", file=err)
+            return 1
+        cards = CardStore(db)
+        interview = InterviewService(InterviewStore(db), bank, the_clock, random.Random(), cards=cards)
+        push = PushService(PushStore(db), cards, interview, the_clock, random.Random(), settings.default_timezone,
+                           settings.push_rate, sleep or asyncio.sleep)
+
+        def progress(done: int, total: int, report: RoundReport) -> None:
+            print(f"\rpush: {done}/{total} (sent {report.sent}, blocked {report.blocked}, failed {report.failed})",
+                  end="\n" if done == total else "", file=err, flush=True)
+
+        report = await push.run_round(make_sender(bot, push.sleep), everyone=everyone, progress=progress)
+        print(f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
+              f"failed: {report.failed}", file=out)
+        return 0
+    finally:
+        await bot.shutdown()
+        await db.close()

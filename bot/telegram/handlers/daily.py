@@ -1,0 +1,201 @@
+"""The daily question: /daily, /timezone, their buttons, "Show answer" on a pushed question, blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import CallbackQuery, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.domain import schedule
+from bot.domain.bank import OpenQuestion
+from bot.domain.markup import to_html
+from bot.services.interview import Outcome, QuestionView
+from bot.services.push import PushService
+from bot.telegram import chat, render
+from bot.telegram.callback import CallbackError, DailyOffCb, DailyTimeCb, RevealCb, ZoneCb, unpack
+from bot.telegram.services import services
+
+logger = logging.getLogger(__name__)
+
+# The callback prefixes this module answers; app.py routes them here before the general callback handler.
+CALLBACK_PATTERN = rf"^({DailyTimeCb.PREFIX}|{DailyOffCb.PREFIX}|{ZoneCb.PREFIX}|{RevealCb.PREFIX})(:|$)"
+
+COMMON_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
+COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Kolkata", "Asia/Singapore",
+                "Asia/Tokyo", "Australia/Sydney", "America/New_York", "America/Chicago", "America/Los_Angeles",
+                "America/Sao_Paulo")
+
+
+def _push(context: ContextTypes.DEFAULT_TYPE) -> PushService:
+    found = services(context).push
+    assert found is not None, "the push service is attached in post_init"
+    return found
+
+
+def time_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
+    """Common times, three per row, and "Turn off" when subscribed."""
+    buttons = [InlineKeyboardButton(schedule.format_hhmm(t), callback_data=DailyTimeCb(schedule.minutes(t)).pack())
+               for t in COMMON_TIMES]
+    rows = [buttons[:3], buttons[3:]]
+    if subscribed:
+        rows.append([InlineKeyboardButton(texts.BTN_DAILY_OFF, callback_data=DailyOffCb().pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+def zone_keyboard() -> InlineKeyboardMarkup:
+    """Common zones, two per row."""
+    buttons = [InlineKeyboardButton(z, callback_data=ZoneCb(i).pack()) for i, z in enumerate(COMMON_ZONES)]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def daily_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The pushed question: an MCQ exactly as in a quiz, an open question with "Show answer"."""
+    if isinstance(view.question, OpenQuestion):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            texts.BTN_SHOW_ANSWER, callback_data=RevealCb(view.session_id, view.position).pack())]])
+        return f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}", markup
+    text, mcq_markup = render.question_message(view)
+    return f"{texts.DAILY_HEADER}\n\n{text}", mcq_markup
+
+
+async def _zone_name(push: PushService, user_id: int) -> str:
+    found = await push.settings(user_id)
+    return schedule.zone(found.timezone if found else None, push.default_zone).key
+
+
+async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int] | None:
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return None
+    await services(context).interview.register(user.id, message.chat_id, user.first_name or "")
+    return user.id, message.chat_id
+
+
+async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribes at HH:MM, turns off with `off`, or shows the setting with buttons for common times."""
+    ids = await _register(update, context)
+    if ids is None:
+        return
+    user_id, chat_id = ids
+    push = _push(context)
+    args = context.args or []
+    zone = await _zone_name(push, user_id)
+    if not args:
+        found = await push.settings(user_id)
+        at = found.daily_time if found else None
+        await chat.send(context.bot, chat_id, texts.daily_status(schedule.format_hhmm(at) if at else None, zone),
+                        time_keyboard(at is not None))
+        return
+    if args[0].lower() in ("off", "stop"):
+        await push.unsubscribe(user_id)
+        await chat.send(context.bot, chat_id, texts.DAILY_OFF)
+        return
+    parsed = schedule.parse_hhmm(args[0])
+    if parsed is None or len(args) > 1:
+        await chat.send(context.bot, chat_id, texts.DAILY_BAD_TIME)
+        return
+    await push.subscribe(user_id, parsed)
+    await chat.send(context.bot, chat_id, texts.daily_on(schedule.format_hhmm(parsed), zone))
+
+
+async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sets the user's IANA zone, suggesting a close match for a typo, or offers common zones."""
+    ids = await _register(update, context)
+    if ids is None:
+        return
+    user_id, chat_id = ids
+    push = _push(context)
+    wanted = " ".join(context.args or []).strip()
+    if not wanted:
+        await chat.send(context.bot, chat_id, texts.timezone_status(await _zone_name(push, user_id)), zone_keyboard())
+        return
+    name = schedule.canonical_zone(wanted)
+    if name is None:
+        await chat.send(context.bot, chat_id, texts.timezone_unknown(wanted[:64], schedule.suggest_zone(wanted)))
+        return
+    await push.set_timezone(user_id, name)
+    await chat.send(context.bot, chat_id, _zone_set_text(context, name))
+
+
+def _zone_set_text(context: ContextTypes.DEFAULT_TYPE, name: str) -> str:
+    local = _push(context).now().astimezone(schedule.zone(name, "UTC"))
+    return texts.timezone_set(name, schedule.format_hhmm(local.time()))
+
+
+async def on_daily_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handles the time, zone, turn-off and "Show answer" buttons."""
+    query = update.callback_query
+    if query is None:
+        return
+    at = dt.time(0)
+    try:
+        data = unpack(query.data)
+        if isinstance(data, DailyTimeCb):
+            at = schedule.from_minutes(data.minute)
+        if isinstance(data, ZoneCb) and not 0 <= data.index < len(COMMON_ZONES):
+            raise CallbackError(f"zone index out of range: {data.index}")
+    except (CallbackError, ValueError) as exc:
+        logger.info("rejected callback data from user %s: %s", query.from_user.id, exc)
+        await chat.answer(query, texts.CB_INVALID)
+        return
+    push = _push(context)
+    user_id = query.from_user.id
+    chat_id = query.message.chat.id if query.message else user_id
+    message_id = query.message.message_id if query.message else None
+    if isinstance(data, RevealCb):
+        await _reveal(query, context, data)
+        return
+    await chat.answer(query, texts.CB_SAVED)
+    await services(context).interview.register(user_id, chat_id, query.from_user.first_name or "")
+    if isinstance(data, DailyTimeCb):
+        await push.subscribe(user_id, at)
+        text = texts.daily_on(schedule.format_hhmm(at), await _zone_name(push, user_id))
+    elif isinstance(data, DailyOffCb):
+        await push.unsubscribe(user_id)
+        text = texts.DAILY_OFF
+    elif isinstance(data, ZoneCb):
+        await push.set_timezone(user_id, COMMON_ZONES[data.index])
+        text = _zone_set_text(context, COMMON_ZONES[data.index])
+    else:
+        return
+    if message_id is not None:
+        await chat.edit(context.bot, chat_id, message_id, text)
+    else:
+        await chat.send(context.bot, chat_id, text)
+
+
+async def _reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: RevealCb) -> None:
+    svc = services(context).interview
+    res = await svc.reveal_open(query.from_user.id, data.session_id, data.position)
+    if res is None:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    if res.outcome is not Outcome.RECORDED:
+        await chat.answer(query, texts.CB_ALREADY_ANSWERED if res.outcome is Outcome.DUPLICATE else texts.CB_STALE)
+        return
+    await chat.answer(query)
+    view = res.view
+    assert isinstance(view.question, OpenQuestion)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if query.message is not None:
+        await chat.edit(context.bot, chat_id, query.message.message_id,
+                        f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}")
+    _, grade_markup = render.model_answer(view, ())
+    text = texts.reveal_text(to_html(view.question.model_answer), [kp.point for kp in view.question.key_points])
+    await chat.send(context.bot, chat_id, text, grade_markup)
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unsubscribes a user who blocked the bot; clears the flag when they unblock it."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    status = change.new_chat_member.status
+    if status == ChatMember.BANNED:
+        logger.info("user %s blocked the bot; daily question off", change.from_user.id)
+        await _push(context).set_blocked(change.chat.id, True)
+    elif status == ChatMember.MEMBER:
+        await _push(context).set_blocked(change.chat.id, False)

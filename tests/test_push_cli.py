@@ -1,0 +1,90 @@
+"""`python -m bot push [--all]`: one round against the fake Bot API, beside a running bot, then exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.cli.push import run_push
+from bot.config import Settings
+from bot.domain.clock import FakeClock
+from bot.storage.db import Database
+from bot.storage.interviews import InterviewStore
+from bot.storage.push import PushStore
+from bot.telegram.app import build_application
+from bot.telegram.jobs import run_push_round
+from tests.fake_bot_api import FakeBotApi
+
+
+class _NoSleep:
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    async def __call__(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+
+
+async def _subscribe(settings: Settings, users: dict[int, str]) -> None:
+    db = await Database.open(settings.database_path)
+    try:
+        for uid, at in users.items():
+            await InterviewStore(db).upsert_user(uid, uid, "Ann", 0)
+            await PushStore(db).set_daily(uid, at)
+    finally:
+        await db.close()
+
+
+async def _push(settings: Settings, api: FakeBotApi, clock: FakeClock, everyone: bool) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_push(settings, everyone, request=api, clock=clock, sleep=_NoSleep(clock), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_push_all_serves_everyone_once_a_day(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 6, 0, tzinfo=dt.UTC))
+    await _subscribe(settings, {1: "09:00", 2: "21:00", 3: "05:00"})
+    code, out, _ = await _push(settings, api, clock, everyone=False)
+    assert code == 0 and "sent: 1\n" in out  # only user 3's time has come
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    code, out, err = await _push(settings, api, clock, everyone=True)
+    assert code == 0
+    assert out == "sent: 1\nalready served: 1\nblocked: 1\nfailed: 0\n"
+    assert "push: 2/2" in err
+    sends = len(api.of("sendMessage"))
+    code, out, _ = await _push(settings, api, clock, everyone=True)
+    assert code == 0 and out.startswith("sent: 0\nalready served: 2\n")
+    assert len(api.of("sendMessage")) == sends
+    assert not api.of("getUpdates")
+
+
+async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api: FakeBotApi,
+                                                         clock: FakeClock) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC))
+    await _subscribe(settings, {1: "09:00", 2: "09:30"})
+    app = build_application(settings, clock=clock, rng=random.Random(1), request=api, sleep=_NoSleep(clock))
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    try:
+        code, out, _ = await _push(settings, api, clock, everyone=False)
+        assert code == 0 and out.startswith("sent: 2\n")
+        report = await run_push_round(app)
+        assert report is not None and (report.sent, report.already) == (0, 2)
+    finally:
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def test_push_without_a_token_exits_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["push", "--all"]) == 2
+    assert "TELEGRAM_BOT_TOKEN is required" in capsys.readouterr().err
