@@ -35,18 +35,17 @@ def greeting(first_name: str) -> str:
     return (
         f"Hi, {escape(first_name)}! I help you get ready for a <b>Flask interview</b>.\n\n"
         "• /quiz — 10 multiple-choice questions of one level, with explanations\n"
-        "• /interview — a mock interview: type answers to open questions, compare them with a model answer\n\n"
+        "• /interview — a mock interview: type answers to open questions, compare them with a model answer\n"
+        "• /daily — one well-chosen question a day at your local time\n"
+        "• /stats — where you stand, topic by topic\n\n"
         "Pick a level to start a quiz:"
     )
 
 
 HELP = (
     "<b>What I can do</b>\n"
-    "/quiz — 10 multiple-choice questions of one level\n"
-    "/interview — a mock interview mixing open questions and MCQs\n"
-    "/cancel — end the current session\n"
-    "/help — this list\n\n"
-    "Tap an option to answer. In an interview, type your answer to open questions, "
+    + "\n".join(f"/{command} — {about}" for command, about in COMMANDS)
+    + "\n\nTap an option to answer. In an interview, type your answer to open questions, "
     "then grade yourself against the model answer."
 )
 
@@ -104,9 +103,13 @@ def open_prompt_hint() -> str:
     return "<i>Type your answer in one message.</i>"
 
 
-def model_answer_block(model_html: str, points: list[tuple[str, bool]]) -> str:
-    """The model answer and key points, marking those the typed answer covered."""
+def model_answer_block(model_html: str, points: list[tuple[str, bool]], typed: bool = True) -> str:
+    """The model answer and key points, marking those a typed answer covered."""
     lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    if not typed:
+        lines += [f"• {escape(p)}" for p, _ in points]
+        lines += ["", "How well would you have answered? Grade yourself:"]
+        return "\n".join(lines)
     lines += [f"{'☑️' if hit else '▫️'} {escape(p)}" for p, hit in points]
     covered = sum(1 for _, hit in points if hit)
     lines += ["", f"Your answer mentioned {covered} of {len(points)} key points. How did you do?"]

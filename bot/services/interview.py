@@ -180,7 +180,7 @@ class InterviewService:
     async def stored_coverage(self, view: QuestionView) -> tuple[bool, ...]:
         """Key points covered by the typed answer already stored for an open question."""
         stored = await self._store.answer_at(view.session_id, view.position)
-        if stored is None or not isinstance(view.question, OpenQuestion):
+        if stored is None or not stored.answer_text or not isinstance(view.question, OpenQuestion):
             return ()
         return tuple(covered_points(view.question.key_points, stored.answer_text or ""))
 

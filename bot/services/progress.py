@@ -150,10 +150,6 @@ class ProgressService:
             if isinstance(q, McqQuestion):
                 self._mcq_topics.add((q.level.value, q.topic))
 
-    def plug_cards(self, cards: RetrievabilitySource) -> None:
-        """Use this source for retrievability and due reviews from now on."""
-        self._cards = cards
-
     async def _zone(self, user_id: int) -> dt.tzinfo:
         profile = await self._store.profile(user_id)
         return zone_or_default(profile.timezone if profile else None, self._default_tz)
@@ -190,7 +186,7 @@ class ProgressService:
             return by_level[current].level
         return max(levels, key=lambda lp: lp.answered).level
 
-    async def history(self, user_id: int) -> tuple[list[HistoryItem], dt.tzinfo]:
+    async def history(self, user_id: int) -> list[HistoryItem]:
         """The last sessions, with local start times and durations."""
         zone = await self._zone(user_id)
         rows = await self._store.history(user_id, HISTORY_LENGTH)
@@ -199,7 +195,7 @@ class ProgressService:
             end = r.ended_at if r.ended_at is not None else r.last_answer_at
             duration = max(0, ((end or r.started_at) - r.started_at) // 1000)
             items.append(HistoryItem(r, ms_to_utc(r.started_at).astimezone(zone), duration))
-        return items, zone
+        return items
 
     async def review(self, user_id: int, session_id: int) -> SessionReview | None:
         """A past session's questions and the user's answers; None if it is not theirs."""
@@ -233,10 +229,6 @@ class ProgressService:
         return to_csv(ExportRow(r.question_id, r.topic, r.level, r.mode, self._answer_text(r.question_id, r.chosen,
                                                                                             r.answer_text),
                                 verdict(r.kind, r.correct, r.self_grade), ms_to_utc(r.answered_at)) for r in rows)
-
-    async def has_answers(self, user_id: int) -> bool:
-        """Whether the user has answered anything."""
-        return bool(await self._store.day_buckets(user_id))
 
     async def reset(self, user_id: int) -> int:
         """Erase answers, sessions and cards; keep the settings. Return how many answers were erased."""

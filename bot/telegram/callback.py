@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import typing
 from typing import Any, ClassVar, TypeVar
 
@@ -15,6 +16,7 @@ from bot.domain.progress import Erasure
 MAX_BYTES = 64
 SEP = ":"
 _MAX_INT = 2**53
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
 
 
 class CallbackError(ValueError):
@@ -54,7 +56,8 @@ def _register(cls: C) -> C:
 
 def _convert(kind: Any, text: str) -> object:
     if kind is int:
-        if not (text.isascii() and text.lstrip("-").isdigit()) or abs(int(text)) > _MAX_INT:
+        # Only what pack() writes: ASCII digits, one optional minus, no leading zeros ("--1" made int() raise).
+        if not _INT.fullmatch(text) or text == "-0" or abs(int(text)) > _MAX_INT:
             raise CallbackError(f"not an integer: {text!r}")
         return int(text)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
@@ -67,7 +70,11 @@ def _convert(kind: Any, text: str) -> object:
 
 def unpack(data: str | None) -> CallbackData:
     """Decode callback_data into its typed payload; raise CallbackError for anything forged or malformed."""
-    if not data or len(data.encode()) > MAX_BYTES:
+    try:
+        size = len(data.encode()) if data else 0
+    except UnicodeEncodeError:  # lone surrogates: not even UTF-8
+        raise CallbackError("callback data is not valid UTF-8") from None
+    if not data or size > MAX_BYTES:
         raise CallbackError("empty or over-long callback data")
     prefix, *values = data.split(SEP)
     cls = _REGISTRY.get(prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -16,7 +16,12 @@ logger = logging.getLogger(__name__)
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure with its traceback and tells the user something went wrong."""
     if not isinstance(update, Update):
-        logger.error("error outside an update", exc_info=context.error)
+        error = context.error
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            # Polling while the Bot API is unreachable: PTB retries with backoff; no traceback per attempt.
+            logger.warning("Bot API unreachable, retrying: %s", error)
+            return
+        logger.error("error outside an update", exc_info=error)
         return
     user_id = update.effective_user.id if update.effective_user else None
     if isinstance(context.error, Forbidden):

@@ -75,9 +75,10 @@ def model_answer_unclipped(view: QuestionView, covered: tuple[bool, ...]) -> str
     """The model-answer message at full length."""
     q = view.question
     assert isinstance(q, OpenQuestion)
+    # An empty `covered` means nothing was typed (the daily push's "Show answer").
     hits = list(covered) + [False] * (len(q.key_points) - len(covered))
     points = [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]
-    return texts.model_answer_block(to_html(q.model_answer), points)
+    return texts.model_answer_block(to_html(q.model_answer), points, typed=bool(covered))
 
 
 def model_answer(view: QuestionView, covered: tuple[bool, ...]) -> tuple[str, InlineKeyboardMarkup]:

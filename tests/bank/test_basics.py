@@ -149,3 +149,40 @@ def test_setup_after_first_request_fails() -> None:
         @app.route("/late")
         def late() -> str:
             return "late"
+
+
+def test_flask_run_debug_flag_enables_reloader_and_debugger(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flask.cli
+    from click.testing import CliRunner
+
+    calls: list[dict[str, Any]] = []
+    apps: list[Flask] = []
+
+    def run_simple(host: str, port: int, application: Any, **options: Any) -> None:
+        calls.append(options)
+
+    def create_app() -> Flask:
+        app = _hello_app()
+        apps.append(app)
+        return app
+
+    monkeypatch.setattr(flask.cli, "run_simple", run_simple)
+    # The CLI writes these to os.environ; register them so monkeypatch restores them.
+    for var in ("FLASK_RUN_FROM_CLI", "FLASK_DEBUG"):
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
+    cli = flask.cli.FlaskGroup(create_app=create_app, load_dotenv=False)
+    runner = CliRunner()
+
+    # `flask run --debug`: the flag alone turns on both, with nothing set in code.
+    result = runner.invoke(cli, ["run", "--debug"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1]["use_reloader"] is True
+    assert calls[-1]["use_debugger"] is True
+    assert apps[-1].debug is True
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    result = runner.invoke(cli, ["run"])
+    assert result.exit_code == 0, result.output
+    assert calls[-1]["use_reloader"] is False
+    assert calls[-1]["use_debugger"] is False

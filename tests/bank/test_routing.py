@@ -235,6 +235,9 @@ def test_url_for_external() -> None:
     with app.test_request_context(base_url="https://example.com"):
         assert url_for("index") == "/"
         assert url_for("index", _external=True) == "https://example.com/"
+        # Only the reserved underscore arguments are consumed; others become query args.
+        assert url_for("index", _anchor="top") == "/#top"
+        assert url_for("index", _other="1") == "/?_other=1"
 
 
 def test_url_for_respects_app_root() -> None:

@@ -89,6 +89,18 @@ def test_child_content_outside_blocks_ignored(tmp_path: Path) -> None:
     assert "LOST" not in out
 
 
+def test_text_before_extends_is_printed(tmp_path: Path) -> None:
+    app = _app_with_templates(
+        tmp_path,
+        {
+            "base.html": "[{% block body %}{% endblock %}]",
+            "page.html": 'BEFORE{% extends "base.html" %}AFTER{% block body %}Hello{% endblock %}',
+        },
+    )
+    with app.app_context():
+        assert render_template("page.html") == "BEFORE[Hello]"
+
+
 def test_super_renders_parent_block(tmp_path: Path) -> None:
     app = _app_with_templates(
         tmp_path,

@@ -174,7 +174,7 @@ async def test_history_lists_the_last_ten_sessions_with_score_and_duration(db: D
     store = InterviewStore(db)
     empty = await store.create_session(ANN, "quiz", "fresher", [("r3", (0, 1, 2))], None,
                                        _ms(START + dt.timedelta(days=2)))
-    items, _ = await _service(db, FakeClock(START)).history(ANN)
+    items = await _service(db, FakeClock(START)).history(ANN)
     assert len(items) == 10
     assert all(i.row.session_id != empty for i in items)  # no answers, not listed
     assert [i.started for i in items] == sorted((i.started for i in items), reverse=True)

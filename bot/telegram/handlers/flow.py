@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.domain.interview import Summary
+from bot.domain.interview import Mode, Summary
 from bot.services.interview import InterviewService, QuestionView
 from bot.telegram import chat, render
 
@@ -28,7 +28,8 @@ async def follow_up(bot: Bot, chat_id: int, svc: InterviewService, view: Questio
     if nxt is not None:
         if first_time or nxt.message_id is None:
             await ask(bot, chat_id, svc, nxt)
-    elif summary is not None and first_time:
+    elif summary is not None and first_time and view.mode is not Mode.DAILY:
+        # A daily question is a session of one: its result is the edited message, no score card.
         await finish(bot, chat_id, view, summary)
 
 

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.bank import Level
 from bot.domain.interview import Mode
-from bot.domain.markup import to_plain
+from bot.domain.markup import to_label, to_plain
 from bot.domain.progress import Erasure, bar, chunk, topics_from_mask, topics_mask
 from bot.services.progress import HistoryItem, SessionReview, StatsReport
 from bot.telegram import chat
@@ -73,8 +73,9 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
 def review_messages(review: SessionReview) -> list[str]:
     """A past session's questions and answers, split to fit Telegram's limit."""
     blocks = [texts.review_header(review.mode, review.level, review.started.strftime(WHEN_FORMAT))]
-    blocks += [texts.review_item(n, _short(to_plain(i.prompt), PROMPT_CHARS), _short(i.answer, ANSWER_CHARS),
-                                 i.result) for n, i in enumerate(review.items, start=1)]
+    blocks += [texts.review_item(n, _short(to_label(to_plain(i.prompt)), PROMPT_CHARS),
+                                 _short(to_label(i.answer), ANSWER_CHARS), i.result)
+               for n, i in enumerate(review.items, start=1)]
     if not review.items:
         blocks.append(texts.HISTORY_NO_ANSWERS)
     return chunk(blocks, MessageLimit.MAX_TEXT_LENGTH)
@@ -105,7 +106,7 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ids = _ids(update)
     if ids is None:
         return
-    items, _ = await services(context).progress.history(ids[0])
+    items = await services(context).progress.history(ids[0])
     if not items:
         await chat.send(context.bot, ids[1], texts.HISTORY_EMPTY)
         return
