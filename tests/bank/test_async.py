@@ -1,9 +1,9 @@
 """Executable checks for the async questions of the bank.
 
-asgiref (the `flask[async]` extra) is not installed in the check environment, so checks
-that need a working async view use a Flask subclass whose `async_to_sync` hook runs the
-coroutine with `asyncio.run`; Flask documents that hook as the place to change how async
-code is made callable. The checks assert what Flask itself does around that hook.
+asgiref (the `flask[async]` extra) is installed, so these checks run async code the way a
+real deployment does. Where a check counts which functions Flask converts, it uses a Flask
+subclass whose `async_to_sync` records the name and then calls the real implementation;
+Flask documents that hook as the place to change how async code is made callable.
 """
 
 from __future__ import annotations
@@ -11,24 +11,26 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 import pytest
+from asgiref.wsgi import WsgiToAsgi
 from flask import Flask, current_app, g
 from werkzeug.test import create_environ
 
 
-class _LoopFlask(Flask):
+class _RecordingFlask(Flask):
     converted: list[str]
 
     def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
         self.converted.append(func.__name__)
-        return lambda *args, **kwargs: asyncio.run(func(*args, **kwargs))
+        return super().async_to_sync(func)
 
 
-def _loop_app() -> _LoopFlask:
-    app = _LoopFlask(__name__)
+def _loop_app() -> _RecordingFlask:
+    app = _RecordingFlask(__name__)
     app.converted = []
     return app
 
@@ -166,3 +168,102 @@ def test_flask_is_wsgi_not_asgi() -> None:
     with pytest.raises(TypeError):
         cast(Any, app)({"type": "http"}, None, None)
     assert not hasattr(app, "websocket")
+
+
+def test_asgi_server_needs_an_adapter() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        return "hi"
+
+    asgi_app = cast(Any, WsgiToAsgi)(app)  # asgiref ships no annotations for it
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("testserver", 80),
+    }
+    asyncio.run(asgi_app(scope, receive, send))
+    assert messages[0]["type"] == "http.response.start" and messages[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in messages[1:]) == b"hi"
+
+
+def test_each_async_view_call_gets_its_own_loop_in_another_thread() -> None:
+    app = Flask(__name__)
+    seen: list[tuple[int, asyncio.AbstractEventLoop]] = []
+
+    @app.route("/")
+    async def index() -> str:
+        seen.append((threading.get_ident(), asyncio.get_running_loop()))
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/").data == b"ok"
+    assert client.get("/").data == b"ok"
+    (thread_a, loop_a), (thread_b, loop_b) = seen
+    assert threading.get_ident() not in (thread_a, thread_b)
+    assert loop_a is not loop_b
+    assert loop_a.is_closed() and loop_b.is_closed()
+
+
+def test_gather_overlaps_io_inside_one_request() -> None:
+    app = Flask(__name__)
+    in_flight = 0
+    peak = 0
+
+    async def call_api(name: str) -> str:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return name
+
+    @app.route("/")
+    async def index() -> dict[str, list[str]]:
+        return {"results": list(await asyncio.gather(call_api("a"), call_api("b"), call_api("c")))}
+
+    assert app.test_client().get("/").get_json() == {"results": ["a", "b", "c"]}
+    # all three calls were waiting at the same time, so their waits overlapped
+    assert peak == 3
+
+
+def test_task_left_running_by_async_view_is_cancelled() -> None:
+    app = Flask(__name__)
+    outcome: list[str] = []
+    finished = threading.Event()
+
+    async def send_welcome_email() -> None:
+        try:
+            await asyncio.sleep(0.2)
+            outcome.append("sent")
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        finally:
+            finished.set()
+
+    tasks: set[asyncio.Task[None]] = set()
+
+    @app.post("/signup")
+    async def signup() -> tuple[str, int]:
+        tasks.add(asyncio.create_task(send_welcome_email()))
+        await asyncio.sleep(0)  # let the task start
+        return "ok", 201
+
+    assert app.test_client().post("/signup").status_code == 201
+    assert finished.wait(1)
+    assert outcome == ["cancelled"]

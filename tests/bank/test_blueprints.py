@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from flask import Blueprint, Flask, abort, render_template, request, url_for
 
 

@@ -5,9 +5,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pytest
-
 import flask.cli
+import pytest
 import werkzeug.serving
 from flask import Blueprint, Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, load_dotenv
@@ -96,13 +95,30 @@ def test_app_run_default_port(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls["hostname"] == "127.0.0.1"
     assert calls["port"] == 5000
 
+    calls.clear()
+    app = Flask(__name__)
+    app.config["SERVER_NAME"] = "example.test:8080"
+    app.run()
+    assert calls["hostname"] == "example.test"
+    assert calls["port"] == 8080
+
 
 def test_app_run_is_ignored_under_flask_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _capture_run_simple(monkeypatch)
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
     # The flask command sets FLASK_RUN_FROM_CLI; app.run() then returns at once.
-    assert Flask(__name__).run() is None
+    app = Flask(__name__)
+    assert app.run(debug=True) is None
     assert calls == {}
+    # Its arguments are not applied either.
+    assert app.debug is False
+
+    # The flask group itself sets the variable before loading the app.
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI")
+    _group(app).make_context("flask", ["routes"])
+    import os
+
+    assert os.environ["FLASK_RUN_FROM_CLI"] == "true"
 
 
 def test_custom_command_has_app_context() -> None:
@@ -135,6 +151,33 @@ def test_plain_click_command_gets_app_context_via_flask_group() -> None:
 
     app.cli.add_command(which_app)
     result = app.test_cli_runner().invoke(_group(app), ["which-app"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == app.name
+
+
+def test_plain_click_command_needs_with_appcontext_in_cli_runner() -> None:
+    from flask.cli import with_appcontext
+
+    app = Flask(__name__)
+
+    @click.command("plain")
+    def plain() -> None:
+        click.echo(current_app.name)
+
+    @click.command("wrapped")
+    @with_appcontext
+    def wrapped() -> None:
+        click.echo(current_app.name)
+
+    app.cli.add_command(plain)
+    app.cli.add_command(wrapped)
+    runner = app.test_cli_runner()
+    # The test runner invokes app.cli directly: no FlaskGroup, so no app context.
+    result = runner.invoke(args=["plain"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError)
+    assert "application context" in str(result.exception)
+    result = runner.invoke(args=["wrapped"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == app.name
 
@@ -246,5 +289,5 @@ def test_no_app_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("wsgi", "app"):
         monkeypatch.delitem(sys.modules, name, raising=False)
-    with pytest.raises(flask.cli.NoAppException, match="wsgi.py"):
+    with pytest.raises(flask.cli.NoAppException, match=r"wsgi\.py"):
         ScriptInfo().load_app()

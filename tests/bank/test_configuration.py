@@ -5,7 +5,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from flask import Flask, session
 
 
@@ -24,11 +23,21 @@ def test_from_object_loads_only_uppercase() -> None:
     assert app.secret_key is None
 
 
-def test_from_mapping_and_from_file_skip_lowercase() -> None:
-    app = Flask(__name__)
+def test_from_mapping_and_from_file_skip_lowercase(tmp_path: Path) -> None:
+    app = Flask(__name__, root_path=str(tmp_path))
     app.config.from_mapping({"API_URL": "x", "api_token": "y"})
     assert app.config["API_URL"] == "x"
     assert "api_token" not in app.config
+
+    (tmp_path / "settings.toml").write_text('PAGE_SIZE = 5\npage_title = "no"\n')
+    app.config.from_file("settings.toml", load=tomllib.load, text=False)
+    assert app.config["PAGE_SIZE"] == 5
+    assert "page_title" not in app.config
+
+    (tmp_path / "settings.py").write_text('TIMEOUT = 3\nhelper = "no"\n')
+    app.config.from_pyfile("settings.py")
+    assert app.config["TIMEOUT"] == 3
+    assert "helper" not in app.config
 
 
 def test_lowercase_secret_key_does_not_enable_sessions() -> None:
@@ -146,6 +155,20 @@ def test_instance_relative_config(tmp_path: Path) -> None:
     assert plain.config.from_pyfile("nope.py", silent=True) is False
     with pytest.raises(FileNotFoundError):
         plain.config.from_pyfile("nope.py")
+
+    # The question's factory: an optional instance/config.py over in-code defaults.
+    empty_instance = tmp_path / "empty_instance"
+    empty_instance.mkdir()
+    factory_app = Flask(
+        __name__, root_path=str(tmp_path), instance_path=str(empty_instance), instance_relative_config=True
+    )
+    factory_app.config.from_mapping(SECRET_KEY="dev")
+    assert factory_app.config.from_pyfile("config.py", silent=True) is False
+    assert factory_app.config["SECRET_KEY"] == "dev"
+    # silent only covers a missing file: errors inside the file still raise.
+    (empty_instance / "broken.py").write_text("SECRET_KEY = (\n")
+    with pytest.raises(SyntaxError):
+        factory_app.config.from_pyfile("broken.py", silent=True)
 
 
 def test_later_loads_override_earlier(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,10 +3,8 @@
 import threading
 from contextvars import ContextVar
 
-import pytest
-from werkzeug.local import LocalProxy
-
 import flask
+import pytest
 from flask import (
     Flask,
     abort,
@@ -18,6 +16,7 @@ from flask import (
     session,
     stream_with_context,
 )
+from werkzeug.local import LocalProxy
 
 
 def test_g_is_fresh_for_each_request() -> None:
@@ -81,7 +80,7 @@ def test_request_needs_a_request_context() -> None:
     with app.app_context():
         assert current_app._get_current_object() is app
         with pytest.raises(RuntimeError, match="Working outside of request context"):
-            request.path
+            _ = request.path
     with app.test_request_context("/search?q=flask"):
         assert request.path == "/search"
         assert request.args["q"] == "flask"
@@ -226,5 +225,5 @@ def test_stream_with_context() -> None:
 
     client = app.test_client()
     with pytest.raises(RuntimeError, match="Working outside of request context"):
-        client.get("/plain?name=ada").data
+        _ = client.get("/plain?name=ada").data
     assert client.get("/wrapped?name=ada").data == b"name=ada"

@@ -84,6 +84,8 @@ def test_debug_off_by_default_and_debug_enables_debugger(monkeypatch: pytest.Mon
     seen = _capture_run(app, monkeypatch, debug=True)
     assert seen["use_debugger"] is True
     assert seen["use_reloader"] is True
+    # run_simple's use_evalex defaults to True: the debugger gets its code-running console.
+    assert seen.get("use_evalex", True) is True
 
 
 def test_app_is_a_wsgi_callable() -> None:
@@ -200,6 +202,10 @@ def test_url_for_outside_request_needs_server_name() -> None:
 
     with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
         url_for("reset")
+    # Asking for a relative URL does not avoid the need for SERVER_NAME.
+    with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
+        url_for("reset", _external=False)
     app.config["SERVER_NAME"] = "example.com"
     with app.app_context():
         assert url_for("reset") == "http://example.com/reset"
+        assert url_for("reset", _external=False) == "/reset"

@@ -6,10 +6,9 @@ import threading
 from typing import Any
 
 import blinker
-import pytest
-
 import flask.signals
-from flask import Flask, Response, g, request, url_for
+import pytest
+from flask import Flask, Response, g, url_for
 from flask.signals import request_finished, request_started, request_tearing_down
 from flask.views import MethodView, View
 
@@ -224,7 +223,7 @@ def test_view_decorators_wrap_every_method() -> None:
         return wrapped
 
     class ItemAPI(MethodView):
-        decorators = [login_required]
+        decorators = [login_required]  # noqa: RUF012 (Flask reads this class attribute as a list)
 
         def get(self) -> str:
             return "list"

@@ -5,23 +5,13 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, Response, request, send_file, stream_with_context, url_for
 from werkzeug.middleware.profiler import ProfilerMiddleware
-
-
-class _LoopFlask(Flask):
-    """Stand-in for the `flask[async]` extra (asgiref is not installed here)."""
-
-    converted: list[str]
-
-    def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-        self.converted.append(func.__name__)
-        return lambda *args, **kwargs: asyncio.run(func(*args, **kwargs))
 
 
 def test_static_route_and_url() -> None:
@@ -32,18 +22,40 @@ def test_static_route_and_url() -> None:
 
 
 def test_async_view_still_runs_synchronously_per_request() -> None:
-    app = _LoopFlask(__name__)
-    app.converted = []
+    # Real `flask[async]` (asgiref): each async view call gets its own event loop in
+    # another thread, while the WSGI request thread waits for the result.
+    app = Flask(__name__)
+    events: list[tuple[str, int, asyncio.AbstractEventLoop | None]] = []
+
+    @app.before_request
+    def mark_request_thread() -> None:
+        events.append(("request", threading.get_ident(), None))
 
     @app.route("/")
     async def index() -> str:
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        events.append(("view", threading.get_ident(), asyncio.get_running_loop()))
         return "done"
 
-    # Flask wraps the coroutine function into a blocking call inside the WSGI request.
-    assert app.test_client().get("/").data == b"done"
-    assert app.converted == ["index"]
-    assert app.ensure_sync(index) is not index
+    @app.after_request
+    def mark_after(response: Response) -> Response:
+        events.append(("after", threading.get_ident(), None))
+        return response
+
+    client = app.test_client()
+    assert client.get("/").data == b"done"
+    assert client.get("/").data == b"done"
+    kinds = [e[0] for e in events]
+    # the request thread does not move on until the coroutine has finished
+    assert kinds == ["request", "view", "after"] * 2
+    request_thread, view_thread = events[0][1], events[1][1]
+    assert view_thread != request_thread
+    assert events[2][1] == request_thread
+    # no shared event loop: every call runs on a fresh loop that is closed afterwards
+    first_loop, second_loop = events[1][2], events[4][2]
+    assert first_loop is not None and second_loop is not None
+    assert first_loop is not second_loop
+    assert first_loop.is_closed() and second_loop.is_closed()
 
 
 def test_request_not_available_in_plain_thread() -> None:

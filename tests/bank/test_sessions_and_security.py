@@ -122,6 +122,32 @@ def test_session_modified_for_mutable_values() -> None:
     assert client.get("/cart").get_json() == {"cart": ["pear"]}
 
 
+def test_permanent_session_hides_in_place_mutation() -> None:
+    app = Flask(__name__)
+    app.secret_key = "k"
+
+    @app.get("/init")
+    def init() -> str:
+        session.permanent = True
+        session["cart"] = []
+        return "ok"
+
+    @app.get("/add")
+    def add() -> str:
+        session["cart"].append("apple")
+        return "ok"
+
+    @app.get("/cart")
+    def cart() -> dict:
+        return {"cart": session.get("cart")}
+
+    client = app.test_client()
+    client.get("/init")
+    # permanent + SESSION_REFRESH_EACH_REQUEST: the whole session is re-sent anyway
+    assert "Set-Cookie" in client.get("/add").headers
+    assert client.get("/cart").get_json() == {"cart": ["apple"]}
+
+
 def test_session_cookie_default_flags() -> None:
     app = _session_app()
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -195,6 +221,37 @@ def test_old_cookie_still_valid_after_logout() -> None:
     attacker = app.test_client()
     attacker.set_cookie("session", stolen)
     # nothing on the server remembers the logout: the copy still works
+    assert attacker.get("/whoami").get_json() == {"user_id": 42}
+
+
+def test_stolen_permanent_cookie_can_be_kept_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _session_app()
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=10)
+
+    @app.get("/remember")
+    def remember() -> str:
+        session.permanent = True
+        session["user_id"] = 42
+        return "ok"
+
+    real_time = time.time
+    victim = app.test_client()
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 15 * 60)
+    victim.get("/remember")  # signed 15 minutes ago
+    stolen = victim.get_cookie("session").value
+
+    attacker = app.test_client()
+    attacker.set_cookie("session", stolen)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 6 * 60)
+    r = attacker.get("/whoami")  # used 6 minutes ago, while still valid: re-signed
+    assert r.get_json() == {"user_id": 42}
+    assert r.headers["Set-Cookie"].startswith("session=")
+    monkeypatch.setattr(itsdangerous.timed.time, "time", real_time)
+
+    # now the original copy is too old, but the refreshed one still works
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/whoami").get_json() == {"user_id": None}
     assert attacker.get("/whoami").get_json() == {"user_id": 42}
 
 

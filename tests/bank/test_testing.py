@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -102,13 +103,23 @@ def test_testing_flag_propagates_exceptions() -> None:
         app.test_client().get("/boom")
 
 
-def test_file_upload(client: FlaskClient) -> None:
+def test_file_upload(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
     response = client.post(
         "/upload",
         data={"title": "report", "file": (io.BytesIO(b"abc"), "report.txt")},
     )
     assert response.status_code == 200
     assert response.get_json() == {"name": "report.txt", "size": 3, "title": "report"}
+    # an open file with a name is uploaded under that name
+    source = tmp_path / "notes.txt"
+    source.write_bytes(b"abcd")
+    with source.open("rb") as fh, client.post("/upload", data={"title": "n", "file": fh}) as named:
+        assert named.get_json() == {"name": str(source), "size": 4, "title": "n"}
+    # a bare BytesIO has no filename: it arrives as a form field, not as a file
+    with client.post("/upload", data={"title": "r", "file": io.BytesIO(b"abc")}) as bare:
+        assert bare.status_code == 400
+    with app.test_request_context("/", method="POST", data={"file": io.BytesIO(b"abc")}):
+        assert "file" not in request.files and "file" in request.form
     # the test client is not requests: there is no files= argument
     with pytest.raises(TypeError, match="files"):
         client.post("/upload", files={"file": io.BytesIO(b"abc")})

@@ -99,6 +99,13 @@ def test_secret_key_fallbacks_rotation() -> None:
         client.set_cookie("session", cookie.value)
         assert client.get("/get").data == expected
 
+    # Reading an unmodified session does not re-send the cookie, so old-key cookies
+    # stay in use until they expire: the old key must stay a fallback until then.
+    reader = make(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["old-key"]).test_client()
+    reader.set_cookie("session", cookie.value)
+    read = reader.get("/get")
+    assert read.data == b"ann" and "Set-Cookie" not in read.headers
+
     # New cookies are signed with SECRET_KEY, not with a fallback.
     rotated = make(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["old-key"]).test_client()
     rotated.get("/set")

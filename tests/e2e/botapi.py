@@ -189,6 +189,7 @@ class BotApiServer:
         self._site: web.TCPSite | None = None
         self._transports: set[asyncio.BaseTransport] = set()
         self._users: dict[int, dict[str, Any]] = {}
+        self.watch: list[int] = []  # chats whose transcript a timed-out wait prints
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -392,7 +393,8 @@ class BotApiServer:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                chats = "\n\n".join(self.transcript(c) for c in self.watch)
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{chats}")
             await asyncio.sleep(0.02)
 
     # ------------------------------------------------------------------ HTTP side

@@ -25,6 +25,7 @@ async def _answer(api: BotApiServer, number: int) -> None:
 
 
 async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_process: BotProcess) -> None:
+    api.watch.append(USER)
     await bot_process.start()
     api.send_text(USER, "/quiz")
     await api.wait_for(lambda: api.last_with_buttons(USER) is not None, 20, "level picker")
