@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import enum
 import io
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -104,17 +103,6 @@ def topic_progress(stats: Sequence[QuestionStat], bank_ids: Mapping[tuple[str, s
 def weakest(topics: Sequence[TopicProgress], n: int = WEAKEST_COUNT) -> list[TopicProgress]:
     """The n topics least ready, then least accurate, then alphabetical."""
     return sorted(topics, key=lambda t: (t.readiness, t.accuracy if t.accuracy is not None else 0.0, t.topic))[:n]
-
-
-def zone_or_default(name: str | None, default: str) -> zoneinfo.ZoneInfo:
-    """The user's IANA zone, or the default when unset or unknown."""
-    for candidate in (name, default):
-        if candidate:
-            try:
-                return zoneinfo.ZoneInfo(candidate)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-    return zoneinfo.ZoneInfo("UTC")
 
 
 def local_days(buckets: Iterable[int], zone: dt.tzinfo) -> set[dt.date]:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from fsrs import Card
 
+from bot.domain import schedule
 from bot.domain.bank import TOPICS, Bank, Level, McqQuestion
 from bot.domain.clock import Clock
 from bot.domain.progress import (
@@ -21,7 +22,6 @@ from bot.domain.progress import (
     topic_progress,
     verdict,
     weakest,
-    zone_or_default,
 )
 from bot.domain.review import SCHEDULER
 from bot.storage.progress import HistoryRow, ProgressStore
@@ -152,13 +152,13 @@ class ProgressService:
 
     async def _zone(self, user_id: int) -> dt.tzinfo:
         profile = await self._store.profile(user_id)
-        return zone_or_default(profile.timezone if profile else None, self._default_tz)
+        return schedule.zone(profile.timezone if profile else None, self._default_tz)
 
     async def stats(self, user_id: int) -> StatsReport:
         """Per level and topic: answers, accuracy and readiness; streaks, due reviews and the weakest topics."""
         now = self._clock.now()
         profile = await self._store.profile(user_id)
-        zone = zone_or_default(profile.timezone if profile else None, self._default_tz)
+        zone = schedule.zone(profile.timezone if profile else None, self._default_tz)
         stats = await self._store.question_stats(user_id)
         retrievability = await self._cards.retrievability(user_id, now)
         progress = topic_progress(stats, self._bank_ids, retrievability)

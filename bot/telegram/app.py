@@ -35,7 +35,7 @@ from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import callbacks, commands, daily, messages, progress
+from bot.telegram.handlers import commands, daily, messages, progress, router
 from bot.telegram.jobs import schedule_push
 from bot.telegram.services import Services, attach, services
 
@@ -110,10 +110,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
     app.add_handler(ChatMemberHandler(daily.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    # Before the catch-all callback handler, which does not know these prefixes.
-    app.add_handler(CallbackQueryHandler(daily.on_daily_callback, pattern=daily.CALLBACK_PATTERN))
-    app.add_handler(CallbackQueryHandler(progress.on_callback, pattern=progress.CALLBACK_PATTERN))
-    app.add_handler(CallbackQueryHandler(callbacks.on_callback))
+    app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))

@@ -29,6 +29,9 @@ class CallbackData:
 
     PREFIX: ClassVar[str] = ""
 
+    def check(self) -> None:
+        """Raise CallbackError if the fields are well-typed but out of range; subclasses narrow it."""
+
     def pack(self) -> str:
         """Encode as `prefix:field:field`, refusing separators in values and anything over 64 bytes."""
         parts = [self.PREFIX]
@@ -85,7 +88,9 @@ def unpack(data: str | None) -> CallbackData:
         raise CallbackError(f"{prefix}: expected {len(fields)} fields, got {len(values)}")
     hints = typing.get_type_hints(cls)
     kwargs = {f.name: _convert(hints[f.name], v) for f, v in zip(fields, values, strict=True)}
-    return cls(**kwargs)
+    payload = cls(**kwargs)
+    payload.check()
+    return payload
 
 
 @_register
@@ -179,6 +184,11 @@ class DailyTimeCb(CallbackData):
 
     PREFIX: ClassVar[str] = "dt"
     minute: int
+
+    def check(self) -> None:
+        """A minute of the day."""
+        if not 0 <= self.minute < 24 * 60:
+            raise CallbackError(f"minute of day out of range: {self.minute}")
 
 
 @_register

@@ -60,12 +60,16 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
 
     # /quiz offers to resume at the same place; Resume shows question 6 again.
     await wait_for_question(api, USER, 6)
+    # A crash between sending question 6 and storing its message id makes the repeated tap send it once
+    # more (at least once, never lost); both copies carry the same buttons.
+    sixes = len(_questions(api, 6))
+    assert sixes in (1, 2)
     api.send_text(USER, "/quiz")
     await api.wait_for(lambda: "unfinished quiz (question 6 of 10)" in (api.bot_messages(USER)[-1].text or ""), 20,
                        "the resume offer")
     offer = api.bot_messages(USER)[-1]
     await wait_answered(api, api.tap(USER, offer, label="Resume"))
-    await api.wait_for(lambda: len(_questions(api, 6)) == 2, 20, "question 6 shown again")
+    await api.wait_for(lambda: len(_questions(api, 6)) == sixes + 1, 20, "question 6 shown again")
     for number in range(6, 11):
         question = next(m for m in reversed(_questions(api, number)) if m.buttons) if number > 6 else \
             _questions(api, 6)[-1]
@@ -78,8 +82,8 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     rows = answers_rows(bot_process)
     assert [r[1] for r in rows] == list(range(10)), rows  # one answer per position, none twice
     assert all(r[4] == 1 for r in rows)
-    for number in range(1, 11):  # every question sent once (question 6 twice: once more on Resume)
-        assert len(_questions(api, number)) == (2 if number == 6 else 1), number
+    for number in range(1, 11):  # every question sent once (question 6 once more on Resume)
+        assert len(_questions(api, number)) == (sixes + 1 if number == 6 else 1), number
     # Only a tap that died with the process may be left without an answer (Telegram lets it expire).
     assert [c.query_id for c in api.unanswered()] in ([], [query5])
     assert await bot_process.terminate() == 0

@@ -9,6 +9,7 @@ import zoneinfo
 
 import pytest
 
+from bot.domain import schedule
 from bot.domain.bank import TOPICS
 from bot.domain.progress import (
     BUCKET_MS,
@@ -26,7 +27,6 @@ from bot.domain.progress import (
     topics_mask,
     verdict,
     weakest,
-    zone_or_default,
 )
 
 UTC = dt.UTC
@@ -96,9 +96,9 @@ def test_streak_across_a_dst_change() -> None:
 
 
 def test_unknown_zone_falls_back_to_default() -> None:
-    assert zone_or_default("Mars/Olympus", "Europe/Paris") == zoneinfo.ZoneInfo("Europe/Paris")
-    assert zone_or_default(None, "Asia/Tokyo") == zoneinfo.ZoneInfo("Asia/Tokyo")
-    assert zone_or_default("America/Chicago", "UTC") == zoneinfo.ZoneInfo("America/Chicago")
+    assert schedule.zone("Mars/Olympus", "Europe/Paris") == zoneinfo.ZoneInfo("Europe/Paris")
+    assert schedule.zone(None, "Asia/Tokyo") == zoneinfo.ZoneInfo("Asia/Tokyo")
+    assert schedule.zone("America/Chicago", "UTC") == zoneinfo.ZoneInfo("America/Chicago")
 
 
 def test_readiness_from_answers_alone_counts_latest_right_over_the_whole_topic() -> None:

@@ -15,13 +15,12 @@ from bot.domain.markup import to_html
 from bot.services.interview import Outcome, QuestionView
 from bot.services.push import PushService
 from bot.telegram import chat, render
-from bot.telegram.callback import CallbackError, DailyOffCb, DailyTimeCb, RevealCb, ZoneCb, unpack
+from bot.telegram.callback import DailyOffCb, DailyTimeCb, RevealCb, ZoneCb
+from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
 
-# The callback prefixes this module answers; app.py routes them here before the general callback handler.
-CALLBACK_PATTERN = rf"^({DailyTimeCb.PREFIX}|{DailyOffCb.PREFIX}|{ZoneCb.PREFIX}|{RevealCb.PREFIX})(:|$)"
 
 COMMON_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Kolkata", "Asia/Singapore",
@@ -125,49 +124,46 @@ def _zone_set_text(context: ContextTypes.DEFAULT_TYPE, name: str) -> str:
     return texts.timezone_set(name, schedule.format_hhmm(local.time()))
 
 
-async def on_daily_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handles the time, zone, turn-off and "Show answer" buttons."""
-    query = update.callback_query
-    if query is None:
-        return
-    at = dt.time(0)
-    try:
-        data = unpack(query.data)
-        if isinstance(data, DailyTimeCb):
-            at = schedule.from_minutes(data.minute)
-        if isinstance(data, ZoneCb) and not 0 <= data.index < len(COMMON_ZONES):
-            raise CallbackError(f"zone index out of range: {data.index}")
-    except (CallbackError, ValueError) as exc:
-        logger.info("rejected callback data from user %s: %s", query.from_user.id, exc)
-        await chat.answer(query, texts.CB_INVALID)
-        return
-    push = _push(context)
-    user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
-    message_id = query.message.message_id if query.message else None
-    if isinstance(data, RevealCb):
-        await _reveal(query, context, data)
-        return
-    await chat.answer(query, texts.CB_SAVED)
-    await services(context).interview.register(user_id, chat_id, query.from_user.first_name or "")
-    if isinstance(data, DailyTimeCb):
-        await push.subscribe(user_id, at)
-        text = texts.daily_on(schedule.format_hhmm(at), await _zone_name(push, user_id))
-    elif isinstance(data, DailyOffCb):
-        await push.unsubscribe(user_id)
-        text = texts.DAILY_OFF
-    elif isinstance(data, ZoneCb):
-        await push.set_timezone(user_id, COMMON_ZONES[data.index])
-        text = _zone_set_text(context, COMMON_ZONES[data.index])
-    else:
-        return
-    if message_id is not None:
-        await chat.edit(context.bot, chat_id, message_id, text)
-    else:
+async def _saved(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Show the new setting in place of the buttons (or as a new message if that one is gone)."""
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if query.message is None or not await chat.edit(context.bot, chat_id, query.message.message_id, text):
         await chat.send(context.bot, chat_id, text)
 
 
-async def _reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: RevealCb) -> None:
+async def _register_tapper(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> int:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    await services(context).interview.register(query.from_user.id, chat_id, query.from_user.first_name or "")
+    return query.from_user.id
+
+
+async def _on_time(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyTimeCb) -> None:
+    await chat.answer(query, texts.CB_SAVED)
+    user_id = await _register_tapper(query, context)
+    push = _push(context)
+    at = schedule.from_minutes(data.minute)
+    await push.subscribe(user_id, at)
+    await _saved(query, context, texts.daily_on(schedule.format_hhmm(at), await _zone_name(push, user_id)))
+
+
+async def _on_off(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyOffCb) -> None:
+    await chat.answer(query, texts.CB_SAVED)
+    await _push(context).unsubscribe(await _register_tapper(query, context))
+    await _saved(query, context, texts.DAILY_OFF)
+
+
+async def _on_zone(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ZoneCb) -> None:
+    if not 0 <= data.index < len(COMMON_ZONES):
+        await chat.answer(query, texts.CB_INVALID)
+        return
+    await chat.answer(query, texts.CB_SAVED)
+    user_id = await _register_tapper(query, context)
+    name = COMMON_ZONES[data.index]
+    await _push(context).set_timezone(user_id, name)
+    await _saved(query, context, _zone_set_text(context, name))
+
+
+async def _on_reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: RevealCb) -> None:
     svc = services(context).interview
     res = await svc.reveal_open(query.from_user.id, data.session_id, data.position)
     if res is None:
@@ -199,3 +195,6 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await _push(context).set_blocked(change.chat.id, True)
     elif status == ChatMember.MEMBER:
         await _push(context).set_blocked(change.chat.id, False)
+
+
+ROUTES: Routes = {DailyTimeCb: _on_time, DailyOffCb: _on_off, ZoneCb: _on_zone, RevealCb: _on_reveal}

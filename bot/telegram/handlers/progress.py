@@ -16,15 +16,15 @@ from bot.domain.markup import to_label, to_plain
 from bot.domain.progress import Erasure, bar, chunk, topics_from_mask, topics_mask
 from bot.services.progress import HistoryItem, SessionReview, StatsReport
 from bot.telegram import chat
-from bot.telegram.callback import CallbackError, EraseCb, HistoryCb, WeakTopicsCb, unpack
+from bot.telegram.callback import EraseCb, HistoryCb, WeakTopicsCb
 from bot.telegram.delivery import with_retries
 from bot.telegram.handlers.flow import ask
+from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
 
 # The callback prefixes this module answers; register its CallbackQueryHandler before the catch-all one.
-CALLBACK_PATTERN = "^(" + "|".join((WeakTopicsCb.PREFIX, HistoryCb.PREFIX, EraseCb.PREFIX)) + "):"
 PROMPT_CHARS = 160
 ANSWER_CHARS = 300
 HISTORY_BUTTONS_PER_ROW = 5
@@ -192,22 +192,4 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
         await chat.send(context.bot, chat_id, text)
 
 
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Routes a tap on a progress button: weakest-topics quiz, session review, or erase confirmation."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        data = unpack(query.data)
-    except CallbackError as exc:
-        logger.info("rejected callback data from user %s: %s", query.from_user.id, exc)
-        await chat.answer(query, texts.CB_INVALID)
-        return
-    if isinstance(data, WeakTopicsCb):
-        await _on_weak(query, context, data)
-    elif isinstance(data, HistoryCb):
-        await _on_history(query, context, data)
-    elif isinstance(data, EraseCb):
-        await _on_erase(query, context, data)
-    else:
-        await chat.answer(query, texts.CB_INVALID)
+ROUTES: Routes = {WeakTopicsCb: _on_weak, HistoryCb: _on_history, EraseCb: _on_erase}

@@ -1,23 +1,18 @@
-"""Every button tap: decoded by the callback codec and routed to one small handler."""
+"""Buttons of a quiz or interview: answers, self-grades, level picks, resume and start over."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.interview import Mode
 from bot.services.interview import Outcome
 from bot.telegram import chat, render
-from bot.telegram.callback import AnswerCb, CallbackData, CallbackError, GradeCb, LevelCb, ResumeCb, StartOverCb, unpack
+from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.handlers.flow import ask, follow_up, resume
+from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
-
-logger = logging.getLogger(__name__)
 
 _OUTCOME_TEXT = {
     Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
@@ -116,24 +111,10 @@ async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYP
     await chat.send(context.bot, chat_id, texts.PICK_LEVEL[data.mode.value], render.level_picker(Mode(data.mode)))
 
 
-_ROUTES: dict[type[CallbackData], Callable[[CallbackQuery, ContextTypes.DEFAULT_TYPE, Any], Awaitable[None]]] = {
+ROUTES: Routes = {
     AnswerCb: _on_answer,
     GradeCb: _on_grade,
     LevelCb: _on_level,
     ResumeCb: _on_resume,
     StartOverCb: _on_start_over,
 }
-
-
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Decodes a button tap and hands it to its handler; forged or unknown data gets a polite answer."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        data = unpack(query.data)
-    except CallbackError as exc:
-        logger.info("rejected callback data from user %s: %s", query.from_user.id, exc)
-        await chat.answer(query, texts.CB_INVALID)
-        return
-    await _ROUTES[type(data)](query, context, data)

@@ -1,0 +1,63 @@
+"""Scenario 4: the daily question pushed by `python -m bot push --all` beside the running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from bot import texts
+from tests.e2e.botapi import BotApiServer
+from tests.e2e.conftest import BotProcess, right_button, wait_answered
+
+pytestmark = pytest.mark.e2e
+
+USERS = [9_500_000 + i for i in range(30)]
+
+
+async def _push(bot_process: BotProcess) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "push", "--all", cwd=bot_process.workdir,
+                                                env=bot_process.env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def _daily(api: BotApiServer, uid: int) -> list[object]:
+    return [m for m in api.bot_messages(uid) if (m.text or "").startswith("📅 Daily question")]
+
+
+async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process: BotProcess) -> None:
+    bot_process.env["PUSH_RATE"] = "20"
+    api.rate_limit = 25  # the push paces itself under Telegram's rate; the bot's replies share it
+    await bot_process.start()
+    for uid in USERS:
+        api.send_text(uid, "/daily 09:00")
+    await api.wait_for(lambda: all("Done" in (api.bot_messages(u)[-1].text or "") for u in USERS
+                                   if api.bot_messages(u)), 30, "subscriptions")
+    await api.wait_for(lambda: all(api.bot_messages(u) for u in USERS), 30, "every /daily answered")
+    api.block(USERS[-1])  # blocked after subscribing: the bot hears of it, the push must not fail on it
+    api.blocked.add(USERS[-2])  # blocked without the bot noticing yet: the push gets a 403
+
+    code, out, err = await _push(bot_process)
+    assert code == 0, err
+    assert "Traceback" not in err, err
+    assert f"sent: {len(USERS) - 2}" in out, out
+    for uid in USERS[:-2]:
+        assert len(_daily(api, uid)) == 1, uid
+    assert not _daily(api, USERS[-1]) and not _daily(api, USERS[-2])
+
+    # The pushed question works with the running bot; a second round sends nothing twice.
+    message = next(m for m in api.bot_messages(USERS[0]) if m.buttons and (m.text or "").startswith("📅"))
+    query = api.tap(USERS[0], message, right_button(message))
+    await wait_answered(api, query)
+    assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT
+    code, out, err = await _push(bot_process)
+    assert code == 0 and "sent: 0" in out, out + err
+    assert all(len(_daily(api, uid)) == 1 for uid in USERS[:-2])
+    assert bot_process.query("SELECT COUNT(*) FROM answers") == [(1,)]
+    assert not [e for e in api.errors if e[1] == 429], "the push outran the rate limit"
+    assert await bot_process.terminate() == 0
+    assert "Traceback" not in bot_process.stderr()
