@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    setup_logging(settings.log_level, [token])
+    terminal = args.command in ("practice", "bank") or (args.command is None and settings.telegram_bot_token is None)
+    # In the terminal the quiz is the output; routine INFO lines would only get in its way.
+    level = settings.log_level if not terminal or settings.log_level == "DEBUG" else "WARNING"
+    setup_logging(level, [token])
     try:
         if args.command == "bank":
             from bot.cli.bank_check import run_bank_check

@@ -16,6 +16,7 @@ global rate, injectable failures (any status, or a dropped connection) and whole
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -247,6 +248,10 @@ class BotApiServer:
         """The next `times` calls of `method` have their connection closed without an answer."""
         self._faults.setdefault(method.lower(), deque()).extend(_Fault(None) for _ in range(times))
 
+    def pending_faults(self, method: str) -> int:
+        """Injected failures of `method` not yet used up."""
+        return len(self._faults.get(method.lower(), ()))
+
     # ------------------------------------------------------------------ user side
     def user(self, user_id: int, first_name: str | None = None) -> dict[str, Any]:
         found = self._users.get(user_id)
@@ -379,22 +384,22 @@ class BotApiServer:
         """Stored updates the bot has not confirmed yet."""
         return [u["update_id"] for u in self.updates]
 
-    async def until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        """Poll `condition` for up to `timeout` seconds; whether it came true."""
-        deadline = time.monotonic() + timeout
+    async def until(self, condition: Callable[[], bool], within: float) -> bool:
+        """Poll `condition` for up to `within` seconds; whether it came true."""
+        deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
                 return False
             await asyncio.sleep(0.02)
         return True
 
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
-        """Poll `condition` until it holds; fail after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, condition: Callable[[], bool], within: float = 20.0, what: str = "condition") -> None:
+        """Poll `condition` until it holds; fail after `within` seconds."""
+        deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
                 chats = "\n\n".join(self.transcript(c) for c in self.watch)
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{chats}")
+                raise AssertionError(f"timed out after {within}s waiting for {what}\n{chats}")
             await asyncio.sleep(0.02)
 
     # ------------------------------------------------------------------ HTTP side
@@ -526,10 +531,8 @@ class BotApiServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), min(remaining, 0.25))
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one "
                                     "bot instance is running")

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
-import pytest
 import pytest_asyncio
 
 from bot.config import DEFAULT_QUESTIONS_DIR
@@ -52,21 +51,25 @@ class BotProcess:
     def db_path(self) -> Path:
         return Path(self.env["DATABASE_PATH"])
 
+    def _open_logs(self) -> tuple[IO[bytes], IO[bytes]]:
+        out = open(self.workdir / f"stdout.{self.runs}.log", "wb")  # noqa: SIM115 - closed in _reap
+        err = open(self.workdir / f"stderr.{self.runs}.log", "wb")  # noqa: SIM115
+        self._files += [out, err]
+        return out, err
+
     async def start(self, ready: bool = True) -> None:
         """Start the bot; with `ready`, wait until it polls for updates."""
         assert self.proc is None or self.proc.returncode is not None
         self.runs += 1
-        out = open(self.workdir / f"stdout.{self.runs}.log", "wb")  # noqa: SIM115 - closed in _reap
-        err = open(self.workdir / f"stderr.{self.runs}.log", "wb")  # noqa: SIM115
-        self._files += [out, err]
+        out, err = self._open_logs()
         polls = self.api.calls["getUpdates"]
         self.proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=self.workdir,
                                                          env=self.env, stdout=out, stderr=err)
         if ready:
             await self.wait_polling(polls)
 
-    async def wait_polling(self, polls_before: int, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_polling(self, polls_before: int, within: float = 30.0) -> None:
+        deadline = time.monotonic() + within
         while self.api.calls["getUpdates"] <= polls_before:
             if self.proc is not None and self.proc.returncode is not None:
                 raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.stderr()}")
@@ -80,20 +83,20 @@ class BotProcess:
         self.proc.send_signal(signal.SIGKILL)
         return await self._reap()
 
-    async def terminate(self, timeout: float = 20.0) -> int:
+    async def terminate(self, within: float = 20.0) -> int:
         """SIGTERM and wait for the exit code."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return await self._reap(timeout)
+        return await self._reap(within)
 
-    async def _reap(self, timeout: float = 20.0) -> int:
+    async def _reap(self, within: float = 20.0) -> int:
         assert self.proc is not None
         try:
-            code = await asyncio.wait_for(self.proc.wait(), timeout)
+            code = await asyncio.wait_for(self.proc.wait(), within)
         except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
-            raise AssertionError(f"bot did not exit within {timeout}s") from None
+            raise AssertionError(f"bot did not exit within {within}s") from None
         for f in self._files:
             f.close()
         self._files.clear()
@@ -177,7 +180,7 @@ def wrong_button(message: StoredMessage) -> str:
     return next(d for _, d in message.buttons if d != right)
 
 
-async def wait_for_question(api: BotApiServer, chat_id: int, number: int, timeout: float = 30.0) -> StoredMessage:
+async def wait_for_question(api: BotApiServer, chat_id: int, number: int, within: float = 30.0) -> StoredMessage:
     """The bot's `Question number/…` message once it has buttons."""
     found: list[StoredMessage] = []
 
@@ -188,12 +191,12 @@ async def wait_for_question(api: BotApiServer, chat_id: int, number: int, timeou
                 return True
         return False
 
-    await api.wait_for(ready, timeout, f"question {number} in chat {chat_id}")
+    await api.wait_for(ready, within, f"question {number} in chat {chat_id}")
     return found[0]
 
 
-async def wait_answered(api: BotApiServer, query_id: str, timeout: float = 30.0) -> None:
-    await api.wait_for(lambda: api.callbacks[query_id].answered, timeout, f"answer to callback {query_id}")
+async def wait_answered(api: BotApiServer, query_id: str, within: float = 30.0) -> None:
+    await api.wait_for(lambda: api.callbacks[query_id].answered, within, f"answer to callback {query_id}")
 
 
 def answers_rows(process: BotProcess) -> list[tuple[object, ...]]:

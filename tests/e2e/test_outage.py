@@ -35,6 +35,7 @@ async def test_bot_recovers_after_outage_without_losing_updates(api: BotApiServe
     api.send_text(USERS[0], "/help")
     await api.wait_for(lambda: "What I can do" in (api.bot_messages(USERS[0])[-1].text or ""), 30,
                        "/help through 5xx and a dropped connection")
+    assert api.pending_faults("sendMessage") == 0
 
     await api.go_down()
     # While the API is down, users keep writing and tapping: Telegram stores it all.

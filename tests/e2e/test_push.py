@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot import texts
-from tests.e2e.botapi import BotApiServer
+from tests.e2e.botapi import BotApiServer, StoredMessage
 from tests.e2e.conftest import BotProcess, right_button, wait_answered
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ async def _push(bot_process: BotProcess) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
-def _daily(api: BotApiServer, uid: int) -> list[object]:
+def _daily(api: BotApiServer, uid: int) -> list[StoredMessage]:
     return [m for m in api.bot_messages(uid) if (m.text or "").startswith("📅 Daily question")]
 
 
@@ -41,8 +41,10 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     api.block(USERS[-1])  # blocked after subscribing: the bot hears of it, the push must not fail on it
     api.blocked.add(USERS[-2])  # blocked without the bot noticing yet: the push gets a 403
 
+    errors_before = len(api.errors)
     code, out, err = await _push(bot_process)
     assert code == 0, err
+    assert not [e for e in api.errors[errors_before:] if e[1] == 429], "the push outran the rate limit"
     assert "Traceback" not in err, err
     assert f"sent: {len(USERS) - 2}" in out, out
     for uid in USERS[:-2]:
@@ -50,14 +52,16 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     assert not _daily(api, USERS[-1]) and not _daily(api, USERS[-2])
 
     # The pushed question works with the running bot; a second round sends nothing twice.
-    message = next(m for m in api.bot_messages(USERS[0]) if m.buttons and (m.text or "").startswith("📅"))
-    query = api.tap(USERS[0], message, right_button(message))
+    uid, message = next((u, m) for u in USERS[:-2] for m in _daily(api, u)
+                        if m.buttons and m.buttons[0][1].startswith("a:"))  # an MCQ, not an open question
+    query = api.tap(uid, message, right_button(message))
     await wait_answered(api, query)
     assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT
+    await api.wait_for(lambda: not message.buttons, 20, "the result of the daily question")
+    sends = api.calls["sendMessage"]
     code, out, err = await _push(bot_process)
     assert code == 0 and "sent: 0" in out, out + err
-    assert all(len(_daily(api, uid)) == 1 for uid in USERS[:-2])
+    assert api.calls["sendMessage"] == sends
     assert bot_process.query("SELECT COUNT(*) FROM answers") == [(1,)]
-    assert not [e for e in api.errors if e[1] == 429], "the push outran the rate limit"
     assert await bot_process.terminate() == 0
     assert "Traceback" not in bot_process.stderr()

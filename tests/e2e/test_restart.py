@@ -84,6 +84,11 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     assert all(r[4] == 1 for r in rows)
     for number in range(1, 11):  # every question sent once (question 6 once more on Resume)
         assert len(_questions(api, number)) == (sixes + 1 if number == 6 else 1), number
+    # /export sends the history as a file (multipart sendDocument) with the ten answers in it.
+    api.send_text(USER, "/export")
+    await api.wait_for(lambda: "document" in api.bot_messages(USER)[-1].extra, 20, "the export file")
+    assert api.bot_messages(USER)[-1].extra["document"]["file_size"] > 0
+
     # Only a tap that died with the process may be left without an answer (Telegram lets it expire).
     assert [c.query_id for c in api.unanswered()] in ([], [query5])
     assert await bot_process.terminate() == 0

@@ -29,7 +29,7 @@ from bot.telegram.callback import (
 )
 from tests.fake_bot_api import NOW, FakeBotApi, buttons, tap_update, text_update
 
-FUZZ = settings(max_examples=50, deadline=None)
+FUZZ = settings(max_examples=50, deadline=None, database=None)
 ints = st.integers(min_value=-(2**53), max_value=2**53)
 
 payloads: st.SearchStrategy[CallbackData] = st.one_of(
@@ -149,7 +149,7 @@ def _invariants(db: Path) -> None:
         conn.close()
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(st.lists(actions, min_size=1, max_size=40))
 async def test_arbitrary_updates_never_break_the_bot(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
