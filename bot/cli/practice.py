@@ -14,8 +14,8 @@ from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
 from bot.domain.markup import to_plain
 from bot.services.interview import InterviewService, QuestionView
+from bot.services.wiring import build_services
 from bot.storage.db import Database
-from bot.storage.interviews import InterviewStore
 
 # The terminal user is not a Telegram account; 0 is never a Telegram user id.
 LOCAL_USER_ID = 0
@@ -96,7 +96,7 @@ async def run_practice(settings: Settings, level: Level | None, mode: Mode = Mod
     bank = load_bank(settings.questions_dir)
     db = await Database.open(settings.database_path)
     try:
-        svc = InterviewService(InterviewStore(db), bank, clock or SystemClock(), rng or random.Random())
+        svc = build_services(settings, db, bank, clock or SystemClock(), rng or random.Random()).interview
         await svc.register(LOCAL_USER_ID, LOCAL_USER_ID, "terminal")
         if level is None:
             level = Level.FRESHER

@@ -18,12 +18,9 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
-from bot.services.interview import InterviewService
-from bot.services.push import PushService, RoundReport, Sleep
-from bot.storage.cards import CardStore
+from bot.services.push import RoundReport, Sleep
+from bot.services.wiring import build_services
 from bot.storage.db import Database
-from bot.storage.interviews import InterviewStore
-from bot.storage.push import PushStore
 from bot.telegram.jobs import make_sender
 
 
@@ -51,10 +48,7 @@ async def run_push(settings: Settings, everyone: bool, *, request: BaseRequest |
         except TelegramError as exc:
             print(f"push: cannot reach the Bot API: {exc}", file=err)
             return 1
-        cards = CardStore(db)
-        interview = InterviewService(InterviewStore(db), bank, the_clock, random.Random(), cards=cards)
-        push = PushService(PushStore(db), cards, interview, the_clock, random.Random(), settings.default_timezone,
-                           settings.push_rate, sleep or asyncio.sleep)
+        push = build_services(settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep).push
 
         def progress(done: int, total: int, report: RoundReport) -> None:
             print(f"\rpush: {done}/{total} (sent {report.sent}, blocked {report.blocked}, failed {report.failed})",

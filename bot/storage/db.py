@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -76,6 +76,26 @@ class Database:
                 yield self._conn
             finally:
                 await self._conn.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
+        """The rows of one SELECT, in a single round trip to the database thread.
+
+        One statement is its own consistent snapshot, so it needs no BEGIN/COMMIT (two more round trips,
+        each a thread hand-off that costs far more than an indexed lookup): use `read()` for several.
+        """
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
+        """The first row of one SELECT (or None), in a single round trip."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Iterable[object] = ()) -> int:
+        """One write statement, atomic on its own (autocommit), in a single round trip; rows changed."""
+        async with self._lock:
+            cur = await self._conn.execute(sql, tuple(params))
+            return cur.rowcount
 
     async def close(self) -> None:
         """Close the connection."""

@@ -25,14 +25,9 @@ from bot import texts
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
-from bot.services.interview import InterviewService
-from bot.services.progress import FsrsCards, ProgressService
-from bot.services.push import PushService, Sleep
-from bot.storage.cards import CardStore
+from bot.services.push import Sleep
+from bot.services.wiring import build_services
 from bot.storage.db import Database
-from bot.storage.interviews import InterviewStore
-from bot.storage.progress import ProgressStore
-from bot.storage.push import PushStore
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import commands, daily, messages, progress, router
@@ -56,14 +51,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None, rng: ra
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         db = await Database.open(settings.database_path)
-        cards = CardStore(db)
-        interview = InterviewService(InterviewStore(db), bank, the_clock, the_rng, cards=cards)
-        progress_store = ProgressStore(db)
-        progress_svc = ProgressService(progress_store, bank, the_clock, settings.default_timezone,
-                                       FsrsCards(progress_store))
-        push = PushService(PushStore(db), cards, interview, the_clock, the_rng, settings.default_timezone,
-                           settings.push_rate, sleep or asyncio.sleep)
-        attach(app.bot_data, Services(settings, db, interview, progress=progress_svc, push=push))
+        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
         schedule_push(app)
         try:
             await with_retries(lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]),

@@ -17,7 +17,7 @@ from telegram.ext import Application, ContextTypes
 from bot.services.interview import QuestionView
 from bot.services.push import RoundReport, Send, SendResult, SendStatus, Sleep
 from bot.telegram.handlers.daily import daily_message
-from bot.telegram.services import Services
+from bot.telegram.services import services_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ def make_sender(bot: Bot, sleep: Sleep) -> Send:
 
 async def run_push_round(app: Application, everyone: bool = False) -> RoundReport | None:  # type: ignore[type-arg]
     """One push round with the application's bot; None if a round is already running."""
-    found = app.bot_data.get("services")
-    assert isinstance(found, Services) and found.push is not None, "services are attached in post_init"
+    found = services_of(app)
     if found.push_lock.locked():
         logger.info("previous push round still running; skipping this tick")
         return None

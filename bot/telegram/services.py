@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from telegram.ext import Application, ContextTypes
 
-from telegram.ext import ContextTypes
-
-from bot.config import Settings
-from bot.services.interview import InterviewService
-from bot.services.progress import ProgressService
-from bot.services.push import PushService
-from bot.storage.db import Database
+from bot.services.wiring import Services
 
 _KEY = "services"
 
-
-@dataclass
-class Services:
-    """Everything a handler may call."""
-
-    settings: Settings
-    db: Database
-    interview: InterviewService
-    progress: ProgressService
-    push: PushService | None = None
-    # Held while a daily push round runs, so job ticks never overlap.
-    push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+__all__ = ["Services", "attach", "services", "services_of"]
 
 
 def attach(bot_data: dict[object, object], services: Services) -> None:
@@ -35,7 +17,12 @@ def attach(bot_data: dict[object, object], services: Services) -> None:
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The services of the running Application."""
-    found = context.bot_data.get(_KEY)
+    """The services of the running Application, from a handler's context."""
+    return services_of(context.application)
+
+
+def services_of(app: Application) -> Services:  # type: ignore[type-arg]
+    """The services attached to an Application in post_init."""
+    found = app.bot_data.get(_KEY)
     assert isinstance(found, Services), "services are attached in post_init"
     return found

@@ -29,9 +29,7 @@ COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/
 
 
 def _push(context: ContextTypes.DEFAULT_TYPE) -> PushService:
-    found = services(context).push
-    assert found is not None, "the push service is attached in post_init"
-    return found
+    return services(context).push
 
 
 def time_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
