@@ -186,3 +186,111 @@ def test_flask_run_debug_flag_enables_reloader_and_debugger(monkeypatch: pytest.
     assert result.exit_code == 0, result.output
     assert calls[-1]["use_reloader"] is False
     assert calls[-1]["use_debugger"] is False
+
+
+def test_view_return_value_kinds() -> None:
+    app = Flask(__name__)
+
+    @app.route("/str")
+    def as_str() -> str:
+        return "<p>hi</p>"
+
+    @app.route("/dict")
+    def as_dict() -> dict[str, int]:
+        return {"id": 1}
+
+    @app.route("/list")
+    def as_list() -> list[int]:
+        return [1, 2]
+
+    @app.route("/tuple")
+    def as_tuple() -> tuple[str, int, dict[str, str]]:
+        return "made", 201, {"X-Extra": "yes"}
+
+    @app.route("/headers")
+    def as_headers() -> tuple[str, dict[str, str]]:
+        return "ok", {"X-Only": "h"}
+
+    @app.route("/response")
+    def as_response() -> Response:
+        return Response("raw", status=202, mimetype="text/plain")
+
+    @app.route("/gen")
+    def as_generator() -> Any:
+        def parts() -> Any:
+            yield "a"
+            yield "b"
+
+        return parts()
+
+    client = app.test_client()
+    r = client.get("/str")
+    assert (r.status_code, r.mimetype, r.data) == (200, "text/html", b"<p>hi</p>")
+    assert client.get("/dict").mimetype == "application/json"
+    assert client.get("/dict").get_json() == {"id": 1}
+    assert client.get("/list").get_json() == [1, 2]
+    r = client.get("/tuple")
+    assert (r.status_code, r.headers["X-Extra"], r.data) == (201, "yes", b"made")
+    r = client.get("/headers")
+    assert (r.status_code, r.headers["X-Only"]) == (200, "h")
+    r = client.get("/response")
+    assert (r.status_code, r.mimetype, r.data) == (202, "text/plain", b"raw")
+    r = client.get("/gen")
+    assert r.is_streamed and r.data == b"ab"
+
+
+def test_view_returning_none_is_type_error() -> None:
+    app = Flask(__name__)
+
+    @app.route("/")
+    def forgot() -> None:
+        pass
+
+    app.testing = True
+    with pytest.raises(TypeError, match="did not return a valid response"):
+        app.test_client().get("/")
+    app.testing = False
+    assert app.test_client().get("/").status_code == 500
+
+
+def test_package_factory_finds_templates_and_static(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "layoutapp"
+    (pkg / "templates").mkdir(parents=True)
+    (pkg / "static").mkdir()
+    (pkg / "templates" / "index.html").write_text("Hello {{ name }}", encoding="utf-8")
+    (pkg / "static" / "site.css").write_text("body{}", encoding="utf-8")
+    (pkg / "pages.py").write_text(
+        "from flask import Blueprint, render_template\n"
+        "bp = Blueprint('pages', __name__)\n"
+        "@bp.route('/')\n"
+        "def index():\n"
+        "    return render_template('index.html', name='Ann')\n",
+        encoding="utf-8",
+    )
+    (pkg / "__init__.py").write_text(
+        "from flask import Flask\n"
+        "def create_app(test_config=None):\n"
+        "    app = Flask(__name__, instance_relative_config=True)\n"
+        "    if test_config:\n"
+        "        app.config.update(test_config)\n"
+        "    from . import pages\n"
+        "    app.register_blueprint(pages.bp)\n"
+        "    return app\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("layoutapp")
+    try:
+        app = module.create_app({"TESTING": True})
+        other = module.create_app({"TESTING": False})
+        assert app is not other and app.testing and not other.testing
+        assert app.root_path == str(pkg)
+        client = app.test_client()
+        assert client.get("/").data == b"Hello Ann"
+        css = client.get("/static/site.css")
+        assert css.data == b"body{}"
+        css.close()
+        assert app.instance_path == str(tmp_path / "instance")
+    finally:
+        for name in [n for n in sys.modules if n == "layoutapp" or n.startswith("layoutapp.")]:
+            del sys.modules[name]

@@ -196,3 +196,34 @@ def test_factory_gives_independent_apps() -> None:
     assert prod.config["DATABASE"] == "prod.sqlite"
     assert test.config["DATABASE"] == ":memory:"
     assert test.testing and not prod.testing
+
+
+def test_flask_debug_env_sets_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert Flask(__name__).debug is True
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    assert Flask(__name__).debug is False
+    monkeypatch.delenv("FLASK_DEBUG")
+    assert Flask(__name__).debug is False
+
+
+def test_debug_reloads_templates_and_propagates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+    def make(debug: bool) -> Flask:
+        app = Flask(__name__)
+        app.debug = debug
+
+        @app.route("/boom")
+        def boom() -> str:
+            raise ZeroDivisionError
+
+        return app
+
+    on, off = make(True), make(False)
+    assert on.jinja_env.auto_reload is True
+    assert off.jinja_env.auto_reload is False
+    # In debug mode the exception reaches the server (where the debugger shows it).
+    with pytest.raises(ZeroDivisionError):
+        on.test_client().get("/boom")
+    assert off.test_client().get("/boom").status_code == 500

@@ -227,3 +227,26 @@ def test_stream_with_context() -> None:
     with pytest.raises(RuntimeError, match="Working outside of request context"):
         _ = client.get("/plain?name=ada").data
     assert client.get("/wrapped?name=ada").data == b"name=ada"
+
+
+def test_g_is_per_request_session_persists() -> None:
+    app = Flask(__name__)
+    app.secret_key = "test"
+
+    @app.route("/login")
+    def login() -> str:
+        g.user_id = 42
+        session["user_id"] = 42
+        return "ok"
+
+    @app.route("/me")
+    def me() -> dict[str, object]:
+        return {"g": g.get("user_id"), "session": session.get("user_id")}
+
+    client = app.test_client()
+    r = client.get("/login")
+    cookie = r.headers["Set-Cookie"]
+    assert "session=" in cookie and "HttpOnly" in cookie
+    assert client.get("/me").get_json() == {"g": None, "session": 42}
+    # Another browser (no cookie) does not see it.
+    assert app.test_client().get("/me").get_json() == {"g": None, "session": None}

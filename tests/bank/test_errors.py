@@ -395,3 +395,29 @@ def test_debug_traps_missing_form_key() -> None:
     # trapped outside debug: treated as an unhandled exception, so a logged 500
     app.config["TRAP_BAD_REQUEST_ERRORS"] = True
     assert client.post("/subscribe", data={}).status_code == 500
+
+
+def test_not_found_handler_for_unmatched_and_abort() -> None:
+    app = Flask(__name__)
+
+    @app.errorhandler(404)
+    def not_found(error: NotFound) -> tuple[str, int]:
+        return f"custom: {type(error).__name__}", 404
+
+    @app.route("/items/<int:item_id>")
+    def item(item_id: int) -> str:
+        abort(404)
+
+    client = app.test_client()
+    for path in ("/nope", "/items/5"):
+        r = client.get(path)
+        assert (r.status_code, r.data) == (404, b"custom: NotFound")
+
+    other = Flask(__name__)
+
+    @other.errorhandler(404)
+    def no_status(error: NotFound) -> str:
+        return "custom page"
+
+    r = other.test_client().get("/nope")
+    assert (r.status_code, r.data) == (200, b"custom page")

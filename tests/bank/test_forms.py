@@ -174,3 +174,27 @@ def test_per_request_limit_override() -> None:
     payload = b"x" * 5000
     assert client.post("/video", data={"file": (io.BytesIO(payload), "v.mp4")}).status_code == 200
     assert client.post("/avatar", data={"file": (io.BytesIO(payload), "a.png")}).status_code == 413
+
+
+def test_get_form_in_args_post_form_in_body() -> None:
+    app = Flask(__name__)
+
+    @app.route("/search", methods=["GET", "POST"])
+    def search() -> dict[str, object]:
+        return {"args": request.args.to_dict(), "form": request.form.to_dict()}
+
+    client = app.test_client()
+    assert client.get("/search", query_string={"q": "flask"}).get_json() == {"args": {"q": "flask"}, "form": {}}
+    assert client.post("/search", data={"q": "flask"}).get_json() == {"args": {}, "form": {"q": "flask"}}
+
+
+def test_post_to_get_only_route_is_405() -> None:
+    app = Flask(__name__)
+
+    @app.route("/signup")
+    def signup() -> str:
+        return "form"
+
+    r = app.test_client().post("/signup", data={"email": "a@b.c"})
+    assert r.status_code == 405
+    assert "GET" in r.headers["Allow"] and "POST" not in r.headers["Allow"]

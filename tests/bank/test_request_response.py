@@ -1,7 +1,10 @@
 """Executable checks for the request-response questions of the bank."""
 
+from pathlib import Path
+from typing import Any
+
 import pytest
-from flask import Flask, make_response, request
+from flask import Flask, Response, jsonify, make_response, request, send_file
 
 
 def test_query_string_in_args() -> None:
@@ -294,3 +297,119 @@ def test_get_data_after_form_is_empty() -> None:
     }
     # request.data is empty for form content types even when nothing was read before
     assert client.post("/data-attr", data={"event": "paid"}).get_json() == {"data": ""}
+
+
+def test_args_and_form_reading_rules() -> None:
+    app = Flask(__name__)
+
+    @app.route("/list", methods=["GET", "POST"])
+    def listing() -> dict[str, object]:
+        return {
+            "page": request.args.get("page", 1, type=int),
+            "raw": request.args.get("page"),
+            "tags": request.args.getlist("tag"),
+            "first": request.args.get("tag"),
+            "name": request.form.get("name"),
+        }
+
+    @app.route("/need")
+    def need() -> str:
+        return request.args["page"]
+
+    client = app.test_client()
+    data = client.get("/list?page=2&tag=a&tag=b").get_json()
+    assert data == {"page": 2, "raw": "2", "tags": ["a", "b"], "first": "a", "name": None}
+    assert client.get("/list?page=abc").get_json()["page"] == 1
+    assert client.get("/list").get_json()["raw"] is None
+    assert client.post("/list", data={"name": ""}).get_json()["name"] == ""
+    assert client.get("/need").status_code == 400
+
+
+def test_call_on_close_runs_after_body_and_on_disconnect() -> None:
+    log: list[str] = []
+    app = Flask(__name__)
+
+    @app.route("/export")
+    def export() -> Response:
+        def rows() -> Any:
+            for i in range(3):
+                log.append(f"row{i}")
+                yield f"{i}\n"
+            log.append("after-loop")
+
+        resp = Response(rows(), mimetype="text/csv")
+        resp.call_on_close(lambda: log.append("closed"))
+        return resp
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        log.append("after_request")
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        log.append("teardown")
+
+    client = app.test_client()
+    r = client.get("/export")
+    # Both hooks ran before the body started; the test client pulls the first chunk.
+    assert log == ["after_request", "teardown", "row0"]
+    assert r.get_data() == b"0\n1\n2\n"
+    r.close()
+    assert log[-2:] == ["after-loop", "closed"]
+
+    log.clear()
+    r = client.get("/export")
+    r.close()  # the client went away after the first chunk
+    assert "after-loop" not in log
+    assert log[-1] == "closed"
+
+
+def test_get_data_in_after_request_breaks_send_file(tmp_path: Path) -> None:
+    import io
+
+    path = tmp_path / "report.bin"
+    path.write_bytes(b"x" * 100)
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.css").write_text("body{}", encoding="utf-8")
+    sizes: list[int] = []
+    app = Flask(__name__, root_path=str(tmp_path))
+
+    @app.after_request
+    def log_size(response: Response) -> Response:
+        sizes.append(len(response.get_data()))
+        return response
+
+    @app.route("/file")
+    def file() -> Response:
+        # In-memory file: same response type as a path, without leaving a file open.
+        return send_file(io.BytesIO(b"x" * 100), mimetype="application/octet-stream")
+
+    @app.route("/stream")
+    def stream() -> Any:
+        def gen() -> Any:
+            yield "a"
+            yield "b"
+
+        return gen()
+
+    @app.route("/json")
+    def as_json() -> Any:
+        return jsonify(ok=True)
+
+    with app.test_request_context():
+        from_path = send_file(path)
+        static = app.send_static_file("a.css")
+        assert from_path.direct_passthrough is True and static.direct_passthrough is True
+        from_path.close()
+        static.close()
+    client = app.test_client()
+    r = client.get("/stream")
+    assert r.status_code == 200 and r.data == b"ab" and not r.is_streamed
+    assert client.get("/json").status_code == 200
+    assert sizes == [2, len(b'{"ok":true}\n')]
+    r = client.get("/file")
+    assert r.status_code == 500
+    app.testing = True
+    with pytest.raises(RuntimeError, match="direct passthrough"):
+        client.get("/file")

@@ -218,3 +218,74 @@ def test_json_provider_instance_on_app() -> None:
         return {"price": Money(250)}
 
     assert app.test_client().get("/price").get_json() == {"price": "2.50"}
+
+
+def test_json_return_ways_and_statuses() -> None:
+    app = Flask(__name__)
+
+    @app.route("/dict")
+    def as_dict() -> Any:
+        return {"id": 1, "name": "Ann"}
+
+    @app.route("/list")
+    def as_list() -> Any:
+        return [{"id": 1}]
+
+    @app.route("/jsonify")
+    def as_jsonify() -> Any:
+        resp = jsonify(id=1)
+        resp.headers["X-Checked"] = "1"
+        return resp
+
+    @app.route("/missing")
+    def missing() -> Any:
+        return {"error": "not found"}, 404
+
+    @app.route("/created")
+    def created() -> Any:
+        return {"id": 7}, 201, {"Location": url_for("as_dict")}
+
+    client = app.test_client()
+    for path in ("/dict", "/list", "/jsonify", "/missing", "/created"):
+        assert client.get(path).headers["Content-Type"] == "application/json", path
+    assert client.get("/dict").status_code == 200
+    assert client.get("/dict").data == b'{"id":1,"name":"Ann"}\n'
+    assert client.get("/list").get_json() == [{"id": 1}]
+    r = client.get("/jsonify")
+    assert r.get_json() == {"id": 1} and r.headers["X-Checked"] == "1"
+    assert client.get("/missing").status_code == 404
+    r = client.get("/created")
+    assert r.status_code == 201 and r.headers["Location"] == "/dict"
+
+
+def test_default_provider_types() -> None:
+    import dataclasses
+    import datetime
+    import decimal
+    import uuid
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    class Money:
+        pass
+
+    app = Flask(__name__)
+    assert app.json.sort_keys is True
+    with app.app_context():
+        out = app.json.loads(
+            app.json.dumps(
+                {
+                    "b": Point(1),
+                    "a": decimal.Decimal("1.50"),
+                    "u": uuid.UUID(int=1),
+                    "d": datetime.date(2024, 1, 2),
+                }
+            )
+        )
+        assert out["b"] == {"x": 1} and out["a"] == "1.50"
+        assert out["u"] == "00000000-0000-0000-0000-000000000001"
+        assert out["d"] == "Tue, 02 Jan 2024 00:00:00 GMT"
+        with pytest.raises(TypeError):
+            app.json.dumps({"m": Money()})

@@ -1,6 +1,9 @@
 """Executable checks for the routing questions of the bank."""
 
-from flask import Flask
+import pytest
+from flask import Blueprint, Flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, RequestRedirect, RoutingException
 
 
 def test_default_methods() -> None:
@@ -426,3 +429,66 @@ def test_head_runs_view_and_drops_body() -> None:
     assert calls == ["HEAD"]
     assert response.data == b""
     assert response.headers["Content-Length"] == "100"
+
+
+def test_converter_must_exist_before_rule_is_added() -> None:
+    class ListConverter(BaseConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split(",")
+
+        def to_url(self, value: list[str]) -> str:
+            return ",".join(value)
+
+    tags_bp = Blueprint("tags", __name__)
+
+    @tags_bp.route("/tags/<list:names>")
+    def tags(names: list[str]) -> str:
+        return "|".join(names)
+
+    late = Flask(__name__)
+    with pytest.raises(LookupError, match="the converter 'list' does not exist"):
+        late.register_blueprint(tags_bp)
+
+    direct = Flask(__name__)
+    with pytest.raises(LookupError):
+        direct.route("/t/<list:names>")(tags)
+
+    early = Flask(__name__)
+    early.url_map.converters["list"] = ListConverter
+    early.register_blueprint(tags_bp)
+    assert early.test_client().get("/tags/a,b").data == b"a|b"
+
+
+def test_adapter_match_raises_request_redirect() -> None:
+    app = Flask(__name__)
+
+    @app.route("/docs/")
+    def docs() -> str:
+        return "docs"
+
+    adapter = app.url_map.bind("example.com")
+    with pytest.raises(RequestRedirect) as info:
+        adapter.match("/docs")
+    assert info.value.code == 308
+    assert info.value.new_url == "http://example.com/docs/"
+    assert isinstance(info.value, HTTPException) and isinstance(info.value, RoutingException)
+    assert adapter.match("/docs/") == ("docs", {})
+    r = app.test_client().get("/docs")
+    assert r.status_code == 308 and r.headers["Location"].endswith("/docs/")
+
+
+def test_int_converter_ranks_before_string() -> None:
+    app = Flask(__name__)
+
+    @app.route("/items/<slug>")
+    def by_slug(slug: str) -> str:
+        return f"slug:{slug}"
+
+    @app.route("/items/<int:item_id>")
+    def by_id(item_id: int) -> str:
+        return f"id:{item_id!r}"
+
+    client = app.test_client()
+    assert client.get("/items/42").data == b"id:42"
+    assert client.get("/items/-1").data == b"slug:-1"
+    assert client.get("/items/abc").data == b"slug:abc"

@@ -362,3 +362,37 @@ def test_refresh_each_request_permanent_only() -> None:
 
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     assert "Set-Cookie" not in perm.get("/ping").headers
+
+
+def test_session_write_in_teardown_is_lost() -> None:
+    from flask import Response, after_this_request
+
+    app = Flask(__name__)
+    app.secret_key = "test"
+
+    @app.before_request
+    def before() -> None:
+        session["before"] = 1
+
+    @app.route("/")
+    def view() -> str:
+        @after_this_request
+        def callback(response: Response) -> Response:
+            session["callback"] = 1
+            return response
+
+        return "ok"
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        session["after"] = 1
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        session["teardown"] = 1
+
+    client = app.test_client()
+    client.get("/")
+    with client.session_transaction() as sess:
+        assert dict(sess) == {"before": 1, "callback": 1, "after": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, send_file, send_from_directory, url_for
@@ -101,3 +102,67 @@ def test_send_file_max_age_configured(tmp_path: Path) -> None:
     assert response.headers["Cache-Control"] == "public, max-age=31536000"
     assert response.headers.get("Expires")
     response.close()
+
+
+def test_static_route_url_for_and_custom_path(tmp_path: Path) -> None:
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "css" / "site.css").write_text("body{}", encoding="utf-8")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "a.js").write_text("x=1", encoding="utf-8")
+
+    app = Flask("staticdemo", root_path=str(tmp_path))
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "static")
+    assert rule.rule == "/static/<path:filename>"
+    assert app.config["SEND_FILE_MAX_AGE_DEFAULT"] is None
+    client = app.test_client()
+    r = client.get("/static/css/site.css")
+    assert r.status_code == 200 and r.data == b"body{}"
+    assert "max-age" not in r.headers.get("Cache-Control", "")
+    r.close()
+    etag = r.headers["ETag"]
+    cached = client.get("/static/css/site.css", headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    cached.close()
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") == "/static/css/site.css"
+
+    custom = Flask("staticdemo", root_path=str(tmp_path), static_folder="assets", static_url_path="/assets")
+    js = custom.test_client().get("/assets/a.js")
+    assert js.data == b"x=1"
+    js.close()
+    with custom.test_request_context():
+        assert url_for("static", filename="a.js") == "/assets/a.js"
+
+
+def test_send_file_answers_range_with_206(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 20
+    (tmp_path / "intro.mp4").write_bytes(data)
+    app = Flask(__name__)
+
+    @app.route("/media/<name>")
+    def media(name: str) -> Any:
+        return send_from_directory(tmp_path, name)
+
+    @app.route("/plain/<name>")
+    def plain(name: str) -> Any:
+        return send_file(tmp_path / name, conditional=False)
+
+    client = app.test_client()
+    full = client.get("/media/intro.mp4")
+    assert full.status_code == 200 and full.headers["Accept-Ranges"] == "bytes"
+    full.close()
+    r = client.get("/media/intro.mp4", headers={"Range": "bytes=0-1023"})
+    assert r.status_code == 206
+    assert r.headers["Content-Range"] == f"bytes 0-1023/{len(data)}"
+    assert r.data == data[:1024]
+    r.close()
+    # No If-Range is needed; a stale If-Range gets the whole file.
+    stale = client.get("/media/intro.mp4", headers={"Range": "bytes=0-1023", "If-Range": '"old"'})
+    assert stale.status_code == 200 and stale.data == data
+    stale.close()
+    past_end = client.get("/media/intro.mp4", headers={"Range": f"bytes={len(data) + 10}-"})
+    assert past_end.status_code == 416
+    past_end.close()
+    ignored = client.get("/plain/intro.mp4", headers={"Range": "bytes=0-1023"})
+    assert ignored.status_code == 200 and ignored.data == data
+    ignored.close()

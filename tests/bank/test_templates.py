@@ -235,3 +235,25 @@ def test_templates_reload_when_enabled(tmp_path: Path) -> None:
     debug_app = Flask(__name__, root_path=str(tmp_path))
     debug_app.debug = True
     assert debug_app.jinja_env.auto_reload is True
+
+
+def test_context_from_kwargs_globals_and_processor() -> None:
+    app = Flask(__name__)
+    app.secret_key = "test"
+
+    @app.context_processor
+    def site() -> dict[str, str]:
+        return {"site_name": "Shop"}
+
+    @app.route("/p")
+    def page() -> str:
+        flask.session["uid"] = 7
+        return render_template_string(
+            "{{ user }}|{{ request.path }}|{{ session['uid'] }}|{{ config['SECRET_KEY'] }}"
+            "|{{ url_for('page') }}|{{ get_flashed_messages() }}|{{ site_name }}|[{{ missing }}]|{{ html }}",
+            user="Ann",
+            html="<b>x</b>",
+        )
+
+    body = app.test_client().get("/p").data.decode()
+    assert body == "Ann|/p|7|test|/p|[]|Shop|[]|&lt;b&gt;x&lt;/b&gt;"

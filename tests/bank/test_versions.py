@@ -228,3 +228,25 @@ def test_version_attribute_deprecated() -> None:
         value = getattr(flask, "__version__")  # noqa: B009
     assert value == importlib.metadata.version("flask")
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+
+
+def test_redirect_location_is_relative() -> None:
+    from flask import Response as FlaskResponse
+    from flask import redirect
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    assert FlaskResponse.autocorrect_location_header is False
+    assert WerkzeugResponse.autocorrect_location_header is False
+    app = Flask(__name__)
+
+    @app.route("/login")
+    def login() -> str:
+        return "login"
+
+    @app.route("/cart")
+    def cart() -> FlaskResponse:
+        return redirect(url_for("login"))
+
+    r = app.test_client().get("/cart", base_url="https://shop.example")
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/login"
