@@ -180,6 +180,7 @@ class Bank:
                 raise ValueError(f"duplicate id {q.id}")
             self._by_id[q.id] = q
         self.sources: dict[str, str] = dict(sources or {})
+        self._of_level: dict[tuple[Level, str | None], tuple[McqQuestion | OpenQuestion, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -199,7 +200,12 @@ class Bank:
 
     def of_level(self, level: Level, kind: str | None = None) -> list[McqQuestion | OpenQuestion]:
         """Questions of one level, optionally of one kind, in bank order."""
-        return [q for q in self._by_id.values() if q.level == level and (kind is None or q.kind == kind)]
+        key = (level, kind)
+        found = self._of_level.get(key)
+        if found is None:  # the bank never changes once built: filter it once per (level, kind), not per call
+            found = self._of_level[key] = tuple(
+                q for q in self._by_id.values() if q.level == level and (kind is None or q.kind == kind))
+        return list(found)
 
 
 def _locate(raw: object, index: int) -> str:

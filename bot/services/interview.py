@@ -13,7 +13,7 @@ from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuf
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
 from bot.storage.cards import CardStore
 from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
-from bot.storage.rows import SessionRow
+from bot.storage.rows import SessionRow, SlotRow
 
 
 class Outcome(enum.Enum):
@@ -156,14 +156,16 @@ class InterviewService:
 
     async def view(self, session_id: int, position: int) -> QuestionView | None:
         """One question of a session, if the session has it and the bank still does."""
-        session = await self._store.get_session(session_id)
-        slot = await self._store.slot(session_id, position)
-        if session is None or slot is None:
+        found = await self._store.session_slot(session_id, position)
+        return None if found is None else self._view(*found)
+
+    def _view(self, session: SessionRow, slot: SlotRow | None) -> QuestionView | None:
+        if slot is None:
             return None
         question = self._bank.get(slot.question_id)
         if question is None:
             return None
-        return QuestionView(session_id, position, session.size, Mode(session.mode), question, slot.order,
+        return QuestionView(session.session_id, slot.position, session.size, Mode(session.mode), question, slot.order,
                             slot.message_id, slot.result_shown)
 
     async def current(self, user_id: int) -> QuestionView | None:
@@ -200,12 +202,12 @@ class InterviewService:
 
     async def answer_mcq(self, user_id: int, session_id: int, position: int, shown_index: int) -> McqOutcome:
         """Grade and record a tap; a repeated or stale tap records nothing."""
-        session = await self._store.get_session(session_id)
-        if session is None:
+        found = await self._store.session_slot(session_id, position)
+        if found is None:
             return McqOutcome(Outcome.STALE)
-        if session.user_id != user_id:
+        if found[0].user_id != user_id:
             return McqOutcome(Outcome.NOT_YOURS)
-        view = await self.view(session_id, position)
+        view = self._view(*found)
         if view is None or not isinstance(view.question, McqQuestion) or not 0 <= shown_index < len(view.order):
             return McqOutcome(Outcome.INVALID)
         verdict = grade_mcq(view.question, view.order, shown_index)
@@ -216,12 +218,12 @@ class InterviewService:
             previous = await self._store.answer_at(session_id, position)
             assert previous is not None
             return McqOutcome(Outcome.DUPLICATE, view, previous.chosen, previous.correct,
-                              *await self._after(session_id, position))
+                              *await self._after(session_id, position, view.size))
         if recorded is Recorded.STALE:
             return McqOutcome(Outcome.STALE, view)
         await self._review(user_id, view.question.id, rating_for_mcq(verdict.correct))
         return McqOutcome(Outcome.RECORDED, view, verdict.chosen, verdict.correct,
-                          *await self._after(session_id, position))
+                          *await self._after(session_id, position, view.size))
 
     async def answer_open(self, user_id: int, text: str) -> OpenOutcome | None:
         """Record a typed answer to the current open question; None if no open question waits."""
@@ -248,15 +250,13 @@ class InterviewService:
         if recorded is Recorded.DUPLICATE:
             previous = await self._store.answer_at(session_id, position)
             stored = SelfGrade(previous.self_grade) if previous and previous.self_grade else grade
-            return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position))
+            return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position, view.size))
         await self._review(user_id, view.question.id, rating_for_grade(grade))
-        return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position))
+        return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position, view.size))
 
-    async def _after(self, session_id: int, position: int) -> tuple[QuestionView | None, Summary | None]:
+    async def _after(self, session_id: int, position: int, size: int) -> tuple[QuestionView | None, Summary | None]:
         """What follows a question: the next one, or the summary if that was the last."""
-        session = await self._store.get_session(session_id)
-        assert session is not None
-        if position + 1 < session.size:
+        if position + 1 < size:
             return await self.view(session_id, position + 1), None
         return None, await self.summary(session_id)
 

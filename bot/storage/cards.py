@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.domain.review import ReviewedCard
 from bot.storage.db import Database
@@ -23,10 +23,9 @@ class CardStore:
                      apply: Callable[[str | None], ReviewedCard]) -> ReviewedCard:
         """Read the card, apply a review to it and store the result, in one write transaction."""
         async with self._db.write() as conn:
-            cur = await conn.execute(
-                "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id))
-            row = await cur.fetchone()
-            reviewed = apply(str(row[0]) if row else None)
+            found = list(await conn.execute_fetchall(
+                "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id)))
+            reviewed = apply(str(found[0][0]) if found else None)
             await conn.execute(
                 "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
@@ -36,15 +35,23 @@ class CardStore:
 
     async def due_times(self, user_id: int) -> dict[str, dt.datetime]:
         """When each of the user's cards is due."""
-        async with self._db.read() as conn:
-            cur = await conn.execute("SELECT question_id, due_at FROM cards WHERE user_id = ?", (user_id,))
-            rows = await cur.fetchall()
+        rows = await self._db.fetch_all("SELECT question_id, due_at FROM cards WHERE user_id = ?", (user_id,))
         return {str(r[0]): dt.datetime.fromtimestamp(int(r[1]) / 1000, dt.UTC) for r in rows}
+
+    async def due_times_of(self, user_ids: Sequence[int]) -> dict[int, dict[str, dt.datetime]]:
+        """When each card of each of these users is due, in one query (every user present, maybe empty)."""
+        found: dict[int, dict[str, dt.datetime]] = {uid: {} for uid in user_ids}
+        if not found:
+            return found
+        marks = ", ".join("?" for _ in found)
+        rows = await self._db.fetch_all(
+            f"SELECT user_id, question_id, due_at FROM cards WHERE user_id IN ({marks})", list(found))  # noqa: S608 (placeholders only)
+        for uid, qid, due_at in rows:
+            found[int(uid)][str(qid)] = dt.datetime.fromtimestamp(int(due_at) / 1000, dt.UTC)
+        return found
 
     async def card(self, user_id: int, question_id: str) -> str | None:
         """The stored card JSON, if the user has reviewed the question."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id))
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(
+            "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id))
         return str(row[0]) if row else None

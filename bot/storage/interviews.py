@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -14,6 +15,8 @@ from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
 # Column lists are constants; every value in every statement is a bound parameter.
 _SESSION_COLS = "session_id, user_id, mode, level, status, position, size, started_at, ended_at"
 _SLOT_COLS = "session_id, position, question_id, option_order, message_id, asked_at, result_shown"
+_SESSION_SLOT_COLS = ", ".join([*(f"s.{c}" for c in _SESSION_COLS.split(", ")),
+                                *(f"q.{c}" for c in _SLOT_COLS.split(", "))])
 _ANSWER_COLS = ("session_id, position, question_id, topic, kind, chosen, correct, answer_text, "
                 "self_grade, answered_at")
 
@@ -42,11 +45,11 @@ class NewAnswer:
     self_grade: str | None = None
 
 
-def _session(row: aiosqlite.Row) -> SessionRow:
+def _session(row: Sequence[Any]) -> SessionRow:
     return SessionRow(*row)
 
 
-def _slot(row: aiosqlite.Row) -> SlotRow:
+def _slot(row: Sequence[Any]) -> SlotRow:
     order = tuple(int(x) for x in row[3].split(",") if x)
     return SlotRow(row[0], row[1], row[2], order, row[4], row[5], bool(row[6]))
 
@@ -74,35 +77,27 @@ class InterviewStore:
 
     async def get_user(self, user_id: int) -> UserRow | None:
         """The stored user, if any."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                "SELECT user_id, chat_id, first_name, level, timezone FROM users WHERE user_id = ?", (user_id,))
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(
+            "SELECT user_id, chat_id, first_name, level, timezone FROM users WHERE user_id = ?", (user_id,))
         return UserRow(*row) if row else None
 
     async def open_session(self, user_id: int) -> SessionRow | None:
         """The user's open quiz or interview."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "  # noqa: S608
-                "AND mode IN ('quiz', 'interview')", (user_id,))
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "  # noqa: S608
+            "AND mode IN ('quiz', 'interview')", (user_id,))
         return _session(row) if row else None
 
     async def get_session(self, session_id: int) -> SessionRow | None:
         """A session by id."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE session_id = ?", (session_id,))  # noqa: S608
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(f"SELECT {_SESSION_COLS} FROM sessions WHERE session_id = ?", (session_id,))  # noqa: S608
         return _session(row) if row else None
 
     async def session_by_origin(self, user_id: int, origin_message_id: int) -> SessionRow | None:
         """The session a picker message already started."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",  # noqa: S608
-                (user_id, origin_message_id))
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",  # noqa: S608
+            (user_id, origin_message_id))
         return _session(row) if row else None
 
     async def create_session(self, user_id: int, mode: str, level: str,
@@ -132,38 +127,37 @@ class InterviewStore:
                  for i, (qid, order) in enumerate(plan)])
             return session_id
 
-    async def slot(self, session_id: int, position: int) -> SlotRow | None:
-        """One question of a session."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT {_SLOT_COLS} FROM session_questions WHERE session_id = ? AND position = ?",  # noqa: S608
-                (session_id, position))
-            row = await cur.fetchone()
-        return _slot(row) if row else None
+    async def session_slot(self, session_id: int, position: int) -> tuple[SessionRow, SlotRow | None] | None:
+        """A session and one of its questions (None if it has no such position), in one query."""
+        row = await self._db.fetch_one(
+            f"SELECT {_SESSION_SLOT_COLS} FROM sessions s LEFT JOIN session_questions q "  # noqa: S608
+            "ON q.session_id = s.session_id AND q.position = ? WHERE s.session_id = ?", (position, session_id))
+        if row is None:
+            return None
+        values = tuple(row)
+        width = len(_SESSION_COLS.split(", "))
+        return _session(values[:width]), _slot(values[width:]) if values[width] is not None else None
 
     async def set_message(self, session_id: int, position: int, message_id: int) -> None:
         """Remember which chat message shows a question, so its buttons can be edited later."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
-                (message_id, session_id, position))
+        await self._db.execute(
+            "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
+            (message_id, session_id, position))
 
     async def mark_result_shown(self, session_id: int, position: int) -> None:
         """Note that the question's message now shows its result."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
-                (session_id, position))
+        await self._db.execute(
+            "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
+            (session_id, position))
 
     async def record_answer(self, answer: NewAnswer, now_ms: int, advance: bool) -> Recorded:
         """Store an answer to the session's current question; advance the session if asked to."""
         async with self._db.write() as conn:
-            cur = await conn.execute(
+            found = await conn.execute_fetchall(
                 "SELECT status, position, size, mode, level FROM sessions WHERE session_id = ?", (answer.session_id,))
-            sess = await cur.fetchone()
-            if sess is None:
+            if not found:
                 return Recorded.STALE
-            status, position, size, mode, level = sess
+            status, position, size, mode, level = next(iter(found))
             cur = await conn.execute(
                 "INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, kind, chosen, "
                 "correct, answer_text, self_grade, answered_at, time_taken_ms) "
@@ -200,18 +194,14 @@ class InterviewStore:
 
     async def answer_at(self, session_id: int, position: int) -> AnswerRow | None:
         """The answer stored for one question of a session."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))  # noqa: S608
-            row = await cur.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))  # noqa: S608
         return _answer(row) if row else None
 
     async def answers(self, session_id: int) -> list[AnswerRow]:
         """Every answer of a session, in question order."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))  # noqa: S608
-            rows = await cur.fetchall()
+        rows = await self._db.fetch_all(
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))  # noqa: S608
         return [_answer(r) for r in rows]
 
     async def cancel(self, session_id: int, now_ms: int) -> bool:
@@ -234,10 +224,8 @@ class InterviewStore:
 
     async def last_seen(self, user_id: int) -> dict[str, float]:
         """When the user last answered each question (epoch ms)."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,))
-            rows = await cur.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,))
         return {str(r[0]): float(r[1]) for r in rows}
 
 

@@ -67,9 +67,7 @@ class PushStore:
 
     async def settings(self, user_id: int) -> DailySettings | None:
         """The user's push settings, or None if the user is unknown."""
-        async with self._db.read() as conn:
-            cur = await conn.execute("SELECT daily_time, timezone, blocked FROM users WHERE user_id = ?", (user_id,))
-            row = await cur.fetchone()
+        row = await self._db.fetch_one("SELECT daily_time, timezone, blocked FROM users WHERE user_id = ?", (user_id,))
         if row is None:
             return None
         return DailySettings(parse_hhmm(row[0]) if row[0] else None, row[1], bool(row[2]))
@@ -128,9 +126,8 @@ class PushStore:
                     max_attempts: int) -> Claim:
         """Take the right to send the user's question for `day`, in one BEGIN IMMEDIATE transaction."""
         async with self._db.write() as conn:
-            cur = await conn.execute(
-                "SELECT 1 FROM users WHERE user_id = ? AND daily_time IS NOT NULL AND blocked = 0", (user_id,))
-            if await cur.fetchone() is None:
+            if not await conn.execute_fetchall(
+                    "SELECT 1 FROM users WHERE user_id = ? AND daily_time IS NOT NULL AND blocked = 0", (user_id,)):
                 return Claim(ClaimState.UNSUBSCRIBED)
             cur = await conn.execute(
                 "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
@@ -150,21 +147,18 @@ class PushStore:
 
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
         """Remember the daily session a claim asks, so a resend after a crash asks the same question."""
-        async with self._db.write() as conn:
-            await conn.execute("UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
+        await self._db.execute("UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
                                (session_id, user_id, day.isoformat()))
 
     async def mark_sent(self, user_id: int, day: dt.date, message_id: int, now_ms: int) -> None:
         """The question went out."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? "
-                "WHERE user_id = ? AND local_date = ?", (message_id, now_ms, user_id, day.isoformat()))
+        await self._db.execute(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? "
+            "WHERE user_id = ? AND local_date = ?", (message_id, now_ms, user_id, day.isoformat()))
 
     async def mark_failed(self, user_id: int, day: dt.date) -> None:
         """Sending failed for now; a later round may claim the row again."""
-        async with self._db.write() as conn:
-            await conn.execute("UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?",
+        await self._db.execute("UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?",
                                (user_id, day.isoformat()))
 
     async def mark_blocked(self, user_id: int, day: dt.date) -> None:
