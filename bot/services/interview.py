@@ -11,7 +11,7 @@ from bot.domain.clock import Clock
 from bot.domain.grading import SelfGrade, covered_points, grade_mcq
 from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuffled_order, summarise
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
-from bot.storage.cards import CardStore
+from bot.storage.cards import CardStore, PendingReview
 from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
 from bot.storage.rows import SessionRow, SlotRow
 
@@ -95,11 +95,12 @@ class InterviewService:
         self._rng = rng
         self._cards = cards
 
-    async def _review(self, user_id: int, question_id: str, rating: Rating) -> None:
-        """Review the user's spaced-repetition card for a question, at the clock's time."""
-        if self._cards is not None:
-            when = self._clock.now()
-            await self._cards.review(user_id, question_id, lambda stored: review(stored, rating, when))
+    def _review(self, user_id: int, question_id: str, rating: Rating) -> PendingReview | None:
+        """The card review an answer causes, stored in the answer's own transaction (none without cards)."""
+        if self._cards is None:
+            return None
+        when = self._clock.now()
+        return PendingReview(user_id, question_id, lambda stored: review(stored, rating, when))
 
     @property
     def bank(self) -> Bank:
@@ -213,7 +214,8 @@ class InterviewService:
         verdict = grade_mcq(view.question, view.order, shown_index)
         recorded = await self._store.record_answer(
             NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "mcq",
-                      chosen=verdict.chosen, correct=verdict.correct), _ms(self._clock), advance=True)
+                      chosen=verdict.chosen, correct=verdict.correct), _ms(self._clock), advance=True,
+            review=self._review(user_id, view.question.id, rating_for_mcq(verdict.correct)))
         if recorded is Recorded.DUPLICATE:
             previous = await self._store.answer_at(session_id, position)
             assert previous is not None
@@ -221,7 +223,6 @@ class InterviewService:
                               *await self._after(session_id, position, view.size))
         if recorded is Recorded.STALE:
             return McqOutcome(Outcome.STALE, view)
-        await self._review(user_id, view.question.id, rating_for_mcq(verdict.correct))
         return McqOutcome(Outcome.RECORDED, view, verdict.chosen, verdict.correct,
                           *await self._after(session_id, position, view.size))
 
@@ -244,14 +245,14 @@ class InterviewService:
         if view is None:
             session = await self._store.get_session(session_id)
             return GradeOutcome(Outcome.NOT_YOURS if session and session.user_id != user_id else Outcome.STALE)
-        recorded = await self._store.record_grade(session_id, position, grade.value, _ms(self._clock))
+        recorded = await self._store.record_grade(session_id, position, grade.value, _ms(self._clock),
+                                                  self._review(user_id, view.question.id, rating_for_grade(grade)))
         if recorded is Recorded.STALE:
             return GradeOutcome(Outcome.STALE, view)
         if recorded is Recorded.DUPLICATE:
             previous = await self._store.answer_at(session_id, position)
             stored = SelfGrade(previous.self_grade) if previous and previous.self_grade else grade
             return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position, view.size))
-        await self._review(user_id, view.question.id, rating_for_grade(grade))
         return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position, view.size))
 
     async def _after(self, session_id: int, position: int, size: int) -> tuple[QuestionView | None, Summary | None]:

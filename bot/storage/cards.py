@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
 
 from bot.domain.review import ReviewedCard
 from bot.storage.db import Database
@@ -11,6 +14,28 @@ from bot.storage.db import Database
 
 def _ms(when: dt.datetime) -> int:
     return int(when.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class PendingReview:
+    """A card review to store in the same transaction as the answer that caused it."""
+
+    user_id: int
+    question_id: str
+    apply: Callable[[str | None], ReviewedCard]
+
+
+async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> ReviewedCard:
+    """Inside an open write transaction: read the card, apply the review, write it back."""
+    found = list(await conn.execute_fetchall(
+        "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (pending.user_id, pending.question_id)))
+    reviewed = pending.apply(str(found[0][0]) if found else None)
+    await conn.execute(
+        "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
+        "due_at = excluded.due_at, reviewed_at = excluded.reviewed_at",
+        (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review)))
+    return reviewed
 
 
 class CardStore:
@@ -23,15 +48,7 @@ class CardStore:
                      apply: Callable[[str | None], ReviewedCard]) -> ReviewedCard:
         """Read the card, apply a review to it and store the result, in one write transaction."""
         async with self._db.write() as conn:
-            found = list(await conn.execute_fetchall(
-                "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id)))
-            reviewed = apply(str(found[0][0]) if found else None)
-            await conn.execute(
-                "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
-                "due_at = excluded.due_at, reviewed_at = excluded.reviewed_at",
-                (user_id, question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review)))
-        return reviewed
+            return await store_review(conn, PendingReview(user_id, question_id, apply))
 
     async def due_times(self, user_id: int) -> dict[str, dt.datetime]:
         """When each of the user's cards is due."""

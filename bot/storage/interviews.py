@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
 from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
 
@@ -150,8 +151,9 @@ class InterviewStore:
             "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
             (session_id, position))
 
-    async def record_answer(self, answer: NewAnswer, now_ms: int, advance: bool) -> Recorded:
-        """Store an answer to the session's current question; advance the session if asked to."""
+    async def record_answer(self, answer: NewAnswer, now_ms: int, advance: bool,
+                            review: PendingReview | None = None) -> Recorded:
+        """Store an answer to the session's current question; advance the session and review its card if asked."""
         async with self._db.write() as conn:
             found = await conn.execute_fetchall(
                 "SELECT status, position, size, mode, level FROM sessions WHERE session_id = ?", (answer.session_id,))
@@ -172,10 +174,13 @@ class InterviewStore:
                 return await _why_not(conn, answer.session_id, answer.position)
             if advance:
                 await _advance(conn, answer.session_id, position, size, now_ms)
+            if review is not None:
+                await store_review(conn, review)
             return Recorded.RECORDED
 
-    async def record_grade(self, session_id: int, position: int, grade: str, now_ms: int) -> Recorded:
-        """Store the self-grade of a typed answer once, then advance the session."""
+    async def record_grade(self, session_id: int, position: int, grade: str, now_ms: int,
+                           review: PendingReview | None = None) -> Recorded:
+        """Store the self-grade of a typed answer once, advance the session and review its card if asked."""
         async with self._db.write() as conn:
             cur = await conn.execute(
                 "UPDATE answers SET self_grade = ? WHERE session_id = ? AND position = ? AND self_grade IS NULL "
@@ -190,6 +195,8 @@ class InterviewStore:
             size_row = await cur.fetchone()
             assert size_row is not None
             await _advance(conn, session_id, position, int(size_row[0]), now_ms)
+            if review is not None:
+                await store_review(conn, review)
             return Recorded.RECORDED
 
     async def answer_at(self, session_id: int, position: int) -> AnswerRow | None:

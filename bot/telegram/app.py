@@ -28,6 +28,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
+from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import commands, daily, messages, progress, router
@@ -73,6 +74,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None, rng: ra
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)

@@ -116,3 +116,24 @@ async def test_self_grade_recorded_once(db: Database) -> None:
     assert await store.record_grade(sid, 0, "nailed", 3001) is Recorded.DUPLICATE
     answers = await store.answers(sid)
     assert answers[0].self_grade == "partly"
+
+
+async def test_answer_and_its_card_review_commit_together(db: Database) -> None:
+    from bot.storage.cards import CardStore, PendingReview
+
+    store = InterviewStore(db)
+    await store.upsert_user(7, 7, "Ann", 1)
+    sid = await store.create_session(7, "quiz", "fresher", PLAN, None, 1000)
+    assert sid is not None
+
+    def broken(stored: str | None) -> object:
+        raise RuntimeError("review failed")
+
+    with pytest.raises(RuntimeError):
+        await store.record_answer(_answer(sid, 0, "q1"), 2000, advance=True,
+                                  review=PendingReview(7, "q1", broken))  # type: ignore[arg-type]
+    # The failed review rolled the answer and the advance back with it.
+    assert await store.answers(sid) == []
+    session = await store.get_session(sid)
+    assert session is not None and session.position == 0
+    assert await CardStore(db).card(7, "q1") is None
