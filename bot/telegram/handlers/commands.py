@@ -8,20 +8,13 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.interview import Mode
 from bot.telegram import chat, render
+from bot.telegram.handlers.senders import register_sender
 from bot.telegram.services import services
-
-
-async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int] | None:
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return None
-    await services(context).interview.register(user.id, message.chat_id, user.first_name or "")
-    return user.id, message.chat_id
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the user and offers the level picker for a quiz."""
-    ids = await _register(update, context)
+    ids = await register_sender(update, context)
     if ids is None or update.effective_user is None:
         return
     await chat.send(context.bot, ids[1], texts.greeting(update.effective_user.first_name or "there"),
@@ -35,7 +28,7 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode) -> None:
-    ids = await _register(update, context)
+    ids = await register_sender(update, context)
     if ids is None:
         return
     user_id, chat_id = ids
@@ -61,7 +54,7 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ends the open session."""
-    ids = await _register(update, context)
+    ids = await register_sender(update, context)
     if ids is None:
         return
     ended = await services(context).interview.cancel(ids[0])

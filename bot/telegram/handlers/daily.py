@@ -17,6 +17,7 @@ from bot.services.push import PushService
 from bot.telegram import chat, render
 from bot.telegram.callback import DailyOffCb, DailyTimeCb, RevealCb, ZoneCb
 from bot.telegram.handlers.routes import Routes
+from bot.telegram.handlers.senders import chat_of, register_sender, register_tapper
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
@@ -63,17 +64,10 @@ async def _zone_name(push: PushService, user_id: int) -> str:
     return schedule.zone(found.timezone if found else None, push.default_zone).key
 
 
-async def _register(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int] | None:
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return None
-    await services(context).interview.register(user.id, message.chat_id, user.first_name or "")
-    return user.id, message.chat_id
-
 
 async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribes at HH:MM, turns off with `off`, or shows the setting with buttons for common times."""
-    ids = await _register(update, context)
+    ids = await register_sender(update, context)
     if ids is None:
         return
     user_id, chat_id = ids
@@ -100,7 +94,7 @@ async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sets the user's IANA zone, suggesting a close match for a typo, or offers common zones."""
-    ids = await _register(update, context)
+    ids = await register_sender(update, context)
     if ids is None:
         return
     user_id, chat_id = ids
@@ -124,20 +118,15 @@ def _zone_set_text(context: ContextTypes.DEFAULT_TYPE, name: str) -> str:
 
 async def _saved(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     """Show the new setting in place of the buttons (or as a new message if that one is gone)."""
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     if query.message is None or not await chat.edit(context.bot, chat_id, query.message.message_id, text):
         await chat.send(context.bot, chat_id, text)
 
 
-async def _register_tapper(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> int:
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    await services(context).interview.register(query.from_user.id, chat_id, query.from_user.first_name or "")
-    return query.from_user.id
-
 
 async def _on_time(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyTimeCb) -> None:
     await chat.answer(query, texts.CB_SAVED)
-    user_id = await _register_tapper(query, context)
+    user_id = await register_tapper(query, context)
     push = _push(context)
     at = schedule.from_minutes(data.minute)
     await push.subscribe(user_id, at)
@@ -146,7 +135,7 @@ async def _on_time(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, dat
 
 async def _on_off(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyOffCb) -> None:
     await chat.answer(query, texts.CB_SAVED)
-    await _push(context).unsubscribe(await _register_tapper(query, context))
+    await _push(context).unsubscribe(await register_tapper(query, context))
     await _saved(query, context, texts.DAILY_OFF)
 
 
@@ -155,7 +144,7 @@ async def _on_zone(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, dat
         await chat.answer(query, texts.CB_INVALID)
         return
     await chat.answer(query, texts.CB_SAVED)
-    user_id = await _register_tapper(query, context)
+    user_id = await register_tapper(query, context)
     name = COMMON_ZONES[data.index]
     await _push(context).set_timezone(user_id, name)
     await _saved(query, context, _zone_set_text(context, name))
@@ -173,7 +162,7 @@ async def _on_reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     await chat.answer(query)
     view = res.view
     assert isinstance(view.question, OpenQuestion)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     if query.message is not None:
         await chat.edit(context.bot, chat_id, query.message.message_id,
                         f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}")

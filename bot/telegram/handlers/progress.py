@@ -20,6 +20,7 @@ from bot.telegram.callback import EraseCb, HistoryCb, WeakTopicsCb
 from bot.telegram.delivery import with_retries
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
+from bot.telegram.handlers.senders import chat_of
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ async def _on_weak(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, dat
         return
     svc = services(context).interview
     user, message = query.from_user, query.message
-    chat_id = message.chat.id if message else user.id
+    chat_id = chat_of(query)
     await svc.register(user.id, chat_id, user.first_name or "")
     origin = message.message_id if message else None
     started = await svc.start(user.id, Mode.QUIZ, Level(data.level), origin_message_id=origin, topics=topics)
@@ -168,7 +169,7 @@ async def _on_history(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, 
         await chat.answer(query, texts.HISTORY_GONE)
         return
     await chat.answer(query)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     for text in review_messages(review):
         await chat.send(context.bot, chat_id, text)
 
@@ -187,7 +188,7 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
         text = texts.DELETE_DONE
         logger.info("user %s deleted their data", user_id)
     message = query.message
-    chat_id = message.chat.id if message else user_id
+    chat_id = chat_of(query)
     if message is None or not await chat.edit(context.bot, chat_id, message.message_id, text):
         await chat.send(context.bot, chat_id, text)
 

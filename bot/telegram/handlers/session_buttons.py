@@ -14,6 +14,7 @@ from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.handlers.flow import ask, follow_up, resume
 from bot.telegram.handlers.routes import Routes
+from bot.telegram.handlers.senders import chat_of, register_tapper
 from bot.telegram.services import services
 
 _OUTCOME_TEXT = {
@@ -33,7 +34,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     assert res.view is not None and res.chosen is not None and res.correct is not None
     toast = _OUTCOME_TEXT[Outcome.DUPLICATE] if res.outcome is Outcome.DUPLICATE else \
         texts.CB_RECORDED_RIGHT if res.correct else texts.CB_RECORDED_WRONG
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     shown = res.view.result_shown or query.message is None
     # Ask the next question (or send the score) before the edit takes the buttons away: if the process
     # dies in between, the buttons are still there and a second tap mends what is missing. Until the
@@ -55,7 +56,7 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     if res.outcome not in (Outcome.RECORDED, Outcome.DUPLICATE) or res.view is None or res.grade is None:
         return
     message = query.message
-    chat_id = message.chat.id if message else query.from_user.id
+    chat_id = chat_of(query)
     if res.outcome is Outcome.RECORDED and message is not None:
         covered = await svc.stored_coverage(res.view)
         text, _ = render.model_answer(res.view, covered)
@@ -66,12 +67,11 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
 
 async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: LevelCb) -> None:
     svc = services(context).interview
-    user = query.from_user
     message = query.message
-    chat_id = message.chat.id if message else user.id
-    await svc.register(user.id, chat_id, user.first_name or "")
+    chat_id = chat_of(query)
+    user_id = await register_tapper(query, context)
     origin = message.message_id if message else None
-    started = await svc.start(user.id, data.mode, data.level, origin_message_id=origin)
+    started = await svc.start(user_id, data.mode, data.level, origin_message_id=origin)
     if started.view is None:
         await chat.answer(query, texts.EMPTY_LEVEL if not started.already_started else texts.CB_STALE)
         return
@@ -94,7 +94,7 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
         return
     await chat.answer(query)
     view = await svc.current(query.from_user.id)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     if view is None:
         # The bank no longer has the question this session stopped at: offer a fresh start.
         await svc.cancel(query.from_user.id)
@@ -111,7 +111,7 @@ async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYP
         return
     await chat.answer(query)
     await svc.cancel(query.from_user.id)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     await chat.send(context.bot, chat_id, texts.PICK_LEVEL[data.mode.value], render.level_picker(Mode(data.mode)))
 
 
