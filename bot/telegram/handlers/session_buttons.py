@@ -9,7 +9,8 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.interview import Mode
-from bot.services.interview import Outcome
+from bot.services.interview import InterviewService, Outcome
+from bot.storage.rows import SessionRow
 from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.handlers.flow import ask, follow_up, resume
@@ -86,13 +87,21 @@ async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     await ask(context.bot, chat_id, svc, started.view)
 
 
+async def _still_open(query: CallbackQuery, svc: InterviewService, session_id: int) -> SessionRow | None:
+    """The tapper's open session if the button is about it; otherwise say the button is stale."""
+    session = await svc.open_session(query.from_user.id)
+    if session is None or session.session_id != session_id:
+        await chat.answer(query, texts.CB_STALE)
+        return None
+    await chat.answer(query)
+    return session
+
+
 async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ResumeCb) -> None:
     svc = services(context).interview
-    session = await svc.open_session(query.from_user.id)
-    if session is None or session.session_id != data.session_id:
-        await chat.answer(query, texts.CB_STALE)
+    session = await _still_open(query, svc, data.session_id)
+    if session is None:
         return
-    await chat.answer(query)
     view = await svc.current(query.from_user.id)
     chat_id = chat_of(query)
     if view is None:
@@ -105,11 +114,8 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
 
 async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: StartOverCb) -> None:
     svc = services(context).interview
-    session = await svc.open_session(query.from_user.id)
-    if session is None or session.session_id != data.session_id:
-        await chat.answer(query, texts.CB_STALE)
+    if await _still_open(query, svc, data.session_id) is None:
         return
-    await chat.answer(query)
     await svc.cancel(query.from_user.id)
     chat_id = chat_of(query)
     await chat.send(context.bot, chat_id, texts.PICK_LEVEL[data.mode.value], render.level_picker(Mode(data.mode)))
