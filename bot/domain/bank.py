@@ -208,6 +208,9 @@ class Bank:
         return list(found)
 
 
+# libyaml's loader is several times faster; fall back to the pure-Python one where it is missing.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 def _locate(raw: object, index: int) -> str:
     if isinstance(raw, dict):
         items = raw.get("questions")
@@ -257,9 +260,6 @@ def load_bank(folder: Path) -> Bank:
         raise BankError(problems)
     return Bank(questions, sources)
 
-
-# libyaml's loader is several times faster; fall back to the pure-Python one where it is missing.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FENCE = re.compile(r"```(\w*)\n(.*?)```", re.DOTALL)
 

@@ -50,11 +50,6 @@ class Database:
                     await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version = {number}")
 
-    @property
-    def schema_version(self) -> int:
-        """How many migrations the code knows."""
-        return len(MIGRATIONS)
-
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A BEGIN IMMEDIATE transaction, committed on success and rolled back on error."""
