@@ -20,15 +20,19 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 SIZE = 10
 LEVELS = ("🌱 Fresher", "🌿 Intermediate", "🌳 Experienced", "🚀 Advanced")
 OPTIONS = ('url_for(".login")', 'url_for("login")', 'url_for("auth.login")', 'url_for("/auth/login")')
-PROMPT = ("<pre><code class=\"language-python\">auth = Blueprint(\"auth\", __name__)\n\n"
-          "@auth.route(\"/login\")\ndef login():\n    return \"login page\"\n\n"
-          "app.register_blueprint(auth, url_prefix=\"/auth\")</code></pre>\n\n"
-          "From a view in a different blueprint, how do you build the URL of <code>login</code>? The blueprint is "
-          "registered once, under the prefix shown, and the view you call from lives in another blueprint that "
-          "knows nothing about auth.")
-EXPLANATION = ("Blueprint endpoints are named <code>&lt;blueprint name&gt;.&lt;function name&gt;</code>, so the "
-               "endpoint is <code>auth.login</code> and <code>url_for</code> returns <code>/auth/login</code>. "
-               "A leading dot is relative to the current blueprint, which only works from inside auth. ") * 3
+PROMPT = (
+    '<pre><code class="language-python">auth = Blueprint("auth", __name__)\n\n'
+    '@auth.route("/login")\ndef login():\n    return "login page"\n\n'
+    'app.register_blueprint(auth, url_prefix="/auth")</code></pre>\n\n'
+    "From a view in a different blueprint, how do you build the URL of <code>login</code>? The blueprint is "
+    "registered once, under the prefix shown, and the view you call from lives in another blueprint that "
+    "knows nothing about auth."
+)
+EXPLANATION = (
+    "Blueprint endpoints are named <code>&lt;blueprint name&gt;.&lt;function name&gt;</code>, so the "
+    "endpoint is <code>auth.login</code> and <code>url_for</code> returns <code>/auth/login</code>. "
+    "A leading dot is relative to the current blueprint, which only works from inside auth. "
+) * 3
 
 
 def _question(position: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -42,8 +46,9 @@ async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_chat is not None
     buttons = [InlineKeyboardButton(label, callback_data=f"l:{i}") for i, label in enumerate(LEVELS)]
     rows = [buttons[:2], buttons[2:]]
-    await context.bot.send_message(update.effective_chat.id, "Choose the level of your quiz:",
-                                   reply_markup=InlineKeyboardMarkup(rows))
+    await context.bot.send_message(
+        update.effective_chat.id, "Choose the level of your quiz:", reply_markup=InlineKeyboardMarkup(rows)
+    )
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -54,8 +59,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat_id = query.message.chat.id
     kind, *fields = query.data.split(":")
     if kind == "l":
-        await context.bot.edit_message_text(f"Choose the level of your quiz: {LEVELS[int(fields[0])]}",
-                                            chat_id=chat_id, message_id=query.message.message_id)
+        await context.bot.edit_message_text(
+            f"Choose the level of your quiz: {LEVELS[int(fields[0])]}",
+            chat_id=chat_id,
+            message_id=query.message.message_id,
+        )
         text, markup = _question(1)
         await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
@@ -66,16 +74,22 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     else:
         await context.bot.send_message(chat_id, "🏁 <b>Score: 7/10</b>")
         await context.bot.send_message(chat_id, "<b>Your quiz by topic</b>\n• blueprints: 7/10")
-    result = (f"{_question(position)[0]}\n\nYour answer: <b>{'ABCD'[chosen]}</b>) {OPTIONS[chosen]}\n"
-              f"❌ <b>Wrong.</b>\nRight answer: ✅ <b>C</b>) {OPTIONS[2]}\n\n{EXPLANATION}")
+    result = (
+        f"{_question(position)[0]}\n\nYour answer: <b>{'ABCD'[chosen]}</b>) {OPTIONS[chosen]}\n"
+        f"❌ <b>Wrong.</b>\nRight answer: ✅ <b>C</b>) {OPTIONS[2]}\n\n{EXPLANATION}"
+    )
     await context.bot.edit_message_text(result, chat_id=chat_id, message_id=query.message.message_id)
 
 
 def build(token: str, base_url: str) -> Application:  # type: ignore[type-arg]
     """The bare application."""
-    app = (ApplicationBuilder().token(token).base_url(base_url)
-           .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-           .build())
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .build()
+    )
     app.add_handler(CommandHandler("quiz", quiz))
     app.add_handler(CallbackQueryHandler(on_callback))
     return app

@@ -70,8 +70,7 @@ async def measure_services(path: Path, runs: int) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
         for name, uid in (("typical", TYPICAL_USER), ("heavy", HEAVY_USER)):
             out[f"stats {name}"] = await _timed(runs, lambda u=uid: stats.stats(u))
-            out[f"start {name}"] = await _timed(
-                runs, lambda u=uid: interview.start(u, Mode.QUIZ, Level.FRESHER))
+            out[f"start {name}"] = await _timed(runs, lambda u=uid: interview.start(u, Mode.QUIZ, Level.FRESHER))
         return out
     finally:
         await db.close()
@@ -91,10 +90,15 @@ async def measure_process(path: Path) -> tuple[float, float]:
     await api.start()
     try:
         with tempfile.TemporaryDirectory() as cwd:
-            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=cwd,
-                                                        env=child_env(api.base_url, path),
-                                                        stdout=asyncio.subprocess.DEVNULL,
-                                                        stderr=asyncio.subprocess.DEVNULL)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                cwd=cwd,
+                env=child_env(api.base_url, path),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             try:
                 deadline = time.monotonic() + 60
                 while api.calls["getUpdates"] == 0:
@@ -109,13 +113,15 @@ async def measure_process(path: Path) -> tuple[float, float]:
                     picker = api.last_buttons(uid)
                     assert picker is not None
                     api.tap(uid, picker, picker.buttons[0][1])
-                    await api.wait_for(lambda u=uid, p=picker: (api.last_buttons(u) or p).text != p.text,
-                                       30, "first question")
+                    await api.wait_for(
+                        lambda u=uid, p=picker: (api.last_buttons(u) or p).text != p.text, 30, "first question"
+                    )
                     question = api.last_buttons(uid)
                     assert question is not None
                     api.tap(uid, question, question.buttons[0][1])
-                    await api.wait_for(lambda u=uid, q=question: (u, q.message_id) in api.edited_at, 30,
-                                       "answer result")
+                    await api.wait_for(
+                        lambda u=uid, q=question: (u, q.message_id) in api.edited_at, 30, "answer result"
+                    )
                 return peak_rss_mib(proc.pid), stats_ms
             finally:
                 if proc.returncode is None:
@@ -154,19 +160,39 @@ def main() -> None:
             timings = asyncio.run(measure_services(path, args.runs))
             rss, stats_e2e = asyncio.run(measure_process(path))
             print(f"{answers} answers: generated in {made:.0f} s", file=sys.stderr)
-            cells = [f"{median(timings[k]):.2f} / {percentile(timings[k], 95):.2f}"
-                     for k in ("stats typical", "stats heavy", "start typical", "start heavy")]
-            rows.append([f"{answers:,}", f"{max(2, total // 10):,}", f"{size_mib:.1f}", *cells,
-                         f"{stats_e2e:.0f}", f"{rss:.0f}"])
+            cells = [
+                f"{median(timings[k]):.2f} / {percentile(timings[k], 95):.2f}"
+                for k in ("stats typical", "stats heavy", "start typical", "start heavy")
+            ]
+            rows.append(
+                [
+                    f"{answers:,}",
+                    f"{max(2, total // 10):,}",
+                    f"{size_mib:.1f}",
+                    *cells,
+                    f"{stats_e2e:.0f}",
+                    f"{rss:.0f}",
+                ]
+            )
             print(f"  typical user has {typical} answers", file=sys.stderr)
-    headers = ["answers", "users", "DB MiB", "/stats typical ms p50 / p95", f"/stats heavy ({args.heavy}) ms",
-               "start typical ms", f"start heavy ({args.heavy}) ms", "/stats via bot ms (heavy)",
-               "bot peak RSS MiB"]
-    body = (f"Service timings: median / p95 of {args.runs} runs, in-process (`ProgressService.stats`, "
-            f"`InterviewService.start` for a fresher quiz). The typical user has about ten answers, the heavy one "
-            f"{args.heavy} with FSRS cards in every size. '/stats via bot' is one round trip through the real bot "
-            f"process (first request, cold caches) and the loopback API; peak RSS is the bot's VmHWM after /stats "
-            f"and a quiz start and answer by both users.\n\n{table(headers, rows)}")
+    headers = [
+        "answers",
+        "users",
+        "DB MiB",
+        "/stats typical ms p50 / p95",
+        f"/stats heavy ({args.heavy}) ms",
+        "start typical ms",
+        f"start heavy ({args.heavy}) ms",
+        "/stats via bot ms (heavy)",
+        "bot peak RSS MiB",
+    ]
+    body = (
+        f"Service timings: median / p95 of {args.runs} runs, in-process (`ProgressService.stats`, "
+        f"`InterviewService.start` for a fresher quiz). The typical user has about ten answers, the heavy one "
+        f"{args.heavy} with FSRS cards in every size. '/stats via bot' is one round trip through the real bot "
+        f"process (first request, cold caches) and the loopback API; peak RSS is the bot's VmHWM after /stats "
+        f"and a quiz start and answer by both users.\n\n{table(headers, rows)}"
+    )
     record(args.title, body, write=not args.no_write)
 
 

@@ -75,10 +75,14 @@ def generate(path: Path, subscribers: int, seed: int = 7) -> None:
             for qid in rng.sample(by_level[level], min(CARDS_PER_USER, len(by_level[level]))):
                 due = now_ms + rng.randrange(-10 * 86_400_000, 10 * 86_400_000)
                 cards.append((uid, qid, template, due, now_ms - 86_400_000))
-    conn.executemany("INSERT INTO users (user_id, chat_id, first_name, level, timezone, daily_time, created_at) "
-                     "VALUES (?, ?, 'U', ?, ?, ?, 0)", users)
-    conn.executemany("INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
-                     cards)
+    conn.executemany(
+        "INSERT INTO users (user_id, chat_id, first_name, level, timezone, daily_time, created_at) "
+        "VALUES (?, ?, 'U', ?, ?, ?, 0)",
+        users,
+    )
+    conn.executemany(
+        "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)", cards
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -104,7 +108,7 @@ async def measure_choice(path: Path) -> tuple[int, float, float]:
         t0 = time.perf_counter()
         chosen = 0
         for first in range(0, len(subs), CHOICE_BATCH):
-            batch = subs[first:first + CHOICE_BATCH]
+            batch = subs[first : first + CHOICE_BATCH]
             choices = await push.choose_many([(s.user_id, Level(s.level or "fresher")) for s in batch])
             chosen += sum(1 for qid in choices.values() if qid is not None)
         assert chosen == len(subs), (chosen, len(subs))
@@ -131,8 +135,9 @@ async def measure_inprocess(path: Path) -> tuple[int, float, float]:
         await db.close()
 
 
-async def measure_http(path: Path, subscribers: int, push_rate: float, limit: float | None
-                       ) -> tuple[int, float, int, float, float, str]:
+async def measure_http(
+    path: Path, subscribers: int, push_rate: float, limit: float | None
+) -> tuple[int, float, int, float, float, str]:
     """`python -m bot push --all` against the loopback API: (sent, rate, 429s, bot CPU %, peak RSS, stdout)."""
     api = BenchApi(TOKEN, rate_limit=limit)
     await api.start()
@@ -142,9 +147,17 @@ async def measure_http(path: Path, subscribers: int, push_rate: float, limit: fl
         env = child_env(api.base_url, path, PUSH_RATE=str(push_rate))
         with tempfile.TemporaryDirectory() as cwd:
             t0 = time.perf_counter()
-            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "push", "--all", cwd=cwd,
-                                                        env=env, stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.DEVNULL)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "push",
+                "--all",
+                cwd=cwd,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             rss = cpu = 0.0
             wait = asyncio.ensure_future(proc.communicate())
             while not wait.done():  # sample the child while it lives: /proc is gone once it is reaped
@@ -180,31 +193,54 @@ def main() -> None:
         generate(big, args.subscribers)
         print(f"generated {args.subscribers} subscribers in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         n, listed, chose = asyncio.run(measure_choice(big))
-        rows.append([f"choose every subscriber's question (PushService.choose_many, batches of {CHOICE_BATCH})",
-                     f"{n:,}",
-                     f"{chose:.2f} s (+{listed:.2f} s listing them)", "under 5 s",
-                     "OK" if chose + listed < 5 else "MISS"])
+        rows.append(
+            [
+                f"choose every subscriber's question (PushService.choose_many, batches of {CHOICE_BATCH})",
+                f"{n:,}",
+                f"{chose:.2f} s (+{listed:.2f} s listing them)",
+                "under 5 s",
+                "OK" if chose + listed < 5 else "MISS",
+            ]
+        )
         print(f"choice: {chose:.2f} s", file=sys.stderr)
         mid_round = tmp / "round.sqlite3"
         generate(mid_round, args.round_subscribers)
         sent, elapsed, cpu = asyncio.run(measure_inprocess(mid_round))
-        rows.append(["whole round, pacing off, in-process no-op sender", f"{sent:,}",
-                     f"{sent / elapsed:,.0f} msg/s ({elapsed:.1f} s, CPU {cpu / elapsed * 100:.0f}%)",
-                     "≥ 1000 msg/s", "OK" if sent / elapsed >= 1000 else "MISS"])
+        rows.append(
+            [
+                "whole round, pacing off, in-process no-op sender",
+                f"{sent:,}",
+                f"{sent / elapsed:,.0f} msg/s ({elapsed:.1f} s, CPU {cpu / elapsed * 100:.0f}%)",
+                "≥ 1000 msg/s",
+                "OK" if sent / elapsed >= 1000 else "MISS",
+            ]
+        )
         print(f"in-process: {sent / elapsed:.0f}/s", file=sys.stderr)
         mid = tmp / "http.sqlite3"
         generate(mid, args.http_subscribers)
         sent, rate, floods, cpu_pct, rss, out = asyncio.run(measure_http(mid, args.http_subscribers, 1000, None))
-        rows.append(["`python -m bot push --all`, PUSH_RATE=1000, loopback HTTP, no server limit", f"{sent:,}",
-                     f"{rate:,.0f} msg/s (bot CPU {cpu_pct:.0f}%, peak RSS {rss:.0f} MiB; {out})", "≥ 1000 msg/s",
-                     "OK" if rate >= 1000 else "MISS"])
+        rows.append(
+            [
+                "`python -m bot push --all`, PUSH_RATE=1000, loopback HTTP, no server limit",
+                f"{sent:,}",
+                f"{rate:,.0f} msg/s (bot CPU {cpu_pct:.0f}%, peak RSS {rss:.0f} MiB; {out})",
+                "≥ 1000 msg/s",
+                "OK" if rate >= 1000 else "MISS",
+            ]
+        )
         print(f"http: {rate:.0f}/s", file=sys.stderr)
         small = tmp / "paced.sqlite3"
         generate(small, args.paced)
         sent, rate, floods, cpu_pct, rss, out = asyncio.run(measure_http(small, args.paced, 25, 30))
-        rows.append(["`python -m bot push --all`, PUSH_RATE=25, loopback HTTP, server 429 above 30/s",
-                     f"{sent:,}", f"{rate:.2f} msg/s, {floods} × 429 ({out})", "25 ± 5%, no 429",
-                     "OK" if abs(rate - 25) <= 1.25 and floods == 0 else "MISS"])
+        rows.append(
+            [
+                "`python -m bot push --all`, PUSH_RATE=25, loopback HTTP, server 429 above 30/s",
+                f"{sent:,}",
+                f"{rate:.2f} msg/s, {floods} × 429 ({out})",
+                "25 ± 5%, no 429",
+                "OK" if abs(rate - 25) <= 1.25 and floods == 0 else "MISS",
+            ]
+        )
     body = table(["measurement", "subscribers", "result", "goal", ""], rows)
     record(args.title, body, write=not args.no_write)
 

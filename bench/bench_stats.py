@@ -41,8 +41,9 @@ def _questions(bank: Bank) -> list[tuple[str, str, str, str]]:
     return [(q.id, q.level.value, q.topic, q.kind) for q in bank]
 
 
-def _answers_of(user_id: int, count: int, questions: list[tuple[str, str, str, str]], rng: random.Random,
-                first_session: int) -> Iterator[tuple[Row, list[Row], list[Row]]]:
+def _answers_of(
+    user_id: int, count: int, questions: list[tuple[str, str, str, str]], rng: random.Random, first_session: int
+) -> Iterator[tuple[Row, list[Row], list[Row]]]:
     """Sessions of ten answers spread over the last year, each as (session row, question rows, answer rows)."""
     now_ms = int(NOW.timestamp() * 1000)
     by_level: dict[str, list[tuple[str, str, str, str]]] = {}
@@ -64,8 +65,9 @@ def _answers_of(user_id: int, count: int, questions: list[tuple[str, str, str, s
             at = start + (pos + 1) * 20_000
             slots.append((sid, pos, qid, "0,1,2,3", at - 20_000))
             if kind == "mcq":
-                answers.append((sid, pos, user_id, qid, "quiz", lv, topic, "mcq", 0, int(rng.random() < 0.7), None,
-                                None, at))
+                answers.append(
+                    (sid, pos, user_id, qid, "quiz", lv, topic, "mcq", 0, int(rng.random() < 0.7), None, None, at)
+                )
             else:
                 grade = rng.choice(("nailed", "partly", "missed"))
                 answers.append((sid, pos, user_id, qid, "quiz", lv, topic, "open", None, None, "typed", grade, at))
@@ -83,31 +85,46 @@ def generate(path: Path, users: int, total_answers: int, heavy: int, seed: int =
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO users (user_id, chat_id, first_name, level, timezone, created_at) "
-                     "VALUES (?, ?, 'U', 'fresher', ?, 0)",
-                     ((u, u, "Europe/Berlin" if u % 3 else None) for u in range(1, users + 1)))
+    conn.executemany(
+        "INSERT INTO users (user_id, chat_id, first_name, level, timezone, created_at) "
+        "VALUES (?, ?, 'U', 'fresher', ?, 0)",
+        ((u, u, "Europe/Berlin" if u % 3 else None) for u in range(1, users + 1)),
+    )
     base, extra = divmod(max(0, total_answers - heavy), max(1, users - 1))
     sid = 1
     for user_id in range(1, users + 1):
         count = heavy if user_id == HEAVY_USER else base + (1 if user_id - 1 <= extra else 0)
         for session, slots, answers in _answers_of(user_id, count, questions, rng, sid):
-            conn.execute("INSERT INTO sessions (session_id, user_id, mode, level, status, position, size, "
-                         "started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", session)
-            conn.executemany("INSERT INTO session_questions (session_id, position, question_id, option_order, "
-                             "asked_at) VALUES (?, ?, ?, ?, ?)", slots)
-            conn.executemany("INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, "
-                             "kind, chosen, correct, answer_text, self_grade, answered_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", answers)
+            conn.execute(
+                "INSERT INTO sessions (session_id, user_id, mode, level, status, position, size, "
+                "started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                session,
+            )
+            conn.executemany(
+                "INSERT INTO session_questions (session_id, position, question_id, option_order, "
+                "asked_at) VALUES (?, ?, ?, ?, ?)",
+                slots,
+            )
+            conn.executemany(
+                "INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, "
+                "kind, chosen, correct, answer_text, self_grade, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                answers,
+            )
             sid += 1
     has_cards = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'cards'").fetchone() is not None
     if has_cards:
-        rows = conn.execute("SELECT question_id, MAX(answered_at), correct FROM answers WHERE user_id = ? "
-                            "GROUP BY question_id", (HEAVY_USER,)).fetchall()
+        rows = conn.execute(
+            "SELECT question_id, MAX(answered_at), correct FROM answers WHERE user_id = ? GROUP BY question_id",
+            (HEAVY_USER,),
+        ).fetchall()
         for qid, at, correct in rows:
             when = dt.datetime.fromtimestamp(at / 1000, dt.UTC)
             card = review(None, rating_for_mcq(bool(correct)), when)
-            conn.execute("INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
-                         (HEAVY_USER, qid, card.card_json, int(card.due.timestamp() * 1000), at))
+            conn.execute(
+                "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
+                (HEAVY_USER, qid, card.card_json, int(card.due.timestamp() * 1000), at),
+            )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -127,8 +144,12 @@ async def measure(path: Path, runs: int) -> tuple[list[float], dict[str, object]
             await svc.stats(HEAVY_USER)
             timings.append((time.perf_counter() - t0) * 1000)
         answered = sum(lp.answered for lp in report.levels)
-        info: dict[str, object] = {"answered": answered, "levels": len(report.levels), "due": report.due,
-                                   "streak": [report.streaks.current, report.streaks.best]}
+        info: dict[str, object] = {
+            "answered": answered,
+            "levels": len(report.levels),
+            "due": report.due,
+            "streak": [report.streaks.current, report.streaks.best],
+        }
         return timings, info
     finally:
         await db.close()
@@ -138,12 +159,14 @@ def query_plans(path: Path) -> list[str]:
     """EXPLAIN QUERY PLAN of the stats queries, to show they read through indexes."""
     conn = sqlite3.connect(path)
     plans = []
-    for sql in ("SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = 1 GROUP BY question_id",
-                "SELECT question_id, MAX(answered_at), kind, correct, self_grade, level, topic FROM answers "
-                "WHERE user_id = 1 GROUP BY question_id",
-                "SELECT DISTINCT answered_at / 900000 FROM answers WHERE user_id = 1",
-                "SELECT question_id, card FROM cards WHERE user_id = 1",
-                "SELECT COUNT(*) FROM cards WHERE user_id = 1 AND due_at <= 0"):
+    for sql in (
+        "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = 1 GROUP BY question_id",
+        "SELECT question_id, MAX(answered_at), kind, correct, self_grade, level, topic FROM answers "
+        "WHERE user_id = 1 GROUP BY question_id",
+        "SELECT DISTINCT answered_at / 900000 FROM answers WHERE user_id = 1",
+        "SELECT question_id, card FROM cards WHERE user_id = 1",
+        "SELECT COUNT(*) FROM cards WHERE user_id = 1 AND due_at <= 0",
+    ):
         try:
             detail = "; ".join(str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
         except sqlite3.OperationalError as exc:
@@ -173,9 +196,11 @@ def main() -> None:
             print("plan:", line)
         median = statistics.median(timings)
         print(f"report for the measured user: {json.dumps(info)}")
-        print(f"/stats for a user with {info['answered']} answers: median {median:.1f} ms over {len(timings)} runs "
-              f"(min {min(timings):.1f}, max {max(timings):.1f}); budget {BUDGET_MS:.0f} ms: "
-              f"{'OK' if median < BUDGET_MS else 'OVER'}")
+        print(
+            f"/stats for a user with {info['answered']} answers: median {median:.1f} ms over {len(timings)} runs "
+            f"(min {min(timings):.1f}, max {max(timings):.1f}); budget {BUDGET_MS:.0f} ms: "
+            f"{'OK' if median < BUDGET_MS else 'OVER'}"
+        )
 
 
 async def _migrate(path: Path) -> None:

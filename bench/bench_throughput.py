@@ -67,8 +67,7 @@ async def _user(api: BenchApi, uid: int, measure_from: float, stop_at: float, ru
         message = api.last_buttons(uid)
         if message is None:
             api.send_text(uid, "/quiz")
-            if not await _wait_until(api, uid, lambda: api.last_buttons(uid) is not None,
-                                     time.perf_counter() + WAIT):
+            if not await _wait_until(api, uid, lambda: api.last_buttons(uid) is not None, time.perf_counter() + WAIT):
                 run.timeouts += 1
                 return
             continue
@@ -84,8 +83,7 @@ async def _user(api: BenchApi, uid: int, measure_from: float, stop_at: float, ru
             if measure_from <= done <= stop_at:
                 run.answers += 1
                 run.latencies.append((done - tapped) * 1000)
-        elif not await _wait_until(api, uid, lambda m=message: api.last_buttons(uid) not in (None, m),
-                                   tapped + WAIT):
+        elif not await _wait_until(api, uid, lambda m=message: api.last_buttons(uid) not in (None, m), tapped + WAIT):
             run.timeouts += 1
             return
 
@@ -93,9 +91,14 @@ async def _user(api: BenchApi, uid: int, measure_from: float, stop_at: float, ru
 async def _start(kind: str, api: BenchApi, tmp: Path) -> asyncio.subprocess.Process:
     env = child_env(api.base_url, tmp / "bot.sqlite3")
     args = ["-m", "bot"] if kind == "ours" else [str(ROOT / "bench" / "bare_bot.py")]
-    proc = await asyncio.create_subprocess_exec(sys.executable, *args, cwd=tmp, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=(tmp / "stderr.log").open("wb"))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        cwd=tmp,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=(tmp / "stderr.log").open("wb"),
+    )
     deadline = time.monotonic() + 30
     while api.calls["getUpdates"] == 0:
         if proc.returncode is not None or time.monotonic() > deadline:
@@ -132,9 +135,20 @@ async def measure(kind: str, users: int, warmup: float, duration: float) -> Run:
             spy = os.environ.get("BENCH_PYSPY")  # a folder: profile the bot over the window with py-spy
             if spy:
                 await asyncio.create_subprocess_exec(
-                    str(Path(sys.executable).parent / "py-spy"), "record", "--gil", "-p", str(proc.pid), "-d",
-                    str(int(duration)), "-f", "raw", "-o", f"{spy}/{kind}-{users}.txt",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                    str(Path(sys.executable).parent / "py-spy"),
+                    "record",
+                    "--gil",
+                    "-p",
+                    str(proc.pid),
+                    "-d",
+                    str(int(duration)),
+                    "-f",
+                    "raw",
+                    "-o",
+                    f"{spy}/{kind}-{users}.txt",
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
             await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
             run.bot_cpu = (cpu_seconds(proc.pid) - cpu0) / duration * 100
             run.harness_cpu = (time.process_time() - harness0) / duration * 100
@@ -158,17 +172,35 @@ async def measure(kind: str, users: int, warmup: float, duration: float) -> Run:
 
 def _row(run: Run) -> list[object]:
     all_runs = ", ".join(f"{x:.0f}" for x in run.reps)
-    return [run.bot, run.users, run.answers, f"{run.rate:.1f} ({all_runs})", f"{median(run.latencies):.1f}",
-            f"{percentile(run.latencies, 99):.1f}", f"{run.bot_cpu:.0f}%", f"{run.harness_cpu:.0f}%",
-            f"{run.rss_mib:.0f}", run.timeouts]
+    return [
+        run.bot,
+        run.users,
+        run.answers,
+        f"{run.rate:.1f} ({all_runs})",
+        f"{median(run.latencies):.1f}",
+        f"{percentile(run.latencies, 99):.1f}",
+        f"{run.bot_cpu:.0f}%",
+        f"{run.harness_cpu:.0f}%",
+        f"{run.rss_mib:.0f}",
+        run.timeouts,
+    ]
 
 
 def _merge(runs: list[Run]) -> Run:
     """The run of median rate, with the latencies of all runs pooled (this VM is noisy: ±20% run to run)."""
     runs = sorted(runs, key=lambda r: r.rate)
     mid = runs[len(runs) // 2]
-    merged = Run(mid.bot, mid.users, mid.answers, mid.seconds, [x for r in runs for x in r.latencies], mid.bot_cpu,
-                 mid.harness_cpu, max(r.rss_mib for r in runs), sum(r.timeouts for r in runs))
+    merged = Run(
+        mid.bot,
+        mid.users,
+        mid.answers,
+        mid.seconds,
+        [x for r in runs for x in r.latencies],
+        mid.bot_cpu,
+        mid.harness_cpu,
+        max(r.rss_mib for r in runs),
+        sum(r.timeouts for r in runs),
+    )
     merged.reps = [r.rate for r in runs]
     return merged
 
@@ -178,7 +210,7 @@ async def _main(users: list[int], warmup: float, duration: float, repeat: int) -
     for n in users:
         found: dict[str, list[Run]] = {"ours": [], "bare": []}
         for rep in range(repeat):  # alternate the order, so drift in the machine hits both alike
-            for kind in (("ours", "bare") if rep % 2 == 0 else ("bare", "ours")):
+            for kind in ("ours", "bare") if rep % 2 == 0 else ("bare", "ours"):
                 run = await measure(kind, n, warmup, duration)
                 print(f"{kind} N={n}: {run.rate:.1f} answers/s", file=sys.stderr)
                 found[kind].append(run)
@@ -196,18 +228,39 @@ def main() -> None:
     parser.add_argument("--title", default="Answer throughput: the bot against bare PTB")
     parser.add_argument("--no-write", action="store_true", help="print only, do not append to docs/benchmarks.md")
     args = parser.parse_args()
-    pairs = asyncio.run(_main([int(n) for n in args.users.split(",")], args.warmup, args.duration,
-                                args.repeat))
-    headers = ["bot", "N users", "answers (median run)", "answers/s: median (all runs)", "p50 ms", "p99 ms",
-               "bot CPU", "harness CPU", "bot peak RSS MiB", "timeouts"]
+    pairs = asyncio.run(_main([int(n) for n in args.users.split(",")], args.warmup, args.duration, args.repeat))
+    headers = [
+        "bot",
+        "N users",
+        "answers (median run)",
+        "answers/s: median (all runs)",
+        "p50 ms",
+        "p99 ms",
+        "bot CPU",
+        "harness CPU",
+        "bot peak RSS MiB",
+        "timeouts",
+    ]
     rows = [_row(r) for pair in pairs for r in pair]
-    ratios = table(["N users", "ours answers/s", "bare answers/s", "ratio ours/bare", "goal ≥ 0.8"],
-                   [[o.users, f"{o.rate:.1f}", f"{b.rate:.1f}", f"{o.rate / b.rate:.2f}" if b.rate else "n/a",
-                     "OK" if b.rate and o.rate / b.rate >= 0.8 else "MISS"] for o, b in pairs])
-    body = (f"Warm-up {args.warmup:.0f} s, then {args.duration:.0f} s measured per run, {args.repeat} runs per bot and "
-            f"N in alternating order; the median run is shown, latencies pooled over all runs; latency is tap → edited "
-            f"result (server clock). CPU is % of one core over the window (2 cores in all: bot process vs this "
-            f"harness, i.e. the loopback server and the simulated users).\n\n{table(headers, rows)}\n\n{ratios}")
+    ratios = table(
+        ["N users", "ours answers/s", "bare answers/s", "ratio ours/bare", "goal ≥ 0.8"],
+        [
+            [
+                o.users,
+                f"{o.rate:.1f}",
+                f"{b.rate:.1f}",
+                f"{o.rate / b.rate:.2f}" if b.rate else "n/a",
+                "OK" if b.rate and o.rate / b.rate >= 0.8 else "MISS",
+            ]
+            for o, b in pairs
+        ],
+    )
+    body = (
+        f"Warm-up {args.warmup:.0f} s, then {args.duration:.0f} s measured per run, {args.repeat} runs per bot and "
+        f"N in alternating order; the median run is shown, latencies pooled over all runs; latency is tap → edited "
+        f"result (server clock). CPU is % of one core over the window (2 cores in all: bot process vs this "
+        f"harness, i.e. the loopback server and the simulated users).\n\n{table(headers, rows)}\n\n{ratios}"
+    )
     record(args.title, body, write=not args.no_write)
 
 

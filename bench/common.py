@@ -49,10 +49,12 @@ def _ram_gib() -> str:
 
 def machine() -> str:
     """One line naming the machine and the versions that matter."""
-    return (f"{_cpu_model()}, {os.cpu_count()} cores, {_ram_gib()} RAM, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
-            f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}; "
-            f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}")
+    return (
+        f"{_cpu_model()}, {os.cpu_count()} cores, {_ram_gib()} RAM, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
+        f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}; "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -109,9 +111,18 @@ def peak_rss_mib(pid: int) -> float:
 
 def child_env(base_url: str, database: Path, **extra: str) -> dict[str, str]:
     """Environment for a bot child process bound to the loopback API and a fresh database."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "DATABASE_", "QUESTIONS_", "LOG_", "ADMIN_", "PUSH_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=base_url, DATABASE_PATH=str(database),
-               LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "QUESTIONS_", "LOG_", "ADMIN_", "PUSH_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=base_url,
+        DATABASE_PATH=str(database),
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     env.update(extra)
     return env

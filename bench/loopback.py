@@ -27,7 +27,7 @@ class BenchApi(BotApiServer):
         super().__init__(token, rate_limit=rate_limit)
         self.keep_requests = keep_requests
         self.edited_at: dict[tuple[int, int], float] = {}  # (chat, message) -> perf_counter of the last edit
-        self.send_times: list[float] = []                   # perf_counter of every successful sendMessage
+        self.send_times: list[float] = []  # perf_counter of every successful sendMessage
         self._changed: dict[int, asyncio.Event] = {}
 
     def open_chat(self, user_id: int) -> None:

@@ -24,8 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     practice.add_argument("--level", choices=[lv.value for lv in Level])
     practice.add_argument("--mode", choices=[Mode.QUIZ.value, Mode.INTERVIEW.value], default=Mode.QUIZ.value)
     push = sub.add_parser("push", help="one round of the daily question push, then exit (cron, catch-up)")
-    push.add_argument("--all", action="store_true", dest="everyone",
-                      help="every subscriber not served today, whatever their time")
+    push.add_argument(
+        "--all", action="store_true", dest="everyone", help="every subscriber not served today, whatever their time"
+    )
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")

@@ -126,8 +126,9 @@ def score_line(right: int, total: int) -> str:
     return f"🏁 <b>Score: {right}/{total}</b>"
 
 
-def summary_text(mode: str, mcq_right: int, mcq_total: int, grades: dict[str, int],
-                 by_topic: list[tuple[str, int, int]]) -> str:
+def summary_text(
+    mode: str, mcq_right: int, mcq_total: int, grades: dict[str, int], by_topic: list[tuple[str, int, int]]
+) -> str:
     """The per-topic breakdown after the score."""
     lines = [f"<b>Your {escape(MODE_NAMES.get(mode, mode))} by topic</b>"]
     lines += [f"• {escape(topic)}: {right}/{total}" for topic, right, total in by_topic]
@@ -144,8 +145,10 @@ def admin_stats(users: int, sessions: int, answers: int) -> str:
 
 
 # Terminal practice
-CLI_NO_TOKEN = ("No TELEGRAM_BOT_TOKEN is set (put it in .env to run the Telegram bot).\n"
-                "Starting the terminal practice instead: python -m bot practice")
+CLI_NO_TOKEN = (
+    "No TELEGRAM_BOT_TOKEN is set (put it in .env to run the Telegram bot).\n"
+    "Starting the terminal practice instead: python -m bot practice"
+)
 CLI_PICK_LEVEL = "Level? 1) fresher 2) intermediate 3) experienced 4) advanced [1]: "
 CLI_MCQ_PROMPT = "Your answer (A-{last} or 1-{n}): "
 CLI_BAD_CHOICE = "Please answer with a letter A-{last} or a number 1-{n}."
@@ -160,8 +163,10 @@ CLI_EMPTY = "No questions for level {level}."
 
 
 # Progress and personal data: /stats, /history, /reset, /export, /deleteme
-STATS_EMPTY = ("You have not answered any questions yet. Send /quiz to take your first quiz "
-               "or /interview for a mock interview; your progress will show up here.")
+STATS_EMPTY = (
+    "You have not answered any questions yet. Send /quiz to take your first quiz "
+    "or /interview for a mock interview; your progress will show up here."
+)
 STATS_LEGEND = "<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>"
 BTN_WEAKEST = "🎯 Quiz my weakest topics"
 HISTORY_EMPTY = "No sessions yet. Send /quiz or /interview to start one; they will be listed here."
@@ -170,15 +175,20 @@ HISTORY_GONE = "That session is no longer stored."
 EXPORT_EMPTY = "There is nothing to export yet: you have not answered any questions. Send /quiz to start."
 EXPORT_CAPTION = "Your answers, one row each (times in UTC)."
 EXPORT_FILENAME = "flask-interview-answers.csv"
-RESET_CONFIRM = ("Reset your progress? This erases every answer, session and review card. "
-                 "Your settings (time zone, daily question time) stay.")
-DELETE_CONFIRM = ("Delete all your data? This erases everything I store about you: answers, sessions, "
-                  "review cards and settings, and stops the daily question. It cannot be undone.")
+RESET_CONFIRM = (
+    "Reset your progress? This erases every answer, session and review card. "
+    "Your settings (time zone, daily question time) stay."
+)
+DELETE_CONFIRM = (
+    "Delete all your data? This erases everything I store about you: answers, sessions, "
+    "review cards and settings, and stops the daily question. It cannot be undone."
+)
 BTN_CONFIRM_RESET = "🗑 Yes, reset"
 BTN_CONFIRM_DELETE = "🗑 Yes, delete everything"
 BTN_KEEP = "↩️ No, keep it"
-RESET_DONE = ("Done: your progress is reset ({answers} answers erased). Your settings are kept. "
-              "Send /quiz to start afresh.")
+RESET_DONE = (
+    "Done: your progress is reset ({answers} answers erased). Your settings are kept. Send /quiz to start afresh."
+)
 DELETE_DONE = "Done: everything I stored about you is deleted. Send /start if you ever want to begin again."
 ERASE_KEPT = "Nothing was erased."
 CB_WEAK_EMPTY = "There are no quiz questions for those topics any more."
@@ -191,8 +201,10 @@ def percent_text(share: float | None) -> str:
 
 def stats_header(current: int, best: int, due: int) -> str:
     """Streaks and due reviews, on top of /stats."""
-    return (f"📊 <b>Your progress</b>\n🔥 Streak: <b>{current}</b> day{'s' if current != 1 else ''} "
-            f"· best {best}\n🔁 Reviews due: <b>{due}</b>")
+    return (
+        f"📊 <b>Your progress</b>\n🔥 Streak: <b>{current}</b> day{'s' if current != 1 else ''} "
+        f"· best {best}\n🔁 Reviews due: <b>{due}</b>"
+    )
 
 
 def stats_level(level: str, answered: int, accuracy: float | None, topic_lines: list[str], untried: int) -> str:
@@ -213,12 +225,15 @@ def stats_weakest(level: str, topics: list[str]) -> str:
     return f"<b>Work on next</b> ({escape(LEVEL_LABELS.get(level, level))}): {names}"
 
 
-def history_line(number: int, when: str, mode: str, level: str, right: int, answered: int, size: int,
-                 duration: str, finished: bool) -> str:
+def history_line(
+    number: int, when: str, mode: str, level: str, right: int, answered: int, size: int, duration: str, finished: bool
+) -> str:
     """One past session in /history."""
     stopped = "" if finished else f" (stopped at {answered}/{size})"
-    return (f"<b>{number}.</b> {escape(when)} · {escape(MODE_NAMES.get(mode, mode))} · {escape(level)} · "
-            f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}")
+    return (
+        f"<b>{number}.</b> {escape(when)} · {escape(MODE_NAMES.get(mode, mode))} · {escape(level)} · "
+        f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}"
+    )
 
 
 def history_text(lines: list[str]) -> str:
@@ -260,15 +275,16 @@ def daily_status(daily_time: str | None, zone: str) -> str:
     """The /daily message: the current setting."""
     if daily_time is None:
         return f"The daily question is <b>off</b>. Your time zone: {escape(zone)}.\n\n{DAILY_PICK}"
-    return (f"The daily question comes every day at <b>{escape(daily_time)}</b> ({escape(zone)}).\n\n"
-            f"{DAILY_PICK}")
+    return f"The daily question comes every day at <b>{escape(daily_time)}</b> ({escape(zone)}).\n\n{DAILY_PICK}"
 
 
 def daily_on(daily_time: str, zone: str) -> str:
     """Confirmation of a subscription."""
-    return (f"📅 Done: a question every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
-            "If that time has already passed today, today's question comes within a minute.\n"
-            "Wrong zone? Send /timezone.")
+    return (
+        f"📅 Done: a question every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
+        "If that time has already passed today, today's question comes within a minute.\n"
+        "Wrong zone? Send /timezone."
+    )
 
 
 def timezone_status(zone: str) -> str:

@@ -21,8 +21,13 @@ TOKEN = "123456:TEST-token-abcdefghijklmnop"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings on a fresh SQLite file and the shipped bank."""
-    return Settings(telegram_bot_token=TOKEN, database_path=tmp_path / "db" / "bot.sqlite3",
-                    questions_dir=DEFAULT_QUESTIONS_DIR, admin_ids=frozenset({42}), _env_file=None)
+    return Settings(
+        telegram_bot_token=TOKEN,
+        database_path=tmp_path / "db" / "bot.sqlite3",
+        questions_dir=DEFAULT_QUESTIONS_DIR,
+        admin_ids=frozenset({42}),
+        _env_file=None,
+    )
 
 
 @pytest.fixture

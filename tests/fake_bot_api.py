@@ -56,9 +56,16 @@ class FakeBotApi(BaseRequest):
         """Texts of every sendMessage, in order."""
         return [str(c.params["text"]) for c in self.of("sendMessage")]
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = DEFAULT_NONE, write_timeout: Any = DEFAULT_NONE,
-                         connect_timeout: Any = DEFAULT_NONE, pool_timeout: Any = DEFAULT_NONE) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = DEFAULT_NONE,
+        write_timeout: Any = DEFAULT_NONE,
+        connect_timeout: Any = DEFAULT_NONE,
+        pool_timeout: Any = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files = {}
@@ -80,16 +87,22 @@ class FakeBotApi(BaseRequest):
             return BOT_USER
         if name == "sendMessage":
             chat_id = int(params["chat_id"])
-            msg = {"message_id": next(self._ids), "date": NOW, "chat": {"id": chat_id, "type": "private"},
-                   "from": BOT_USER, "text": params["text"]}
+            msg = {
+                "message_id": next(self._ids),
+                "date": NOW,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params["text"],
+            }
             if "reply_markup" in params:
                 msg["reply_markup"] = params["reply_markup"]
             self.messages[(chat_id, msg["message_id"])] = msg
             return msg
         if name == "editMessageText":
             key = (int(params["chat_id"]), int(params["message_id"]))
-            msg = dict(self.messages.get(key, {"message_id": key[1], "date": NOW,
-                                               "chat": {"id": key[0], "type": "private"}}))
+            msg = dict(
+                self.messages.get(key, {"message_id": key[1], "date": NOW, "chat": {"id": key[0], "type": "private"}})
+            )
             msg["text"] = params["text"]
             msg.pop("reply_markup", None)
             if "reply_markup" in params:
@@ -99,9 +112,14 @@ class FakeBotApi(BaseRequest):
         if name == "sendDocument":
             chat_id = int(params["chat_id"])
             filename = next(iter(self.calls[-1].files.values()), ("file", b""))[0]
-            msg = {"message_id": next(self._ids), "date": NOW, "chat": {"id": chat_id, "type": "private"},
-                   "from": BOT_USER, "caption": params.get("caption", ""),
-                   "document": {"file_id": "doc1", "file_unique_id": "udoc1", "file_name": filename}}
+            msg = {
+                "message_id": next(self._ids),
+                "date": NOW,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "caption": params.get("caption", ""),
+                "document": {"file_id": "doc1", "file_unique_id": "udoc1", "file_name": filename},
+            }
             self.messages[(chat_id, msg["message_id"])] = msg
             return msg
         if name == "getUpdates":
@@ -117,14 +135,18 @@ def user_dict(user_id: int, first_name: str = "Ann") -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": first_name}
 
 
-def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
-                chat_type: str = "private") -> Update:
+def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None, chat_type: str = "private") -> Update:
     """A message from a user; a leading /command gets its bot_command entity."""
     chat = {"id": user_id if chat_type == "private" else -100 - user_id, "type": chat_type}
     if chat_type != "private":
         chat["title"] = "group"
-    message: dict[str, Any] = {"message_id": next(_update_ids) + 10_000, "date": NOW, "chat": chat,
-                               "from": user_dict(user_id), "text": text}
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids) + 10_000,
+        "date": NOW,
+        "chat": chat,
+        "from": user_dict(user_id),
+        "text": text,
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
@@ -132,8 +154,13 @@ def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
 
 def tap_update(bot: Bot, user_id: int, message: dict[str, Any], data: str, update_id: int | None = None) -> Update:
     """A tap on an inline button of a bot message."""
-    query = {"id": f"q{next(_update_ids)}", "from": user_dict(user_id), "chat_instance": "ci", "data": data,
-             "message": message}
+    query = {
+        "id": f"q{next(_update_ids)}",
+        "from": user_dict(user_id),
+        "chat_instance": "ci",
+        "data": data,
+        "message": message,
+    }
     return Update.de_json({"update_id": update_id or next(_update_ids), "callback_query": query}, bot)
 
 

@@ -15,8 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_"))}
     full_env.update({"DATABASE_PATH": str(tmp_path / "p.sqlite3"), **env})
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          cwd=tmp_path, env=full_env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=full_env,
+        timeout=120,
+    )
 
 
 def test_practice_completes_a_quiz_from_piped_input(tmp_path: Path) -> None:
@@ -70,7 +77,8 @@ def test_invalid_bank_names_file_and_id(tmp_path: Path) -> None:
         "questions:\n  - id: bad-one\n    level: fresher\n    topic: routing\n    kind: mcq\n    prompt: p\n"
         "    references: [https://flask.palletsprojects.com/]\n    explanation: e\n"
         "    options:\n      - text: a\n        correct: true\n      - text: b\n        correct: true\n"
-        "      - text: c\n")
+        "      - text: c\n"
+    )
     done = _run(["practice"], tmp_path, "", QUESTIONS_DIR=str(bank))
     assert done.returncode == 2
     assert "bad.yaml: bad-one" in done.stderr and "exactly one correct" in done.stderr

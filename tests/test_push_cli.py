@@ -62,8 +62,7 @@ async def test_push_all_serves_everyone_once_a_day(settings: Settings, api: Fake
     assert not api.of("getUpdates")
 
 
-async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api: FakeBotApi,
-                                                         clock: FakeClock) -> None:
+async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
     clock.set(dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC))
     await _subscribe(settings, {1: "09:00", 2: "09:30"})
     app = build_application(settings, clock=clock, rng=random.Random(1), request=api, sleep=_NoSleep(clock))
@@ -81,8 +80,9 @@ async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api
         await app.post_shutdown(app)
 
 
-def test_push_without_a_token_exits_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_push_without_a_token_exits_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))

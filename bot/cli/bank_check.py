@@ -42,7 +42,7 @@ def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
         if len(body) > TELEGRAM_TEXT_LIMIT:
             yield f"{what} message is {len(body)} characters after escaping, over {TELEGRAM_TEXT_LIMIT}"
     _, markup = render.question_message(view)
-    for row in (markup.inline_keyboard if markup else ()):
+    for row in markup.inline_keyboard if markup else ():
         for button in row:
             data = button.callback_data
             if isinstance(data, str) and len(data.encode()) > 64:
@@ -57,12 +57,20 @@ def audit(bank: Bank) -> list[BankProblem]:
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
     prompts = [(q, _words(q.prompt)) for q in bank]
     for i, (a, wa) in enumerate(prompts):
-        for b, wb in prompts[i + 1:]:
+        for b, wb in prompts[i + 1 :]:
             matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-            if matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO \
-                    and matcher.ratio() >= NEAR_DUPLICATE_RATIO:
-                problems.append(BankProblem(bank.sources.get(b.id, "?"), b.id,
-                                            f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)"))
+            if (
+                matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
+                and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
+                and matcher.ratio() >= NEAR_DUPLICATE_RATIO
+            ):
+                problems.append(
+                    BankProblem(
+                        bank.sources.get(b.id, "?"),
+                        b.id,
+                        f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)",
+                    )
+                )
     return problems
 
 

@@ -89,9 +89,15 @@ async def _ask_open(svc: InterviewService, view: QuestionView, inp: TextIO, out:
     return graded.next is None
 
 
-async def run_practice(settings: Settings, level: Level | None, mode: Mode = Mode.QUIZ,
-                       inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
-                       clock: Clock | None = None, rng: random.Random | None = None) -> int:
+async def run_practice(
+    settings: Settings,
+    level: Level | None,
+    mode: Mode = Mode.QUIZ,
+    inp: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+) -> int:
     """Run one quiz or interview in the terminal; print the score at the end or at end of input."""
     bank = load_bank(settings.questions_dir)
     db = await Database.open(settings.database_path)

@@ -24,9 +24,16 @@ from bot.storage.db import Database
 from bot.telegram.jobs import make_sender
 
 
-async def run_push(settings: Settings, everyone: bool, *, request: BaseRequest | None = None,
-                   clock: Clock | None = None, sleep: Sleep | None = None, out: TextIO | None = None,
-                   err: TextIO | None = None) -> int:
+async def run_push(
+    settings: Settings,
+    everyone: bool,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    sleep: Sleep | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Run one round and print its counts; 0 when the round completed, non-zero when it could not run."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -35,8 +42,12 @@ async def run_push(settings: Settings, everyone: bool, *, request: BaseRequest |
         return 2
     the_clock = clock or SystemClock()
     bank = load_bank(settings.questions_dir)
-    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url,
-              request=request, get_updates_request=request)
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        request=request,
+        get_updates_request=request,
+    )
     try:
         db = await Database.open(settings.database_path)
     except Exception as exc:
@@ -51,12 +62,19 @@ async def run_push(settings: Settings, everyone: bool, *, request: BaseRequest |
         push = build_services(settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep).push
 
         def progress(done: int, total: int, report: RoundReport) -> None:
-            print(f"\rpush: {done}/{total} (sent {report.sent}, blocked {report.blocked}, failed {report.failed})",
-                  end="\n" if done == total else "", file=err, flush=True)
+            print(
+                f"\rpush: {done}/{total} (sent {report.sent}, blocked {report.blocked}, failed {report.failed})",
+                end="\n" if done == total else "",
+                file=err,
+                flush=True,
+            )
 
         report = await push.run_round(make_sender(bot, push.sleep), everyone=everyone, progress=progress)
-        print(f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
-              f"failed: {report.failed}", file=out)
+        print(
+            f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
+            f"failed: {report.failed}",
+            file=out,
+        )
         return 0
     finally:
         await bot.shutdown()

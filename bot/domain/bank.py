@@ -204,12 +204,14 @@ class Bank:
         found = self._of_level.get(key)
         if found is None:  # the bank never changes once built: filter it once per (level, kind), not per call
             found = self._of_level[key] = tuple(
-                q for q in self._by_id.values() if q.level == level and (kind is None or q.kind == kind))
+                q for q in self._by_id.values() if q.level == level and (kind is None or q.kind == kind)
+            )
         return list(found)
 
 
 # libyaml's loader is several times faster; fall back to the pure-Python one where it is missing.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _locate(raw: object, index: int) -> str:
     if isinstance(raw, dict):

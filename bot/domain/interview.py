@@ -31,8 +31,9 @@ class PlannedQuestion:
     order: tuple[int, ...]
 
 
-def _pick(pool: Sequence[McqQuestion | OpenQuestion], n: int, rng: random.Random,
-          last_seen: Mapping[str, float]) -> list[McqQuestion | OpenQuestion]:
+def _pick(
+    pool: Sequence[McqQuestion | OpenQuestion], n: int, rng: random.Random, last_seen: Mapping[str, float]
+) -> list[McqQuestion | OpenQuestion]:
     # Unseen questions first, then the ones seen longest ago; random within a tie.
     ranked = sorted(pool, key=lambda q: (last_seen.get(q.id, float("-inf")), rng.random()))
     return ranked[:n]
@@ -47,9 +48,14 @@ def shuffled_order(question: McqQuestion | OpenQuestion, rng: random.Random) -> 
     return tuple(order)
 
 
-def plan_session(bank: Bank, mode: Mode, level: Level, rng: random.Random,
-                 last_seen: Mapping[str, float] | None = None,
-                 topics: Sequence[str] | None = None) -> list[PlannedQuestion]:
+def plan_session(
+    bank: Bank,
+    mode: Mode,
+    level: Level,
+    rng: random.Random,
+    last_seen: Mapping[str, float] | None = None,
+    topics: Sequence[str] | None = None,
+) -> list[PlannedQuestion]:
     """Choose the questions of a new session: no repeats, least recently seen first."""
     seen = last_seen or {}
     mcqs = [q for q in bank.of_level(level, "mcq") if not topics or q.topic in topics]

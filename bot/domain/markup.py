@@ -36,6 +36,7 @@ def to_html(text: str) -> str:
 
 def to_plain(text: str) -> str:
     """Render bank markup for a terminal: fences become indented blocks, backticks stay."""
+
     def block(m: re.Match[str]) -> str:
         body = m.group(2).rstrip("\n")
         return "\n" + "\n".join("    " + line for line in body.splitlines()) + "\n"

@@ -64,8 +64,9 @@ class TopicProgress:
         return self.right / self.graded if self.graded else None
 
 
-def readiness(question_ids: Iterable[str], latest_right: Mapping[str, bool | None],
-              retrievability: Mapping[str, float]) -> float:
+def readiness(
+    question_ids: Iterable[str], latest_right: Mapping[str, bool | None], retrievability: Mapping[str, float]
+) -> float:
     """Expected share of these questions answered right today.
 
     A question counts its memory-model retrievability where one exists, otherwise 1 if its latest
@@ -83,8 +84,11 @@ def readiness(question_ids: Iterable[str], latest_right: Mapping[str, bool | Non
     return total / len(ids)
 
 
-def topic_progress(stats: Sequence[QuestionStat], bank_ids: Mapping[tuple[str, str], Sequence[str]],
-                   retrievability: Mapping[str, float]) -> list[TopicProgress]:
+def topic_progress(
+    stats: Sequence[QuestionStat],
+    bank_ids: Mapping[tuple[str, str], Sequence[str]],
+    retrievability: Mapping[str, float],
+) -> list[TopicProgress]:
     """Per level and topic the user has answered: counts, and readiness over the topic's bank questions."""
     latest = {s.question_id: s.latest_right for s in stats}
     sums: dict[tuple[str, str], list[int]] = {}
@@ -191,8 +195,9 @@ def to_csv(rows: Iterable[ExportRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for r in rows:
-        writer.writerow((r.question_id, r.topic, r.level, r.mode, r.answer, result_word(r.result),
-                         iso_utc(r.answered_at)))
+        writer.writerow(
+            (r.question_id, r.topic, r.level, r.mode, r.answer, result_word(r.result), iso_utc(r.answered_at))
+        )
     return buffer.getvalue()
 
 

@@ -48,8 +48,9 @@ def review(stored_json: str | None, rating: Rating, when: dt.datetime) -> Review
     return ReviewedCard(reviewed.to_json(), reviewed.due, reviewed.last_review)
 
 
-def choose_question(level_qids: Sequence[str], due: Mapping[str, dt.datetime], now: dt.datetime,
-                    rng: random.Random) -> str | None:
+def choose_question(
+    level_qids: Sequence[str], due: Mapping[str, dt.datetime], now: dt.datetime, rng: random.Random
+) -> str | None:
     """The most overdue card of the level; else an unseen question; else the card due soonest."""
     in_level = set(level_qids)
     cards = sorted((when, qid) for qid, when in due.items() if qid in in_level)

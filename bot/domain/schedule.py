@@ -103,8 +103,9 @@ def due_instant(day: dt.date, at: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
-def due_now(subscribers: Iterable[Subscriber], now: dt.datetime, default_zone: str,
-            ignore_time: bool = False) -> list[Due]:
+def due_now(
+    subscribers: Iterable[Subscriber], now: dt.datetime, default_zone: str, ignore_time: bool = False
+) -> list[Due]:
     """Subscribers whose local time has come today (all of them if `ignore_time`), with their local date."""
     result = []
     for sub in subscribers:
@@ -113,8 +114,13 @@ def due_now(subscribers: Iterable[Subscriber], now: dt.datetime, default_zone: s
         if ignore_time or now >= due_instant(today, sub.daily_time, tz):
             result.append(Due(sub, today))
     # Earliest wall time first, so those who have waited longest are served first.
-    return sorted(result, key=lambda d: (due_instant(d.local_date, d.subscriber.daily_time,
-                                                     zone(d.subscriber.timezone, default_zone)), d.subscriber.user_id))
+    return sorted(
+        result,
+        key=lambda d: (
+            due_instant(d.local_date, d.subscriber.daily_time, zone(d.subscriber.timezone, default_zone)),
+            d.subscriber.user_id,
+        ),
+    )
 
 
 def pending(due: Sequence[Due], served: set[tuple[int, dt.date]]) -> list[Due]:

@@ -87,8 +87,9 @@ def _ms(clock: Clock) -> int:
 class InterviewService:
     """Starts sessions, takes answers and scores them."""
 
-    def __init__(self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random,
-                 cards: CardStore | None = None) -> None:
+    def __init__(
+        self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random, cards: CardStore | None = None
+    ) -> None:
         self._store = store
         self._bank = bank
         self._clock = clock
@@ -115,8 +116,14 @@ class InterviewService:
         """The user's open quiz or interview, if any."""
         return await self._store.open_session(user_id)
 
-    async def start(self, user_id: int, mode: Mode, level: Level, origin_message_id: int | None = None,
-                    topics: list[str] | None = None) -> StartOutcome:
+    async def start(
+        self,
+        user_id: int,
+        mode: Mode,
+        level: Level,
+        origin_message_id: int | None = None,
+        topics: list[str] | None = None,
+    ) -> StartOutcome:
         """Start a session (cancelling any open one) and return its first question."""
         if origin_message_id is not None:
             existing = await self._store.session_by_origin(user_id, origin_message_id)
@@ -127,7 +134,8 @@ class InterviewService:
         if not plan:
             return StartOutcome(None, already_started=False)
         session_id = await self._store.create_session(
-            user_id, mode.value, level.value, [(p.qid, p.order) for p in plan], origin_message_id, _ms(self._clock))
+            user_id, mode.value, level.value, [(p.qid, p.order) for p in plan], origin_message_id, _ms(self._clock)
+        )
         if session_id is None:
             return StartOutcome(await self.current(user_id), already_started=True)
         return StartOutcome(await self.view(session_id, 0), already_started=False)
@@ -138,8 +146,13 @@ class InterviewService:
         if question is None:
             return None
         session_id = await self._store.create_session(
-            user_id, Mode.DAILY.value, level.value, [(question_id, shuffled_order(question, self._rng))], None,
-            _ms(self._clock))
+            user_id,
+            Mode.DAILY.value,
+            level.value,
+            [(question_id, shuffled_order(question, self._rng))],
+            None,
+            _ms(self._clock),
+        )
         assert session_id is not None
         return await self.view(session_id, 0)
 
@@ -150,9 +163,12 @@ class InterviewService:
             return None
         recorded = await self._store.record_answer(
             NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "open"),
-            _ms(self._clock), advance=False)
+            _ms(self._clock),
+            advance=False,
+        )
         outcome = {Recorded.RECORDED: Outcome.RECORDED, Recorded.DUPLICATE: Outcome.DUPLICATE}.get(
-            recorded, Outcome.STALE)
+            recorded, Outcome.STALE
+        )
         return OpenOutcome(outcome, view)
 
     async def view(self, session_id: int, position: int) -> QuestionView | None:
@@ -166,8 +182,16 @@ class InterviewService:
         question = self._bank.get(slot.question_id)
         if question is None:
             return None
-        return QuestionView(session.session_id, slot.position, session.size, Mode(session.mode), question, slot.order,
-                            slot.message_id, slot.result_shown)
+        return QuestionView(
+            session.session_id,
+            slot.position,
+            session.size,
+            Mode(session.mode),
+            question,
+            slot.order,
+            slot.message_id,
+            slot.result_shown,
+        )
 
     async def current(self, user_id: int) -> QuestionView | None:
         """The question the user's open session waits on."""
@@ -213,18 +237,35 @@ class InterviewService:
             return McqOutcome(Outcome.INVALID)
         verdict = grade_mcq(view.question, view.order, shown_index)
         recorded = await self._store.record_answer(
-            NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "mcq",
-                      chosen=verdict.chosen, correct=verdict.correct), _ms(self._clock), advance=True,
-            review=self._review(user_id, view.question.id, rating_for_mcq(verdict.correct)))
+            NewAnswer(
+                session_id,
+                position,
+                user_id,
+                view.question.id,
+                view.question.topic,
+                "mcq",
+                chosen=verdict.chosen,
+                correct=verdict.correct,
+            ),
+            _ms(self._clock),
+            advance=True,
+            review=self._review(user_id, view.question.id, rating_for_mcq(verdict.correct)),
+        )
         if recorded is Recorded.DUPLICATE:
             previous = await self._store.answer_at(session_id, position)
             assert previous is not None
-            return McqOutcome(Outcome.DUPLICATE, view, previous.chosen, previous.correct,
-                              *await self._after(session_id, position, view.size))
+            return McqOutcome(
+                Outcome.DUPLICATE,
+                view,
+                previous.chosen,
+                previous.correct,
+                *await self._after(session_id, position, view.size),
+            )
         if recorded is Recorded.STALE:
             return McqOutcome(Outcome.STALE, view)
-        return McqOutcome(Outcome.RECORDED, view, verdict.chosen, verdict.correct,
-                          *await self._after(session_id, position, view.size))
+        return McqOutcome(
+            Outcome.RECORDED, view, verdict.chosen, verdict.correct, *await self._after(session_id, position, view.size)
+        )
 
     async def answer_open(self, user_id: int, text: str) -> OpenOutcome | None:
         """Record a typed answer to the current open question; None if no open question waits."""
@@ -233,8 +274,12 @@ class InterviewService:
             return None
         covered = tuple(covered_points(view.question.key_points, text))
         recorded = await self._store.record_answer(
-            NewAnswer(view.session_id, view.position, user_id, view.question.id, view.question.topic, "open",
-                      answer_text=text), _ms(self._clock), advance=False)
+            NewAnswer(
+                view.session_id, view.position, user_id, view.question.id, view.question.topic, "open", answer_text=text
+            ),
+            _ms(self._clock),
+            advance=False,
+        )
         if recorded is not Recorded.RECORDED:
             return OpenOutcome(Outcome.DUPLICATE, view, await self.stored_coverage(view))
         return OpenOutcome(Outcome.RECORDED, view, covered)
@@ -245,8 +290,13 @@ class InterviewService:
         if view is None:
             session = await self._store.get_session(session_id)
             return GradeOutcome(Outcome.NOT_YOURS if session and session.user_id != user_id else Outcome.STALE)
-        recorded = await self._store.record_grade(session_id, position, grade.value, _ms(self._clock),
-                                                  self._review(user_id, view.question.id, rating_for_grade(grade)))
+        recorded = await self._store.record_grade(
+            session_id,
+            position,
+            grade.value,
+            _ms(self._clock),
+            self._review(user_id, view.question.id, rating_for_grade(grade)),
+        )
         if recorded is Recorded.STALE:
             return GradeOutcome(Outcome.STALE, view)
         if recorded is Recorded.DUPLICATE:

@@ -136,8 +136,14 @@ class SessionReview:
 class ProgressService:
     """Answers 'where do I stand' and carries out reset, export and deletion."""
 
-    def __init__(self, store: ProgressStore, bank: Bank, clock: Clock, default_timezone: str,
-                 cards: RetrievabilitySource | None = None) -> None:
+    def __init__(
+        self,
+        store: ProgressStore,
+        bank: Bank,
+        clock: Clock,
+        default_timezone: str,
+        cards: RetrievabilitySource | None = None,
+    ) -> None:
         self._store = store
         self._bank = bank
         self._clock = clock
@@ -171,10 +177,20 @@ class ProgressService:
                 levels.append(LevelProgress(level, mine, len(in_bank - {p.topic for p in mine})))
         days = local_days(await self._store.day_buckets(user_id), zone)
         weak_level = self._focus_level(profile.level if profile else None, levels)
-        weak = weakest([p for p in progress if weak_level is not None and p.level == weak_level.value
-                        and (p.level, p.topic) in self._mcq_topics])
-        return StatsReport(levels, streaks(days, now.astimezone(zone).date()),
-                           await self._cards.due_count(user_id, now), weak, weak_level if weak else None)
+        weak = weakest(
+            [
+                p
+                for p in progress
+                if weak_level is not None and p.level == weak_level.value and (p.level, p.topic) in self._mcq_topics
+            ]
+        )
+        return StatsReport(
+            levels,
+            streaks(days, now.astimezone(zone).date()),
+            await self._cards.due_count(user_id, now),
+            weak,
+            weak_level if weak else None,
+        )
 
     @staticmethod
     def _focus_level(current: str | None, levels: list[LevelProgress]) -> Level | None:
@@ -207,8 +223,13 @@ class ProgressService:
         for a in await self._store.session_answers(user_id, session_id):
             question = self._bank.get(a.question_id)
             prompt = question.prompt if question else a.question_id
-            items.append(ReviewItem(prompt, self._answer_text(a.question_id, a.chosen, a.answer_text),
-                                    verdict(a.kind, a.correct, a.self_grade)))
+            items.append(
+                ReviewItem(
+                    prompt,
+                    self._answer_text(a.question_id, a.chosen, a.answer_text),
+                    verdict(a.kind, a.correct, a.self_grade),
+                )
+            )
         mode, level, started_ms = started
         return SessionReview(mode, level, ms_to_utc(started_ms).astimezone(zone), items)
 
@@ -226,9 +247,18 @@ class ProgressService:
         rows = await self._store.export(user_id)
         if not rows:
             return None
-        return to_csv(ExportRow(r.question_id, r.topic, r.level, r.mode, self._answer_text(r.question_id, r.chosen,
-                                                                                            r.answer_text),
-                                verdict(r.kind, r.correct, r.self_grade), ms_to_utc(r.answered_at)) for r in rows)
+        return to_csv(
+            ExportRow(
+                r.question_id,
+                r.topic,
+                r.level,
+                r.mode,
+                self._answer_text(r.question_id, r.chosen, r.answer_text),
+                verdict(r.kind, r.correct, r.self_grade),
+                ms_to_utc(r.answered_at),
+            )
+            for r in rows
+        )
 
     async def reset(self, user_id: int) -> int:
         """Erase answers, sessions and cards; keep the settings. Return how many answers were erased."""

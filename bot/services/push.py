@@ -99,8 +99,17 @@ class Pacer:
 class PushService:
     """Daily-question settings and push rounds."""
 
-    def __init__(self, store: PushStore, cards: CardStore, interview: InterviewService, clock: Clock,
-                 rng: random.Random, default_zone: str, rate: float, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        store: PushStore,
+        cards: CardStore,
+        interview: InterviewService,
+        clock: Clock,
+        rng: random.Random,
+        default_zone: str,
+        rate: float,
+        sleep: Sleep,
+    ) -> None:
         self._store = store
         self._cards = cards
         self._interview = interview
@@ -164,19 +173,26 @@ class PushService:
         report = RoundReport(due=len(due), already=len(due) - len(todo))
         pacer = Pacer(self._rate, self._clock, self._sleep)
         for first in range(0, len(todo), CHOICE_BATCH):
-            batch = todo[first:first + CHOICE_BATCH]
+            batch = todo[first : first + CHOICE_BATCH]
             choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in batch])
             for i, item in enumerate(batch, start=first + 1):
                 await self._deliver(item, send, report, pacer, choices[item.subscriber.user_id])
                 if progress is not None:
                     progress(i, len(todo), report)
         if todo:
-            logger.info("push round: %d due, %d sent, %d already served, %d blocked, %d failed",
-                        report.due, report.sent, report.already, report.blocked, report.failed)
+            logger.info(
+                "push round: %d due, %d sent, %d already served, %d blocked, %d failed",
+                report.due,
+                report.sent,
+                report.already,
+                report.blocked,
+                report.failed,
+            )
         return report
 
-    async def _deliver(self, item: schedule.Due, send: Send, report: RoundReport, pacer: Pacer,
-                       choice: str | None) -> None:
+    async def _deliver(
+        self, item: schedule.Due, send: Send, report: RoundReport, pacer: Pacer, choice: str | None
+    ) -> None:
         user_id, day = item.subscriber.user_id, item.local_date
         now = self._clock.now()
         claim = await self._store.claim(user_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)

@@ -32,13 +32,15 @@ class Services:
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def build_services(settings: Settings, db: Database, bank: Bank, clock: Clock, rng: random.Random,
-                   sleep: Sleep = asyncio.sleep) -> Services:
+def build_services(
+    settings: Settings, db: Database, bank: Bank, clock: Clock, rng: random.Random, sleep: Sleep = asyncio.sleep
+) -> Services:
     """Wire the stores and services on one open database."""
     cards = CardStore(db)
     interview = InterviewService(InterviewStore(db), bank, clock, rng, cards=cards)
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
-    push = PushService(PushStore(db), cards, interview, clock, rng, settings.default_timezone, settings.push_rate,
-                       sleep)
+    push = PushService(
+        PushStore(db), cards, interview, clock, rng, settings.default_timezone, settings.push_rate, sleep
+    )
     return Services(settings, db, interview, progress, push)

@@ -27,14 +27,18 @@ class PendingReview:
 
 async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> ReviewedCard:
     """Inside an open write transaction: read the card, apply the review, write it back."""
-    found = list(await conn.execute_fetchall(
-        "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (pending.user_id, pending.question_id)))
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (pending.user_id, pending.question_id)
+        )
+    )
     reviewed = pending.apply(str(found[0][0]) if found else None)
     await conn.execute(
         "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
         "due_at = excluded.due_at, reviewed_at = excluded.reviewed_at",
-        (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review)))
+        (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review)),
+    )
     return reviewed
 
 
@@ -44,8 +48,7 @@ class CardStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def review(self, user_id: int, question_id: str,
-                     apply: Callable[[str | None], ReviewedCard]) -> ReviewedCard:
+    async def review(self, user_id: int, question_id: str, apply: Callable[[str | None], ReviewedCard]) -> ReviewedCard:
         """Read the card, apply a review to it and store the result, in one write transaction."""
         async with self._db.write() as conn:
             return await store_review(conn, PendingReview(user_id, question_id, apply))
@@ -62,7 +65,9 @@ class CardStore:
             return found
         marks = ", ".join("?" for _ in found)
         rows = await self._db.fetch_all(
-            f"SELECT user_id, question_id, due_at FROM cards WHERE user_id IN ({marks})", list(found))  # noqa: S608 (placeholders only)
+            f"SELECT user_id, question_id, due_at FROM cards WHERE user_id IN ({marks})",  # noqa: S608 (placeholders only)
+            list(found),
+        )
         for uid, qid, due_at in rows:
             found[int(uid)][str(qid)] = dt.datetime.fromtimestamp(int(due_at) / 1000, dt.UTC)
         return found
@@ -70,5 +75,6 @@ class CardStore:
     async def card(self, user_id: int, question_id: str) -> str | None:
         """The stored card JSON, if the user has reviewed the question."""
         row = await self._db.fetch_one(
-            "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id))
+            "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id)
+        )
         return str(row[0]) if row else None

@@ -16,10 +16,10 @@ from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
 # Column lists are constants; every value in every statement is a bound parameter.
 _SESSION_COLS = "session_id, user_id, mode, level, status, position, size, started_at, ended_at"
 _SLOT_COLS = "session_id, position, question_id, option_order, message_id, asked_at, result_shown"
-_SESSION_SLOT_COLS = ", ".join([*(f"s.{c}" for c in _SESSION_COLS.split(", ")),
-                                *(f"q.{c}" for c in _SLOT_COLS.split(", "))])
-_ANSWER_COLS = ("session_id, position, question_id, topic, kind, chosen, correct, answer_text, "
-                "self_grade, answered_at")
+_SESSION_SLOT_COLS = ", ".join(
+    [*(f"s.{c}" for c in _SESSION_COLS.split(", ")), *(f"q.{c}" for c in _SLOT_COLS.split(", "))]
+)
+_ANSWER_COLS = "session_id, position, question_id, topic, kind, chosen, correct, answer_text, self_grade, answered_at"
 
 
 class Recorded(enum.Enum):
@@ -79,14 +79,17 @@ class InterviewStore:
     async def get_user(self, user_id: int) -> UserRow | None:
         """The stored user, if any."""
         row = await self._db.fetch_one(
-            "SELECT user_id, chat_id, first_name, level, timezone FROM users WHERE user_id = ?", (user_id,))
+            "SELECT user_id, chat_id, first_name, level, timezone FROM users WHERE user_id = ?", (user_id,)
+        )
         return UserRow(*row) if row else None
 
     async def open_session(self, user_id: int) -> SessionRow | None:
         """The user's open quiz or interview."""
         row = await self._db.fetch_one(
             f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND status = 'open' "  # noqa: S608
-            "AND mode IN ('quiz', 'interview')", (user_id,))
+            "AND mode IN ('quiz', 'interview')",
+            (user_id,),
+        )
         return _session(row) if row else None
 
     async def get_session(self, session_id: int) -> SessionRow | None:
@@ -98,41 +101,58 @@ class InterviewStore:
         """The session a picker message already started."""
         row = await self._db.fetch_one(
             f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id = ? AND origin_message_id = ?",  # noqa: S608
-            (user_id, origin_message_id))
+            (user_id, origin_message_id),
+        )
         return _session(row) if row else None
 
-    async def create_session(self, user_id: int, mode: str, level: str,
-                             plan: Sequence[tuple[str, tuple[int, ...]]], origin_message_id: int | None,
-                             now_ms: int) -> int | None:
+    async def create_session(
+        self,
+        user_id: int,
+        mode: str,
+        level: str,
+        plan: Sequence[tuple[str, tuple[int, ...]]],
+        origin_message_id: int | None,
+        now_ms: int,
+    ) -> int | None:
         """Cancel the open session, store a new one with its planned questions; None if the origin was used."""
         async with self._db.write() as conn:
             if origin_message_id is not None:
                 cur = await conn.execute(
-                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id))
+                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
+                )
                 if await cur.fetchone():
                     return None
             if mode != "daily":
                 await conn.execute(
                     "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
-                    "AND mode IN ('quiz', 'interview')", (now_ms, user_id))
+                    "AND mode IN ('quiz', 'interview')",
+                    (now_ms, user_id),
+                )
             await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
             cur = await conn.execute(
                 "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at) "
-                "VALUES (?, ?, ?, 'open', 0, ?, ?, ?)", (user_id, mode, level, len(plan), origin_message_id, now_ms))
+                "VALUES (?, ?, ?, 'open', 0, ?, ?, ?)",
+                (user_id, mode, level, len(plan), origin_message_id, now_ms),
+            )
             session_id = cur.lastrowid
             assert session_id is not None
             await conn.executemany(
                 "INSERT INTO session_questions (session_id, position, question_id, option_order, asked_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(session_id, i, qid, ",".join(map(str, order)), now_ms if i == 0 else None)
-                 for i, (qid, order) in enumerate(plan)])
+                [
+                    (session_id, i, qid, ",".join(map(str, order)), now_ms if i == 0 else None)
+                    for i, (qid, order) in enumerate(plan)
+                ],
+            )
             return session_id
 
     async def session_slot(self, session_id: int, position: int) -> tuple[SessionRow, SlotRow | None] | None:
         """A session and one of its questions (None if it has no such position), in one query."""
         row = await self._db.fetch_one(
             f"SELECT {_SESSION_SLOT_COLS} FROM sessions s LEFT JOIN session_questions q "  # noqa: S608
-            "ON q.session_id = s.session_id AND q.position = ? WHERE s.session_id = ?", (position, session_id))
+            "ON q.session_id = s.session_id AND q.position = ? WHERE s.session_id = ?",
+            (position, session_id),
+        )
         if row is None:
             return None
         values = tuple(row)
@@ -143,20 +163,24 @@ class InterviewStore:
         """Remember which chat message shows a question, so its buttons can be edited later."""
         await self._db.execute(
             "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
-            (message_id, session_id, position))
+            (message_id, session_id, position),
+        )
 
     async def mark_result_shown(self, session_id: int, position: int) -> None:
         """Note that the question's message now shows its result."""
         await self._db.execute(
             "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
-            (session_id, position))
+            (session_id, position),
+        )
 
-    async def record_answer(self, answer: NewAnswer, now_ms: int, advance: bool,
-                            review: PendingReview | None = None) -> Recorded:
+    async def record_answer(
+        self, answer: NewAnswer, now_ms: int, advance: bool, review: PendingReview | None = None
+    ) -> Recorded:
         """Store an answer to the session's current question; advance the session and review its card if asked."""
         async with self._db.write() as conn:
             found = await conn.execute_fetchall(
-                "SELECT status, position, size, mode, level FROM sessions WHERE session_id = ?", (answer.session_id,))
+                "SELECT status, position, size, mode, level FROM sessions WHERE session_id = ?", (answer.session_id,)
+            )
             if not found:
                 return Recorded.STALE
             status, position, size, mode, level = next(iter(found))
@@ -166,10 +190,28 @@ class InterviewStore:
                 "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? - asked_at FROM session_questions "
                 "WHERE session_id = ? AND position = ? AND ? = 'open' AND ? = ? "
                 "ON CONFLICT (session_id, position) DO NOTHING",
-                (answer.session_id, answer.position, answer.user_id, answer.question_id, mode, level, answer.topic,
-                 answer.kind, answer.chosen, None if answer.correct is None else int(answer.correct),
-                 answer.answer_text, answer.self_grade, now_ms, now_ms,
-                 answer.session_id, answer.position, status, position, answer.position))
+                (
+                    answer.session_id,
+                    answer.position,
+                    answer.user_id,
+                    answer.question_id,
+                    mode,
+                    level,
+                    answer.topic,
+                    answer.kind,
+                    answer.chosen,
+                    None if answer.correct is None else int(answer.correct),
+                    answer.answer_text,
+                    answer.self_grade,
+                    now_ms,
+                    now_ms,
+                    answer.session_id,
+                    answer.position,
+                    status,
+                    position,
+                    answer.position,
+                ),
+            )
             if cur.rowcount != 1:
                 return await _why_not(conn, answer.session_id, answer.position)
             if advance:
@@ -178,17 +220,21 @@ class InterviewStore:
                 await store_review(conn, review)
             return Recorded.RECORDED
 
-    async def record_grade(self, session_id: int, position: int, grade: str, now_ms: int,
-                           review: PendingReview | None = None) -> Recorded:
+    async def record_grade(
+        self, session_id: int, position: int, grade: str, now_ms: int, review: PendingReview | None = None
+    ) -> Recorded:
         """Store the self-grade of a typed answer once, advance the session and review its card if asked."""
         async with self._db.write() as conn:
             cur = await conn.execute(
                 "UPDATE answers SET self_grade = ? WHERE session_id = ? AND position = ? AND self_grade IS NULL "
                 "AND EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = ? AND s.status = 'open' "
-                "AND s.position = ?)", (grade, session_id, position, session_id, position))
+                "AND s.position = ?)",
+                (grade, session_id, position, session_id, position),
+            )
             if cur.rowcount != 1:
                 cur = await conn.execute(
-                    "SELECT self_grade FROM answers WHERE session_id = ? AND position = ?", (session_id, position))
+                    "SELECT self_grade FROM answers WHERE session_id = ? AND position = ?", (session_id, position)
+                )
                 row = await cur.fetchone()
                 return Recorded.DUPLICATE if row and row[0] is not None else Recorded.STALE
             cur = await conn.execute("SELECT size FROM sessions WHERE session_id = ?", (session_id,))
@@ -202,13 +248,17 @@ class InterviewStore:
     async def answer_at(self, session_id: int, position: int) -> AnswerRow | None:
         """The answer stored for one question of a session."""
         row = await self._db.fetch_one(
-            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?", (session_id, position))  # noqa: S608
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? AND position = ?",  # noqa: S608
+            (session_id, position),
+        )
         return _answer(row) if row else None
 
     async def answers(self, session_id: int) -> list[AnswerRow]:
         """Every answer of a session, in question order."""
         rows = await self._db.fetch_all(
-            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position", (session_id,))  # noqa: S608
+            f"SELECT {_ANSWER_COLS} FROM answers WHERE session_id = ? ORDER BY position",  # noqa: S608
+            (session_id,),
+        )
         return [_answer(r) for r in rows]
 
     async def cancel(self, session_id: int, now_ms: int) -> bool:
@@ -216,7 +266,8 @@ class InterviewStore:
         async with self._db.write() as conn:
             cur = await conn.execute(
                 "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE session_id = ? AND status = 'open'",
-                (now_ms, session_id))
+                (now_ms, session_id),
+            )
             return cur.rowcount == 1
 
     async def totals(self) -> tuple[int, int, int]:
@@ -232,7 +283,8 @@ class InterviewStore:
     async def last_seen(self, user_id: int) -> dict[str, float]:
         """When the user last answered each question (epoch ms)."""
         rows = await self._db.fetch_all(
-            "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,))
+            "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,)
+        )
         return {str(r[0]): float(r[1]) for r in rows}
 
 
@@ -245,9 +297,11 @@ async def _advance(conn: aiosqlite.Connection, session_id: int, position: int, s
     if position + 1 >= size:
         await conn.execute(
             "UPDATE sessions SET position = ?, status = 'finished', ended_at = ? WHERE session_id = ?",
-            (position + 1, now_ms, session_id))
+            (position + 1, now_ms, session_id),
+        )
         return
     await conn.execute("UPDATE sessions SET position = ? WHERE session_id = ?", (position + 1, session_id))
     await conn.execute(
         "UPDATE session_questions SET asked_at = ? WHERE session_id = ? AND position = ?",
-        (now_ms, session_id, position + 1))
+        (now_ms, session_id, position + 1),
+    )

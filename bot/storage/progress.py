@@ -81,7 +81,9 @@ async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
 async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
     cur = await conn.execute(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
-        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND c.name = ? ORDER BY m.name", (column,))
+        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND c.name = ? ORDER BY m.name",
+        (column,),
+    )
     return [str(r[0]) for r in await cur.fetchall()]
 
 
@@ -107,16 +109,20 @@ class ProgressStore:
                 "(SELECT question_id, level, topic, answered_at, "
                 "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
                 "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ?) "
-                "GROUP BY question_id", (user_id,))
+                "GROUP BY question_id",
+                (user_id,),
+            )
             rows = await cur.fetchall()
-        return [QuestionStat(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), _bool(r[7]))
-                for r in rows]
+        return [
+            QuestionStat(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), _bool(r[7])) for r in rows
+        ]
 
     async def day_buckets(self, user_id: int) -> list[int]:
         """The distinct 15-minute UTC buckets in which the user answered."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                "SELECT DISTINCT answered_at / ? FROM answers WHERE user_id = ?", (BUCKET_MS, user_id))
+                "SELECT DISTINCT answered_at / ? FROM answers WHERE user_id = ?", (BUCKET_MS, user_id)
+            )
             rows = await cur.fetchall()
         return [int(r[0]) for r in rows]
 
@@ -151,17 +157,24 @@ class ProgressStore:
                 "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
                 "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ?) a "
                 "ON a.session_id = r.session_id "
-                "GROUP BY r.session_id ORDER BY r.started_at DESC, r.session_id DESC", (user_id, limit, user_id))
+                "GROUP BY r.session_id ORDER BY r.started_at DESC, r.session_id DESC",
+                (user_id, limit, user_id),
+            )
             rows = await cur.fetchall()
-        return [HistoryRow(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]), r[6], int(r[7]),
-                           int(r[8]), r[9]) for r in rows]
+        return [
+            HistoryRow(
+                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]), r[6], int(r[7]), int(r[8]), r[9]
+            )
+            for r in rows
+        ]
 
     async def session_started(self, user_id: int, session_id: int) -> tuple[str, str, int] | None:
         """Mode, level and start (epoch ms) of one of the user's sessions; None if it is not theirs."""
         async with self._db.read() as conn:
             cur = await conn.execute(
                 "SELECT mode, level, started_at FROM sessions WHERE session_id = ? AND user_id = ?",
-                (session_id, user_id))
+                (session_id, user_id),
+            )
             row = await cur.fetchone()
         return (str(row[0]), str(row[1]), int(row[2])) if row else None
 
@@ -170,7 +183,9 @@ class ProgressStore:
         async with self._db.read() as conn:
             cur = await conn.execute(
                 "SELECT position, question_id, kind, chosen, correct, answer_text, self_grade FROM answers "
-                "WHERE session_id = ? AND user_id = ? ORDER BY position", (session_id, user_id))
+                "WHERE session_id = ? AND user_id = ? ORDER BY position",
+                (session_id, user_id),
+            )
             rows = await cur.fetchall()
         return [ReviewRow(int(r[0]), str(r[1]), str(r[2]), r[3], _bool(r[4]), r[5], r[6]) for r in rows]
 
@@ -179,10 +194,16 @@ class ProgressStore:
         async with self._db.read() as conn:
             cur = await conn.execute(
                 "SELECT question_id, topic, level, mode, kind, chosen, correct, answer_text, self_grade, answered_at "
-                "FROM answers WHERE user_id = ? ORDER BY answered_at, answer_id", (user_id,))
+                "FROM answers WHERE user_id = ? ORDER BY answered_at, answer_id",
+                (user_id,),
+            )
             rows = await cur.fetchall()
-        return [ExportAnswer(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], _bool(r[6]), r[7], r[8],
-                             int(r[9])) for r in rows]
+        return [
+            ExportAnswer(
+                str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], _bool(r[6]), r[7], r[8], int(r[9])
+            )
+            for r in rows
+        ]
 
     async def reset(self, user_id: int) -> int:
         """Erase answers, sessions and cards, keeping the user row and its settings; return answers erased."""
@@ -204,7 +225,9 @@ class ProgressStore:
             for column, value in (("user_id", user_id), ("chat_id", chat_id)):
                 for table in await _tables_with(conn, column):
                     if table != "users":
-                        await conn.execute(f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?",  # noqa: S608
-                                           (value,))
+                        await conn.execute(
+                            f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?",  # noqa: S608
+                            (value,),
+                        )
             await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return row is not None

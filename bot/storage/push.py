@@ -78,8 +78,9 @@ class PushStore:
             if daily_time is None:
                 await conn.execute("UPDATE users SET daily_time = NULL WHERE user_id = ?", (user_id,))
             else:
-                await conn.execute("UPDATE users SET daily_time = ?, blocked = 0 WHERE user_id = ?",
-                                   (daily_time, user_id))
+                await conn.execute(
+                    "UPDATE users SET daily_time = ?, blocked = 0 WHERE user_id = ?", (daily_time, user_id)
+                )
 
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         """Store the user's IANA zone."""
@@ -99,7 +100,8 @@ class PushStore:
         async with self._db.read() as conn:
             cur = await conn.execute(
                 "SELECT user_id, chat_id, daily_time, timezone, level FROM users "
-                "WHERE daily_time IS NOT NULL AND blocked = 0 ORDER BY user_id")
+                "WHERE daily_time IS NOT NULL AND blocked = 0 ORDER BY user_id"
+            )
             rows = await cur.fetchall()
         result = []
         for r in rows:
@@ -108,8 +110,9 @@ class PushStore:
                 result.append(Subscriber(int(r[0]), int(r[1]), at, r[3], r[4]))
         return result
 
-    async def served(self, dates: Iterable[dt.date], stale_before_ms: int,
-                     max_attempts: int) -> set[tuple[int, dt.date]]:
+    async def served(
+        self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
+    ) -> set[tuple[int, dt.date]]:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
         wanted = sorted({d.isoformat() for d in dates})
         if not wanted:
@@ -118,28 +121,32 @@ class PushStore:
         async with self._db.read() as conn:
             cur = await conn.execute(
                 f"SELECT user_id, local_date FROM deliveries WHERE local_date IN ({marks}) "  # noqa: S608 (placeholders and a constant)
-                f"AND NOT ({_CLAIMABLE})", (*wanted, max_attempts, stale_before_ms))
+                f"AND NOT ({_CLAIMABLE})",
+                (*wanted, max_attempts, stale_before_ms),
+            )
             rows = await cur.fetchall()
         return {(int(r[0]), dt.date.fromisoformat(str(r[1]))) for r in rows}
 
-    async def claim(self, user_id: int, day: dt.date, now_ms: int, stale_before_ms: int,
-                    max_attempts: int) -> Claim:
+    async def claim(self, user_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
         """Take the right to send the user's question for `day`, in one BEGIN IMMEDIATE transaction."""
         async with self._db.write() as conn:
             if not await conn.execute_fetchall(
-                    "SELECT 1 FROM users WHERE user_id = ? AND daily_time IS NOT NULL AND blocked = 0", (user_id,)):
+                "SELECT 1 FROM users WHERE user_id = ? AND daily_time IS NOT NULL AND blocked = 0", (user_id,)
+            ):
                 return Claim(ClaimState.UNSUBSCRIBED)
             cur = await conn.execute(
                 "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
                 "VALUES (?, ?, 'sending', 1, ?) ON CONFLICT (user_id, local_date) DO NOTHING",
-                (user_id, day.isoformat(), now_ms))
+                (user_id, day.isoformat(), now_ms),
+            )
             if cur.rowcount == 1:
                 return Claim(ClaimState.CLAIMED, None, 1)
             cur = await conn.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, claimed_at = ? "  # noqa: S608
                 f"WHERE user_id = ? AND local_date = ? AND ({_CLAIMABLE}) "
                 "RETURNING session_id, attempts",
-                (now_ms, user_id, day.isoformat(), max_attempts, stale_before_ms))
+                (now_ms, user_id, day.isoformat(), max_attempts, stale_before_ms),
+            )
             row = await cur.fetchone()
         if row is None:
             return Claim(ClaimState.TAKEN)
@@ -147,25 +154,31 @@ class PushStore:
 
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
         """Remember the daily session a claim asks, so a resend after a crash asks the same question."""
-        await self._db.execute("UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
-                               (session_id, user_id, day.isoformat()))
+        await self._db.execute(
+            "UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
+            (session_id, user_id, day.isoformat()),
+        )
 
     async def mark_sent(self, user_id: int, day: dt.date, message_id: int, now_ms: int) -> None:
         """The question went out."""
         await self._db.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? "
-            "WHERE user_id = ? AND local_date = ?", (message_id, now_ms, user_id, day.isoformat()))
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
+            (message_id, now_ms, user_id, day.isoformat()),
+        )
 
     async def mark_failed(self, user_id: int, day: dt.date) -> None:
         """Sending failed for now; a later round may claim the row again."""
-        await self._db.execute("UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?",
-                               (user_id, day.isoformat()))
+        await self._db.execute(
+            "UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?", (user_id, day.isoformat())
+        )
 
     async def mark_blocked(self, user_id: int, day: dt.date) -> None:
         """The user blocked the bot or the chat is gone: close the row and unsubscribe them."""
         async with self._db.write() as conn:
-            await conn.execute("UPDATE deliveries SET status = 'blocked' WHERE user_id = ? AND local_date = ?",
-                               (user_id, day.isoformat()))
+            await conn.execute(
+                "UPDATE deliveries SET status = 'blocked' WHERE user_id = ? AND local_date = ?",
+                (user_id, day.isoformat()),
+            )
             await conn.execute("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", (user_id,))
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
@@ -173,6 +186,8 @@ class PushStore:
         async with self._db.read() as conn:
             cur = await conn.execute(
                 "SELECT user_id, local_date, status, attempts, claimed_at, sent_at, session_id, message_id "
-                "FROM deliveries WHERE user_id = ? ORDER BY local_date", (user_id,))
+                "FROM deliveries WHERE user_id = ? ORDER BY local_date",
+                (user_id,),
+            )
             rows = await cur.fetchall()
         return [DeliveryRow(*r) for r in rows]

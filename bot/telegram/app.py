@@ -40,9 +40,14 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None, rng: random.Random | None = None,
-                      request: BaseRequest | None = None, sleep: Sleep | None = None,
-                      ) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    request: BaseRequest | None = None,
+    sleep: Sleep | None = None,
+) -> Application:  # type: ignore[type-arg]
     """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
@@ -55,8 +60,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None, rng: ra
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
         schedule_push(app)
         try:
-            await with_retries(lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]),
-                               "setMyCommands")
+            await with_retries(
+                lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]), "setMyCommands"
+            )
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
@@ -104,8 +110,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND,
-                                   commands.group_notice))
+    app.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND, commands.group_notice)
+    )
     app.add_error_handler(on_error)
 
 

@@ -17,12 +17,13 @@ async def send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup |
     return await with_retries(lambda: bot.send_message(chat_id, text, reply_markup=markup), "sendMessage")
 
 
-async def edit(bot: Bot, chat_id: int, message_id: int, text: str,
-               markup: InlineKeyboardMarkup | None = None) -> bool:
+async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
     """Edit a message's text (dropping its keyboard unless one is given); True if it shows the text now."""
     try:
-        await with_retries(lambda: bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
-                                                         reply_markup=markup), "editMessageText")
+        await with_retries(
+            lambda: bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup),
+            "editMessageText",
+        )
     except BadRequest as exc:
         if is_not_modified(exc):
             return True

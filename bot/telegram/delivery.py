@@ -19,15 +19,20 @@ BASE_DELAY = 0.5
 MAX_RETRY_AFTER = 60.0
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], what: str, sleep: Sleep = asyncio.sleep,
-                       attempts: int = ATTEMPTS) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]], what: str, sleep: Sleep = asyncio.sleep, attempts: int = ATTEMPTS
+) -> T:
     """Run a Bot API call, retrying flood waits, network errors and 5xx a bounded number of times."""
     for attempt in range(1, attempts + 1):
         try:
             return await call()
         except RetryAfter as exc:
-            delay = min(float(exc.retry_after if isinstance(exc.retry_after, (int, float))
-                              else exc.retry_after.total_seconds()), MAX_RETRY_AFTER)
+            delay = min(
+                float(
+                    exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
+                ),
+                MAX_RETRY_AFTER,
+            )
             if attempt == attempts:
                 raise
             logger.warning("%s: flood wait %.1fs (attempt %d)", what, delay, attempt)

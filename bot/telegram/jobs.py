@@ -41,8 +41,13 @@ def make_sender(bot: Bot, sleep: Sleep) -> Send:
         floods = failures = 0
         while True:
             try:
-                message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                                 link_preview_options=LinkPreviewOptions(is_disabled=True))
+                message = await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
                 return SendResult(SendStatus.SENT, message.message_id)
             except RetryAfter as exc:
                 floods += 1

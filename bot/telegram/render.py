@@ -28,11 +28,14 @@ def _letter(i: int) -> str:
 def question_body(view: QuestionView) -> str:
     """The question as first shown, without the result."""
     q = view.question
-    parts = [texts.question_header(view.mode.value, view.position, view.size, q.level.value, q.topic),
-             to_html(q.prompt)]
+    parts = [
+        texts.question_header(view.mode.value, view.position, view.size, q.level.value, q.topic),
+        to_html(q.prompt),
+    ]
     if isinstance(q, McqQuestion) and not options_fit_buttons(q):
-        parts.append("\n".join(f"<b>{_letter(i)}</b>) {to_html(q.options[bank_i].text)}"
-                               for i, bank_i in enumerate(view.order)))
+        parts.append(
+            "\n".join(f"<b>{_letter(i)}</b>) {to_html(q.options[bank_i].text)}" for i, bank_i in enumerate(view.order))
+        )
     return "\n\n".join(parts)
 
 
@@ -42,12 +45,21 @@ def question_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | No
     if isinstance(q, OpenQuestion):
         return _clip(question_body(view) + "\n\n" + texts.open_prompt_hint()), None
     if options_fit_buttons(q):
-        rows = [[InlineKeyboardButton(to_label(q.options[bank_i].text),
-                                      callback_data=AnswerCb(view.session_id, view.position, i).pack())]
-                for i, bank_i in enumerate(view.order)]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    to_label(q.options[bank_i].text), callback_data=AnswerCb(view.session_id, view.position, i).pack()
+                )
+            ]
+            for i, bank_i in enumerate(view.order)
+        ]
     else:
-        rows = [[InlineKeyboardButton(_letter(i), callback_data=AnswerCb(view.session_id, view.position, i).pack())
-                 for i in range(len(view.order))]]
+        rows = [
+            [
+                InlineKeyboardButton(_letter(i), callback_data=AnswerCb(view.session_id, view.position, i).pack())
+                for i in range(len(view.order))
+            ]
+        ]
     return _clip(question_body(view)), InlineKeyboardMarkup(rows)
 
 
@@ -61,9 +73,12 @@ def mcq_result_unclipped(view: QuestionView, chosen: int, correct: bool) -> str:
     q = view.question
     assert isinstance(q, McqQuestion)
     shown = {bank_i: i for i, bank_i in enumerate(view.order)}
-    lines = [question_body(view), "",
-             texts.your_answer(_letter(shown[chosen]), to_html(q.options[chosen].text)),
-             texts.result_line(correct)]
+    lines = [
+        question_body(view),
+        "",
+        texts.your_answer(_letter(shown[chosen]), to_html(q.options[chosen].text)),
+        texts.result_line(correct),
+    ]
     if not correct:
         right = q.correct_index
         lines.append(texts.right_answer(_letter(shown[right]), to_html(q.options[right].text)))
@@ -84,9 +99,12 @@ def model_answer_unclipped(view: QuestionView, covered: tuple[bool, ...]) -> str
 def model_answer(view: QuestionView, covered: tuple[bool, ...]) -> tuple[str, InlineKeyboardMarkup]:
     """The model answer and key points, with self-grade buttons."""
     text = model_answer_unclipped(view, covered)
-    buttons = [InlineKeyboardButton(texts.GRADE_LABELS[g.value],
-                                    callback_data=GradeCb(view.session_id, view.position, g).pack())
-               for g in SelfGrade]
+    buttons = [
+        InlineKeyboardButton(
+            texts.GRADE_LABELS[g.value], callback_data=GradeCb(view.session_id, view.position, g).pack()
+        )
+        for g in SelfGrade
+    ]
     return _clip(text), InlineKeyboardMarkup([buttons])
 
 
@@ -108,14 +126,19 @@ def summary_details(mode: Mode, summary: Summary) -> str:
 
 def level_picker(mode: Mode) -> InlineKeyboardMarkup:
     """Four level buttons, two per row."""
-    buttons = [InlineKeyboardButton(texts.LEVEL_LABELS[lv.value], callback_data=LevelCb(mode, lv).pack())
-               for lv in Level]
+    buttons = [
+        InlineKeyboardButton(texts.LEVEL_LABELS[lv.value], callback_data=LevelCb(mode, lv).pack()) for lv in Level
+    ]
     return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
 
 
 def resume_or_restart(session_id: int, mode: Mode) -> InlineKeyboardMarkup:
     """The two buttons offered when a session is already open."""
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.BTN_RESUME, callback_data=ResumeCb(session_id).pack()),
-        InlineKeyboardButton(texts.BTN_START_OVER, callback_data=StartOverCb(session_id, mode).pack()),
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.BTN_RESUME, callback_data=ResumeCb(session_id).pack()),
+                InlineKeyboardButton(texts.BTN_START_OVER, callback_data=StartOverCb(session_id, mode).pack()),
+            ]
+        ]
+    )

@@ -167,9 +167,7 @@ def test_blueprint_templates_have_lower_precedence(tmp_path: Path) -> None:
     (tmp_path / "templates" / "index.html").write_text("app index")
     (tmp_path / "admin" / "templates" / "index.html").write_text("blueprint index")
 
-    admin = Blueprint(
-        "admin", __name__, template_folder="templates", root_path=str(tmp_path / "admin")
-    )
+    admin = Blueprint("admin", __name__, template_folder="templates", root_path=str(tmp_path / "admin"))
 
     @admin.route("/admin")
     def admin_index() -> str:

@@ -267,10 +267,7 @@ def test_load_dotenv_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_app_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "bank_cli_factory.py").write_text(
-        "from flask import Flask\n"
-        "def create_app():\n"
-        "    app = Flask('made-by-factory')\n"
-        "    return app\n"
+        "from flask import Flask\ndef create_app():\n    app = Flask('made-by-factory')\n    return app\n"
     )
     (tmp_path / "wsgi.py").write_text("from flask import Flask\nserver = Flask('from-wsgi')\n")
     monkeypatch.chdir(tmp_path)

@@ -111,12 +111,8 @@ def test_from_file_missing_needs_silent(tmp_path: Path) -> None:
     assert app.config.from_file("missing.toml", load=tomllib.load, text=False, silent=True) is False
 
 
-def test_instance_folder_location_and_not_created(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "bank_cfg_single.py").write_text(
-        "from flask import Flask\napp = Flask(__name__)\n"
-    )
+def test_instance_folder_location_and_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bank_cfg_single.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
     package = tmp_path / "bank_cfg_pkg"
     package.mkdir()
     (package / "__init__.py").write_text("from flask import Flask\napp = Flask(__name__)\n")

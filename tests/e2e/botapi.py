@@ -30,20 +30,74 @@ from typing import Any
 from aiohttp import web
 
 BOT_ID = 777000111
-BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "FlaskBot", "username": "flask_interview_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "FlaskBot",
+    "username": "flask_interview_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
-DEFAULT_ALLOWED = {"message", "edited_message", "channel_post", "edited_channel_post", "inline_query",
-                   "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "poll",
-                   "poll_answer", "my_chat_member", "chat_join_request"}
+DEFAULT_ALLOWED = {
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_join_request",
+}
 # Parameters whose form value is JSON (PTB JSON-encodes everything that is not a plain string).
-_JSON_PARAMS = {"chat_id", "message_id", "reply_markup", "offset", "limit", "timeout", "allowed_updates",
-                "commands", "show_alert", "cache_time", "drop_pending_updates", "disable_notification",
-                "protect_content", "link_preview_options", "reply_parameters", "scope", "entities",
-                "caption_entities", "message_ids", "disable_web_page_preview", "allow_sending_without_reply"}
-_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
-         "blockquote", "tg-emoji"}
+_JSON_PARAMS = {
+    "chat_id",
+    "message_id",
+    "reply_markup",
+    "offset",
+    "limit",
+    "timeout",
+    "allowed_updates",
+    "commands",
+    "show_alert",
+    "cache_time",
+    "drop_pending_updates",
+    "disable_notification",
+    "protect_content",
+    "link_preview_options",
+    "reply_parameters",
+    "scope",
+    "entities",
+    "caption_entities",
+    "message_ids",
+    "disable_web_page_preview",
+    "allow_sending_without_reply",
+}
+_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+}
 
 
 class ApiError(Exception):
@@ -104,16 +158,15 @@ class StoredMessage:
     message_id: int
     sender: dict[str, Any]
     date: int
-    text: str | None = None          # what the user sees (markup already applied)
-    raw: str | None = None           # what the bot sent, before parse_mode
+    text: str | None = None  # what the user sees (markup already applied)
+    raw: str | None = None  # what the bot sent, before parse_mode
     parse_mode: str | None = None
     reply_markup: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     edit_date: int | None = None
 
     def to_api(self) -> dict[str, Any]:
-        msg: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": self.chat,
-                               "from": self.sender}
+        msg: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": self.chat, "from": self.sender}
         if self.text is not None:
             msg["text"] = self.text
         if self.reply_markup is not None:
@@ -158,21 +211,27 @@ class _Fault:
 class BotApiServer:
     """The Bot API on 127.0.0.1:<random port>, plus a user-side API for tests."""
 
-    def __init__(self, token: str, *, rate_limit: float | None = None, retry_after: int = 1,
-                 rate_methods: Iterable[str] = ("sendMessage", "sendDocument", "editMessageText"),
-                 query_ttl: float | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        rate_limit: float | None = None,
+        retry_after: int = 1,
+        rate_methods: Iterable[str] = ("sendMessage", "sendDocument", "editMessageText"),
+        query_ttl: float | None = None,
+    ) -> None:
         self.token = token
         self.rate_limit = rate_limit
         self.retry_after = retry_after
         self.rate_methods = {m.lower() for m in rate_methods}
         self.query_ttl = query_ttl
         self.port = 0
-        self.calls: Counter[str] = Counter()          # successful and failed calls per method
+        self.calls: Counter[str] = Counter()  # successful and failed calls per method
         self.errors: list[tuple[str, int, str]] = []  # (method, status, description) of every error sent
         self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.updates: list[dict[str, Any]] = []       # stored, not yet confirmed
-        self.delivered: set[int] = set()              # update_ids returned by getUpdates at least once
-        self.confirmed_below = 0                      # every update_id below this is confirmed
+        self.updates: list[dict[str, Any]] = []  # stored, not yet confirmed
+        self.delivered: set[int] = set()  # update_ids returned by getUpdates at least once
+        self.confirmed_below = 0  # every update_id below this is confirmed
         self.chats: dict[int, dict[int, StoredMessage]] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
         self.blocked: set[int] = set()
@@ -256,8 +315,12 @@ class BotApiServer:
     def user(self, user_id: int, first_name: str | None = None) -> dict[str, Any]:
         found = self._users.get(user_id)
         if found is None:
-            found = {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}",
-                     "language_code": "en"}
+            found = {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": first_name or f"User{user_id}",
+                "language_code": "en",
+            }
             self._users[user_id] = found
         return found
 
@@ -277,8 +340,9 @@ class BotApiServer:
         return update_id
 
     def _user_message(self, user_id: int, chat: dict[str, Any], **content: Any) -> StoredMessage:
-        msg = StoredMessage(chat=chat, message_id=self._next_message_id(chat["id"]), sender=self.user(user_id),
-                            date=int(time.time()))
+        msg = StoredMessage(
+            chat=chat, message_id=self._next_message_id(chat["id"]), sender=self.user(user_id), date=int(time.time())
+        )
         text = content.pop("text", None)
         if text is not None:
             msg.text = msg.raw = text
@@ -295,8 +359,16 @@ class BotApiServer:
         return self._push("message", msg.to_api())
 
     def send_sticker(self, user_id: int) -> int:
-        sticker = {"file_id": "CAACAgIAAxk", "file_unique_id": "AgAD", "type": "regular", "width": 512,
-                   "height": 512, "is_animated": False, "is_video": False, "emoji": "🙂"}
+        sticker = {
+            "file_id": "CAACAgIAAxk",
+            "file_unique_id": "AgAD",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "🙂",
+        }
         msg = self._user_message(user_id, self._private_chat(user_id), sticker=sticker)
         return self._push("message", msg.to_api())
 
@@ -320,9 +392,16 @@ class BotApiServer:
         chat = {"id": group_id, "type": "group", "title": title}
         bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
         now = int(time.time())
-        self._push("my_chat_member", {"chat": chat, "from": self.user(user_id), "date": now,
-                                      "old_chat_member": {"user": bot, "status": "left"},
-                                      "new_chat_member": {"user": bot, "status": "member"}})
+        self._push(
+            "my_chat_member",
+            {
+                "chat": chat,
+                "from": self.user(user_id),
+                "date": now,
+                "old_chat_member": {"user": bot, "status": "left"},
+                "new_chat_member": {"user": bot, "status": "member"},
+            },
+        )
         msg = self._user_message(user_id, chat, new_chat_members=[bot])
         self._push("message", msg.to_api())
         return chat
@@ -331,14 +410,27 @@ class BotApiServer:
         """The user blocks the bot: sends to them now fail with 403, and the bot hears about it."""
         self.blocked.add(user_id)
         bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
-        return self._push("my_chat_member", {"chat": self._private_chat(user_id), "from": self.user(user_id),
-                                             "date": int(time.time()),
-                                             "old_chat_member": {"user": bot, "status": "member"},
-                                             "new_chat_member": {"user": bot, "status": "kicked",
-                                                                 "until_date": 0}})
+        return self._push(
+            "my_chat_member",
+            {
+                "chat": self._private_chat(user_id),
+                "from": self.user(user_id),
+                "date": int(time.time()),
+                "old_chat_member": {"user": bot, "status": "member"},
+                "new_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
+            },
+        )
 
-    def tap(self, user_id: int, message: StoredMessage | int, data: str | None = None, *,
-            label: str | None = None, chat_id: int | None = None, force: bool = False) -> str:
+    def tap(
+        self,
+        user_id: int,
+        message: StoredMessage | int,
+        data: str | None = None,
+        *,
+        label: str | None = None,
+        chat_id: int | None = None,
+        force: bool = False,
+    ) -> str:
         """The user taps a button of a message (by data or label); returns the callback query id.
 
         Without `force` the button must be on the message as the user sees it now; `force` taps data
@@ -353,10 +445,19 @@ class BotApiServer:
         elif not force:
             assert data in [d for _, d in message.buttons], f"no button {data!r} on {message.buttons}"
         query_id = str(next(self._query_ids) * 7919 + 1_000_000)
-        self.callbacks[query_id] = CallbackRecord(query_id, user_id, message.chat["id"], message.message_id, data,
-                                                  time.monotonic())
-        self._push("callback_query", {"id": query_id, "from": self.user(user_id), "message": message.to_api(),
-                                      "chat_instance": f"ci{message.chat['id']}", "data": data})
+        self.callbacks[query_id] = CallbackRecord(
+            query_id, user_id, message.chat["id"], message.message_id, data, time.monotonic()
+        )
+        self._push(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self.user(user_id),
+                "message": message.to_api(),
+                "chat_instance": f"ci{message.chat['id']}",
+                "data": data,
+            },
+        )
         return query_id
 
     def chat(self, chat_id: int) -> list[StoredMessage]:
@@ -371,10 +472,16 @@ class BotApiServer:
 
     def transcript(self, chat_id: int) -> str:
         """The chat and the callbacks in it, for failure messages."""
-        lines = [f"{'bot' if m.from_bot else 'user'} #{m.message_id}: {(m.text or str(m.extra))[:70]!r} "
-                 f"buttons={[d for _, d in m.buttons]}" for m in self.chat(chat_id)]
-        lines += [f"callback {c.query_id} on #{c.message_id} {c.data!r}: answered={c.answered} {c.answer_text!r}"
-                  for c in self.callbacks.values() if c.chat_id == chat_id]
+        lines = [
+            f"{'bot' if m.from_bot else 'user'} #{m.message_id}: {(m.text or str(m.extra))[:70]!r} "
+            f"buttons={[d for _, d in m.buttons]}"
+            for m in self.chat(chat_id)
+        ]
+        lines += [
+            f"callback {c.query_id} on #{c.message_id} {c.data!r}: answered={c.answered} {c.answer_text!r}"
+            for c in self.callbacks.values()
+            if c.chat_id == chat_id
+        ]
         return "\n".join(lines)
 
     def unanswered(self) -> list[CallbackRecord]:
@@ -415,8 +522,11 @@ class BotApiServer:
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):
-                params[key] = {"filename": value.filename, "size": len(value.file.read()),
-                               "content_type": value.content_type}
+                params[key] = {
+                    "filename": value.filename,
+                    "size": len(value.file.read()),
+                    "content_type": value.content_type,
+                }
             elif key in _JSON_PARAMS:
                 try:
                     params[key] = json.loads(value)
@@ -493,8 +603,12 @@ class BotApiServer:
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
-            raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH" if isinstance(commands, list)
-                           else "Bad Request: commands must be a list")
+            raise ApiError(
+                400,
+                "Bad Request: BOT_COMMANDS_TOO_MUCH"
+                if isinstance(commands, list)
+                else "Bad Request: commands must be a list",
+            )
         self.commands = commands
         return True
 
@@ -534,8 +648,10 @@ class BotApiServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), min(remaining, 0.25))
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one "
-                                    "bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
 
     def _target_chat(self, params: dict[str, Any]) -> int:
         try:
@@ -557,8 +673,9 @@ class BotApiServer:
         if not shown.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         if len(shown) > limit:
-            raise ApiError(400, "Bad Request: message is too long" if key == "text"
-                           else "Bad Request: message caption is too long")
+            raise ApiError(
+                400, "Bad Request: message is too long" if key == "text" else "Bad Request: message caption is too long"
+            )
         return raw, shown
 
     def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -576,14 +693,18 @@ class BotApiServer:
         if rows is None:
             return None  # reply keyboards and the like: not shown on the message
         if not isinstance(rows, list) or any(not isinstance(r, list) for r in rows):
-            raise ApiError(400, "Bad Request: field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array")
+            raise ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
         buttons = [b for r in rows for b in r]
         if len(buttons) > 100 or any(len(r) > 8 for r in rows):
             raise ApiError(400, "Bad Request: BUTTONS_TOO_MUCH")
         for b in buttons:
             if not isinstance(b, dict) or not str(b.get("text", "")).strip():
-                raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY" if isinstance(b, dict)
-                               else "Bad Request: can't parse inline keyboard button")
+                raise ApiError(
+                    400,
+                    "Bad Request: BUTTON_TEXT_EMPTY"
+                    if isinstance(b, dict)
+                    else "Bad Request: can't parse inline keyboard button",
+                )
             data = b.get("callback_data")
             if data is not None and not (1 <= len(str(data).encode()) <= MAX_CALLBACK_BYTES):
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
@@ -594,9 +715,12 @@ class BotApiServer:
     def _new_bot_message(self, chat_id: int) -> StoredMessage:
         chat = self.chat(chat_id)
         chat_dict = chat[0].chat if chat else {"id": chat_id, "type": "private"}
-        msg = StoredMessage(chat=chat_dict, message_id=self._next_message_id(chat_id),
-                            sender={k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
-                            date=int(time.time()))
+        msg = StoredMessage(
+            chat=chat_dict,
+            message_id=self._next_message_id(chat_id),
+            sender={k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
+            date=int(time.time()),
+        )
         return msg
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
@@ -612,8 +736,12 @@ class BotApiServer:
         chat_id = self._target_chat(params)
         document = params.get("document")
         if isinstance(document, dict):
-            doc = {"file_id": f"BQACAgIAAxk{len(self.requests)}", "file_unique_id": f"AgAD{len(self.requests)}",
-                   "file_name": document["filename"], "file_size": document["size"]}
+            doc = {
+                "file_id": f"BQACAgIAAxk{len(self.requests)}",
+                "file_unique_id": f"AgAD{len(self.requests)}",
+                "file_name": document["filename"],
+                "file_size": document["size"],
+            }
             if document.get("content_type"):
                 doc["mime_type"] = document["content_type"]
         elif isinstance(document, str) and document:
@@ -651,8 +779,11 @@ class BotApiServer:
         if msg.text is None:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         if shown == msg.text and raw == msg.raw and markup == msg.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
-                                "markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
         msg.text, msg.raw, msg.parse_mode, msg.reply_markup = shown, raw, params.get("parse_mode"), markup
         msg.edit_date = int(time.time())
         return msg.to_api()
@@ -661,8 +792,11 @@ class BotApiServer:
         msg = self._message_to_edit(params)
         markup = self._markup(params)
         if markup == msg.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
-                                "markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
         msg.reply_markup = markup
         msg.edit_date = int(time.time())
         return msg.to_api()
@@ -678,8 +812,9 @@ class BotApiServer:
         record = self.callbacks.get(str(params.get("callback_query_id")))
         if record is not None:
             record.answers_tried += 1
-        too_old = record is not None and self.query_ttl is not None and \
-            time.monotonic() - record.created > self.query_ttl
+        too_old = (
+            record is not None and self.query_ttl is not None and time.monotonic() - record.created > self.query_ttl
+        )
         if record is None or record.answered or too_old:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")

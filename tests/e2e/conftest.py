@@ -63,8 +63,9 @@ class BotProcess:
         self.runs += 1
         out, err = self._open_logs()
         polls = self.api.calls["getUpdates"]
-        self.proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=self.workdir,
-                                                         env=self.env, stdout=out, stderr=err)
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=self.workdir, env=self.env, stdout=out, stderr=err
+        )
         if ready:
             await self.wait_polling(polls)
 
@@ -112,8 +113,11 @@ class BotProcess:
         self._files.clear()
 
     def output(self, stream: str) -> str:
-        return "".join((self.workdir / f"{stream}.{i}.log").read_text(errors="replace")
-                       for i in range(1, self.runs + 1) if (self.workdir / f"{stream}.{i}.log").exists())
+        return "".join(
+            (self.workdir / f"{stream}.{i}.log").read_text(errors="replace")
+            for i in range(1, self.runs + 1)
+            if (self.workdir / f"{stream}.{i}.log").exists()
+        )
 
     def stderr(self) -> str:
         return self.output("stderr")
@@ -133,11 +137,20 @@ class BotProcess:
 @pytest_asyncio.fixture
 async def bot_process(api: BotApiServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
     """A bot process bound to `api` (not started)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "QUESTIONS_",
-                                                                  "LOG_", "ADMIN_", "PUSH_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url,
-               DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"), QUESTIONS_DIR=str(DEFAULT_QUESTIONS_DIR),
-               LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "QUESTIONS_", "LOG_", "ADMIN_", "PUSH_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
+        QUESTIONS_DIR=str(DEFAULT_QUESTIONS_DIR),
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     workdir = tmp_path / "run"
     workdir.mkdir()
     process = BotProcess(api, workdir, env)
@@ -200,5 +213,6 @@ async def wait_answered(api: BotApiServer, query_id: str, within: float = 30.0) 
 
 
 def answers_rows(process: BotProcess) -> list[tuple[object, ...]]:
-    return process.query("SELECT session_id, position, user_id, chosen, correct FROM answers "
-                         "ORDER BY session_id, position")
+    return process.query(
+        "SELECT session_id, position, user_id, chosen, correct FROM answers ORDER BY session_id, position"
+    )

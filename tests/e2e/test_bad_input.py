@@ -18,8 +18,11 @@ async def _settle(api: BotApiServer, user: int) -> None:
     """Updates are handled in order: once a /help sent now is answered, everything before it was handled."""
     before = sum("What I can do" in (m.text or "") for m in api.bot_messages(user))
     api.send_text(user, "/help")
-    await api.wait_for(lambda: sum("What I can do" in (m.text or "") for m in api.bot_messages(user)) > before,
-                       30, "the bot to catch up")
+    await api.wait_for(
+        lambda: sum("What I can do" in (m.text or "") for m in api.bot_messages(user)) > before,
+        30,
+        "the bot to catch up",
+    )
 
 
 def _last_text(api: BotApiServer, user: int) -> str:
@@ -57,20 +60,49 @@ async def test_bad_input_is_answered_and_changes_nothing(api: BotApiServer, bot_
     assert answers[level_data] == texts.CB_ALREADY_STARTED
     # Forged and over-long data, unknown prefixes, wrong field counts and types, non-ASCII.
     session, position = q2.buttons[0][1].split(":")[1:3]
-    forged = ["a:999999:0:0", f"a:{session}:{position}:9", f"a:{session}:{position}:-1", f"a:{session}:7:0",
-              f"a:{session}:{position}", f"a:{session}:{position}:0:0", "a:x:y:z", "zz:1", ":", "a::::",
-              "l:quiz:guru", "l:chess:fresher", "g:1:1:perfect", "r:0", "n:999:quiz", "r:999", "ü:ñ:😀", "a:１:0:0",
-              f"a:{session}:{position}:" + "9" * 30, "a:1:1:" + "7" * 80, "x" * 200, "a:99999999999999999999:0:0"]
+    forged = [
+        "a:999999:0:0",
+        f"a:{session}:{position}:9",
+        f"a:{session}:{position}:-1",
+        f"a:{session}:7:0",
+        f"a:{session}:{position}",
+        f"a:{session}:{position}:0:0",
+        "a:x:y:z",
+        "zz:1",
+        ":",
+        "a::::",
+        "l:quiz:guru",
+        "l:chess:fresher",
+        "g:1:1:perfect",
+        "r:0",
+        "n:999:quiz",
+        "r:999",
+        "ü:ñ:😀",
+        "a:１:0:0",
+        f"a:{session}:{position}:" + "9" * 30,
+        "a:1:1:" + "7" * 80,
+        "x" * 200,
+        "a:99999999999999999999:0:0",
+    ]
     for data in forged:
         await tap(ANN, data)
-    assert all(answers[d] in (texts.CB_INVALID, texts.CB_STALE) for d in forged), \
-        {d: answers[d] for d in forged if answers[d] not in (texts.CB_INVALID, texts.CB_STALE)}
+    assert all(answers[d] in (texts.CB_INVALID, texts.CB_STALE) for d in forged), {
+        d: answers[d] for d in forged if answers[d] not in (texts.CB_INVALID, texts.CB_STALE)
+    }
     # Another user's buttons.
     await tap(BOB, q2.buttons[0][1])
     assert answers[q2.buttons[0][1]] == texts.CB_NOT_YOURS
     # Texts: unicode, HTML-looking, 4000 and 4096 characters, while a quiz question waits for a tap.
-    for text in ["Привет 👋 <b>bold</b> & <script>alert(1)</script> &amp; &lt;", "\u200b", "🙂" * 4000,
-                 "x" * 4000, "<" * 4096, "a\nb\r\n\tc", "/", "@flask_interview_bot"]:
+    for text in [
+        "Привет 👋 <b>bold</b> & <script>alert(1)</script> &amp; &lt;",
+        "\u200b",
+        "🙂" * 4000,
+        "x" * 4000,
+        "<" * 4096,
+        "a\nb\r\n\tc",
+        "/",
+        "@flask_interview_bot",
+    ]:
         api.send_text(ANN, text)
     api.send_sticker(ANN)
     api.send_photo(ANN)
@@ -110,8 +142,7 @@ async def test_bad_input_is_answered_and_changes_nothing(api: BotApiServer, bot_
     for query in burst:
         await wait_answered(api, query)
     await _settle(api, ANN)
-    assert [api.callbacks[q].answer_text for q in burst] == [texts.CB_RECORDED_RIGHT] + \
-        [texts.CB_ALREADY_ANSWERED] * 29
+    assert [api.callbacks[q].answer_text for q in burst] == [texts.CB_RECORDED_RIGHT] + [texts.CB_ALREADY_ANSWERED] * 29
     assert len([m for m in api.bot_messages(ANN) if (m.text or "").startswith("Question 3/")]) == 1
     after = answers_rows(bot_process)
     assert after[:1] == before and len(after) == 2 and after[1][1] == 1

@@ -39,8 +39,13 @@ async def test_telegram_behaviours_through_ptb(api: BotApiServer, monkeypatch: p
         msg = await bot.send_message(USER, "<b>Q</b> 1 &amp; 2", parse_mode="HTML", reply_markup=_kb("a:1", "a:2"))
         assert msg.text == "Q 1 & 2" and api.chat(USER)[-1].buttons == [("a:1", "a:1"), ("a:2", "a:2")]
         with pytest.raises(BadRequest, match=r"(?i)not modified"):
-            await bot.edit_message_text("<b>Q</b> 1 &amp; 2", chat_id=USER, message_id=msg.message_id,
-                                        parse_mode="HTML", reply_markup=_kb("a:1", "a:2"))
+            await bot.edit_message_text(
+                "<b>Q</b> 1 &amp; 2",
+                chat_id=USER,
+                message_id=msg.message_id,
+                parse_mode="HTML",
+                reply_markup=_kb("a:1", "a:2"),
+            )
         edited = await bot.edit_message_text("done", chat_id=USER, message_id=msg.message_id)
         assert edited is not True and api.chat(USER)[-1].buttons == []  # no reply_markup: keyboard gone
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):

@@ -33,8 +33,11 @@ async def test_bot_recovers_after_outage_without_losing_updates(api: BotApiServe
     api.drop("sendMessage")
     api.drop("getUpdates")
     api.send_text(USERS[0], "/help")
-    await api.wait_for(lambda: "What I can do" in (api.bot_messages(USERS[0])[-1].text or ""), 30,
-                       "/help through 5xx and a dropped connection")
+    await api.wait_for(
+        lambda: "What I can do" in (api.bot_messages(USERS[0])[-1].text or ""),
+        30,
+        "/help through 5xx and a dropped connection",
+    )
     assert api.pending_faults("sendMessage") == 0
 
     await api.go_down()
@@ -56,8 +59,9 @@ async def test_bot_recovers_after_outage_without_losing_updates(api: BotApiServe
     for uid, query in zip(USERS, taps, strict=True):
         await wait_answered(api, query)
         await wait_for_question(api, uid, 1)
-        await api.wait_for(lambda u=uid: "What I can do" in (api.bot_messages(u)[-1].text or ""), 20,
-                           f"/help for {uid}")
+        await api.wait_for(
+            lambda u=uid: "What I can do" in (api.bot_messages(u)[-1].text or ""), 20, f"/help for {uid}"
+        )
         assert api.callbacks[query].answer_text in (None, texts.CB_ALREADY_STARTED)
     assert set(held) <= api.delivered
     assert bot_process.proc is not None and bot_process.proc.returncode is None  # no restart was needed

@@ -17,9 +17,17 @@ USERS = [9_500_000 + i for i in range(30)]
 
 
 async def _push(bot_process: BotProcess) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "push", "--all", cwd=bot_process.workdir,
-                                                env=bot_process.env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "push",
+        "--all",
+        cwd=bot_process.workdir,
+        env=bot_process.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -35,8 +43,11 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     await bot_process.start()
     for uid in USERS:
         api.send_text(uid, "/daily 09:00")
-    await api.wait_for(lambda: all("Done" in (api.bot_messages(u)[-1].text or "") for u in USERS
-                                   if api.bot_messages(u)), 30, "subscriptions")
+    await api.wait_for(
+        lambda: all("Done" in (api.bot_messages(u)[-1].text or "") for u in USERS if api.bot_messages(u)),
+        30,
+        "subscriptions",
+    )
     await api.wait_for(lambda: all(api.bot_messages(u) for u in USERS), 30, "every /daily answered")
     api.block(USERS[-1])  # blocked after subscribing: the bot hears of it, the push must not fail on it
     api.blocked.add(USERS[-2])  # blocked without the bot noticing yet: the push gets a 403
@@ -52,8 +63,9 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     assert not _daily(api, USERS[-1]) and not _daily(api, USERS[-2])
 
     # The pushed question works with the running bot; a second round sends nothing twice.
-    uid, message = next((u, m) for u in USERS[:-2] for m in _daily(api, u)
-                        if m.buttons and m.buttons[0][1].startswith("a:"))  # an MCQ, not an open question
+    uid, message = next(
+        (u, m) for u in USERS[:-2] for m in _daily(api, u) if m.buttons and m.buttons[0][1].startswith("a:")
+    )  # an MCQ, not an open question
     query = api.tap(uid, message, right_button(message))
     await wait_answered(api, query)
     assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT

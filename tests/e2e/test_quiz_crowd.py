@@ -36,14 +36,17 @@ async def _take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
         query = api.tap(user_id, question, data)
         await wait_answered(api, query)
         # The result is edited into the question message, and its keyboard goes.
-        await api.wait_for(lambda q=question: not q.buttons and q.edit_date is not None, 30,
-                           f"result of question {number} for {user_id}")
+        await api.wait_for(
+            lambda q=question: not q.buttons and q.edit_date is not None,
+            30,
+            f"result of question {number} for {user_id}",
+        )
         verdict = "✅" if pick_right else "❌"
         assert f"{verdict} " in (question.text or ""), question.text
-        assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right
-                                                    else texts.CB_RECORDED_WRONG)
-    await api.wait_for(lambda: "by topic" in (api.bot_messages(user_id)[-1].text or ""), 30,
-                       f"score and breakdown for {user_id}")
+        assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right else texts.CB_RECORDED_WRONG)
+    await api.wait_for(
+        lambda: "by topic" in (api.bot_messages(user_id)[-1].text or ""), 30, f"score and breakdown for {user_id}"
+    )
     return right
 
 

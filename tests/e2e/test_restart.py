@@ -65,14 +65,16 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     sixes = len(_questions(api, 6))
     assert sixes in (1, 2)
     api.send_text(USER, "/quiz")
-    await api.wait_for(lambda: "unfinished quiz (question 6 of 10)" in (api.bot_messages(USER)[-1].text or ""), 20,
-                       "the resume offer")
+    await api.wait_for(
+        lambda: "unfinished quiz (question 6 of 10)" in (api.bot_messages(USER)[-1].text or ""), 20, "the resume offer"
+    )
     offer = api.bot_messages(USER)[-1]
     await wait_answered(api, api.tap(USER, offer, label="Resume"))
     await api.wait_for(lambda: len(_questions(api, 6)) == sixes + 1, 20, "question 6 shown again")
     for number in range(6, 11):
-        question = next(m for m in reversed(_questions(api, number)) if m.buttons) if number > 6 else \
-            _questions(api, 6)[-1]
+        question = (
+            next(m for m in reversed(_questions(api, number)) if m.buttons) if number > 6 else _questions(api, 6)[-1]
+        )
         query = api.tap(USER, question, right_button(question))
         await wait_answered(api, query)
         if number < 10:
@@ -95,8 +97,9 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     assert bot_process.returncodes == [-9, -9, 0]
 
 
-async def test_sigterm_stops_cleanly_after_handling_received_updates(api: BotApiServer,
-                                                                     bot_process: BotProcess) -> None:
+async def test_sigterm_stops_cleanly_after_handling_received_updates(
+    api: BotApiServer, bot_process: BotProcess
+) -> None:
     await bot_process.start()
     users = [7_200_000 + i for i in range(15)]
     ids = [api.send_text(uid, "/help") for uid in users]

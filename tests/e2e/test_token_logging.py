@@ -33,8 +33,14 @@ async def test_debug_logs_never_show_the_token(api: BotApiServer, bot_process: B
     api.send_text(USER, "/help")
     api.send_text(OTHER, "/help")
     # Users are served concurrently, so wait for both: OTHER's reply and the 403 for the blocked USER.
-    await api.wait_for(lambda: any("What I can do" in (m.text or "") for m in api.bot_messages(OTHER))
-                       and any(e[1] == 403 for e in api.errors), 30, "polling to get past a dropped connection")
+    await api.wait_for(
+        lambda: (
+            any("What I can do" in (m.text or "") for m in api.bot_messages(OTHER))
+            and any(e[1] == 403 for e in api.errors)
+        ),
+        30,
+        "polling to get past a dropped connection",
+    )
     assert any(e[1] == 403 for e in api.errors) and api.pending_faults("getUpdates") == 0
     assert await bot_process.terminate() == 0
 

@@ -62,8 +62,7 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 
 
 @pytest_asyncio.fixture
-async def dapp(settings: Settings, api: FakeBotApi, clock: FakeClock,
-               sleeper: Sleeper) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def dapp(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The Application with the injected sleep."""
     app = await _started(settings, api, clock, sleeper)
     yield app
@@ -83,8 +82,11 @@ async def _round(app: Application) -> RoundReport:  # type: ignore[type-arg]
 
 
 def _daily_messages(api: FakeBotApi, user_id: int | None = None) -> list[dict[str, Any]]:
-    return [m for (chat, _), m in sorted(api.messages.items())
-            if "Daily question" in m["text"] and (user_id is None or chat == user_id)]
+    return [
+        m
+        for (chat, _), m in sorted(api.messages.items())
+        if "Daily question" in m["text"] and (user_id is None or chat == user_id)
+    ]
 
 
 async def _subscribe(app: Application, api: FakeBotApi, user_id: int, at: str, zone: str | None) -> ChatDriver:  # type: ignore[type-arg]
@@ -113,7 +115,8 @@ async def _card(app: Application, user_id: int, qid: str) -> Card | None:  # typ
 async def _deliveries(settings: Settings) -> list[tuple[Any, ...]]:
     async with aiosqlite.connect(settings.database_path) as conn:
         cur = await conn.execute(
-            "SELECT user_id, local_date, status, attempts FROM deliveries ORDER BY user_id, local_date")
+            "SELECT user_id, local_date, status, attempts FROM deliveries ORDER BY user_id, local_date"
+        )
         return [tuple(r) for r in await cur.fetchall()]
 
 
@@ -161,8 +164,12 @@ async def test_timezone_is_validated_with_a_suggestion_and_buttons(dapp: Applica
     assert settings is not None and settings.timezone == "Asia/Tokyo"
 
 
-async def test_push_at_local_time_and_tap_reviews_the_card(dapp: Application, api: FakeBotApi, clock: FakeClock,  # type: ignore[type-arg]
-                                                           settings: Settings) -> None:
+async def test_push_at_local_time_and_tap_reviews_the_card(
+    dapp: Application,
+    api: FakeBotApi,
+    clock: FakeClock,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 7, 59, tzinfo=UTC))
     user = await _subscribe(dapp, api, 1001, "09:00", "Europe/Berlin")
     qid = await _seed_overdue(dapp, 1001, "mcq")
@@ -193,8 +200,11 @@ async def test_push_at_local_time_and_tap_reviews_the_card(dapp: Application, ap
     assert await _deliveries(settings) == [(1001, "2026-01-01", "sent", 1)]
 
 
-async def test_open_question_shows_answer_then_self_grade_reviews(dapp: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                                  clock: FakeClock) -> None:
+async def test_open_question_shows_answer_then_self_grade_reviews(
+    dapp: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     user = await _subscribe(dapp, api, 1001, "08:00", None)
     qid = await _seed_overdue(dapp, 1001, "open")
@@ -241,8 +251,12 @@ async def test_dst_change_in_the_users_zone(dapp: Application, api: FakeBotApi, 
     assert len(_daily_messages(api)) == 2
 
 
-async def test_utc_plus_14_and_minus_12(dapp: Application, api: FakeBotApi, clock: FakeClock,  # type: ignore[type-arg]
-                                        settings: Settings) -> None:
+async def test_utc_plus_14_and_minus_12(
+    dapp: Application,
+    api: FakeBotApi,
+    clock: FakeClock,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 17, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "08:00", "Pacific/Kiritimati")
     await _subscribe(dapp, api, 1002, "08:00", "Etc/GMT+12")
@@ -256,8 +270,9 @@ async def test_utc_plus_14_and_minus_12(dapp: Application, api: FakeBotApi, cloc
     assert await _deliveries(settings) == [(1001, "2026-01-02", "sent", 1), (1002, "2026-01-01", "sent", 1)]
 
 
-async def test_local_midnight_during_a_push(settings: Settings, api: FakeBotApi, clock: FakeClock,
-                                            sleeper: Sleeper) -> None:
+async def test_local_midnight_during_a_push(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
+) -> None:
     slow = settings.model_copy(update={"push_rate": 0.02})  # one send every 50 s
     app = await _started(slow, api, clock, sleeper)
     try:
@@ -277,8 +292,9 @@ async def test_local_midnight_during_a_push(settings: Settings, api: FakeBotApi,
         await _stop(app)
 
 
-async def test_crash_between_send_and_commit_resends_once(settings: Settings, api: FakeBotApi, clock: FakeClock,
-                                                          sleeper: Sleeper) -> None:
+async def test_crash_between_send_and_commit_resends_once(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     first_app = await _started(settings, api, clock, sleeper)
     try:
@@ -306,8 +322,11 @@ async def test_crash_between_send_and_commit_resends_once(settings: Settings, ap
         await _stop(app)
 
 
-async def test_blocked_and_missing_chats_unsubscribe(dapp: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                     clock: FakeClock) -> None:
+async def test_blocked_and_missing_chats_unsubscribe(
+    dapp: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "09:00", None)
     await _subscribe(dapp, api, 1002, "09:00", None)
@@ -328,8 +347,12 @@ async def test_blocked_and_missing_chats_unsubscribe(dapp: Application, api: Fak
 # PTB itself warns, while building RetryAfter, that retry_after will become a timedelta in v23 (opt-in via
 # PTB_TIMEDELTA); the sender accepts both types, so the warning says nothing about our code.
 @pytest.mark.filterwarnings("ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning")
-async def test_flood_wait_is_honoured_for_the_same_user(dapp: Application, api: FakeBotApi, clock: FakeClock,  # type: ignore[type-arg]
-                                                        sleeper: Sleeper) -> None:
+async def test_flood_wait_is_honoured_for_the_same_user(
+    dapp: Application,
+    api: FakeBotApi,
+    clock: FakeClock,  # type: ignore[type-arg]
+    sleeper: Sleeper,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "09:00", None)
     api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
@@ -339,8 +362,12 @@ async def test_flood_wait_is_honoured_for_the_same_user(dapp: Application, api: 
     assert [c.params["chat_id"] for c in sends] == [1001, 1001]
 
 
-async def test_server_errors_retry_a_little_then_next_round(dapp: Application, api: FakeBotApi, clock: FakeClock,  # type: ignore[type-arg]
-                                                            sleeper: Sleeper) -> None:
+async def test_server_errors_retry_a_little_then_next_round(
+    dapp: Application,
+    api: FakeBotApi,
+    clock: FakeClock,  # type: ignore[type-arg]
+    sleeper: Sleeper,
+) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "09:00", None)
     for _ in range(3):
@@ -356,10 +383,16 @@ async def test_my_chat_member_kicked_unsubscribes(dapp: Application, api: FakeBo
     await _subscribe(dapp, api, 1001, "09:00", None)
 
     def change(status: str, update_id: int) -> Update:
-        payload = {"update_id": update_id, "my_chat_member": {
-            "chat": {"id": 1001, "type": "private", "first_name": "Ann"}, "from": user_dict(1001), "date": NOW,
-            "old_chat_member": {"user": BOT_USER, "status": "member"},
-            "new_chat_member": {"user": BOT_USER, "status": status, "until_date": 0}}}
+        payload = {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {"id": 1001, "type": "private", "first_name": "Ann"},
+                "from": user_dict(1001),
+                "date": NOW,
+                "old_chat_member": {"user": BOT_USER, "status": "member"},
+                "new_chat_member": {"user": BOT_USER, "status": status, "until_date": 0},
+            },
+        }
         return Update.de_json(payload, dapp.bot)
 
     await dapp.process_update(change("kicked", 90_001))
@@ -374,8 +407,7 @@ async def test_my_chat_member_kicked_unsubscribes(dapp: Application, api: FakeBo
     assert found is not None and not found.blocked
 
 
-async def test_replies_flow_while_a_push_paces_its_sends(settings: Settings, api: FakeBotApi,
-                                                         clock: FakeClock) -> None:
+async def test_replies_flow_while_a_push_paces_its_sends(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
     helper: list[ChatDriver] = []
 
     class TalkingSleep(Sleeper):

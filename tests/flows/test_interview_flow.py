@@ -21,8 +21,11 @@ async def _grades(path: Path) -> list[tuple[str, str | None, str | None]]:
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
-async def test_interview_with_open_questions_and_self_grades(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                             settings: Settings) -> None:
+async def test_interview_with_open_questions_and_self_grades(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
     user = ChatDriver(app, api)
     await user.say("/interview")
     picker = user.last()

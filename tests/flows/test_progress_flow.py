@@ -59,8 +59,11 @@ async def test_a_new_user_is_invited_not_shown_empty_tables(app: Application, ap
     assert not api.of("sendDocument")
 
 
-async def test_stats_after_a_quiz_and_the_weakest_topics_button(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                                clock: FakeClock) -> None:
+async def test_stats_after_a_quiz_and_the_weakest_topics_button(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+) -> None:
     user = ChatDriver(app, api)
     await _quiz(user, clock)
     await user.say("/stats")
@@ -92,8 +95,11 @@ async def test_streak_counts_the_next_local_day(app: Application, api: FakeBotAp
     assert "Streak: <b>0</b> days · best 2" in user.last()["text"]
 
 
-async def test_history_lists_sessions_and_shows_answers(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                         clock: FakeClock) -> None:
+async def test_history_lists_sessions_and_shows_answers(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+) -> None:
     user = ChatDriver(app, api)
     await _quiz(user, clock)
     await user.say("/history")
@@ -109,8 +115,12 @@ async def test_history_lists_sessions_and_shows_answers(app: Application, api: F
     assert other.answers()[-1] == "That session is no longer stored."
 
 
-async def test_export_sends_a_csv_document_of_every_answer(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                            clock: FakeClock, settings: Settings) -> None:
+async def test_export_sends_a_csv_document_of_every_answer(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
     user = ChatDriver(app, api)
     await _quiz(user, clock)
     await user.say("/export")
@@ -125,8 +135,12 @@ async def test_export_sends_a_csv_document_of_every_answer(app: Application, api
     assert {r["mode"] for r in rows} == {"quiz"} and all(r["answered_at"].endswith("Z") for r in rows)
 
 
-async def test_reset_asks_first_and_keeps_settings(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                   clock: FakeClock, settings: Settings) -> None:
+async def test_reset_asks_first_and_keeps_settings(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
     user = ChatDriver(app, api)
     await _quiz(user, clock)
     with sqlite3.connect(settings.database_path) as raw:
@@ -149,8 +163,12 @@ async def test_reset_asks_first_and_keeps_settings(app: Application, api: FakeBo
     assert "not answered any questions yet" in user.last()["text"]
 
 
-async def test_deleteme_erases_everything_and_start_begins_clean(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                                  clock: FakeClock, settings: Settings) -> None:
+async def test_deleteme_erases_everything_and_start_begins_clean(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
     user = ChatDriver(app, api)
     other = ChatDriver(app, api, user_id=3003)
     await _quiz(other, clock)
@@ -160,8 +178,10 @@ async def test_deleteme_erases_everything_and_start_begins_clean(app: Applicatio
     await user.tap(confirm, next(d for _, d in buttons(confirm) if d.endswith(":1")))
     assert "deleted" in api.messages[(user.user_id, confirm["message_id"])]["text"]
     with sqlite3.connect(settings.database_path) as raw:
-        tables = [r[0] for r in raw.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        ]
         for table in tables:
             cols = [c[0] for c in raw.execute("SELECT name FROM pragma_table_info(?)", (table,))]
             for col in ("user_id", "chat_id"):

@@ -98,8 +98,11 @@ async def test_double_tap_and_redelivery_record_once(app: Application, api: Fake
     assert len(api.of("sendMessage")) == sent_before
 
 
-async def test_stale_forged_and_foreign_taps_are_answered(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                           settings: Settings) -> None:
+async def test_stale_forged_and_foreign_taps_are_answered(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
     user = ChatDriver(app, api)
     await user.say("/quiz")
     picker = user.last()
@@ -113,9 +116,14 @@ async def test_stale_forged_and_foreign_taps_are_answered(app: Application, api:
     data = await _right_index(app, question)
     first = data.split(":")
     await user.tap(question, f"a:{first[1]}:{int(first[2]) + 1}:0")  # a later question, not current
-    assert user.answers() == [None, "This button is not valid any more.", "This button is not valid any more.",
-                              "This question is no longer active.", "These buttons belong to someone else's session.",
-                              "This question is no longer active."]
+    assert user.answers() == [
+        None,
+        "This button is not valid any more.",
+        "This button is not valid any more.",
+        "This question is no longer active.",
+        "These buttons belong to someone else's session.",
+        "This question is no longer active.",
+    ]
     assert await _answer_count(settings.database_path) == 0
 
 

@@ -86,8 +86,11 @@ async def test_database_constraint_blocks_second_answer(db: Database, tmp_path: 
     sid = await store.create_session(7, "quiz", "fresher", PLAN, None, 1000)
     await store.record_answer(_answer(sid or 0, 0, "q1"), 2000, advance=False)
     with sqlite3.connect(tmp_path / "sub" / "t.sqlite3") as raw, pytest.raises(sqlite3.IntegrityError):
-        raw.execute("INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, kind, "
-                    "answered_at) VALUES (?, 0, 7, 'q1', 'quiz', 'fresher', 'routing', 'mcq', 3000)", (sid,))
+        raw.execute(
+            "INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, kind, "
+            "answered_at) VALUES (?, 0, 7, 'q1', 'quiz', 'fresher', 'routing', 'mcq', 3000)",
+            (sid,),
+        )
 
 
 async def test_one_open_session_and_origin_used_once(db: Database, tmp_path: Path) -> None:
@@ -130,8 +133,7 @@ async def test_answer_and_its_card_review_commit_together(db: Database) -> None:
         raise RuntimeError("review failed")
 
     with pytest.raises(RuntimeError):
-        await store.record_answer(_answer(sid, 0, "q1"), 2000, advance=True,
-                                  review=PendingReview(7, "q1", broken))  # type: ignore[arg-type]
+        await store.record_answer(_answer(sid, 0, "q1"), 2000, advance=True, review=PendingReview(7, "q1", broken))  # type: ignore[arg-type]
     # The failed review rolled the answer and the advance back with it.
     assert await store.answers(sid) == []
     session = await store.get_session(sid)

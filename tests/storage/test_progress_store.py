@@ -26,22 +26,48 @@ START = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)
 
 
 def _mcq(qid: str, topic: str, level: str = "fresher") -> McqQuestion:
-    return McqQuestion.model_validate({
-        "id": qid, "kind": "mcq", "level": level, "topic": topic, "prompt": f"Prompt of {qid}?",
-        "references": ["https://flask.palletsprojects.com/"], "explanation": "Because.",
-        "options": [{"text": f"{qid} right", "correct": True}, {"text": f"{qid} wrong"}, {"text": f"{qid} other"}]})
+    return McqQuestion.model_validate(
+        {
+            "id": qid,
+            "kind": "mcq",
+            "level": level,
+            "topic": topic,
+            "prompt": f"Prompt of {qid}?",
+            "references": ["https://flask.palletsprojects.com/"],
+            "explanation": "Because.",
+            "options": [{"text": f"{qid} right", "correct": True}, {"text": f"{qid} wrong"}, {"text": f"{qid} other"}],
+        }
+    )
 
 
 def _open(qid: str, topic: str) -> OpenQuestion:
-    return OpenQuestion.model_validate({
-        "id": qid, "kind": "open", "level": "fresher", "topic": topic, "prompt": f"Explain {qid}.",
-        "references": ["https://flask.palletsprojects.com/"], "model_answer": "Like so.",
-        "key_points": [{"point": "one", "keywords": ["one"]}, {"point": "two", "keywords": ["two"]}]})
+    return OpenQuestion.model_validate(
+        {
+            "id": qid,
+            "kind": "open",
+            "level": "fresher",
+            "topic": topic,
+            "prompt": f"Explain {qid}.",
+            "references": ["https://flask.palletsprojects.com/"],
+            "model_answer": "Like so.",
+            "key_points": [{"point": "one", "keywords": ["one"]}, {"point": "two", "keywords": ["two"]}],
+        }
+    )
 
 
-BANK = Bank([_mcq("r1", "routing"), _mcq("r2", "routing"), _mcq("r3", "routing"), _mcq("r4", "routing"),
-             _mcq("t1", "templates"), _mcq("t2", "templates"), _open("o1", "templates"),
-             _mcq("b1", "basics"), _mcq("x1", "routing", level="advanced")])
+BANK = Bank(
+    [
+        _mcq("r1", "routing"),
+        _mcq("r2", "routing"),
+        _mcq("r3", "routing"),
+        _mcq("r4", "routing"),
+        _mcq("t1", "templates"),
+        _mcq("t2", "templates"),
+        _open("o1", "templates"),
+        _mcq("b1", "basics"),
+        _mcq("x1", "routing", level="advanced"),
+    ]
+)
 
 
 def _ms(when: dt.datetime) -> int:
@@ -55,8 +81,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-async def _session(db: Database, user_id: int, answers: list[tuple[str, bool]], when: dt.datetime,
-                   mode: str = "quiz", level: str = "fresher", step_s: int = 30) -> int:
+async def _session(
+    db: Database,
+    user_id: int,
+    answers: list[tuple[str, bool]],
+    when: dt.datetime,
+    mode: str = "quiz",
+    level: str = "fresher",
+    step_s: int = 30,
+) -> int:
     """Store a finished session in which the user answered each (question id, right?) in turn."""
     store = InterviewStore(db)
     await store.upsert_user(user_id, user_id, "U", _ms(when))
@@ -65,8 +98,9 @@ async def _session(db: Database, user_id: int, answers: list[tuple[str, bool]], 
     for pos, (qid, right) in enumerate(answers):
         q = BANK[qid]
         at = _ms(when) + (pos + 1) * step_s * 1000
-        await store.record_answer(NewAnswer(sid, pos, user_id, qid, q.topic, "mcq", chosen=0 if right else 1,
-                                            correct=right), at, advance=True)
+        await store.record_answer(
+            NewAnswer(sid, pos, user_id, qid, q.topic, "mcq", chosen=0 if right else 1, correct=right), at, advance=True
+        )
     return sid
 
 
@@ -77,8 +111,12 @@ def _service(db: Database, clock: FakeClock, cards: bool = False, default_tz: st
 
 def _tables(path: Path) -> dict[str, list[str]]:
     with sqlite3.connect(path) as raw:
-        names = [r[0] for r in raw.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in raw.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {n: [c[1] for c in raw.execute("SELECT * FROM pragma_table_info(?)", (n,))] for n in names}
 
 
@@ -95,8 +133,9 @@ def _rows_about(path: Path, user_id: int) -> dict[str, int]:
             keys = [c for c in ("user_id", "chat_id") if c in cols]
             if keys:
                 where = " OR ".join(f'"{k}" = ?' for k in keys)
-                found[table] = raw.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {where}',
-                                           (user_id,) * len(keys)).fetchone()[0]
+                found[table] = raw.execute(
+                    f'SELECT COUNT(*) FROM "{table}" WHERE {where}', (user_id,) * len(keys)
+                ).fetchone()[0]
     return found
 
 
@@ -126,8 +165,10 @@ async def test_readiness_uses_card_retrievability_when_cards_exist(db: Database)
     async with db.write() as conn:  # cards as the spaced-repetition engine stores them
         for qid, right in (("r1", True), ("r2", False)):
             card = review(None, rating_for_mcq(right), START)
-            await conn.execute("INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) "
-                               "VALUES (?, ?, ?, ?, ?)", (ANN, qid, card.card_json, _ms(card.due), _ms(START)))
+            await conn.execute(
+                "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
+                (ANN, qid, card.card_json, _ms(card.due), _ms(START)),
+            )
     later = FakeClock(START + dt.timedelta(days=3))
     without = await _service(db, later).stats(ANN)
     with_cards = await _service(db, later, cards=True).stats(ANN)
@@ -142,8 +183,9 @@ async def test_readiness_uses_card_retrievability_when_cards_exist(db: Database)
 
 async def test_streak_uses_the_users_zone_and_follows_a_zone_change(db: Database, tmp_path: Path) -> None:
     # Answers at 23:30 UTC on the 1st, 2nd and 3rd, then 00:30 UTC on the 5th.
-    for when in [dt.datetime(2026, 1, d, 23, 29, tzinfo=dt.UTC) for d in (1, 2, 3)] + \
-            [dt.datetime(2026, 1, 5, 0, 29, tzinfo=dt.UTC)]:
+    for when in [dt.datetime(2026, 1, d, 23, 29, tzinfo=dt.UTC) for d in (1, 2, 3)] + [
+        dt.datetime(2026, 1, 5, 0, 29, tzinfo=dt.UTC)
+    ]:
         await _session(db, ANN, [("r1", True)], when, step_s=60)
     clock = FakeClock(dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC))
     svc = _service(db, clock, default_tz="UTC")
@@ -172,8 +214,9 @@ async def test_history_lists_the_last_ten_sessions_with_score_and_duration(db: D
         await _session(db, ANN, [("r1", True), ("r2", i % 2 == 0)], START + dt.timedelta(hours=i))
     await _session(db, BOB, [("r1", True)], START + dt.timedelta(days=1))
     store = InterviewStore(db)
-    empty = await store.create_session(ANN, "quiz", "fresher", [("r3", (0, 1, 2))], None,
-                                       _ms(START + dt.timedelta(days=2)))
+    empty = await store.create_session(
+        ANN, "quiz", "fresher", [("r3", (0, 1, 2))], None, _ms(START + dt.timedelta(days=2))
+    )
     items = await _service(db, FakeClock(START)).history(ANN)
     assert len(items) == 10
     assert all(i.row.session_id != empty for i in items)  # no answers, not listed
@@ -193,8 +236,11 @@ async def test_export_parses_back_to_the_stored_answers(db: Database, tmp_path: 
     store = InterviewStore(db)
     sid = await store.create_session(ANN, "interview", "fresher", [("o1", ())], None, _ms(START))
     assert sid is not None
-    await store.record_answer(NewAnswer(sid, 0, ANN, "o1", "templates", "open", answer_text='A "quoted", answer\n'),
-                              _ms(START) + 5000, advance=False)
+    await store.record_answer(
+        NewAnswer(sid, 0, ANN, "o1", "templates", "open", answer_text='A "quoted", answer\n'),
+        _ms(START) + 5000,
+        advance=False,
+    )
     await store.record_grade(sid, 0, "partly", _ms(START) + 6000)
     await _session(db, BOB, [("r2", True)], START)
     text = await _service(db, FakeClock(START)).export_csv(ANN)
@@ -202,9 +248,11 @@ async def test_export_parses_back_to_the_stored_answers(db: Database, tmp_path: 
     parsed = list(csv.DictReader(io.StringIO(text, newline="")))
     assert tuple(parsed[0]) == EXPORT_COLUMNS
     with sqlite3.connect(tmp_path / "progress.sqlite3") as raw:
-        stored = raw.execute("SELECT question_id, topic, level, mode, answered_at, chosen, answer_text, kind, "
-                             "correct, self_grade FROM answers WHERE user_id = ? ORDER BY answered_at, answer_id",
-                             (ANN,)).fetchall()
+        stored = raw.execute(
+            "SELECT question_id, topic, level, mode, answered_at, chosen, answer_text, kind, "
+            "correct, self_grade FROM answers WHERE user_id = ? ORDER BY answered_at, answer_id",
+            (ANN,),
+        ).fetchall()
     assert len(parsed) == len(stored) == 3
     for row, (qid, topic, level, mode, at, chosen, typed, kind, correct, grade) in zip(parsed, stored, strict=True):
         assert (row["question_id"], row["topic"], row["level"], row["mode"]) == (qid, topic, level, mode)
@@ -224,8 +272,9 @@ async def test_reset_erases_progress_and_keeps_settings(db: Database, tmp_path: 
         raw.execute("UPDATE users SET timezone = 'Europe/Berlin', level = 'fresher' WHERE user_id = ?", (ANN,))
         if "daily_time" in _tables(path)["users"]:
             raw.execute("UPDATE users SET daily_time = '08:30' WHERE user_id = ?", (ANN,))
-        raw.execute("INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, 'r1', '{}', 0, 0)",
-                    (ANN,))
+        raw.execute(
+            "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, 'r1', '{}', 0, 0)", (ANN,)
+        )
         user_before = raw.execute("SELECT * FROM users WHERE user_id = ?", (ANN,)).fetchone()
     bob_before = _rows_about(path, BOB)
     assert await _service(db, FakeClock(START)).reset(ANN) == 2
@@ -234,8 +283,13 @@ async def test_reset_erases_progress_and_keeps_settings(db: Database, tmp_path: 
     assert all(n == 0 for n in after.values()), after
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT * FROM users WHERE user_id = ?", (ANN,)).fetchone() == user_before
-        assert raw.execute("SELECT COUNT(*) FROM session_questions sq JOIN sessions s USING (session_id) "
-                           "WHERE s.user_id = ?", (ANN,)).fetchone()[0] == 0
+        assert (
+            raw.execute(
+                "SELECT COUNT(*) FROM session_questions sq JOIN sessions s USING (session_id) WHERE s.user_id = ?",
+                (ANN,),
+            ).fetchone()[0]
+            == 0
+        )
         assert raw.execute("SELECT COUNT(*) FROM session_questions").fetchone()[0] == 1  # Bob's
     assert _rows_about(path, BOB) == bob_before
     assert (await _service(db, FakeClock(START)).stats(ANN)).empty
@@ -248,11 +302,15 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
     sid = await _session(db, ANN, [("r1", True), ("r2", False)], START)
     await _session(db, ANN, [("t1", True)], START + dt.timedelta(days=1), mode="interview")
     with sqlite3.connect(path) as raw:  # rows in the tables other features own, so each one is checked
-        raw.execute("INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, 'r1', '{}', 0, 0)",
-                    (ANN,))
+        raw.execute(
+            "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, 'r1', '{}', 0, 0)", (ANN,)
+        )
         if "deliveries" in _tables(path):
-            raw.execute("INSERT INTO deliveries (user_id, local_date, status, claimed_at, session_id) "
-                        "VALUES (?, '2026-01-10', 'sent', 0, ?)", (ANN, sid))
+            raw.execute(
+                "INSERT INTO deliveries (user_id, local_date, status, claimed_at, session_id) "
+                "VALUES (?, '2026-01-10', 'sent', 0, ?)",
+                (ANN, sid),
+            )
     about_ann = _rows_about(path, ANN)
     untouched = [t for t, n in about_ann.items() if n == 0]
     assert not untouched, f"store rows for user {ANN} in {untouched} so that this test checks their deletion"

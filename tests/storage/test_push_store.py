@@ -55,8 +55,10 @@ async def test_claim_once_per_user_and_local_date(db: Database, tmp_path: Path) 
     # The next local date is a new row.
     assert (await store.claim(1, DAY + dt.timedelta(days=1), 60 * MIN, 55 * MIN, 5)).state is ClaimState.CLAIMED
     with sqlite3.connect(tmp_path / "push.sqlite3") as raw, pytest.raises(sqlite3.IntegrityError):
-        raw.execute("INSERT INTO deliveries (user_id, local_date, status, claimed_at) VALUES (1, ?, 'sent', 0)",
-                    (DAY.isoformat(),))
+        raw.execute(
+            "INSERT INTO deliveries (user_id, local_date, status, claimed_at) VALUES (1, ?, 'sent', 0)",
+            (DAY.isoformat(),),
+        )
 
 
 async def test_stale_sending_row_is_claimed_again_with_its_session(db: Database) -> None:

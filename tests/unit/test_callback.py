@@ -10,16 +10,39 @@ from bot.domain.interview import Mode
 from bot.telegram.callback import AnswerCb, CallbackError, GradeCb, LevelCb, ResumeCb, StartOverCb, unpack
 
 
-@pytest.mark.parametrize("data", [AnswerCb(2**40, 9, 5), GradeCb(1, 2, SelfGrade.PARTLY),
-                                  LevelCb(Mode.QUIZ, Level.ADVANCED), ResumeCb(3), StartOverCb(4, Mode.INTERVIEW)])
+@pytest.mark.parametrize(
+    "data",
+    [
+        AnswerCb(2**40, 9, 5),
+        GradeCb(1, 2, SelfGrade.PARTLY),
+        LevelCb(Mode.QUIZ, Level.ADVANCED),
+        ResumeCb(3),
+        StartOverCb(4, Mode.INTERVIEW),
+    ],
+)
 def test_round_trip(data: object) -> None:
     packed = data.pack()  # type: ignore[attr-defined]
     assert len(packed.encode()) <= 64
     assert unpack(packed) == data
 
 
-@pytest.mark.parametrize("raw", ["", None, "a", "a:1:2", "a:1:2:3:4", "q:1", "a:x:1:2", "g:1:2:great",
-                                 "l:quiz:expert", "a:" + "1" * 80, "a:1.5:2:3", "a:99999999999999999999:1:1"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        None,
+        "a",
+        "a:1:2",
+        "a:1:2:3:4",
+        "q:1",
+        "a:x:1:2",
+        "g:1:2:great",
+        "l:quiz:expert",
+        "a:" + "1" * 80,
+        "a:1.5:2:3",
+        "a:99999999999999999999:1:1",
+    ],
+)
 def test_forged_data_is_rejected(raw: str | None) -> None:
     with pytest.raises(CallbackError):
         unpack(raw)

@@ -10,9 +10,19 @@ from bot.telegram.concurrency import PerUserUpdateProcessor
 
 
 def _update(update_id: int, user_id: int) -> Update:
-    return Update.de_json({"update_id": update_id, "message": {
-        "message_id": update_id, "date": 0, "chat": {"id": user_id, "type": "private"},
-        "from": {"id": user_id, "is_bot": False, "first_name": "U"}, "text": "hi"}}, None)
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+                "text": "hi",
+            },
+        },
+        None,
+    )
 
 
 async def test_other_users_overlap_and_one_users_updates_keep_order() -> None:
@@ -26,9 +36,11 @@ async def test_other_users_overlap_and_one_users_updates_keep_order() -> None:
             await gate.wait()
         log.append(f"end {name}")
 
-    tasks = [asyncio.create_task(processor.process_update(_update(1, 100), handle("a1", release_a1))),
-             asyncio.create_task(processor.process_update(_update(2, 100), handle("a2"))),
-             asyncio.create_task(processor.process_update(_update(3, 200), handle("b1")))]
+    tasks = [
+        asyncio.create_task(processor.process_update(_update(1, 100), handle("a1", release_a1))),
+        asyncio.create_task(processor.process_update(_update(2, 100), handle("a2"))),
+        asyncio.create_task(processor.process_update(_update(3, 200), handle("b1"))),
+    ]
     for _ in range(5):
         await asyncio.sleep(0)
     # b1 (another user) finished while a1 is blocked; a2 waits behind a1.

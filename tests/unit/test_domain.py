@@ -61,17 +61,23 @@ def test_shuffled_options_grade_by_bank_index() -> None:
 
 
 def test_key_points_match_words_and_stems() -> None:
-    points = [KeyPoint(point="endpoints", keywords=["endpoint"]), KeyPoint(point="ctx", keywords=["app context"]),
-              KeyPoint(point="none", keywords=["blueprint"])]
+    points = [
+        KeyPoint(point="endpoints", keywords=["endpoint"]),
+        KeyPoint(point="ctx", keywords=["app context"]),
+        KeyPoint(point="none", keywords=["blueprint"]),
+    ]
     assert covered_points(points, "It uses Endpoints and the APP   context!") == [True, True, False]
     assert covered_points(points, "") == [False, False, False]
     assert covered_points(points, "unblueprinted") == [False, False, False]
 
 
 def test_summary_counts_mcq_and_self_grades() -> None:
-    answers = [AnswerRecord("a", "routing", "mcq", True, None), AnswerRecord("b", "routing", "mcq", False, None),
-               AnswerRecord("c", "testing", "open", None, "nailed"),
-               AnswerRecord("d", "testing", "open", None, "missed")]
+    answers = [
+        AnswerRecord("a", "routing", "mcq", True, None),
+        AnswerRecord("b", "routing", "mcq", False, None),
+        AnswerRecord("c", "testing", "open", None, "nailed"),
+        AnswerRecord("d", "testing", "open", None, "missed"),
+    ]
     s = summarise(4, answers)
     assert (s.right, s.mcq_right, s.mcq_total) == (2, 1, 2)
     assert s.grades == Counter({"nailed": 1, "missed": 1})
@@ -81,15 +87,17 @@ def test_summary_counts_mcq_and_self_grades() -> None:
 def test_markup_escapes_user_visible_html() -> None:
     html = to_html("Use `<b>` & <i>\n```python\nx = '<a>'\n```")
     assert "<code>&lt;b&gt;</code>" in html and "&amp; &lt;i&gt;" in html
-    assert '<pre><code class="language-python">x = \'&lt;a&gt;\'</code></pre>' in html
+    assert "<pre><code class=\"language-python\">x = '&lt;a&gt;'</code></pre>" in html
     assert to_label("`flask run`") == "flask run"
     assert to_plain("x\n```python\na = 1\n```") == "x\n\n    a = 1"
 
 
 def test_domain_imports_neither_telegram_nor_aiosqlite() -> None:
-    code = ("import sys, pkgutil, importlib, bot.domain as d\n"
-            "for m in pkgutil.iter_modules(d.__path__): importlib.import_module('bot.domain.' + m.name)\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'aiosqlite')]\n"
-            "print(','.join(bad))")
+    code = (
+        "import sys, pkgutil, importlib, bot.domain as d\n"
+        "for m in pkgutil.iter_modules(d.__path__): importlib.import_module('bot.domain.' + m.name)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'aiosqlite')]\n"
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

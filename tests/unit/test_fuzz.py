@@ -39,16 +39,42 @@ payloads: st.SearchStrategy[CallbackData] = st.one_of(
     st.builds(ResumeCb, ints),
     st.builds(StartOverCb, ints, st.sampled_from(Mode)),
 )
-fields = st.one_of(st.sampled_from(["", "-", "--1", "-0", "01", "+1", "0x1", "1e3", "٣", "１", "1_0", " 1", "1 ",
-                                    "\ud800", "quiz", "interview", "fresher", "nailed", "QUIZ", "9" * 17,
-                                    "-" + "9" * 16]),
-                   st.integers(min_value=-(2**60), max_value=2**60).map(str), st.text(max_size=5))
+fields = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "--1",
+            "-0",
+            "01",
+            "+1",
+            "0x1",
+            "1e3",
+            "٣",
+            "１",
+            "1_0",
+            " 1",
+            "1 ",
+            "\ud800",
+            "quiz",
+            "interview",
+            "fresher",
+            "nailed",
+            "QUIZ",
+            "9" * 17,
+            "-" + "9" * 16,
+        ]
+    ),
+    st.integers(min_value=-(2**60), max_value=2**60).map(str),
+    st.text(max_size=5),
+)
 # Strings that look like callback data: prefixes, separators, digits, signs, and anything at all.
 data_like = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=70),  # lone surrogates
     st.sampled_from([("a", 3), ("g", 3), ("l", 2), ("r", 1), ("n", 2), ("zz", 1), ("", 0)]).flatmap(
-        lambda p: st.lists(fields, min_size=max(0, p[1] - 1), max_size=p[1] + 1).map(lambda f: ":".join([p[0], *f]))),
+        lambda p: st.lists(fields, min_size=max(0, p[1] - 1), max_size=p[1] + 1).map(lambda f: ":".join([p[0], *f]))
+    ),
 )
 
 
@@ -76,13 +102,27 @@ def test_arbitrary_data_only_raises_callback_error(data: str) -> None:
 
 # ----------------------------------------------------------------------------- the Application
 USERS = (3101, 3102, 3103)
-COMMANDS = ["/start", "/quiz", "/interview", "/cancel", "/help", "/stats", "/history", "/daily", "/nonsense",
-            "/admin", "/reset"]
+COMMANDS = [
+    "/start",
+    "/quiz",
+    "/interview",
+    "/cancel",
+    "/help",
+    "/stats",
+    "/history",
+    "/daily",
+    "/nonsense",
+    "/admin",
+    "/reset",
+]
 _query_ids = itertools.count(1)
 
 user_ids = st.sampled_from(USERS)
-texts_ = st.one_of(st.sampled_from(COMMANDS), st.text(min_size=1, max_size=300),
-                   st.sampled_from(["<b>", "&amp;", "a" * 4000, "🙂" * 2000]))
+texts_ = st.one_of(
+    st.sampled_from(COMMANDS),
+    st.text(min_size=1, max_size=300),
+    st.sampled_from(["<b>", "&amp;", "a" * 4000, "🙂" * 2000]),
+)
 commands = st.sampled_from(COMMANDS)
 actions = st.one_of(  # one_of picks branches evenly: repeats weight the walk towards real quizzes
     *[st.tuples(st.just("say"), user_ids, commands)] * 3,
@@ -122,8 +162,11 @@ async def _play(app: Application, api: FakeBotApi, action: tuple[Any, ...]) -> s
             with_buttons = [(m, d) for m in pool for _, d in buttons(m)]
             if not with_buttons:
                 return None
-            message, data = with_buttons[-1 - arg % len(with_buttons)] if kind == "tap_last" \
+            message, data = (
+                with_buttons[-1 - arg % len(with_buttons)]
+                if kind == "tap_last"
                 else with_buttons[arg % len(with_buttons)]
+            )
         update = tap_update(bot, user, message, data)
         assert update.callback_query is not None
         await app.process_update(update)
@@ -136,26 +179,40 @@ def _invariants(db: Path) -> None:
     try:
         twice = conn.execute("SELECT session_id, position FROM answers GROUP BY 1, 2 HAVING COUNT(*) > 1").fetchall()
         assert not twice, f"answered twice: {twice}"
-        open_ = conn.execute("SELECT user_id FROM sessions WHERE status = 'open' AND mode IN ('quiz', 'interview') "
-                             "GROUP BY 1 HAVING COUNT(*) > 1").fetchall()
+        open_ = conn.execute(
+            "SELECT user_id FROM sessions WHERE status = 'open' AND mode IN ('quiz', 'interview') "
+            "GROUP BY 1 HAVING COUNT(*) > 1"
+        ).fetchall()
         assert not open_, f"several open sessions: {open_}"
-        beyond = conn.execute("SELECT s.session_id FROM sessions s WHERE s.position > s.size OR "
-                              "(SELECT COUNT(*) FROM answers a WHERE a.session_id = s.session_id) > s.size").fetchall()
+        beyond = conn.execute(
+            "SELECT s.session_id FROM sessions s WHERE s.position > s.size OR "
+            "(SELECT COUNT(*) FROM answers a WHERE a.session_id = s.session_id) > s.size"
+        ).fetchall()
         assert not beyond, f"sessions past their size: {beyond}"
-        orphan = conn.execute("SELECT a.answer_id FROM answers a JOIN sessions s USING (session_id) "
-                              "WHERE a.user_id != s.user_id").fetchall()
+        orphan = conn.execute(
+            "SELECT a.answer_id FROM answers a JOIN sessions s USING (session_id) WHERE a.user_id != s.user_id"
+        ).fetchall()
         assert not orphan, f"answers recorded for another user's session: {orphan}"
     finally:
         conn.close()
 
 
-@settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(actions, min_size=1, max_size=40))
-async def test_arbitrary_updates_never_break_the_bot(app: Application, api: FakeBotApi,  # type: ignore[type-arg]
-                                                      settings: Settings, steps: list[tuple[Any, ...]]) -> None:
+async def test_arbitrary_updates_never_break_the_bot(
+    app: Application,
+    api: FakeBotApi,  # type: ignore[type-arg]
+    settings: Settings,
+    steps: list[tuple[Any, ...]],
+) -> None:
     errors: list[BaseException] = app.bot_data.setdefault("fuzz_errors", [])
     if not app.bot_data.get("fuzz_hooked"):
+
         async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert context.error is not None
             errors.append(context.error)

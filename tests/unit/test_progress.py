@@ -116,12 +116,17 @@ def test_readiness_prefers_card_retrievability_where_a_card_exists() -> None:
 
 
 def test_topic_progress_and_weakest() -> None:
-    stats = [QuestionStat("r1", "fresher", "routing", 3, 2, 3, True),
-             QuestionStat("r2", "fresher", "routing", 1, 0, 1, False),
-             QuestionStat("t1", "fresher", "templates", 2, 2, 2, True),
-             QuestionStat("b1", "fresher", "basics", 1, 0, 0, None)]
-    bank = {("fresher", "routing"): ["r1", "r2", "r3"], ("fresher", "templates"): ["t1"],
-            ("fresher", "basics"): ["b1", "b2"]}
+    stats = [
+        QuestionStat("r1", "fresher", "routing", 3, 2, 3, True),
+        QuestionStat("r2", "fresher", "routing", 1, 0, 1, False),
+        QuestionStat("t1", "fresher", "templates", 2, 2, 2, True),
+        QuestionStat("b1", "fresher", "basics", 1, 0, 0, None),
+    ]
+    bank = {
+        ("fresher", "routing"): ["r1", "r2", "r3"],
+        ("fresher", "templates"): ["t1"],
+        ("fresher", "basics"): ["b1", "b2"],
+    }
     by_topic = {p.topic: p for p in topic_progress(stats, bank, {})}
     assert by_topic["routing"].answered == 4 and by_topic["routing"].accuracy == pytest.approx(0.5)
     assert by_topic["routing"].readiness == pytest.approx(1 / 3)
@@ -161,10 +166,19 @@ def test_topic_mask_round_trips_and_ignores_unknown_bits() -> None:
 
 def test_csv_parses_back() -> None:
     when = dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-    rows = [ExportRow("q1", "routing", "fresher", "quiz", 'An "option", with, commas', True, when),
-            ExportRow("q2", "basics", "fresher", "interview", "line one\nline two", None, when)]
+    rows = [
+        ExportRow("q1", "routing", "fresher", "quiz", 'An "option", with, commas', True, when),
+        ExportRow("q2", "basics", "fresher", "interview", "line one\nline two", None, when),
+    ]
     parsed = list(csv.reader(io.StringIO(to_csv(rows), newline="")))
     assert tuple(parsed[0]) == EXPORT_COLUMNS
-    assert parsed[1] == ["q1", "routing", "fresher", "quiz", 'An "option", with, commas', "right",
-                         "2026-01-02T03:04:05.678Z"]
+    assert parsed[1] == [
+        "q1",
+        "routing",
+        "fresher",
+        "quiz",
+        'An "option", with, commas',
+        "right",
+        "2026-01-02T03:04:05.678Z",
+    ]
     assert parsed[2][4] == "line one\nline two" and parsed[2][5] == "ungraded"

@@ -64,8 +64,10 @@ def test_extreme_offsets_have_their_own_dates() -> None:
     due = schedule.due_now([kiri, minus12], later, "UTC")
     assert {(d.subscriber.user_id, d.local_date) for d in due} == {(1, dt.date(2026, 1, 2)), (2, dt.date(2026, 1, 1))}
     everyone = schedule.due_now([kiri, minus12], dt.datetime(2026, 1, 1, 0, 0, tzinfo=UTC), "UTC", ignore_time=True)
-    assert {(d.subscriber.user_id, d.local_date) for d in everyone} == \
-        {(1, dt.date(2026, 1, 1)), (2, dt.date(2025, 12, 31))}
+    assert {(d.subscriber.user_id, d.local_date) for d in everyone} == {
+        (1, dt.date(2026, 1, 1)),
+        (2, dt.date(2025, 12, 31)),
+    }
 
 
 def test_pending_skips_served_pairs_and_default_zone_applies() -> None:

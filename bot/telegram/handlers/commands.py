@@ -17,8 +17,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ids = await register_sender(update, context)
     if ids is None or update.effective_user is None:
         return
-    await chat.send(context.bot, ids[1], texts.greeting(update.effective_user.first_name or "there"),
-                    render.level_picker(Mode.QUIZ))
+    await chat.send(
+        context.bot, ids[1], texts.greeting(update.effective_user.first_name or "there"), render.level_picker(Mode.QUIZ)
+    )
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,8 +36,9 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode)
     svc = services(context).interview
     session = await svc.open_session(user_id)
     if session is not None:
-        text = texts.RESUME_OR_RESTART.format(mode=texts.MODE_NAMES[session.mode], pos=session.position + 1,
-                                              size=session.size)
+        text = texts.RESUME_OR_RESTART.format(
+            mode=texts.MODE_NAMES[session.mode], pos=session.position + 1, size=session.size
+        )
         await chat.send(context.bot, chat_id, text, render.resume_or_restart(session.session_id, mode))
         return
     await chat.send(context.bot, chat_id, texts.PICK_LEVEL[mode.value], render.level_picker(mode))

@@ -24,9 +24,20 @@ logger = logging.getLogger(__name__)
 
 
 COMMON_TIMES = (dt.time(7), dt.time(8), dt.time(9), dt.time(12), dt.time(18), dt.time(21))
-COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Kolkata", "Asia/Singapore",
-                "Asia/Tokyo", "Australia/Sydney", "America/New_York", "America/Chicago", "America/Los_Angeles",
-                "America/Sao_Paulo")
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+)
 
 
 def _push(context: ContextTypes.DEFAULT_TYPE) -> PushService:
@@ -35,8 +46,10 @@ def _push(context: ContextTypes.DEFAULT_TYPE) -> PushService:
 
 def time_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
     """Common times, three per row, and "Turn off" when subscribed."""
-    buttons = [InlineKeyboardButton(schedule.format_hhmm(t), callback_data=DailyTimeCb(schedule.minutes(t)).pack())
-               for t in COMMON_TIMES]
+    buttons = [
+        InlineKeyboardButton(schedule.format_hhmm(t), callback_data=DailyTimeCb(schedule.minutes(t)).pack())
+        for t in COMMON_TIMES
+    ]
     rows = [buttons[:3], buttons[3:]]
     if subscribed:
         rows.append([InlineKeyboardButton(texts.BTN_DAILY_OFF, callback_data=DailyOffCb().pack())])
@@ -46,14 +59,21 @@ def time_keyboard(subscribed: bool) -> InlineKeyboardMarkup:
 def zone_keyboard() -> InlineKeyboardMarkup:
     """Common zones, two per row."""
     buttons = [InlineKeyboardButton(z, callback_data=ZoneCb(i).pack()) for i, z in enumerate(COMMON_ZONES)]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def daily_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | None]:
     """The pushed question: an MCQ exactly as in a quiz, an open question with "Show answer"."""
     if isinstance(view.question, OpenQuestion):
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            texts.BTN_SHOW_ANSWER, callback_data=RevealCb(view.session_id, view.position).pack())]])
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.BTN_SHOW_ANSWER, callback_data=RevealCb(view.session_id, view.position).pack()
+                    )
+                ]
+            ]
+        )
         return f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}", markup
     text, mcq_markup = render.question_message(view)
     return f"{texts.DAILY_HEADER}\n\n{text}", mcq_markup
@@ -62,7 +82,6 @@ def daily_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | None]
 async def _zone_name(push: PushService, user_id: int) -> str:
     found = await push.settings(user_id)
     return schedule.zone(found.timezone if found else None, push.default_zone).key
-
 
 
 async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,8 +96,12 @@ async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not args:
         found = await push.settings(user_id)
         at = found.daily_time if found else None
-        await chat.send(context.bot, chat_id, texts.daily_status(schedule.format_hhmm(at) if at else None, zone),
-                        time_keyboard(at is not None))
+        await chat.send(
+            context.bot,
+            chat_id,
+            texts.daily_status(schedule.format_hhmm(at) if at else None, zone),
+            time_keyboard(at is not None),
+        )
         return
     if args[0].lower() in ("off", "stop"):
         await push.unsubscribe(user_id)
@@ -123,7 +146,6 @@ async def _saved(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text:
         await chat.send(context.bot, chat_id, text)
 
 
-
 async def _on_time(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyTimeCb) -> None:
     await chat.answer(query, texts.CB_SAVED)
     user_id = await register_tapper(query, context)
@@ -164,8 +186,9 @@ async def _on_reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     assert isinstance(view.question, OpenQuestion)
     chat_id = chat_of(query)
     if query.message is not None:
-        await chat.edit(context.bot, chat_id, query.message.message_id,
-                        f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}")
+        await chat.edit(
+            context.bot, chat_id, query.message.message_id, f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}"
+        )
     _, grade_markup = render.model_answer(view, ())
     text = texts.reveal_text(to_html(view.question.model_answer), [kp.point for kp in view.question.key_points])
     await chat.send(context.bot, chat_id, text, grade_markup)

@@ -22,8 +22,15 @@ async def finish(bot: Bot, chat_id: int, view: QuestionView, summary: Summary) -
     await chat.send(bot, chat_id, render.summary_details(view.mode, summary))
 
 
-async def follow_up(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView,
-                    nxt: QuestionView | None, summary: Summary | None, first_time: bool) -> None:
+async def follow_up(
+    bot: Bot,
+    chat_id: int,
+    svc: InterviewService,
+    view: QuestionView,
+    nxt: QuestionView | None,
+    summary: Summary | None,
+    first_time: bool,
+) -> None:
     """After a recorded answer: ask the next question, or finish; on a repeat, only mend a missing send."""
     if nxt is not None:
         if first_time or nxt.message_id is None:

@@ -23,8 +23,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await svc.answer_open(user.id, message.text[:MAX_ANSWER_CHARS])
     if result is None:
         current = await svc.current(user.id)
-        hint = texts.TAP_AN_OPTION if current and isinstance(current.question, McqQuestion) \
-            else texts.NO_QUESTION_WAITING
+        hint = (
+            texts.TAP_AN_OPTION if current and isinstance(current.question, McqQuestion) else texts.NO_QUESTION_WAITING
+        )
         await chat.send(context.bot, message.chat_id, hint)
         return
     if result.outcome is Outcome.DUPLICATE:
@@ -39,6 +40,5 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None:
         return
     current = await services(context).interview.current(user.id)
-    hint = texts.TAP_AN_OPTION if current and isinstance(current.question, McqQuestion) \
-        else texts.NO_QUESTION_WAITING
+    hint = texts.TAP_AN_OPTION if current and isinstance(current.question, McqQuestion) else texts.NO_QUESTION_WAITING
     await chat.send(context.bot, message.chat_id, hint)

@@ -61,12 +61,24 @@ def stats_messages(report: StatsReport) -> tuple[list[str], InlineKeyboardMarkup
 
 def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup]:
     """The /history list and one numbered button per session."""
-    lines = [texts.history_line(n, i.started.strftime(WHEN_FORMAT), i.row.mode, i.row.level, i.row.right,
-                                i.row.answered, i.row.size, texts.duration_text(i.duration_s),
-                                i.row.status == "finished")
-             for n, i in enumerate(items, start=1)]
-    buttons = [InlineKeyboardButton(str(n), callback_data=HistoryCb(i.row.session_id).pack())
-               for n, i in enumerate(items, start=1)]
+    lines = [
+        texts.history_line(
+            n,
+            i.started.strftime(WHEN_FORMAT),
+            i.row.mode,
+            i.row.level,
+            i.row.right,
+            i.row.answered,
+            i.row.size,
+            texts.duration_text(i.duration_s),
+            i.row.status == "finished",
+        )
+        for n, i in enumerate(items, start=1)
+    ]
+    buttons = [
+        InlineKeyboardButton(str(n), callback_data=HistoryCb(i.row.session_id).pack())
+        for n, i in enumerate(items, start=1)
+    ]
     rows = [buttons[k : k + HISTORY_BUTTONS_PER_ROW] for k in range(0, len(buttons), HISTORY_BUTTONS_PER_ROW)]
     return texts.history_text(lines), InlineKeyboardMarkup(rows)
 
@@ -74,9 +86,12 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
 def review_messages(review: SessionReview) -> list[str]:
     """A past session's questions and answers, split to fit Telegram's limit."""
     blocks = [texts.review_header(review.mode, review.level, review.started.strftime(WHEN_FORMAT))]
-    blocks += [texts.review_item(n, _short(to_label(to_plain(i.prompt)), PROMPT_CHARS),
-                                 _short(to_label(i.answer), ANSWER_CHARS), i.result)
-               for n, i in enumerate(review.items, start=1)]
+    blocks += [
+        texts.review_item(
+            n, _short(to_label(to_plain(i.prompt)), PROMPT_CHARS), _short(to_label(i.answer), ANSWER_CHARS), i.result
+        )
+        for n, i in enumerate(review.items, start=1)
+    ]
     if not review.items:
         blocks.append(texts.HISTORY_NO_ANSWERS)
     return chunk(blocks, MessageLimit.MAX_TEXT_LENGTH)
@@ -84,8 +99,14 @@ def review_messages(review: SessionReview) -> list[str]:
 
 def _confirm(what: Erasure) -> InlineKeyboardMarkup:
     label = texts.BTN_CONFIRM_RESET if what is Erasure.RESET else texts.BTN_CONFIRM_DELETE
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=EraseCb(what, 1).pack()),
-                                  InlineKeyboardButton(texts.BTN_KEEP, callback_data=EraseCb(what, 0).pack())]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=EraseCb(what, 1).pack()),
+                InlineKeyboardButton(texts.BTN_KEEP, callback_data=EraseCb(what, 0).pack()),
+            ]
+        ]
+    )
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,8 +146,12 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, ids[1], texts.EXPORT_EMPTY)
         return
     payload = data.encode("utf-8")
-    await with_retries(lambda: context.bot.send_document(
-        ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION), "sendDocument")
+    await with_retries(
+        lambda: context.bot.send_document(
+            ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION
+        ),
+        "sendDocument",
+    )
     logger.info("exported %d bytes of answers for user %s", len(payload), ids[0])
 
 

@@ -33,8 +33,13 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
         await chat.answer(query, _OUTCOME_TEXT[res.outcome])
         return
     assert res.view is not None and res.chosen is not None and res.correct is not None
-    toast = _OUTCOME_TEXT[Outcome.DUPLICATE] if res.outcome is Outcome.DUPLICATE else \
-        texts.CB_RECORDED_RIGHT if res.correct else texts.CB_RECORDED_WRONG
+    toast = (
+        _OUTCOME_TEXT[Outcome.DUPLICATE]
+        if res.outcome is Outcome.DUPLICATE
+        else texts.CB_RECORDED_RIGHT
+        if res.correct
+        else texts.CB_RECORDED_WRONG
+    )
     chat_id = chat_of(query)
     shown = res.view.result_shown or query.message is None
     # Ask the next question (or send the score) before the edit takes the buttons away: if the process
@@ -43,10 +48,23 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     # it never depends on the send, and overlapping the two saves a round trip per answer.
     await asyncio.gather(
         chat.answer(query, toast),
-        follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
-                  first_time=res.outcome is Outcome.RECORDED or (res.next is None and not shown)))
-    if not shown and query.message is not None and await chat.edit(
-            context.bot, chat_id, query.message.message_id, render.mcq_result(res.view, res.chosen, res.correct)):
+        follow_up(
+            context.bot,
+            chat_id,
+            svc,
+            res.view,
+            res.next,
+            res.summary,
+            first_time=res.outcome is Outcome.RECORDED or (res.next is None and not shown),
+        ),
+    )
+    if (
+        not shown
+        and query.message is not None
+        and await chat.edit(
+            context.bot, chat_id, query.message.message_id, render.mcq_result(res.view, res.chosen, res.correct)
+        )
+    ):
         await svc.result_shown(res.view)
 
 
@@ -62,8 +80,9 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
         covered = await svc.stored_coverage(res.view)
         text, _ = render.model_answer(res.view, covered)
         await chat.edit(context.bot, chat_id, message.message_id, render.graded(text, res.grade))
-    await follow_up(context.bot, chat_id, svc, res.view, res.next, res.summary,
-                    first_time=res.outcome is Outcome.RECORDED)
+    await follow_up(
+        context.bot, chat_id, svc, res.view, res.next, res.summary, first_time=res.outcome is Outcome.RECORDED
+    )
 
 
 async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: LevelCb) -> None:
