@@ -11,6 +11,9 @@ from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import Settings
+from bot.telegram.ratelimit import Limiter, Sleep
+
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "FlaskBot", "username": "flask_interview_bot"}
 NOW = 1_767_268_800
 
@@ -125,6 +128,11 @@ class FakeBotApi(BaseRequest):
         if name == "getUpdates":
             return []
         return True
+
+
+def unthrottled(settings: Settings, sleep: Sleep | None = None) -> Limiter:
+    """The bot's limiter with Telegram's rates lifted: flows test behaviour, tests/unit/test_ratelimit.py the pacing."""
+    return Limiter(overall=1e6, private_rate=1e6, group_rate=1e6, bulk_rate=settings.push_rate, sleep=sleep)
 
 
 _update_ids = itertools.count(1)

@@ -16,14 +16,14 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import Level, McqQuestion
-from bot.domain.clock import FakeClock
 from bot.domain.review import review
 from bot.services.push import RoundReport
 from bot.storage.cards import CardStore
 from bot.telegram.app import build_application
 from bot.telegram.jobs import JOB_NAME, run_push_round
 from bot.telegram.services import Services
-from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, user_dict
+from tests.clock import FakeClock
+from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, unthrottled, user_dict
 from tests.flows.driver import ChatDriver
 
 UTC = dt.UTC
@@ -48,7 +48,9 @@ def sleeper(clock: FakeClock) -> Sleeper:
 
 
 async def _started(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper)
+    app = build_application(
+        settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper, limiter=unthrottled(settings, sleeper)
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
@@ -370,10 +372,10 @@ async def test_server_errors_retry_a_little_then_next_round(
 ) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "09:00", None)
-    for _ in range(3):
+    for _ in range(4):
         api.fail("sendMessage", 502, "Bad Gateway")
     report = await _round(dapp)
-    assert (report.sent, report.failed) == (0, 1) and sleeper.waits == [1.0, 2.0]
+    assert (report.sent, report.failed) == (0, 1) and sleeper.waits == [0.5, 1.0, 2.0]
     clock.advance(minutes=1)
     assert (await _round(dapp)).sent == 1
     assert len(_daily_messages(api)) == 1
