@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
@@ -35,7 +39,14 @@ class FakeBotApi(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # Methods whose next calls are carried out and then time out (the answer never comes back).
+    lost_answers: dict[str, int] = field(default_factory=dict)
+    # Methods whose next calls fail to connect (nothing sent).
+    refused: dict[str, int] = field(default_factory=dict)
+    # Chats whose sends wait until the event is set (a slow Bot API for that user).
+    held: dict[int, asyncio.Event] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def initialize(self) -> None:
         return None
@@ -50,6 +61,21 @@ class FakeBotApi(BaseRequest):
     def fail(self, method: str, status: int, description: str, **extra: Any) -> None:
         """Make the next call of `method` fail with this status."""
         self.failures.setdefault(method, []).append((status, {"description": description, **extra}))
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Make calls about `chat_id` wait until the returned event is set."""
+        return self.held.setdefault(chat_id, asyncio.Event())
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait (without polling) until a call makes `condition` true; fail after `within` seconds."""
+        async with asyncio.timeout(within):
+            while not condition():
+                await self._changed.wait()
+                self._changed.clear()
+
+    def to_chat(self, chat_id: int, method: str = "sendMessage") -> list[Call]:
+        """Calls of `method` about one chat, in order."""
+        return [c for c in self.of(method) if int(c.params.get("chat_id", 0)) == chat_id]
 
     def of(self, method: str) -> list[Call]:
         """Calls of one method, in order."""
@@ -76,6 +102,13 @@ class FakeBotApi(BaseRequest):
             for part, (filename, content, *_) in request_data.multipart_data.items():
                 files[part] = (str(filename), content if isinstance(content, bytes) else content.read())
         self.calls.append(Call(name, params, files))
+        self._changed.set()
+        if self.refused.get(name):
+            self.refused[name] -= 1
+            raise NetworkError("httpx.ConnectError: refused") from httpx.ConnectError("refused")
+        gate = self.held.get(int(params.get("chat_id") or 0))
+        if gate is not None:
+            await gate.wait()
         queued = self.failures.get(name)
         if queued:
             status, body = queued.pop(0)
@@ -83,7 +116,12 @@ class FakeBotApi(BaseRequest):
             if "retry_after" in body:
                 payload["parameters"] = {"retry_after": body["retry_after"]}
             return status, json.dumps(payload).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        result = self._result(name, params)
+        self._changed.set()
+        if self.lost_answers.get(name):
+            self.lost_answers[name] -= 1
+            raise TimedOut("the answer never came back")
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":

@@ -10,9 +10,11 @@ method. Flood waits (429) are handled by the rate limiter, which every call pass
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import httpx
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 ATTEMPTS = 4
 BASE_DELAY = 0.5
@@ -62,8 +64,12 @@ def retry_delay(method: str, exc: TelegramError, attempt: int) -> float | None:
     return BASE_DELAY * float(2 ** (attempt - 1))
 
 
-def seconds(value: int | float | dt.timedelta) -> float:
-    """A RetryAfter's wait in seconds (PTB gives a timedelta or a number, by version and setting)."""
+def flood_wait(exc: RetryAfter) -> float:
+    """A RetryAfter's wait in seconds, whichever type this PTB version gives it."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that `retry_after` becomes a timedelta; both types are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram.delivery import MAX_FLOOD_WAIT, retry_delay, seconds
+from bot.telegram.delivery import MAX_FLOOD_WAIT, flood_wait, retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +64,13 @@ class _Gcra:
     burst: int
     tat: float = 0.0  # the theoretical arrival time of the next call
 
-    def book(self, now: float) -> float:
-        """Reserve the next slot; how long to wait for it."""
-        interval = 1 / self.rate
-        start = max(now, self.tat - (self.burst - 1) * interval)
-        self.tat = max(self.tat, now) + interval
-        return start - now
-
     def free_at(self) -> float:
-        """When a call could go without waiting."""
+        """The earliest time the next call may go."""
         return self.tat - (self.burst - 1) / self.rate
+
+    def book(self, start: float) -> None:
+        """Take the slot of a call going at `start` (not before `free_at()`)."""
+        self.tat = max(self.tat, start) + 1 / self.rate
 
 
 def chat_of(data: dict[str, Any]) -> int | str | None:
@@ -148,11 +145,14 @@ class Limiter(BaseRateLimiter[None]):
     async def _reply_slot(self, chat: int | str | None) -> None:
         if chat is None:
             return
-        loop = asyncio.get_running_loop()
-        await self._wait(self._chat_limit(chat).book(loop.time()))
+        now = asyncio.get_running_loop().time()
+        limit = self._chat_limit(chat)
+        start = max(now, limit.free_at(), self._overall.free_at())
+        limit.book(start)
+        self._overall.book(start)
         self._replies_waiting += 1
         try:
-            await self._wait(self._overall.book(loop.time()))
+            await self._wait(start - now)
         finally:
             self._replies_waiting -= 1
 
@@ -216,7 +216,7 @@ class Limiter(BaseRateLimiter[None]):
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:
-                wait = seconds(exc.retry_after)
+                wait = flood_wait(exc)
                 self._flooded(wait)
                 flood_waited += wait
                 if flood_waited > self._max_flood_wait:
