@@ -13,7 +13,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from telegram import Bot
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
@@ -39,7 +40,14 @@ def make_sender(bot: Bot) -> Send:
         text, markup = daily_message(view)
         try:
             with bulk_traffic():
-                message = await bot.send_message(chat_id, text, reply_markup=markup)
+                # Explicit, not Defaults: `python -m bot push` builds its bot without the Application's defaults.
+                message = await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
         except BulkStopped:
             return SendResult(SendStatus.STOPPED)
         except Forbidden as exc:
