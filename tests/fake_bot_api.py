@@ -45,6 +45,8 @@ class FakeBotApi(BaseRequest):
     refused: dict[str, int] = field(default_factory=dict)
     # Chats whose sends wait until the event is set (a slow Bot API for that user).
     held: dict[int, asyncio.Event] = field(default_factory=dict)
+    # Called with every call as it arrives (to look at the bot's state at that moment).
+    on_call: Callable[[Call], None] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -103,6 +105,8 @@ class FakeBotApi(BaseRequest):
                 files[part] = (str(filename), content if isinstance(content, bytes) else content.read())
         self.calls.append(Call(name, params, files))
         self._changed.set()
+        if self.on_call is not None:
+            self.on_call(self.calls[-1])
         if self.refused.get(name):
             self.refused[name] -= 1
             raise NetworkError("httpx.ConnectError: refused") from httpx.ConnectError("refused")
@@ -196,6 +200,13 @@ def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
+
+
+def edited_update(bot: Bot, user_id: int, text: str) -> Update:
+    """The user edits an earlier message of theirs into `text`."""
+    original = text_update(bot, user_id, text).to_dict()
+    message = {**original["message"], "edit_date": NOW + 60}
+    return Update.de_json({"update_id": next(_update_ids), "edited_message": message}, bot)
 
 
 def tap_update(bot: Bot, user_id: int, message: dict[str, Any], data: str, update_id: int | None = None) -> Update:

@@ -85,6 +85,7 @@ async def test_sigterm_stops_a_push_round_between_sends(api: BotApiServer, bot_p
     assert bot_process.query("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'") == [(0,)]
     assert "Traceback" not in bot_process.stderr()
 
+    bot_process.env["PUSH_RATE"] = "25"
     code, out, err = await run_push(bot_process)  # the next round sends the rest, nobody twice
     assert code == 0 and f"sent: {len(users) - served}\n" in out, out + err
     assert [len(daily_messages(api, u)) for u in users] == [1] * len(users)

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
 from bot.config import Settings
+from bot.storage.push import DailySettings
 from bot.telegram.app import build_application
 from bot.telegram.jobs import run_push_round
-from bot.telegram.services import App
+from bot.telegram.services import App, services_of
 from tests.clock import FakeClock
-from tests.fake_bot_api import FakeBotApi, text_update, unthrottled
+from tests.fake_bot_api import Call, FakeBotApi, edited_update, tap_update, text_update, unthrottled
 
 ANN, BOB = 7001, 7002
 
@@ -83,3 +85,43 @@ async def test_a_pushed_question_whose_answer_was_lost_is_not_pushed_again(
     daily = [c for c in api.to_chat(ANN) if "Daily question" in str(c.params["text"])]
     assert len(daily) == 1
     assert (first.sent, again.sent, again.already) == (1, 0, 1)
+
+
+async def test_edited_commands_and_answers_do_nothing(running: App, api: FakeBotApi) -> None:
+    await running.update_queue.put(text_update(running.bot, ANN, "/start"))
+    await running.update_queue.join()
+    calls = len(api.calls)
+    for text in ("/reset", "/quiz", "/daily 10:00", "/deleteme", "/cancel", "/help", "an answer", "/nonsense"):
+        await running.update_queue.put(edited_update(running.bot, ANN, text))
+    await running.update_queue.join()
+    assert api.calls[calls:] == []
+    assert (await services_of(running).push.settings(ANN)) == DailySettings(None, None, False)
+
+
+async def test_every_command_and_text_registers_the_user(running: App, api: FakeBotApi) -> None:
+    for uid, text in enumerate(["/stats", "/history", "/export", "/reset", "/deleteme", "hello"], start=8001):
+        await running.update_queue.put(text_update(running.bot, uid, text))
+    await running.update_queue.join()
+    for uid in range(8001, 8007):
+        assert await services_of(running).push.settings(uid) is not None, uid
+
+
+async def test_saved_is_said_after_the_setting_is_stored(running: App, api: FakeBotApi, settings: Settings) -> None:
+    await running.update_queue.put(text_update(running.bot, ANN, "/daily"))
+    await running.update_queue.join()
+    stored_when_answered: list[object] = []
+
+    def look(call: Call) -> None:
+        if call.method == "answerCallbackQuery":
+            with sqlite3.connect(settings.database_path) as conn:
+                stored_when_answered.append(
+                    conn.execute("SELECT daily_time FROM users WHERE user_id = ?", (ANN,)).fetchone()[0]
+                )
+
+    api.on_call = look
+    menu = api.to_chat(ANN)[-1]
+    data = next(b["callback_data"] for row in menu.params["reply_markup"]["inline_keyboard"] for b in row)
+    message = api.messages[(ANN, max(m for c, m in api.messages if c == ANN))]
+    await running.update_queue.put(tap_update(running.bot, ANN, message, data))
+    await running.update_queue.join()
+    assert stored_when_answered == ["07:00"]
