@@ -92,7 +92,7 @@ class Limiter(BaseRateLimiter[None]):
         overall: float = OVERALL_RATE,
         private_rate: float = PRIVATE_RATE,
         group_rate: float = GROUP_RATE,
-        bulk_rate: float = 25.0,
+        bulk_rate: float = 20.0,
         max_flood_wait: float = MAX_FLOOD_WAIT,
         sleep: Sleep | None = None,
     ) -> None:
