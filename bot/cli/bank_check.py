@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -11,18 +9,18 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
+from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
 from bot.services.interview import QuestionView
 from bot.telegram import render
 
 TELEGRAM_TEXT_LIMIT = 4096
-NEAR_DUPLICATE_RATIO = 0.9
 # Big enough ids that the rendered header and callback data are at their longest.
 _SAMPLE_SESSION = 10**12
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+def _alike(pair: SimilarPair) -> str:
+    return f"score {pair.score:.2f}: prompts {pair.prompt:.0%}, right answers {pair.answer:.0%} alike"
 
 
 def _views(q: McqQuestion | OpenQuestion) -> QuestionView:
@@ -49,28 +47,21 @@ def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
                 yield f"callback data over 64 bytes: {data}"
 
 
-def audit(bank: Bank) -> list[BankProblem]:
-    """Every problem `bank check` reports beyond the schema: sizes, layout and near-duplicates."""
+def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None) -> list[BankProblem]:
+    """Every problem `bank check` reports beyond the schema: sizes, layout and same-level near-duplicates."""
     problems: list[BankProblem] = []
     for q in bank:
         file = bank.sources.get(q.id, "?")
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
-    prompts = [(q, _words(q.prompt)) for q in bank]
-    for i, (a, wa) in enumerate(prompts):
-        for b, wb in prompts[i + 1 :]:
-            matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-            if (
-                matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
-                and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
-                and matcher.ratio() >= NEAR_DUPLICATE_RATIO
-            ):
-                problems.append(
-                    BankProblem(
-                        bank.sources.get(b.id, "?"),
-                        b.id,
-                        f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)",
-                    )
+    for pair in similar_pairs(bank) if pairs is None else pairs:
+        if pair.same_level:
+            problems.append(
+                BankProblem(
+                    bank.sources.get(pair.second.id, "?"),
+                    pair.second.id,
+                    f"nearly duplicates {pair.first.id} at the same level ({_alike(pair)})",
                 )
+            )
     return problems
 
 
@@ -90,7 +81,8 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
             out.write(f"ERROR {p}\n")
         out.write(f"\nbank check failed: {len(exc.problems)} problem(s)\n")
         return 1
-    problems = audit(bank)
+    pairs = similar_pairs(bank)
+    problems = audit(bank, pairs)
     by_level = Counter(q.level.value for q in bank)
     by_topic = Counter(q.topic for q in bank)
     by_kind: Counter[str] = Counter(q.kind for q in bank)
@@ -102,6 +94,13 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     _table("By level and kind", grid, [f"{lv.value}/{k}" for lv in Level for k in ("mcq", "open")], out)
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    out.write(f"\nNear-duplicates (prompt and right answer, score >= {DUPLICATE_THRESHOLD:.2f}): {len(pairs)}\n")
+    for pair in pairs:
+        if not pair.same_level:
+            out.write(
+                f"WARNING {pair.first.id} ({pair.first.level.value}) and {pair.second.id}"
+                f" ({pair.second.level.value}) may teach the same fact ({_alike(pair)})\n"
+            )
     for p in problems:
         out.write(f"ERROR {p}\n")
     if problems:
