@@ -11,6 +11,8 @@ from typing import TextIO
 from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
+from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
+from bot.domain.version_fragile import version_problems
 from bot.services.interview import QuestionView
 from bot.telegram import render
 
@@ -47,12 +49,25 @@ def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
                 yield f"callback data over 64 bytes: {data}"
 
 
+def _poll_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
+    if isinstance(q, McqQuestion) and q.poll_explanation is not None and poll_explanation(q) is None:
+        yield "poll_explanation does not fit a quiz poll (at most 200 characters, 2 line feeds, no code block)"
+
+
 def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None) -> list[BankProblem]:
-    """Every problem `bank check` reports beyond the schema: sizes, layout and same-level near-duplicates."""
+    """Every problem `bank check` reports beyond the schema: sizes, layout, near-duplicates, versions, polls."""
     problems: list[BankProblem] = []
     for q in bank:
         file = bank.sources.get(q.id, "?")
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
+        problems.extend(BankProblem(file, q.id, msg) for msg in version_problems(q))
+        problems.extend(BankProblem(file, q.id, msg) for msg in _poll_problems(q))
+    for level in Level:
+        found = len(eligible(bank, level))
+        if found < MIN_PER_LEVEL:
+            problems.append(
+                BankProblem("questions", level.value, f"{found} poll-eligible MCQs, fewer than {MIN_PER_LEVEL}")
+            )
     for pair in similar_pairs(bank) if pairs is None else pairs:
         if pair.same_level:
             problems.append(
@@ -94,6 +109,15 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     _table("By level and kind", grid, [f"{lv.value}/{k}" for lv in Level for k in ("mcq", "open")], out)
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    out.write(f"\nPoll-eligible MCQs (a native quiz poll; at least {MIN_PER_LEVEL} per level)\n")
+    for level in Level:
+        polls = eligible(bank, level)
+        alone = sum(1 for q in polls if poll_question(q) is not None)
+        out.write(f"  {level.value:<22} {len(polls):>4}  ({alone} ask the prompt itself, {len(polls) - alone} after a message)\n")
+    fit = {q.id for q in eligible(bank)}
+    unused = [q.id for q in bank if isinstance(q, McqQuestion) and q.poll_explanation and q.id not in fit]
+    for qid in unused:
+        out.write(f"WARNING {qid} has a poll_explanation but its options do not fit a poll\n")
     out.write(f"\nNear-duplicates (prompt and right answer, score >= {DUPLICATE_THRESHOLD:.2f}): {len(pairs)}\n")
     for pair in pairs:
         if not pair.same_level:
