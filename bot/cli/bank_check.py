@@ -122,7 +122,8 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     for level in Level:
         polls = eligible(bank, level)
         alone = sum(1 for q in polls if poll_question(q) is not None)
-        out.write(f"  {level.value:<22} {len(polls):>4}  ({alone} ask the prompt itself, {len(polls) - alone} after a message)\n")
+        after = len(polls) - alone
+        out.write(f"  {level.value:<22} {len(polls):>4}  ({alone} ask the prompt itself, {after} after a message)\n")
     fit = {q.id for q in eligible(bank)}
     unused = [q.id for q in bank if isinstance(q, McqQuestion) and q.poll_explanation and q.id not in fit]
     for qid in unused:

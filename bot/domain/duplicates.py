@@ -23,10 +23,11 @@ __all__ = ["DUPLICATE_THRESHOLD", "SimilarPair", "right_answer", "similar_pairs"
 DUPLICATE_THRESHOLD = 0.30
 
 # Words that say nothing about which fact a question is about.
-_STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how in into is it its no not of on or than that the then"
-    " this to use used uses what when which with you your".split()
-)
+_STOPWORD_TEXT = """
+a an and are as at be by can do does for from how in into is it its no not of on or than that the then this to
+use used uses what when which with you your
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"\w+")
 
 
@@ -69,7 +70,9 @@ class SimilarPair:
 
 def similarity(a: McqQuestion | OpenQuestion, b: McqQuestion | OpenQuestion) -> SimilarPair:
     """Word overlap (Jaccard) of the prompts and of the right answers of two questions."""
-    return SimilarPair(a, b, _jaccard(words(a.prompt), words(b.prompt)), _jaccard(words(right_answer(a)), words(right_answer(b))))
+    return SimilarPair(
+        a, b, _jaccard(words(a.prompt), words(b.prompt)), _jaccard(words(right_answer(a)), words(right_answer(b)))
+    )
 
 
 def similar_pairs(

@@ -43,7 +43,10 @@ VERSION_SENSITIVE: tuple[VersionSensitive, ...] = (
     _vs(r"\bFLASK_ENV\b|\bapp\.env\b", "FLASK_ENV and app.env (removed in Flask 2.3)"),
     _vs(r"\bbefore_(app_)?first_request\b", "before_first_request (removed in Flask 2.3)"),
     _vs(r"\b_(app|request)_ctx_stack\b", "the context stacks (deprecated in 2.2, removed in 3.0)"),
-    _vs(r"\bJSON_(SORT_KEYS|AS_ASCII)\b|\bjson_encoder\b|\bJSONEncoder\b", "JSON config and encoders (removed in Flask 2.3)"),
+    _vs(
+        r"\bJSON_(SORT_KEYS|AS_ASCII)\b|\bjson_encoder\b|\bJSONEncoder\b",
+        "JSON config and encoders (removed in Flask 2.3)",
+    ),
     _vs(r"from flask import [^\n]*\b(Markup|escape)\b", "Markup/escape re-exports (removed in Flask 3.0)"),
     _vs(r"\bflask\.__version__\b|\b__version__\b", "flask.__version__ (deprecated in Flask 3.0)"),
     _vs(r"\bsignals_available\b", "signals_available (blinker required since Flask 2.3)"),

@@ -1,4 +1,4 @@
-"""Every reference of the bank: Flask and Werkzeug links point at a page and anchor their docs have; others are well-formed.
+"""Every reference of the bank: Flask and Werkzeug links resolve (page and anchor); the others are well-formed.
 
 The docs are read from the sdists of the installed Flask and Werkzeug (pip download, cached between runs in
 $BANK_DOCS_CACHE or ~/.cache/flask-interview-bot/sdist), so a link is checked against the same version the
