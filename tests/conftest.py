@@ -15,7 +15,7 @@ from bot.telegram.app import build_application
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, unthrottled
 
-TOKEN = "123456:TEST-token-abcdefghijklmnop"
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture
