@@ -47,3 +47,57 @@ def to_plain(text: str) -> str:
 def to_label(text: str) -> str:
     """Render bank markup as a plain button label (buttons cannot format)."""
     return _INLINE.sub(r"\1", text).strip()
+
+
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[^<&]+|[<&]")
+ELLIPSIS = "…"
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(html_text: str) -> int:
+    """The length of what a Telegram HTML message shows: tags count nothing, an entity one character."""
+    return sum(
+        0 if m.group(0).startswith("<") and m.group(2) else 1 if m.group(0).startswith("&") else _units(m.group(0))
+        for m in _TOKEN.finditer(html_text)
+    )
+
+
+def clip_html(html_text: str, limit: int) -> str:
+    """Telegram HTML cut to at most `limit` visible characters, "…" added, every open tag closed.
+
+    The cut falls in the text, never inside a tag or an entity, so Telegram can still parse the result.
+    """
+    if visible_length(html_text) <= limit:
+        return html_text
+    budget = limit - _units(ELLIPSIS)
+    out: list[str] = []
+    open_tags: list[str] = []
+    for m in _TOKEN.finditer(html_text):
+        token = m.group(0)
+        if token.startswith("<") and m.group(2):
+            name = m.group(2).lower()
+            if m.group(1):
+                if open_tags and open_tags[-1] == name:
+                    open_tags.pop()
+            else:
+                open_tags.append(name)
+            out.append(token)
+            continue
+        size = 1 if token.startswith("&") else _units(token)
+        if size <= budget:
+            out.append(token)
+            budget -= size
+            continue
+        if not token.startswith("&"):
+            part = ""
+            for char in token:
+                if _units(part + char) > budget:
+                    break
+                part += char
+            out.append(part)
+        break
+    return "".join(out) + ELLIPSIS + "".join(f"</{name}>" for name in reversed(open_tags))

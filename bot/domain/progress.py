@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.bank import TOPICS
+from bot.domain.markup import clip_html, visible_length
 
 # Every zone in use today is offset from UTC by a multiple of 15 minutes, so a 15-minute UTC bucket
 # never straddles a local midnight: streaks can be computed from buckets instead of every answer.
@@ -141,19 +142,17 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def percent(share: float) -> int:
-    """A share as a whole percentage."""
-    return round(min(1.0, max(0.0, share)) * 100)
-
-
 def chunk(blocks: Sequence[str], limit: int, sep: str = "\n\n") -> list[str]:
-    """Join blocks into as few texts as possible, each at most limit characters (a lone long block is cut)."""
+    """Join HTML blocks into as few messages as possible, each showing at most `limit` characters.
+
+    Blocks are never split between messages; a lone block too long for one is clipped on its text.
+    """
     out: list[str] = []
     current = ""
     for block in blocks:
-        block = block[:limit]
+        block = clip_html(block, limit)
         candidate = f"{current}{sep}{block}" if current else block
-        if len(candidate) <= limit:
+        if visible_length(candidate) <= limit:
             current = candidate
             continue
         out.append(current)

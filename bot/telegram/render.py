@@ -9,7 +9,7 @@ from bot.domain.bank import Level, McqQuestion, OpenQuestion
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode, Summary
 from bot.domain.layout import options_fit_buttons
-from bot.domain.markup import to_html, to_label
+from bot.domain.markup import clip_html, to_html, to_label
 from bot.services.interview import QuestionView
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 
@@ -18,7 +18,7 @@ MAX_TEXT = 4096
 
 def _clip(text: str) -> str:
     # The bank check keeps every message under the limit; this only guards against surprises.
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    return clip_html(text, MAX_TEXT)
 
 
 def _letter(i: int) -> str:
