@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-BOT_DESCRIPTION = "Flask interview practice"
-
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("quiz", "10 multiple-choice questions of one level"),
     ("interview", "A mock interview: open questions and MCQs"),
@@ -63,8 +61,6 @@ UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 PRIVATE_ONLY = "I run interviews in a private chat. Message me directly to practise."
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
 NOT_ADMIN = "This command is for the bot's operators."
-TEXT_TOO_LONG = "That answer is very long; I kept the first {limit} characters."
-
 CB_RECORDED_RIGHT = "✅ Right!"
 CB_RECORDED_WRONG = "❌ Not quite."
 CB_ALREADY_ANSWERED = "You already answered this question."

@@ -21,6 +21,15 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
 @dataclass(frozen=True)
+class DailySettings:
+    """A user's push settings."""
+
+    daily_time: dt.time | None
+    timezone: str | None
+    blocked: bool
+
+
+@dataclass(frozen=True)
 class Subscriber:
     """A user who asked for the daily question."""
 

@@ -41,6 +41,20 @@ class QuestionView:
 
 
 @dataclass(frozen=True)
+class OpenSession:
+    """A user's unfinished quiz or interview, as the chat shows it."""
+
+    session_id: int
+    mode: Mode
+    position: int
+    size: int
+
+
+def _open(session: SessionRow) -> OpenSession:
+    return OpenSession(session.session_id, Mode(session.mode), session.position, session.size)
+
+
+@dataclass(frozen=True)
 class McqOutcome:
     """The result of a tap on an option."""
 
@@ -112,9 +126,10 @@ class InterviewService:
         """Create or refresh the user."""
         await self._store.upsert_user(user_id, chat_id, first_name, _ms(self._clock))
 
-    async def open_session(self, user_id: int) -> SessionRow | None:
+    async def open_session(self, user_id: int) -> OpenSession | None:
         """The user's open quiz or interview, if any."""
-        return await self._store.open_session(user_id)
+        session = await self._store.open_session(user_id)
+        return None if session is None else _open(session)
 
     async def start(
         self,
@@ -323,10 +338,10 @@ class InterviewService:
         """Users, sessions and answers stored, for operators."""
         return await self._store.totals()
 
-    async def cancel(self, user_id: int) -> SessionRow | None:
+    async def cancel(self, user_id: int) -> OpenSession | None:
         """Cancel the user's open session; return it, or None if there was none."""
         session = await self._store.open_session(user_id)
         if session is None:
             return None
         await self._store.cancel(session.session_id, _ms(self._clock))
-        return session
+        return _open(session)

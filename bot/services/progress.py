@@ -24,7 +24,7 @@ from bot.domain.progress import (
     weakest,
 )
 from bot.domain.review import SCHEDULER
-from bot.storage.progress import HistoryRow, ProgressStore
+from bot.storage.progress import ProgressStore
 
 HISTORY_LENGTH = 10
 
@@ -109,7 +109,13 @@ class StatsReport:
 class HistoryItem:
     """A past session as /history lists it."""
 
-    row: HistoryRow
+    session_id: int
+    mode: str
+    level: str
+    right: int
+    answered: int
+    size: int
+    finished: bool
     started: dt.datetime
     duration_s: int
 
@@ -210,7 +216,20 @@ class ProgressService:
         for r in rows:
             end = r.ended_at if r.ended_at is not None else r.last_answer_at
             duration = max(0, ((end or r.started_at) - r.started_at) // 1000)
-            items.append(HistoryItem(r, ms_to_utc(r.started_at).astimezone(zone), duration))
+            started = ms_to_utc(r.started_at).astimezone(zone)
+            items.append(
+                HistoryItem(
+                    r.session_id,
+                    r.mode,
+                    r.level,
+                    r.right,
+                    r.answered,
+                    r.size,
+                    r.status == "finished",
+                    started,
+                    duration,
+                )
+            )
         return items
 
     async def review(self, user_id: int, session_id: int) -> SessionReview | None:

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from bot.domain import review, schedule
 from bot.domain.bank import Level
 from bot.domain.clock import Clock
+from bot.domain.schedule import DailySettings
 from bot.services.interview import InterviewService, QuestionView
 from bot.storage.cards import CardStore
-from bot.storage.push import ClaimState, DailySettings, PushStore
+from bot.storage.push import ClaimState, PushStore
 
 logger = logging.getLogger(__name__)
 

@@ -73,11 +73,6 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
-    cur = await conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return await cur.fetchone() is not None
-
-
 async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
     cur = await conn.execute(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
@@ -127,21 +122,15 @@ class ProgressStore:
         return [int(r[0]) for r in rows]
 
     async def cards(self, user_id: int) -> dict[str, str]:
-        """The user's FSRS cards as stored JSON, by question id (none before the cards table exists)."""
-        async with self._db.read() as conn:
-            if not await _has_table(conn, "cards"):
-                return {}
-            cur = await conn.execute("SELECT question_id, card FROM cards WHERE user_id = ?", (user_id,))
-            rows = await cur.fetchall()
+        """The user's FSRS cards as stored JSON, by question id."""
+        rows = await self._db.fetch_all("SELECT question_id, card FROM cards WHERE user_id = ?", (user_id,))
         return {str(r[0]): str(r[1]) for r in rows}
 
     async def due_count(self, user_id: int, now_ms: int) -> int:
-        """How many of the user's cards are due at now_ms (0 before the cards table exists)."""
-        async with self._db.read() as conn:
-            if not await _has_table(conn, "cards"):
-                return 0
-            cur = await conn.execute("SELECT COUNT(*) FROM cards WHERE user_id = ? AND due_at <= ?", (user_id, now_ms))
-            row = await cur.fetchone()
+        """How many of the user's cards are due at now_ms."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM cards WHERE user_id = ? AND due_at <= ?", (user_id, now_ms)
+        )
         return int(row[0]) if row else 0
 
     async def history(self, user_id: int, limit: int) -> list[HistoryRow]:
@@ -211,8 +200,7 @@ class ProgressStore:
             cur = await conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
             erased = cur.rowcount
             await conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))  # cascades to its questions
-            if await _has_table(conn, "cards"):
-                await conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
             return erased
 
     async def delete_user(self, user_id: int) -> bool:

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain.schedule import Subscriber, parse_hhmm
+from bot.domain.schedule import DailySettings, Subscriber, parse_hhmm
 from bot.storage.db import Database
 
 
@@ -31,15 +31,6 @@ class Claim:
     state: ClaimState
     session_id: int | None = None
     attempts: int = 0
-
-
-@dataclass(frozen=True)
-class DailySettings:
-    """A user's push settings."""
-
-    daily_time: dt.time | None
-    timezone: str | None
-    blocked: bool
 
 
 @dataclass(frozen=True)

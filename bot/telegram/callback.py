@@ -33,10 +33,13 @@ class CallbackData:
         """Raise CallbackError if the fields are well-typed but out of range; subclasses narrow it."""
 
     def pack(self) -> str:
-        """Encode as `prefix:field:field`, refusing separators in values and anything over 64 bytes."""
+        """Encode as `prefix:field:field`; refuses what `unpack` would: out of range, separators, over 64 bytes."""
+        self.check()
         parts = [self.PREFIX]
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, int) and not isinstance(value, enum.Enum) and abs(value) > _MAX_INT:
+                raise CallbackError(f"field {f.name} out of range: {value}")
             text = value.value if isinstance(value, enum.Enum) else str(value)
             if SEP in text or not text:
                 raise CallbackError(f"field {f.name} cannot be packed: {text!r}")

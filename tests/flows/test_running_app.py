@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from bot.config import Settings
-from bot.storage.push import DailySettings
+from bot.domain.schedule import DailySettings
 from bot.telegram.app import build_application
 from bot.telegram.jobs import run_push_round
 from bot.telegram.services import App, services_of

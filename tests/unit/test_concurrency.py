@@ -28,6 +28,7 @@ def _update(update_id: int, user_id: int) -> Update:
 async def test_other_users_overlap_and_one_users_updates_keep_order() -> None:
     processor = PerUserUpdateProcessor(8)
     release_a1 = asyncio.Event()
+    b1_done = asyncio.Event()
     log: list[str] = []
 
     async def handle(name: str, gate: asyncio.Event | None = None) -> None:
@@ -35,14 +36,15 @@ async def test_other_users_overlap_and_one_users_updates_keep_order() -> None:
         if gate is not None:
             await gate.wait()
         log.append(f"end {name}")
+        if name == "b1":
+            b1_done.set()
 
     tasks = [
         asyncio.create_task(processor.process_update(_update(1, 100), handle("a1", release_a1))),
         asyncio.create_task(processor.process_update(_update(2, 100), handle("a2"))),
         asyncio.create_task(processor.process_update(_update(3, 200), handle("b1"))),
     ]
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await asyncio.wait_for(b1_done.wait(), 5)
     # b1 (another user) finished while a1 is blocked; a2 waits behind a1.
     assert log == ["start a1", "start b1", "end b1"]
     release_a1.set()
@@ -65,3 +67,22 @@ async def test_a_failing_update_releases_its_user() -> None:
     results = await asyncio.gather(first, second, return_exceptions=True)
     assert isinstance(results[0], RuntimeError) and results[1] is None
     assert processor.active_owners() == 0
+
+
+async def test_a_users_waiting_updates_take_no_slot() -> None:
+    processor = PerUserUpdateProcessor(2)
+    release = asyncio.Event()
+    other_done = asyncio.Event()
+
+    async def slow() -> None:
+        await release.wait()
+
+    async def other() -> None:
+        other_done.set()
+
+    backlog = [asyncio.create_task(processor.process_update(_update(i, 100), slow())) for i in range(1, 6)]
+    late = asyncio.create_task(processor.process_update(_update(9, 200), other()))
+    await asyncio.wait_for(other_done.wait(), 5)  # 2 slots, 5 queued updates of user 100: user 200 still runs
+    assert processor.current_concurrent_updates == 1
+    release.set()
+    await asyncio.gather(*backlog, late)

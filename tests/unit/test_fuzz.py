@@ -2,43 +2,50 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import random
 import sqlite3
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.config import Settings
-from bot.domain.bank import Level
-from bot.domain.grading import SelfGrade
-from bot.domain.interview import Mode
+from bot import texts as bot_texts
+from bot.config import DEFAULT_QUESTIONS_DIR, Settings
+from bot.telegram.app import build_application
 from bot.telegram.callback import (
     MAX_BYTES,
-    AnswerCb,
     CallbackData,
     CallbackError,
-    GradeCb,
-    LevelCb,
-    ResumeCb,
-    StartOverCb,
     unpack,
 )
-from tests.fake_bot_api import NOW, FakeBotApi, buttons, tap_update, text_update
+from bot.telegram.handlers.router import ROUTES
+from tests.clock import FakeClock
+from tests.conftest import TOKEN
+from tests.fake_bot_api import NOW, FakeBotApi, buttons, tap_update, text_update, unthrottled
 
 FUZZ = settings(max_examples=50, deadline=None, database=None)
 ints = st.integers(min_value=-(2**53), max_value=2**53)
 
-payloads: st.SearchStrategy[CallbackData] = st.one_of(
-    st.builds(AnswerCb, ints, ints, ints),
-    st.builds(GradeCb, ints, ints, st.sampled_from(SelfGrade)),
-    st.builds(LevelCb, st.sampled_from(Mode), st.sampled_from(Level)),
-    st.builds(ResumeCb, ints),
-    st.builds(StartOverCb, ints, st.sampled_from(Mode)),
-)
+# Every payload class the codec knows (the decorator registers each as a direct subclass).
+PAYLOAD_CLASSES = CallbackData.__subclasses__()
+
+
+def _small_ids(cls: type[CallbackData]) -> st.SearchStrategy[CallbackData]:
+    """Payloads whose numbers are small, so they often name real sessions, positions and options."""
+    ints = {f.name: st.integers(min_value=-1, max_value=12) for f in dataclasses.fields(cls) if f.type == "int"}
+    return st.builds(cls, **ints)
+
+
+payloads: st.SearchStrategy[CallbackData] = st.one_of(*(st.builds(cls) for cls in PAYLOAD_CLASSES))
+near_payloads: st.SearchStrategy[CallbackData] = st.one_of(*(_small_ids(cls) for cls in PAYLOAD_CLASSES))
 fields = st.one_of(
     st.sampled_from(
         [
@@ -102,20 +109,27 @@ def test_arbitrary_data_only_raises_callback_error(data: str) -> None:
 
 # ----------------------------------------------------------------------------- the Application
 USERS = (3101, 3102, 3103)
-COMMANDS = [
+# Every command of the menu, the hidden ones, arguments good and bad, and an unknown command.
+COMMANDS = [f"/{name}" for name, _ in bot_texts.COMMANDS] + [
     "/start",
-    "/quiz",
-    "/interview",
-    "/cancel",
-    "/help",
-    "/stats",
-    "/history",
-    "/daily",
-    "/nonsense",
     "/admin",
-    "/reset",
+    "/nonsense",
+    "/daily 09:00",
+    "/daily off",
+    "/daily 25:99",
+    "/daily 9 10",
+    "/timezone Europe/Berlin",
+    "/timezone Mars/Olympus",
 ]
 _query_ids = itertools.count(1)
+
+
+def _packed(payload: CallbackData) -> str:
+    try:
+        return payload.pack()
+    except CallbackError:
+        return "x"  # over 64 bytes: the bot could never have sent it
+
 
 user_ids = st.sampled_from(USERS)
 texts_ = st.one_of(
@@ -130,7 +144,7 @@ actions = st.one_of(  # one_of picks branches evenly: repeats weight the walk to
     *[st.tuples(st.just("tap_last"), user_ids, st.integers(min_value=0, max_value=10))] * 5,  # own newest buttons
     st.tuples(st.just("tap"), user_ids, st.integers(min_value=0, max_value=10_000)),  # a button in any chat
     st.tuples(st.just("forge"), user_ids, st.text(min_size=1, max_size=64).filter(lambda s: len(s.encode()) <= 64)),
-    st.tuples(st.just("forge"), user_ids, payloads.map(lambda p: p.pack() if len(repr(p)) < 60 else "x")),
+    st.tuples(st.just("forge"), user_ids, st.one_of(payloads, near_payloads).map(_packed)),
     st.tuples(st.just("edit"), user_ids, texts_),
     st.tuples(st.just("group"), user_ids, commands),
 )
@@ -197,34 +211,55 @@ def _invariants(db: Path) -> None:
         conn.close()
 
 
-@settings(
-    max_examples=50,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(st.lists(actions, min_size=1, max_size=40))
-async def test_arbitrary_updates_never_break_the_bot(
-    app: Application,
-    api: FakeBotApi,  # type: ignore[type-arg]
-    settings: Settings,
-    steps: list[tuple[Any, ...]],
-) -> None:
-    errors: list[BaseException] = app.bot_data.setdefault("fuzz_errors", [])
-    if not app.bot_data.get("fuzz_hooked"):
+@asynccontextmanager
+async def _fresh_app() -> AsyncIterator[tuple[Application, FakeBotApi, Path, list[BaseException]]]:  # type: ignore[type-arg]
+    """A new bot on a new database for each example, so every failure replays from its own steps alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Settings(
+            telegram_bot_token=TOKEN,
+            database_path=Path(tmp) / "bot.sqlite3",
+            questions_dir=DEFAULT_QUESTIONS_DIR,
+            admin_ids=frozenset({USERS[0]}),
+            _env_file=None,
+        )
+        api = FakeBotApi()
+        app = build_application(
+            config, clock=FakeClock(), rng=random.Random(7), request=api, limiter=unthrottled(config)
+        )
+        errors: list[BaseException] = []
 
         async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert context.error is not None
             errors.append(context.error)
 
         app.add_error_handler(record)
-        app.bot_data["fuzz_hooked"] = True
-    taps: list[str] = []
-    for step in steps:
-        query_id = await _play(app, api, step)
-        if query_id is not None:
-            taps.append(query_id)
-    assert not errors, f"{errors[0]!r} after {steps}"
-    answered = {c.params["callback_query_id"] for c in api.of("answerCallbackQuery")}
-    assert set(taps) <= answered, f"taps left unanswered: {set(taps) - answered} in {steps}"
-    _invariants(settings.database_path)
+        await app.initialize()
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)
+        try:
+            yield app, api, config.database_path, errors
+        finally:
+            await app.shutdown()
+            await app.post_shutdown(app)
+
+
+@settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(actions, min_size=1, max_size=40))
+async def test_arbitrary_updates_never_break_the_bot(steps: list[tuple[Any, ...]]) -> None:
+    async with _fresh_app() as (app, api, database, errors):
+        taps: list[str] = []
+        for step in steps:
+            query_id = await _play(app, api, step)
+            if query_id is not None:
+                taps.append(query_id)
+        assert not errors, f"{errors[0]!r} after {steps}"
+        answered = {c.params["callback_query_id"] for c in api.of("answerCallbackQuery")}
+        assert set(taps) <= answered, f"taps left unanswered: {set(taps) - answered} in {steps}"
+        _invariants(database)
+
+
+def test_the_walk_covers_every_payload_class_and_command(settings: Settings) -> None:
+    assert set(PAYLOAD_CLASSES) == set(ROUTES)  # every button the bot routes can be forged
+    app = build_application(settings)
+    handled = {c for group in app.handlers.values() for h in group if isinstance(h, CommandHandler) for c in h.commands}
+    assert handled == {c.split()[0].removeprefix("/") for c in COMMANDS if c != "/nonsense"}

@@ -35,7 +35,7 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode)
     session = await svc.open_session(update.effective_user.id)
     if session is not None:
         text = texts.RESUME_OR_RESTART.format(
-            mode=texts.MODE_NAMES[session.mode], pos=session.position + 1, size=session.size
+            mode=texts.MODE_NAMES[session.mode.value], pos=session.position + 1, size=session.size
         )
         await chat.send(context.bot, chat_id, text, render.resume_or_restart(session.session_id, mode))
         return

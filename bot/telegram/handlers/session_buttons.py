@@ -9,8 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.interview import Mode
-from bot.services.interview import InterviewService, Outcome
-from bot.storage.rows import SessionRow
+from bot.services.interview import InterviewService, OpenSession, Outcome
 from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.chat import chat_of
@@ -106,7 +105,7 @@ async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     await ask(context.bot, chat_id, svc, started.view)
 
 
-async def _still_open(query: CallbackQuery, svc: InterviewService, session_id: int) -> SessionRow | None:
+async def _still_open(query: CallbackQuery, svc: InterviewService, session_id: int) -> OpenSession | None:
     """The tapper's open session if the button is about it; otherwise say the button is stale."""
     session = await svc.open_session(query.from_user.id)
     if session is None or session.session_id != session_id:
@@ -126,7 +125,7 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     if view is None:
         # The bank no longer has the question this session stopped at: offer a fresh start.
         await svc.cancel(query.from_user.id)
-        await chat.send(context.bot, chat_id, texts.PICK_LEVEL[session.mode], render.level_picker(Mode(session.mode)))
+        await chat.send(context.bot, chat_id, texts.PICK_LEVEL[session.mode.value], render.level_picker(session.mode))
         return
     await resume(context.bot, chat_id, svc, view)
 
