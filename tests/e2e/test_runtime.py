@@ -52,9 +52,10 @@ async def test_a_send_whose_answer_is_lost_is_not_sent_again(api: BotApiServer, 
     uid = SUBSCRIBERS[0]
     api.lose_answers("sendMessage")  # carried out, then the bot's read timeout expires
     api.send_text(uid, "/help")
-    await api.wait_for(lambda: "Bot API call failed" in bot_process.stderr(), 30, "the timeout logged")
-    assert [m.text for m in api.bot_messages(uid) if "What I can do" in (m.text or "")] != []
-    assert len(api.bot_messages(uid)) == 1  # once, and no apology after it
+    api.send_text(uid, "/start")  # the same user's next update runs once /help's handling is over
+    await api.wait_for(lambda: any(m.buttons for m in api.bot_messages(uid)), 60, "the reply to /start")
+    shown = [m.text or "" for m in api.bot_messages(uid)]
+    assert len(shown) == 2 and "What I can do" in shown[0], shown  # /help's reply once, no apology, then /start's
 
     subscribe(bot_process, [SUBSCRIBERS[1]], "23:00", zone_past_midnight())
     api.lose_answers("sendMessage")

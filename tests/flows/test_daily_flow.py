@@ -348,9 +348,6 @@ async def test_blocked_and_missing_chats_unsubscribe(
     assert (await _round(dapp)).sent == 1
 
 
-# PTB itself warns, while building RetryAfter, that retry_after will become a timedelta in v23 (opt-in via
-# PTB_TIMEDELTA); the sender accepts both types, so the warning says nothing about our code.
-@pytest.mark.filterwarnings("ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning")
 async def test_flood_wait_is_honoured_for_the_same_user(
     dapp: Application,
     api: FakeBotApi,
