@@ -153,7 +153,7 @@ def test_bar_is_compact_and_bounded() -> None:
 def test_chunk_keeps_blocks_whole_under_the_limit() -> None:
     blocks = ["a" * 40, "b" * 40, "c" * 40]
     assert chunk(blocks, 100) == ["a" * 40 + "\n\n" + "b" * 40, "c" * 40]
-    assert chunk(["x" * 150], 100) == ["x" * 100]
+    assert chunk(["x" * 150], 100) == ["x" * 99 + "…"]  # a lone long block is clipped, and says so
     assert all(len(part) <= 100 for part in chunk(blocks * 10, 100))
 
 
