@@ -58,7 +58,8 @@ def _run(python: Path, args: list[str], cwd: Path, stdin: str = "") -> subproces
 
 
 def test_the_installed_package_carries_the_bank(installed: Path, tmp_path: Path) -> None:
-    done = _run(installed, ["-c", "import bot.config as c; print(c.__file__); print(c.DEFAULT_QUESTIONS_DIR)"], tmp_path)
+    code = "import bot.config as c; print(c.__file__); print(c.DEFAULT_QUESTIONS_DIR)"
+    done = _run(installed, ["-c", code], tmp_path)
     assert done.returncode == 0, done.stderr
     module, bank = done.stdout.split()
     venv = installed.parent.parent
