@@ -54,8 +54,7 @@ def _run_webhook(settings: Settings) -> int:
     from bot.telegram.webhook import serve_webhook
 
     app = build_application(settings, webhook=True)
-    asyncio.run(serve_webhook(app, settings, ALLOWED_UPDATES))
-    return 0
+    return asyncio.run(serve_webhook(app, settings, ALLOWED_UPDATES))
 
 
 def _backup(settings: Settings, path: Path, force: bool) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import HEALTH_PATH, Settings
@@ -55,16 +56,20 @@ class HttpListener:
                 raise ValueError("a webhook needs a secret")
             web_app.router.add_post(hook_path, self._hook)
         self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        self._set_up = False
 
     async def start(self) -> None:
         """Bind and start answering."""
         await self._runner.setup()
+        self._set_up = True
         await web.TCPSite(self._runner, self._listen, self._port).start()
         logger.info("listening on %s:%d", self._listen, self._port)
 
     async def stop(self) -> None:
         """Stop accepting, let requests in flight finish, free the port."""
-        await self._runner.cleanup()
+        if self._set_up:
+            self._set_up = False
+            await self._runner.cleanup()
 
     async def _hook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -103,8 +108,8 @@ async def serve_webhook(
     app: Application,  # type: ignore[type-arg]
     settings: Settings,
     allowed_updates: list[str],
-) -> None:
-    """Run the bot in webhook mode until SIGTERM or SIGINT, then drain what was acknowledged and return."""
+) -> int:
+    """Run the bot in webhook mode until SIGTERM or SIGINT, drain what was acknowledged; the exit code."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
@@ -119,17 +124,27 @@ async def serve_webhook(
         listener = HttpListener(
             app, settings.webhook_listen, settings.webhook_port, hook_path=settings.webhook_path, secret=secret
         )
-        await listener.start()
         try:
-            await with_retries(
-                lambda: app.bot.set_webhook(
-                    settings.webhook_url or "", secret_token=secret, allowed_updates=allowed_updates
-                ),
-                "setWebhook",
-            )
+            try:
+                await listener.start()
+            except OSError as exc:
+                logger.error("cannot listen on %s:%d: %s", settings.webhook_listen, settings.webhook_port, exc)
+                return 1
+            try:
+                # Listening first: Telegram may post as soon as setWebhook returns.
+                await with_retries(
+                    lambda: app.bot.set_webhook(
+                        settings.webhook_url or "", secret_token=secret, allowed_updates=allowed_updates
+                    ),
+                    "setWebhook",
+                )
+            except TelegramError as exc:
+                logger.error("setWebhook failed, so Telegram cannot reach the bot: %s", exc)
+                return 1
             logger.info("webhook mode: Telegram posts to %s", settings.webhook_url)
             await stop.wait()
             logger.info("stopping: no new updates accepted, finishing those already acknowledged")
+            return 0
         finally:
             await listener.stop()
             if app.running:

@@ -90,6 +90,10 @@ class BotProcess:
         self.proc.send_signal(signal.SIGTERM)
         return await self._reap(within)
 
+    async def wait_exit(self, within: float = 20.0) -> int:
+        """Wait for the process to exit by itself; its exit code."""
+        return await self._reap(within)
+
     async def _reap(self, within: float = 20.0) -> int:
         assert self.proc is not None
         try:

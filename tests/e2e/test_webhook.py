@@ -152,3 +152,24 @@ async def test_refused_requests_health_sigterm_and_back_to_polling(api: BotApiSe
         assert resp.status == 200
         assert (await resp.json())["status"] == "ok"
     assert await bot_process.terminate() == 0
+
+
+async def test_a_refused_set_webhook_or_a_taken_port_stops_with_one_line(
+    api: BotApiServer, bot_process: BotProcess
+) -> None:
+    _webhook_env(bot_process)
+    api.fail("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
+    await bot_process.start(ready=False)
+    assert await bot_process.wait_exit(60) == 1
+    assert "setWebhook failed, so Telegram cannot reach the bot" in bot_process.stderr()
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot_process.env["WEBHOOK_PORT"] = str(taken.getsockname()[1])
+        await bot_process.start(ready=False)
+        assert await bot_process.wait_exit(60) == 1
+    stderr = bot_process.stderr()
+    assert "cannot listen on 127.0.0.1:" in stderr
+    assert "Traceback" not in stderr
+    assert api.webhook_url is None
