@@ -40,12 +40,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_bot(settings: Settings) -> int:
     from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.webhook import ListenError
 
     if settings.webhook_url is not None:
         return _run_webhook(settings)
     app = build_application(settings)
-    # PTB's polling start-up deletes any webhook, so a restart without WEBHOOK_URL goes back to polling.
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+    try:
+        # PTB's polling start-up deletes any webhook, so a restart without WEBHOOK_URL goes back to polling.
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+    except ListenError as exc:  # HEALTH_PORT taken
+        logger.error("%s", exc)
+        return 1
     return 0
 
 

@@ -33,6 +33,10 @@ HEALTH_TIMEOUT = 5.0
 SHUTDOWN_TIMEOUT = 10.0
 
 
+class ListenError(Exception):
+    """The listener could not bind its address; the message says which and why."""
+
+
 class HttpListener:
     """Serves the webhook path (when given a secret) and the health check."""
 
@@ -59,10 +63,14 @@ class HttpListener:
         self._set_up = False
 
     async def start(self) -> None:
-        """Bind and start answering."""
+        """Bind and start answering; ListenError when the address cannot be bound."""
         await self._runner.setup()
         self._set_up = True
-        await web.TCPSite(self._runner, self._listen, self._port).start()
+        try:
+            await web.TCPSite(self._runner, self._listen, self._port).start()
+        except OSError as exc:
+            await self.stop()
+            raise ListenError(f"cannot listen on {self._listen}:{self._port}: {exc.strerror or exc}") from None
         logger.info("listening on %s:%d", self._listen, self._port)
 
     async def stop(self) -> None:
@@ -127,8 +135,8 @@ async def serve_webhook(
         try:
             try:
                 await listener.start()
-            except OSError as exc:
-                logger.error("cannot listen on %s:%d: %s", settings.webhook_listen, settings.webhook_port, exc)
+            except ListenError as exc:
+                logger.error("%s", exc)
                 return 1
             try:
                 # Listening first: Telegram may post as soon as setWebhook returns.

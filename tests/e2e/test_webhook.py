@@ -173,3 +173,15 @@ async def test_a_refused_set_webhook_or_a_taken_port_stops_with_one_line(
     assert "cannot listen on 127.0.0.1:" in stderr
     assert "Traceback" not in stderr
     assert api.webhook_url is None
+
+
+async def test_polling_with_a_taken_health_port_stops_with_one_line(api: BotApiServer, bot_process: BotProcess) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot_process.env.update(WEBHOOK_LISTEN="127.0.0.1", HEALTH_PORT=str(taken.getsockname()[1]))
+        await bot_process.start(ready=False)
+        assert await bot_process.wait_exit(60) == 1
+    stderr = bot_process.stderr()
+    assert "cannot listen on 127.0.0.1:" in stderr
+    assert "Traceback" not in stderr
