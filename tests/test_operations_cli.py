@@ -24,6 +24,7 @@ from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import ClaimState, PushStore
+from tests.conftest import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -176,7 +177,7 @@ def test_bad_webhook_settings_stop_start_up_with_one_line(
     env: dict[str, str], named: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(REPO / "tests")  # no .env here
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-token-abcdefghijklmnop")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert main(["run"]) == 2

@@ -8,20 +8,22 @@ custom-server pattern: the Application runs without an Updater and each accepted
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
 from bot.config import HEALTH_PATH, Settings
-from bot.telegram.delivery import with_retries
 from bot.telegram.services import Services
+from bot.telegram.startup import StopRequested, until_up
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ MAX_BODY_BYTES = 1024 * 1024
 HEALTH_TIMEOUT = 5.0
 # How long a stopping listener waits for requests already being answered.
 SHUTDOWN_TIMEOUT = 10.0
+
+
+class WebhookRefused(Exception):
+    """Telegram answered setWebhook with a 400 (a URL it cannot use, a bad secret)."""
 
 
 class ListenError(Exception):
@@ -117,51 +123,92 @@ async def serve_webhook(
     settings: Settings,
     allowed_updates: list[str],
 ) -> int:
-    """Run the bot in webhook mode until SIGTERM or SIGINT, drain what was acknowledged; the exit code."""
+    """Run the bot in webhook mode until SIGTERM or SIGINT, drain what was acknowledged; the exit code.
+
+    getMe and setWebhook wait out an unreachable Bot API with backoff (startup.until_up), as polling does.
+    """
     assert settings.webhook_url is not None and settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value()
+    url, secret = settings.webhook_url, settings.webhook_secret.get_secret_value()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await app.initialize()
     try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        listener = HttpListener(
-            app, settings.webhook_listen, settings.webhook_port, hook_path=settings.webhook_path, secret=secret
-        )
         try:
-            try:
-                await listener.start()
-            except ListenError as exc:
-                logger.error("%s", exc)
-                return 1
-            try:
-                # Listening first: Telegram may post as soon as setWebhook returns.
-                await with_retries(
-                    lambda: app.bot.set_webhook(
-                        settings.webhook_url or "", secret_token=secret, allowed_updates=allowed_updates
-                    ),
-                    "setWebhook",
-                )
-            except TelegramError as exc:
-                logger.error("setWebhook failed, so Telegram cannot reach the bot: %s", exc)
-                return 1
-            logger.info("webhook mode: Telegram posts to %s", settings.webhook_url)
-            await stop.wait()
-            logger.info("stopping: no new updates accepted, finishing those already acknowledged")
-            return 0
+            await until_up(app.bot.initialize, "getMe", stop)
+        except BaseException:
+            await app.bot.shutdown()
+            raise
+        await app.initialize()
+        try:
+            if app.post_init is not None:
+                await app.post_init(app)
+            await app.start()
+            return await _serve(
+                app,
+                settings,
+                stop,
+                functools.partial(_set_webhook, app, url, secret, allowed_updates),
+            )
         finally:
-            await listener.stop()
             if app.running:
                 await app.stop()
             if app.post_stop is not None:
                 await app.post_stop(app)
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+    except StopRequested:
+        logger.info("stopped before the Bot API answered")
+        return 0
     finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+async def _set_webhook(
+    app: Application,  # type: ignore[type-arg]
+    url: str,
+    secret: str,
+    allowed_updates: list[str],
+) -> bool:
+    try:
+        return bool(await app.bot.set_webhook(url, secret_token=secret, allowed_updates=allowed_updates))
+    except BadRequest as exc:
+        # PTB's BadRequest is a NetworkError, which until_up retries; a URL Telegram refused never heals.
+        raise WebhookRefused(exc.message) from None
+
+
+async def _serve(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    stop: asyncio.Event,
+    set_webhook: Callable[[], Awaitable[bool]],
+) -> int:
+    assert settings.webhook_secret is not None
+    listener = HttpListener(
+        app,
+        settings.webhook_listen,
+        settings.webhook_port,
+        hook_path=settings.webhook_path,
+        secret=settings.webhook_secret.get_secret_value(),
+    )
+    try:
+        try:
+            await listener.start()
+        except ListenError as exc:
+            logger.error("%s", exc)
+            return 1
+        try:
+            # Listening first: Telegram may post as soon as setWebhook returns.
+            await until_up(set_webhook, "setWebhook", stop)
+        except (WebhookRefused, Forbidden) as exc:
+            logger.error("setWebhook failed, so Telegram cannot reach the bot: %s", exc)
+            return 1
+        logger.info("webhook mode: Telegram posts to %s", settings.webhook_url)
+        await stop.wait()
+        logger.info("stopping: no new updates accepted, finishing those already acknowledged")
+        return 0
+    finally:
+        # Stops accepting first; app.stop() in the caller then drains the update queue.
+        await listener.stop()

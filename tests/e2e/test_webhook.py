@@ -61,7 +61,9 @@ def _update(update_id: int, text: str) -> dict[str, Any]:
 async def test_quiz_in_webhook_mode(api: BotApiServer, bot_process: BotProcess) -> None:
     api.watch.append(USER)
     _webhook_env(bot_process)
+    api.fail("setWebhook", 502, "Bad Gateway")  # retried with backoff, as getMe is
     await _start_webhook(api, bot_process)
+    assert "setWebhook: the Bot API did not answer" in bot_process.stderr()
     set_webhook = [p for m, p in api.requests if m == "setWebhook"][-1]
     assert set_webhook["url"] == bot_process.env["WEBHOOK_URL"]
     assert set_webhook["secret_token"] == SECRET
