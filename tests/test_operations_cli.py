@@ -18,12 +18,13 @@ from bot.cli.backup import run_backup
 from bot.cli.stats import run_stats
 from bot.config import DEFAULT_QUESTIONS_DIR, Settings
 from bot.domain.bank import Level, load_bank
-from bot.domain.clock import FakeClock, SystemClock
+from bot.domain.clock import SystemClock
 from bot.domain.interview import Mode
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import ClaimState, PushStore
+from tests.clock import FakeClock
 from tests.conftest import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,10 +19,9 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application
 
 from bot.config import HEALTH_PATH, Settings
-from bot.telegram.services import Services
+from bot.telegram.services import App, Services
 from bot.telegram.startup import StopRequested, until_up
 
 logger = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class HttpListener:
 
     def __init__(
         self,
-        app: Application,  # type: ignore[type-arg]
+        app: App,
         listen: str,
         port: int,
         *,
@@ -119,7 +118,7 @@ class HttpListener:
 
 
 async def serve_webhook(
-    app: Application,  # type: ignore[type-arg]
+    app: App,
     settings: Settings,
     allowed_updates: list[str],
 ) -> int:
@@ -167,7 +166,7 @@ async def serve_webhook(
 
 
 async def _set_webhook(
-    app: Application,  # type: ignore[type-arg]
+    app: App,
     url: str,
     secret: str,
     allowed_updates: list[str],
@@ -180,7 +179,7 @@ async def _set_webhook(
 
 
 async def _serve(
-    app: Application,  # type: ignore[type-arg]
+    app: App,
     settings: Settings,
     stop: asyncio.Event,
     set_webhook: Callable[[], Awaitable[bool]],
