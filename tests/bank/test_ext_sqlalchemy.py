@@ -102,11 +102,11 @@ def test_engine_pool_per_app_and_engine_options(tmp_path: Path) -> None:
         pool = db.engine.pool
         # A file database gets SQLAlchemy's default QueuePool: 5 connections plus 10 overflow.
         assert isinstance(pool, sa.pool.QueuePool)
-        assert (pool.size(), pool._max_overflow) == (5, 10)  # noqa: SLF001
+        assert (pool.size(), pool._max_overflow) == (5, 10)
     with tuned.app_context():
         assert db.engine.pool is not pool  # each app (and each process) has its own engine and pool
         assert db.engine.pool.size() == 2
-        assert db.engine.pool._pre_ping is True  # noqa: SLF001
+        assert db.engine.pool._pre_ping is True
 
     during: list[int] = []
 

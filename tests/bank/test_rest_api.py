@@ -295,9 +295,8 @@ def test_clients_retry_only_idempotent_methods() -> None:
     from urllib3.util.retry import Retry
 
     # urllib3 retries a failed request on its own only when the method is idempotent (RFC 9110).
-    assert Retry.DEFAULT_ALLOWED_METHODS == {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}
+    assert {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"} == Retry.DEFAULT_ALLOWED_METHODS
     retry = Retry(total=3)
     assert retry.is_retry("PUT", 503, has_retry_after=True)
     assert not retry.is_retry("POST", 503, has_retry_after=True)
     assert not retry.is_retry("PATCH", 503, has_retry_after=True)
-
