@@ -55,6 +55,8 @@ def audit(bank: Bank) -> list[BankProblem]:
     for q in bank:
         file = bank.sources.get(q.id, "?")
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
+        if not q.checks:
+            problems.append(BankProblem(file, q.id, "names no executable check (its checks: list is empty)"))
     prompts = [(q, _words(q.prompt)) for q in bank]
     for i, (a, wa) in enumerate(prompts):
         for b, wb in prompts[i + 1 :]:
