@@ -58,7 +58,6 @@ def _default_config(mp: pytest.MonkeyPatch, key: str, value: Any) -> None:
     mp.setitem(Flask.default_config, key, value)
 
 
-
 # ---------------------------------------------------------------- routing
 
 
