@@ -82,7 +82,9 @@ def run_pytest(python: str, files: list[str], env_extra: dict[str, str], plugin:
             # Old releases emit deprecation warnings that the suite's `error` filter would turn into failures.
             cmd += ["-W", "ignore::DeprecationWarning"]
         env = {**os.environ, **env_extra}
-        subprocess.run([*cmd, *files], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run([*cmd, *files], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode not in (0, 1):  # 2+: interrupted, internal error (a broken patch), usage error
+            raise RuntimeError(f"pytest exited {done.returncode} for {env_extra or python}:\n{done.stdout[-2000:]}")
         return _failures(xml_path)
 
 

@@ -54,8 +54,9 @@ def _wrap(mp: pytest.MonkeyPatch, owner: Any, name: str, make: Callable[[Any], A
 
 def _default_config(mp: pytest.MonkeyPatch, key: str, value: Any) -> None:
     from flask import Flask
+    from werkzeug.datastructures import ImmutableDict
 
-    mp.setitem(Flask.default_config, key, value)
+    mp.setattr(Flask, "default_config", ImmutableDict({**Flask.default_config, key: value}))
 
 
 # ---------------------------------------------------------------- routing
@@ -335,7 +336,14 @@ def _get_json_force(mp: pytest.MonkeyPatch) -> None:
 def _bad_json_none(mp: pytest.MonkeyPatch) -> None:
     from flask import Request
 
-    mp.setattr(Request, "on_json_loading_failure", lambda self, e: None)
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def on_json_loading_failed(self: Any, e: Any) -> Any:
+            return None if e is not None else orig(self, e)
+
+        return on_json_loading_failed
+
+    _wrap(mp, Request, "on_json_loading_failed", make)
 
 
 @mutant(
@@ -452,7 +460,7 @@ def _max_age(mp: pytest.MonkeyPatch) -> None:
     "test_performance.py",
 )
 def _not_conditional(mp: pytest.MonkeyPatch) -> None:
-    from werkzeug.sansio.response import Response
+    from werkzeug.wrappers import Response
 
     mp.setattr(Response, "make_conditional", lambda self, *a, **k: self)
 
@@ -1218,9 +1226,9 @@ def _no_evalex(mp: pytest.MonkeyPatch) -> None:
 
 @mutant("fsqla-session-per-thread", "Flask-SQLAlchemy's session is scoped to the thread", "test_ext_sqlalchemy.py")
 def _fsqla_thread(mp: pytest.MonkeyPatch) -> None:
-    import flask_sqlalchemy.session
+    import flask_sqlalchemy.extension
 
-    mp.setattr(flask_sqlalchemy.session, "_app_ctx_id", lambda session: threading.get_ident())
+    mp.setattr(flask_sqlalchemy.extension, "_app_ctx_id", lambda: threading.get_ident())
 
 
 @mutant(
@@ -1394,7 +1402,7 @@ def _gunicorn_threads(mp: pytest.MonkeyPatch) -> None:
 def _gunicorn_w(mp: pytest.MonkeyPatch) -> None:
     from gunicorn.config import Config
 
-    mp.setattr(Config, "workers", property(lambda self: 1))
+    mp.setattr(Config, "workers", property(lambda self: 1), raising=False)
 
 
 @mutant("post-is-retried", "POST is idempotent and retried like PUT", "test_rest_api.py")
