@@ -1412,6 +1412,106 @@ def _post_retried(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(Retry, "DEFAULT_ALLOWED_METHODS", Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
 
 
+# ---------------------------------------------------------------- the application object
+
+
+@mutant(
+    "call-bypasses-wsgi-app-attribute",
+    "replacing app.wsgi_app does not put middleware in the request path",
+    "test_deployment.py",
+    "test_internals.py",
+    "test_django_comparison.py",
+    "test_performance.py",
+)
+def _bypass_wsgi_app(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "__call__", lambda self, environ, start_response: Flask.wsgi_app(self, environ, start_response))
+
+
+@mutant(
+    "default-mimetype-plain", "a returned string is sent as text/plain", "test_basics.py", "test_request_response.py"
+)
+def _mimetype_plain(mp: pytest.MonkeyPatch) -> None:
+    from flask import Response
+
+    mp.setattr(Response, "default_mimetype", "text/plain")
+
+
+@mutant(
+    "setup-after-first-request-allowed",
+    "routes and blueprints can still be added after the first request",
+    "test_basics.py",
+    "test_blueprints.py",
+)
+def _late_setup(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    mp.setattr(App, "_check_setup_finished", lambda self, f_name: None)
+
+
+@mutant(
+    "root-path-is-cwd",
+    "static/, templates/ and instance/ are found from the working directory",
+    "test_basics.py",
+    "test_configuration.py",
+    "test_django_comparison.py",
+    "test_static_files.py",
+)
+def _root_cwd(mp: pytest.MonkeyPatch) -> None:
+    import flask.sansio.scaffold
+
+    mp.setattr(flask.sansio.scaffold, "get_root_path", lambda import_name: os.getcwd())
+
+
+@mutant(
+    "debug-run-without-reloader",
+    "debug=True only turns on the debugger, not the reloader",
+    "test_basics.py",
+    "test_deployment.py",
+    "test_cli.py",
+)
+def _no_reloader(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def run(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs["use_reloader"] = False
+            return orig(self, *args, **kwargs)
+
+        return run
+
+    _wrap(mp, Flask, "run", make)
+
+
+@mutant(
+    "cli-debug-flag-ignored",
+    "`flask run --debug` does not change the app's debug mode",
+    "test_basics.py",
+    "test_cli.py",
+)
+def _cli_debug(mp: pytest.MonkeyPatch) -> None:
+    import flask.cli
+
+    # The --debug option of the flask group and of `flask run` is one click.Option object.
+    mp.setattr(flask.cli._debug_option, "callback", lambda ctx, param, value: None)
+
+
+@mutant("none-return-is-empty", "a view that returns None sends an empty 200", "test_basics.py")
+def _none_empty(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_response(self: Any, rv: Any) -> Any:
+            return orig(self, "" if rv is None else rv)
+
+        return make_response
+
+    _wrap(mp, Flask, "make_response", make)
+
+
 # ---------------------------------------------------------------- the plugin
 
 _ACTIVE: list[pytest.MonkeyPatch] = []
