@@ -59,6 +59,36 @@ def _default_config(mp: pytest.MonkeyPatch, key: str, value: Any) -> None:
     mp.setattr(Flask, "default_config", ImmutableDict({**Flask.default_config, key: value}))
 
 
+_SHORT = {
+    "r": "test_routing.py",
+    "b": "test_basics.py",
+    "bp": "test_blueprints.py",
+    "cli": "test_cli.py",
+    "cfg": "test_configuration.py",
+    "ctx": "test_contexts.py",
+    "db": "test_database.py",
+    "dep": "test_deployment.py",
+    "dj": "test_django_comparison.py",
+    "err": "test_errors.py",
+    "ext": "test_extensions.py",
+    "f": "test_forms.py",
+    "i": "test_internals.py",
+    "perf": "test_performance.py",
+    "rr": "test_request_response.py",
+    "rest": "test_rest_api.py",
+    "sess": "test_sessions_and_security.py",
+    "st": "test_static_files.py",
+    "tpl": "test_templates.py",
+    "t": "test_testing.py",
+    "v": "test_versions.py",
+}
+
+
+def _files(short: str) -> tuple[str, ...]:
+    """Check files by short name: _files("ctx db")."""
+    return tuple(_SHORT[s] for s in short.split())
+
+
 # ---------------------------------------------------------------- routing
 
 
@@ -1512,6 +1542,994 @@ def _none_empty(mp: pytest.MonkeyPatch) -> None:
     _wrap(mp, Flask, "make_response", make)
 
 
+# ---------------------------------------------------------------- more wrong claims, one per surviving check
+
+
+@mutant(
+    "app-not-wsgi-callable",
+    "the Flask object is not itself the WSGI callable (use app.wsgi_app)",
+    "test_basics.py",
+    "test_deployment.py",
+    "test_testing.py",
+)
+def _not_callable(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def __call__(self: Any, environ: Any, start_response: Any) -> Any:
+        raise TypeError("the Flask object is not a WSGI application; serve app.wsgi_app")
+
+    mp.setattr(Flask, "__call__", __call__)
+
+
+@mutant("flask-speaks-asgi", "Flask.__call__ also accepts (scope, receive, send)", "test_async.py")
+def _speaks_asgi(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __call__(self: Any, *args: Any) -> Any:
+            if len(args) == 3:
+                return None  # accepted as an ASGI call
+            return orig(self, *args)
+
+        return __call__
+
+    _wrap(mp, Flask, "__call__", make)
+
+
+@mutant("async-views-called-directly", "async views are called like sync ones (no conversion)", "test_async.py")
+def _no_ensure_sync(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "ensure_sync", lambda self, func: func)
+
+
+@mutant("dotted-blueprint-names-allowed", "a blueprint may be named `api.v1`", "test_blueprints.py")
+def _dotted_names(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.blueprints import Blueprint
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, name: str, *args: Any, **kwargs: Any) -> None:
+            orig(self, name.replace(".", "_"), *args, **kwargs)
+            self.name = name
+
+        return __init__
+
+    _wrap(mp, Blueprint, "__init__", make)
+
+
+@mutant(
+    "routing-404-skips-app-handler",
+    "the app's 404 handler only sees abort(404), not unmatched URLs",
+    "test_blueprints.py",
+    "test_errors.py",
+)
+def _routing_404(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def _find_error_handler(self: Any, e: Any, blueprints: Any) -> Any:
+            if request and request.routing_exception is e:
+                return None
+            return orig(self, e, blueprints)
+
+        return _find_error_handler
+
+    _wrap(mp, Flask, "_find_error_handler", make)
+
+
+@mutant("blueprint-hooks-first", "blueprint hooks run before the app's, on the way in and out", *_files("bp i dj rr"))
+def _bp_hooks_first(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, request
+
+    def make_pre(orig: Any) -> Any:
+        @wraps(orig)
+        def preprocess_request(self: Any) -> Any:
+            names = (*request.blueprints, None)
+            for name in names:
+                for url_func in self.url_value_preprocessors.get(name, ()):
+                    url_func(request.endpoint, request.view_args)
+            for name in names:
+                for before_func in self.before_request_funcs.get(name, ()):
+                    rv = self.ensure_sync(before_func)()
+                    if rv is not None:
+                        return rv
+            return None
+
+        return preprocess_request
+
+    _wrap(mp, Flask, "preprocess_request", make_pre)
+
+
+@mutant("flask-run-takes-a-file", "`flask run hello.py` runs that file", "test_cli.py")
+def _run_takes_file(mp: pytest.MonkeyPatch) -> None:
+    import click
+    from flask.cli import run_command
+
+    mp.setattr(run_command, "params", [*run_command.params, click.Argument(["file"], required=False)])
+
+
+@mutant("app-run-port-8000", "app.run() listens on port 8000", "test_cli.py", "test_basics.py", "test_deployment.py")
+def _app_run_8000(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def run(self: Any, host: Any = None, port: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if port is None and not self.config.get("SERVER_NAME"):
+                port = 8000
+            return orig(self, host, port, *args, **kwargs)
+
+        return run
+
+    _wrap(mp, Flask, "run", make)
+
+
+@mutant(
+    "cli-commands-without-app-context",
+    "custom commands run without an application context",
+    "test_cli.py",
+    "test_testing.py",
+)
+def _no_cli_context(mp: pytest.MonkeyPatch) -> None:
+    import flask.cli
+
+    mp.setattr(flask.cli, "with_appcontext", lambda f: f)
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_context(self: Any, *args: Any, **kwargs: Any) -> Any:
+            ctx = orig(self, *args, **kwargs)
+            ctx.ensure_object(flask.cli.ScriptInfo)
+            return ctx
+
+        return make_context
+
+    _wrap(mp, flask.cli.FlaskGroup, "make_context", make)
+    if hasattr(flask.cli.FlaskGroup, "invoke"):
+
+        def make_invoke(orig: Any) -> Any:
+            @wraps(orig)
+            def invoke(self: Any, ctx: Any) -> Any:
+                return super(flask.cli.FlaskGroup, self).invoke(ctx)
+
+            return invoke
+
+        _wrap(mp, flask.cli.FlaskGroup, "invoke", make_invoke)
+
+
+@mutant("blueprint-cli-top-level", "a blueprint's commands are registered at the top level", "test_cli.py")
+def _bp_cli_top(mp: pytest.MonkeyPatch) -> None:
+    from flask import Blueprint
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs["cli_group"] = None
+            orig(self, *args, **kwargs)
+
+        return __init__
+
+    _wrap(mp, Blueprint, "__init__", make)
+
+
+@mutant("no-app-discovery", "without --app/FLASK_APP the flask command finds nothing", "test_cli.py")
+def _no_discovery(mp: pytest.MonkeyPatch) -> None:
+    from flask.cli import NoAppException, ScriptInfo
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def load_app(self: Any) -> Any:
+            if self.app_import_path is None and self.create_app is None:
+                raise NoAppException("Could not locate a Flask application.")
+            if self.app_import_path and ":" not in self.app_import_path:
+                raise NoAppException("Name the application: --app module:name.")
+            return orig(self)
+
+        return load_app
+
+    _wrap(mp, ScriptInfo, "load_app", make)
+
+
+@mutant("prefixed-env-prefix-ignored", "from_prefixed_env() always reads FLASK_*", "test_configuration.py")
+def _prefix_ignored(mp: pytest.MonkeyPatch) -> None:
+    from flask import Config
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def from_prefixed_env(self: Any, prefix: str = "FLASK", **kwargs: Any) -> bool:
+            return orig(self, "FLASK", **kwargs)
+
+        return from_prefixed_env
+
+    _wrap(mp, Config, "from_prefixed_env", make)
+
+
+@mutant(
+    "instance-folder-created", "Flask creates the instance folder", "test_configuration.py", "test_django_comparison.py"
+)
+def _instance_created(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            os.makedirs(self.instance_path, exist_ok=True)
+
+        return __init__
+
+    _wrap(mp, Flask, "__init__", make)
+
+
+class _Default:
+    """Contexts pushed at start-up, as if Flask fell back to a global app or request."""
+
+    pushed: list[Any] = []  # noqa: RUF012
+
+
+@mutant(
+    "app-context-always-active",
+    "current_app and g work anywhere, falling back to an app",
+    *_files("ctx db"),
+)
+def _global_app(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    ctx = Flask("mutant-global-app").app_context()
+    ctx.push()
+    _Default.pushed.append(ctx)
+
+
+@mutant(
+    "request-context-always-active",
+    "request and session work outside a request, falling back to a default one",
+    *_files("ctx rr t perf"),
+)
+def _global_request(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    app = Flask("mutant-global-request")
+    app.secret_key = "mutant"
+    ctx = app.test_request_context("/")
+    ctx.push()
+    _Default.pushed.append(ctx)
+
+
+@mutant("sqlite-autocommit", "sqlite3 keeps every statement even without commit()", "test_database.py")
+def _sqlite_autocommit(mp: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def connect(*args: Any, **kwargs: Any) -> Any:
+            conn = orig(*args, **kwargs)
+            conn.isolation_level = None
+            return conn
+
+        return connect
+
+    _wrap(mp, sqlite3, "connect", make)
+
+
+@mutant("g-cleared-before-after-request", "g is already empty when after_request runs", "test_database.py")
+def _g_cleared(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, g
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def process_response(self: Any, response: Any) -> Any:
+            g.__dict__.clear()
+            return orig(self, response)
+
+        return process_response
+
+    _wrap(mp, Flask, "process_response", make)
+
+
+@mutant("app-run-not-threaded", "app.run() serves one request at a time", "test_deployment.py")
+def _not_threaded(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("threaded", False)
+            return orig(self, *args, **kwargs)
+
+        return run
+
+    _wrap(mp, Flask, "run", make)
+
+
+@mutant("debug-on-by-default", "debug mode is on unless turned off", *_files("dep cfg b"))
+def _debug_default(mp: pytest.MonkeyPatch) -> None:
+    import flask.sansio.app
+
+    mp.setattr(flask.sansio.app, "get_debug_flag", lambda: True)
+
+
+@mutant("forwarded-headers-trusted", "Flask trusts X-Forwarded-* without ProxyFix", "test_deployment.py")
+def _trust_forwarded(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.wsgi_app = ProxyFix(self.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+        return __init__
+
+    _wrap(mp, Flask, "__init__", make)
+
+
+@mutant("proxyfix-for-only", "ProxyFix only fixes the client address", "test_deployment.py")
+def _proxyfix_for_only(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, app: Any, x_for: int = 1, *args: Any, **kwargs: Any) -> None:
+            orig(self, app, x_for)
+
+        return __init__
+
+    _wrap(mp, ProxyFix, "__init__", make)
+
+
+@mutant("preferred-scheme-always", "PREFERRED_URL_SCHEME also applies inside requests", "test_deployment.py")
+def _preferred_scheme(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def create_url_adapter(self: Any, request: Any) -> Any:
+            adapter = orig(self, request)
+            if adapter is not None and request is not None:
+                adapter.url_scheme = self.config["PREFERRED_URL_SCHEME"]
+            return adapter
+
+        return create_url_adapter
+
+    _wrap(mp, Flask, "create_url_adapter", make)
+
+
+@mutant("debug-skips-all-handlers", "in debug mode no error handler runs", "test_errors.py")
+def _debug_no_handlers(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def handle_user_exception(self: Any, e: Any) -> Any:
+            if self.debug:
+                raise e
+            return orig(self, e)
+
+        return handle_user_exception
+
+    _wrap(mp, Flask, "handle_user_exception", make)
+
+
+@mutant("405-without-allow", "a 405 response carries no Allow header", *_files("err r"))
+def _no_allow(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+    mp.setattr(MethodNotAllowed, "get_headers", HTTPException.get_headers)
+
+
+@mutant("handler-cannot-return-http-exception", "an error handler must not return the exception", "test_errors.py")
+def _handler_return_exc(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from werkzeug.exceptions import HTTPException
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_response(self: Any, rv: Any) -> Any:
+            if isinstance(rv, HTTPException):
+                raise TypeError("not a valid response")
+            return orig(self, rv)
+
+        return make_response
+
+    _wrap(mp, Flask, "make_response", make)
+
+
+@mutant("least-specific-handler-wins", "the first matching base-class handler wins", "test_errors.py")
+def _least_specific(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def _find_error_handler(self: Any, e: Any, blueprints: Any) -> Any:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        for c in (code, None) if code is not None else (None,):
+            for name in (*blueprints, None):
+                handler_map = self.error_handler_spec[name][c]
+                for cls in reversed(exc_class.__mro__):
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    mp.setattr(Flask, "_find_error_handler", _find_error_handler)
+
+
+@mutant("abort-unknown-code-is-500", "abort(499) becomes a 500 instead of raising LookupError", "test_errors.py")
+def _abort_unknown(mp: pytest.MonkeyPatch) -> None:
+    import flask
+    import flask.helpers
+    from werkzeug.exceptions import InternalServerError
+
+    original = flask.helpers.abort
+
+    def abort(code: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            original(code, *args, **kwargs)
+        except LookupError as exc:
+            raise InternalServerError() from exc
+
+    mp.setattr(flask.helpers, "abort", abort)
+    mp.setattr(flask, "abort", abort)
+
+
+@mutant("flask-checks-csrf", "Flask itself refuses POSTs without a CSRF token", "test_ext_forms_login.py")
+def _flask_csrf(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, abort, request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def preprocess_request(self: Any) -> Any:
+            if request.method == "POST" and not (request.headers.get("X-CSRFToken") or request.form.get("csrf_token")):
+                abort(400)
+            return orig(self)
+
+        return preprocess_request
+
+    _wrap(mp, Flask, "preprocess_request", make)
+
+
+@mutant("csrf-token-unsigned", "the page gets the raw session token", "test_ext_forms_login.py")
+def _csrf_unsigned(mp: pytest.MonkeyPatch) -> None:
+    import flask_wtf.csrf
+    from flask import session
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def generate_csrf(*args: Any, **kwargs: Any) -> str:
+            orig(*args, **kwargs)
+            return str(session["csrf_token"])
+
+        return generate_csrf
+
+    _wrap(mp, flask_wtf.csrf, "generate_csrf", make)
+
+
+@mutant("autogenerate-detects-renames", "Alembic autogenerate emits a column rename", "test_ext_migrate.py")
+def _detects_renames(mp: pytest.MonkeyPatch) -> None:
+    import alembic.autogenerate
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def compare_metadata(*args: Any, **kwargs: Any) -> Any:
+            diffs = orig(*args, **kwargs)
+            adds = [d for d in diffs if isinstance(d, tuple) and d[0] == "add_column"]
+            drops = [d for d in diffs if isinstance(d, tuple) and d[0] == "remove_column"]
+            if len(adds) == len(drops) == 1:
+                rename = ("modify_name", None, adds[0][2], drops[0][3].name, {}, drops[0][3].name, adds[0][3].name)
+                return [d for d in diffs if d not in (adds[0], drops[0])] + [[rename]]
+            return diffs
+
+        return compare_metadata
+
+    _wrap(mp, alembic.autogenerate, "compare_metadata", make)
+
+
+@mutant("app-extensions-shared", "every app shares one extensions dict", "test_extensions.py")
+def _shared_extensions(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    shared: dict[str, Any] = {}
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.extensions = shared
+
+        return __init__
+
+    _wrap(mp, Flask, "__init__", make)
+
+
+@mutant("config-setdefault-overwrites", "an extension's defaults overwrite the user's config", "test_extensions.py")
+def _setdefault_overwrites(mp: pytest.MonkeyPatch) -> None:
+    from flask import Config
+
+    def setdefault(self: Any, key: str, default: Any = None) -> Any:
+        self[key] = default
+        return default
+
+    mp.setattr(Config, "setdefault", setdefault)
+
+
+@mutant(
+    "endpoint-overwrite-silent", "a second view with the same endpoint silently replaces the first", *_files("ext r")
+)
+def _overwrite_silent(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def add_url_rule(self: Any, rule: str, endpoint: Any = None, view_func: Any = None, **options: Any) -> Any:
+            name = endpoint or (view_func.__name__ if view_func is not None else None)
+            if name in self.view_functions and self.view_functions[name] is not view_func:
+                del self.view_functions[name]
+            return orig(self, rule, endpoint, view_func, **options)
+
+        return add_url_rule
+
+    _wrap(mp, App, "add_url_rule", make)
+
+
+@mutant(
+    "endpoint-from-code-name",
+    "the endpoint comes from the code object, so functools.wraps does not help",
+    *_files("ext r"),
+)
+def _endpoint_code_name(mp: pytest.MonkeyPatch) -> None:
+    import flask.sansio.scaffold
+
+    mp.setattr(flask.sansio.scaffold, "_endpoint_from_view_func", lambda view_func: view_func.__code__.co_name)
+
+
+@mutant("same-endpoint-twice-refused", "one function cannot be registered under two rules", "test_routing.py")
+def _same_twice(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def add_url_rule(self: Any, rule: str, endpoint: Any = None, view_func: Any = None, **options: Any) -> Any:
+            name = endpoint or (view_func.__name__ if view_func is not None else None)
+            if name in self.view_functions and name != "static":
+                raise AssertionError(f"endpoint {name!r} is already registered")
+            return orig(self, rule, endpoint, view_func, **options)
+
+        return add_url_rule
+
+    _wrap(mp, App, "add_url_rule", make)
+
+
+@mutant(
+    "unsalted-password-hash",
+    "generate_password_hash() gives the same string for the same password",
+    "test_extensions.py",
+)
+def _unsalted(mp: pytest.MonkeyPatch) -> None:
+    import werkzeug.security
+
+    mp.setattr(werkzeug.security, "gen_salt", lambda length: "s" * length)
+
+
+@mutant("form-gives-last-value", "request.form['x'] gives the last of repeated values", "test_forms.py")
+def _last_value(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def getitem(self: Any, key: Any) -> Any:
+            values = self.getlist(key)
+            return values[-1] if values else orig(self, key)
+
+        return getitem
+
+    _wrap(mp, ImmutableMultiDict, "__getitem__", make)
+
+
+@mutant("url-defaults-ignored", "url_defaults functions are not applied by url_for()", "test_internals.py")
+def _url_defaults(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "inject_url_defaults", lambda self, endpoint, values: None)
+
+
+@mutant("extra-view-args-dropped", "URL values the view does not take are dropped", "test_internals.py")
+def _drop_view_args(mp: pytest.MonkeyPatch) -> None:
+    import inspect
+
+    from flask import Flask, request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def dispatch_request(self: Any) -> Any:
+            rule = request.url_rule
+            if request.routing_exception is None and rule is not None and request.view_args:
+                view = self.view_functions[rule.endpoint]
+                params = inspect.signature(view).parameters
+                if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+                    request.view_args = {k: v for k, v in request.view_args.items() if k in params}
+            return orig(self)
+
+        return dispatch_request
+
+    _wrap(mp, Flask, "dispatch_request", make)
+
+
+@mutant(
+    "no-static-route", "Flask adds no static route unless configured", "test_performance.py", "test_static_files.py"
+)
+def _no_static(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("static_folder", None)
+            orig(self, *args, **kwargs)
+
+        return __init__
+
+    _wrap(mp, Flask, "__init__", make)
+
+
+@mutant("after-request-after-sending", "after_request runs after the response has been sent", "test_performance.py")
+def _after_later(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def process_response(self: Any, response: Any) -> Any:
+            funcs, self.after_request_funcs = self.after_request_funcs, {}
+            try:
+                response = orig(self, response)
+            finally:
+                self.after_request_funcs = funcs
+            later = [f for fs in funcs.values() for f in fs]
+            response.call_on_close(lambda: [f(response) for f in later])
+            return response
+
+        return process_response
+
+    _wrap(mp, Flask, "process_response", make)
+
+
+@mutant("generators-buffered", "a generator's output is collected before sending", *_files("perf b"))
+def _buffered(mp: pytest.MonkeyPatch) -> None:
+    import types
+
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_response(self: Any, rv: Any) -> Any:
+            if isinstance(rv, types.GeneratorType):
+                rv = "".join(rv)
+            return orig(self, rv)
+
+        return make_response
+
+    _wrap(mp, Flask, "make_response", make)
+
+
+@mutant("x-sendfile-ignored", "USE_X_SENDFILE changes nothing", "test_performance.py")
+def _x_sendfile(mp: pytest.MonkeyPatch) -> None:
+    import flask.helpers
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def _prepare_send_file_kwargs(**kwargs: Any) -> Any:
+            rv = orig(**kwargs)
+            rv["use_x_sendfile"] = False
+            return rv
+
+        return _prepare_send_file_kwargs
+
+    _wrap(mp, flask.helpers, "_prepare_send_file_kwargs", make)
+
+
+@mutant("profiler-needs-opt-in", "ProfilerMiddleware reports nothing unless a request asks", "test_performance.py")
+def _profiler_quiet(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.middleware.profiler import ProfilerMiddleware
+
+    mp.setattr(ProfilerMiddleware, "__call__", lambda self, environ, start_response: self._app(environ, start_response))
+
+
+@mutant("tuple-status-ignored", "in (body, status, headers) the status is ignored", *_files("rr rest"))
+def _tuple_status(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_response(self: Any, rv: Any) -> Any:
+            if isinstance(rv, tuple) and len(rv) == 3:
+                rv = (rv[0], rv[2])
+            return orig(self, rv)
+
+        return make_response
+
+    _wrap(mp, Flask, "make_response", make)
+
+
+@mutant("request-cookies-mutable", "request.cookies can be assigned to", "test_request_response.py")
+def _cookies_mutable(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.sansio.request import Request
+
+    mp.setattr(Request, "dict_storage_class", MultiDict)
+
+
+@mutant("call-on-close-runs-at-once", "call_on_close() runs its function immediately", "test_request_response.py")
+def _close_at_once(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.wrappers import Response
+
+    def call_on_close(self: Any, func: Any) -> Any:
+        func()
+        return func
+
+    mp.setattr(Response, "call_on_close", call_on_close)
+
+
+@mutant("send-file-buffered", "send_file() returns a normal, readable body", "test_request_response.py")
+def _send_file_buffered(mp: pytest.MonkeyPatch) -> None:
+    import werkzeug.utils
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def send_file(*args: Any, **kwargs: Any) -> Any:
+            rv = orig(*args, **kwargs)
+            rv.direct_passthrough = False
+            return rv
+
+        return send_file
+
+    _wrap(mp, werkzeug.utils, "send_file", make)
+
+
+@mutant("route-returns-a-wrapper", "@app.route replaces the function with a wrapper", "test_routing.py")
+def _route_wrapper(mp: pytest.MonkeyPatch) -> None:
+    import functools
+
+    from flask.sansio.scaffold import Scaffold
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def route(self: Any, rule: str, **options: Any) -> Any:
+            register = orig(self, rule, **options)
+
+            def decorator(f: Any) -> Any:
+                register(f)
+                return functools.partial(f)
+
+            return decorator
+
+        return route
+
+    _wrap(mp, Scaffold, "route", make)
+
+
+@mutant("any-converter-matches-anything", "<any(...)> accepts any segment", "test_routing.py")
+def _any_anything(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.routing import AnyConverter
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.regex = "[^/]+"
+
+        return __init__
+
+    _wrap(mp, AnyConverter, "__init__", make)
+
+
+@mutant("client-follows-307-with-get", "a 307 redirect is followed with GET", "test_routing.py")
+def _307_get(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.test import Client
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def resolve_redirect(self: Any, response: Any, buffered: bool = False) -> Any:
+            if response.status_code in (307, 308):
+                response.status_code = 303
+            return orig(self, response, buffered)
+
+        return resolve_redirect
+
+    _wrap(mp, Client, "resolve_redirect", make)
+
+
+@mutant(
+    "unknown-converter-is-default", "an unknown converter name falls back to the string converter", "test_routing.py"
+)
+def _unknown_converter(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.routing import Rule
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def get_converter(self: Any, variable_name: str, converter_name: str, args: Any, kwargs: Any) -> Any:
+            if converter_name not in self.map.converters:
+                converter_name = "default"
+            return orig(self, variable_name, converter_name, args, kwargs)
+
+        return get_converter
+
+    _wrap(mp, Rule, "get_converter", make)
+
+
+@mutant(
+    "session-cookie-config-ignored",
+    "SESSION_COOKIE_SECURE and SAMESITE change nothing",
+    "test_sessions_and_security.py",
+)
+def _cookie_config_ignored(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import SessionInterface
+
+    mp.setattr(SessionInterface, "get_cookie_secure", lambda self, app: False)
+    mp.setattr(SessionInterface, "get_cookie_samesite", lambda self, app: None)
+
+
+@mutant("oversized-cookie-refused", "a session cookie over 4 KB raises", "test_sessions_and_security.py")
+def _big_cookie(mp: pytest.MonkeyPatch) -> None:
+    import werkzeug.sansio.response
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def dump_cookie(*args: Any, **kwargs: Any) -> str:
+            rv = str(orig(*args, **kwargs))
+            if len(rv) > 4093:
+                raise ValueError("cookie too large")
+            return rv
+
+        return dump_cookie
+
+    _wrap(mp, werkzeug.sansio.response, "dump_cookie", make)
+
+
+@mutant("max-age-config-ignored", "SEND_FILE_MAX_AGE_DEFAULT changes nothing", "test_static_files.py")
+def _max_age_ignored(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "get_send_file_max_age", lambda self, filename: None)
+
+
+@mutant("markup-interpolation-unescaped", "Markup('%s') % value trusts the value", "test_templates.py")
+def _markup_unescaped(mp: pytest.MonkeyPatch) -> None:
+    from markupsafe import Markup
+
+    mp.setattr(Markup, "__mod__", lambda self, arg: Markup(str(self) % arg))
+    mp.setattr(Markup, "format", lambda self, *args, **kwargs: Markup(str(self).format(*args, **kwargs)))
+    mp.setattr(Markup, "__add__", lambda self, other: Markup(str(self) + str(other)))
+
+
+@mutant("context-processors-cached", "context processors run once and their result is reused", "test_templates.py")
+def _ctx_cached(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    cache: dict[int, dict[str, Any]] = {}
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def update_template_context(self: Any, context: dict[str, Any]) -> None:
+            if id(self) not in cache:
+                probe: dict[str, Any] = {}
+                orig(self, probe)
+                cache[id(self)] = probe
+            explicit = dict(context)
+            context.update(cache[id(self)])
+            context.update(explicit)
+
+        return update_template_context
+
+    _wrap(mp, Flask, "update_template_context", make)
+
+
+@mutant("template-filter-needs-name", "@app.template_filter() needs an explicit name", "test_templates.py")
+def _filter_needs_name(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def add_template_filter(self: Any, f: Any, name: Any = None) -> None:
+            if name is None:
+                raise TypeError("template_filter() needs a name")
+            orig(self, f, name)
+
+        return add_template_filter
+
+    _wrap(mp, App, "add_template_filter", make)
+
+
+@mutant("no-request-globals-in-templates", "templates do not see request, session, g or config", "test_templates.py")
+def _no_template_globals(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def update_template_context(self: Any, context: dict[str, Any]) -> None:
+            orig(self, context)
+            for key in ("request", "session", "g"):
+                context.pop(key, None)
+
+        return update_template_context
+
+    _wrap(mp, Flask, "update_template_context", make)
+
+
+@mutant("testing-property-ignores-config", "app.testing does not follow the TESTING key", "test_testing.py")
+def _testing_property(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "testing", property(lambda self: False, lambda self, value: None))
+
+
+@mutant("test-client-takes-files", "the test client takes files= like requests", "test_testing.py")
+def _client_files(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, files: Any = None, **kwargs: Any) -> None:
+            if files:
+                kwargs["data"] = {**(kwargs.get("data") or {}), **{k: (v, k) for k, v in files.items()}}
+            orig(self, *args, **kwargs)
+
+        return __init__
+
+    _wrap(mp, EnvironBuilder, "__init__", make)
+
+
+@mutant("cli-runner-needs-a-command", "test_cli_runner().invoke() does not default to app.cli", "test_testing.py")
+def _runner_default(mp: pytest.MonkeyPatch) -> None:
+    import click
+    from flask.testing import FlaskCliRunner
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def invoke(self: Any, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:
+            return orig(self, cli or click.Group("empty"), args, **kwargs)
+
+        return invoke
+
+    _wrap(mp, FlaskCliRunner, "invoke", make)
+
+
+@mutant("click-command-call-returns", "calling a click command directly returns instead of exiting", "test_testing.py")
+def _click_returns(mp: pytest.MonkeyPatch) -> None:
+    import click
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def main(self: Any, *args: Any, **kwargs: Any) -> Any:
+            kwargs["standalone_mode"] = False
+            try:
+                return orig(self, *args, **kwargs)
+            except click.ClickException:
+                return None
+
+        return main
+
+    _wrap(mp, click.Command, "main", make)
+
+
+@mutant("no-method-shortcuts", "there is no app.post() / app.get() (before Flask 2.0)", *_files("v rest"))
+def _no_shortcuts(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.scaffold import Scaffold
+
+    for name in ("get", "post", "put", "patch", "delete"):
+        mp.delattr(Scaffold, name)
+
+
+@mutant("nested-blueprints-unsupported", "a blueprint cannot register another (before Flask 2.0)", *_files("v bp"))
+def _no_nesting(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.blueprints import Blueprint
+
+    def register_blueprint(self: Any, blueprint: Any, **options: Any) -> None:
+        raise AttributeError("Blueprint has no register_blueprint")
+
+    mp.setattr(Blueprint, "register_blueprint", register_blueprint)
+
+
 # ---------------------------------------------------------------- the plugin
 
 _ACTIVE: list[pytest.MonkeyPatch] = []
@@ -1527,5 +2545,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    while _Default.pushed:
+        _Default.pushed.pop().pop()
     while _ACTIVE:
         _ACTIVE.pop().undo()
