@@ -36,7 +36,31 @@ VERSIONS = {
 }
 
 # Checks that no mutant or release made fail, and why that is acceptable (filled in from the report).
-SURVIVOR_REASONS: dict[str, str] = {}
+_JINJA = (
+    "Jinja's template inheritance, which Flask only hosts: the Flask 3.0 and 2.2 runs use the same Jinja 3.1, "
+    "and no small patch of Jinja's compiler reproduces the wrong options"
+)
+SURVIVOR_REASONS: dict[str, str] = {
+    "tests/bank/test_extensions.py::test_route_must_be_outermost_decorator": (
+        "decorator order is Python's: @app.route registers the function it is handed, so no Flask could run a "
+        "check added after registration; the check shows that consequence on the real Flask"
+    ),
+    "tests/bank/test_gunicorn.py::test_gunicorn_serves_the_factory_app": (
+        "runs a real gunicorn process, which in-process patches cannot reach; the same claim fails under "
+        "gunicorn-does-not-call-factory in test_call_after_the_colon_runs_the_factory"
+    ),
+    "tests/bank/test_routing.py::test_static_rule_beats_variable_rule": (
+        "Werkzeug orders rules inside its compiled state machine; matching in declaration order would need a "
+        "rewrite of the matcher, not a patch"
+    ),
+    "tests/bank/test_templates.py::test_child_content_outside_blocks_ignored": _JINJA,
+    "tests/bank/test_templates.py::test_text_before_extends_is_printed": _JINJA,
+    "tests/bank/test_templates.py::test_super_renders_parent_block": _JINJA,
+    "tests/bank/test_templates.py::test_template_injection_in_render_template_string": (
+        "the f-string builds the template source before Jinja sees it; no Flask or Jinja setting changes that, "
+        "which is what the question teaches"
+    ),
+}
 
 
 def all_checks() -> list[str]:

@@ -618,6 +618,7 @@ def _after_skipped(mp: pytest.MonkeyPatch) -> None:
     "g keeps its values from one request to the next",
     "test_contexts.py",
     "test_database.py",
+    "test_extensions.py",
 )
 def _g_shared(mp: pytest.MonkeyPatch) -> None:
     from flask.ctx import AppContext
@@ -1487,6 +1488,7 @@ def _late_setup(mp: pytest.MonkeyPatch) -> None:
     "test_configuration.py",
     "test_django_comparison.py",
     "test_static_files.py",
+    "test_templates.py",
 )
 def _root_cwd(mp: pytest.MonkeyPatch) -> None:
     import flask.sansio.scaffold
@@ -2081,7 +2083,11 @@ def _overwrite_silent(mp: pytest.MonkeyPatch) -> None:
 def _endpoint_code_name(mp: pytest.MonkeyPatch) -> None:
     import flask.sansio.scaffold
 
-    mp.setattr(flask.sansio.scaffold, "_endpoint_from_view_func", lambda view_func: view_func.__code__.co_name)
+    import flask.sansio.app
+    import flask.sansio.blueprints
+
+    for module in (flask.sansio.scaffold, flask.sansio.app, flask.sansio.blueprints):
+        mp.setattr(module, "_endpoint_from_view_func", lambda view_func: view_func.__code__.co_name)
 
 
 @mutant("same-endpoint-twice-refused", "one function cannot be registered under two rules", "test_routing.py")
@@ -2440,20 +2446,21 @@ def _filter_needs_name(mp: pytest.MonkeyPatch) -> None:
     _wrap(mp, App, "add_template_filter", make)
 
 
-@mutant("no-request-globals-in-templates", "templates do not see request, session, g or config", "test_templates.py")
+@mutant("no-request-globals-in-templates", "templates do not see request, session or g", "test_templates.py")
 def _no_template_globals(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
     def make(orig: Any) -> Any:
         @wraps(orig)
-        def update_template_context(self: Any, context: dict[str, Any]) -> None:
-            orig(self, context)
+        def create_jinja_environment(self: Any) -> Any:
+            env = orig(self)
             for key in ("request", "session", "g"):
-                context.pop(key, None)
+                env.globals.pop(key, None)
+            return env
 
-        return update_template_context
+        return create_jinja_environment
 
-    _wrap(mp, Flask, "update_template_context", make)
+    _wrap(mp, Flask, "create_jinja_environment", make)
 
 
 @mutant("testing-property-ignores-config", "app.testing does not follow the TESTING key", "test_testing.py")
@@ -2528,6 +2535,94 @@ def _no_nesting(mp: pytest.MonkeyPatch) -> None:
         raise AttributeError("Blueprint has no register_blueprint")
 
     mp.setattr(Blueprint, "register_blueprint", register_blueprint)
+
+
+@mutant("flask-group-pushes-no-context", "plain click commands under `flask` get no app context", "test_cli.py")
+def _group_no_context(mp: pytest.MonkeyPatch) -> None:
+    import click
+    from flask.cli import FlaskGroup, NoAppException, ScriptInfo
+
+    def get_command(self: Any, ctx: Any, name: str) -> Any:
+        self._load_plugin_commands()
+        rv = click.Group.get_command(self, ctx, name)
+        if rv is not None:
+            return rv
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException:
+            return None
+        return app.cli.get_command(ctx, name)
+
+    mp.setattr(FlaskGroup, "get_command", get_command)
+
+
+@mutant("shell-without-g", "`flask shell` only provides `app`", "test_cli.py")
+def _shell_no_g(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_shell_context(self: Any) -> Any:
+            names = orig(self)
+            names.pop("g", None)
+            return names
+
+        return make_shell_context
+
+    _wrap(mp, Flask, "make_shell_context", make)
+
+
+@mutant("config-relative-to-instance", "config files are read from the instance folder by default", *_files("dj cfg"))
+def _config_instance_default(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_config(self: Any, instance_relative: bool = False) -> Any:
+            return orig(self, True)
+
+        return make_config
+
+    _wrap(mp, Flask, "make_config", make)
+
+
+@mutant("form-includes-query-args", "request.form also holds the query string's values", "test_forms.py")
+def _form_has_args(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import ImmutableMultiDict
+    from werkzeug.wrappers import Request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def _load_form_data(self: Any) -> None:
+            orig(self)
+            items = [*self.args.items(multi=True), *self.__dict__["form"].items(multi=True)]
+            self.__dict__["form"] = ImmutableMultiDict(items)
+
+        return _load_form_data
+
+    _wrap(mp, Request, "_load_form_data", make)
+
+
+@mutant("files-without-multipart", "a file field arrives in request.files even without multipart", "test_forms.py")
+def _files_urlencoded(mp: pytest.MonkeyPatch) -> None:
+    import io
+
+    from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+    from werkzeug.wrappers import Request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def _load_form_data(self: Any) -> None:
+            orig(self)
+            if self.mimetype == "application/x-www-form-urlencoded":
+                form = self.__dict__["form"]
+                files = [(k, FileStorage(io.BytesIO(b""), filename=v)) for k, v in form.items(multi=True)]
+                self.__dict__["files"] = ImmutableMultiDict(files)
+                self.__dict__["form"] = ImmutableMultiDict()
+
+        return _load_form_data
+
+    _wrap(mp, Request, "_load_form_data", make)
 
 
 # ---------------------------------------------------------------- the plugin
