@@ -2081,10 +2081,9 @@ def _overwrite_silent(mp: pytest.MonkeyPatch) -> None:
     *_files("ext r"),
 )
 def _endpoint_code_name(mp: pytest.MonkeyPatch) -> None:
-    import flask.sansio.scaffold
-
     import flask.sansio.app
     import flask.sansio.blueprints
+    import flask.sansio.scaffold
 
     for module in (flask.sansio.scaffold, flask.sansio.app, flask.sansio.blueprints):
         mp.setattr(module, "_endpoint_from_view_func", lambda view_func: view_func.__code__.co_name)
