@@ -2624,6 +2624,32 @@ def _files_urlencoded(mp: pytest.MonkeyPatch) -> None:
     _wrap(mp, Request, "_load_form_data", make)
 
 
+@mutant(
+    "teardown-appcontext-never-runs",
+    "teardown_appcontext functions only run when the app shuts down",
+    *_files("db ctx ext"),
+)
+def _teardown_never(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "do_teardown_appcontext", lambda self, exc=None: None)
+
+
+@mutant("default-template-folder-elsewhere", "Flask does not look in templates/ by default", *_files("tpl dj b"))
+def _template_folder(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("template_folder", "views")
+            orig(self, *args, **kwargs)
+
+        return __init__
+
+    _wrap(mp, Flask, "__init__", make)
+
+
 # ---------------------------------------------------------------- the plugin
 
 _ACTIVE: list[pytest.MonkeyPatch] = []
