@@ -10,7 +10,12 @@ Telegram behaviours reproduced: long polling with `offset` confirmation and `all
 reply_markup drops the keyboard), HTML parse errors, the 4096-character text limit, the 64-byte
 callback_data limit, "message is not modified", "message to edit not found", callback queries
 that can be answered once only, 403 for users who blocked the bot, 429 with retry_after above a
-global rate, injectable failures (any status, or a dropped connection) and whole outages.
+global rate, injectable failures (any status, or a dropped connection) and whole outages; and, for the
+runtime's worst cases, slow answers, calls carried out whose answer never comes back (the client times
+out), and random 5xx answers (nothing carried out).
+Webhooks: setWebhook/deleteWebhook/getWebhookInfo; while a webhook is set, getUpdates answers 409 and
+every stored update is POSTed to the webhook URL (JSON, with X-Telegram-Bot-Api-Secret-Token), one at a
+time in update_id order, and redelivered until the hook answers 2xx, the way Telegram does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import contextlib
 import html
 import itertools
 import json
+import random
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -27,6 +34,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000111
@@ -79,7 +87,11 @@ _JSON_PARAMS = {
     "message_ids",
     "disable_web_page_preview",
     "allow_sending_without_reply",
+    "max_connections",
 }
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_RETRY_DELAY = 0.2
 _TAGS = {
     "b",
     "strong",
@@ -240,6 +252,10 @@ class BotApiServer:
         self.down = False
         self._faults: dict[str, deque[_Fault]] = {}
         self._failing: dict[str, tuple[float, _Fault]] = {}  # method -> (until, fault): an outage of one method
+        self._lost_answers: Counter[str] = Counter()
+        self.slow: dict[str, float] = {}  # method -> seconds every call of it takes
+        self._flaky: tuple[float, set[str], random.Random] | None = None
+        self.lost: list[tuple[str, dict[str, Any]]] = []  # calls carried out whose answer was never sent
         self._sent_times: deque[float] = deque()
         self._update_ids = itertools.count(1)
         self._msg_ids: dict[int, itertools.count[int]] = {}
@@ -251,6 +267,11 @@ class BotApiServer:
         self._transports: set[asyncio.BaseTransport] = set()
         self._users: dict[int, dict[str, Any]] = {}
         self.watch: list[int] = []  # chats whose transcript a timed-out wait prints
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_posts: list[tuple[int, int | None]] = []  # (update_id, HTTP status or None) per POST
+        self._deliverer: asyncio.Task[None] | None = None
+        self._client: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -270,6 +291,7 @@ class BotApiServer:
         self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
+        await self._stop_deliverer()
         self._abort_connections()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -311,6 +333,14 @@ class BotApiServer:
     def drop(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` have their connection closed without an answer."""
         self._faults.setdefault(method.lower(), deque()).extend(_Fault(None) for _ in range(times))
+
+    def lose_answers(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, then never answered (the client times out)."""
+        self._lost_answers[method.lower()] += times
+
+    def flaky(self, probability: float, methods: Iterable[str], seed: int = 0) -> None:
+        """Calls of `methods` fail with a random 502 (before anything is done) with this probability."""
+        self._flaky = (probability, {m.lower() for m in methods}, random.Random(seed))
 
     def pending_faults(self, method: str) -> int:
         """Injected failures of `method` not yet used up."""
@@ -362,6 +392,11 @@ class BotApiServer:
             extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         msg = self._user_message(user_id, chat or self._private_chat(user_id), text=text, **extra)
         return self._push("message", msg.to_api())
+
+    def open_chat(self, user_id: int) -> None:
+        """A private chat with the bot exists (the user wrote to it once, long ago)."""
+        self.user(user_id)
+        self.chats.setdefault(user_id, {})
 
     def send_sticker(self, user_id: int) -> int:
         sticker = {
@@ -570,7 +605,15 @@ class BotApiServer:
                 raise ApiError(404, "Not Found")
             if name in self.rate_methods:
                 self._check_rate()
+            if self._flaky is not None and name in self._flaky[1] and self._flaky[2].random() < self._flaky[0]:
+                raise ApiError(502, "Bad Gateway")
+            if self.slow.get(name):
+                await asyncio.sleep(self.slow[name])
             result = await handler(params)
+            if self._lost_answers[name] > 0:
+                self._lost_answers[name] -= 1
+                self.lost.append((method, params))
+                await asyncio.sleep(3600)  # until the client gives up and closes the connection
             return web.json_response({"ok": True, "result": result}, dumps=_dumps)
         except _Drop:
             if transport is not None:
@@ -603,10 +646,78 @@ class BotApiServer:
     async def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
         if params.get("drop_pending_updates"):
             self.updates.clear()
+        self.webhook_url = self.webhook_secret = None
+        await self._stop_deliverer()
+        return True
+
+    async def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._m_deletewebhook(params)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.allowed_updates = set(allowed) if allowed else set(DEFAULT_ALLOWED)
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook_url, self.webhook_secret = url, None if secret is None else str(secret)
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = asyncio.create_task(self._deliver())
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        info: dict[str, Any] = {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook_url:
+            info["allowed_updates"] = sorted(self.allowed_updates)
+        return info
+
+    async def _stop_deliverer(self) -> None:
+        task, self._deliverer = self._deliverer, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def _deliver(self) -> None:
+        """POST stored updates to the webhook in order, each until it is acknowledged with a 2xx."""
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        while self.webhook_url:
+            self.updates = [u for u in self.updates if next(k for k in u if k != "update_id") in self.allowed_updates]
+            if not self.updates:
+                waiter = self._new_update
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), 0.25)
+                continue
+            update = self.updates[0]
+            headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret is not None else {}
+            status: int | None = None
+            try:
+                async with self._client.post(self.webhook_url, json=update, headers=headers) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = None
+            self.webhook_posts.append((update["update_id"], status))
+            self.delivered.add(update["update_id"])
+            if status is not None and 200 <= status < 300:
+                self.updates = [u for u in self.updates if u["update_id"] != update["update_id"]]
+                self.confirmed_below = max(self.confirmed_below, update["update_id"] + 1)
+            else:
+                await asyncio.sleep(WEBHOOK_RETRY_DELAY)
+
+    def acknowledged(self, update_id: int) -> bool:
+        """Whether the webhook answered 2xx to this update."""
+        return any(u == update_id and s is not None and 200 <= s < 300 for u, s in self.webhook_posts)
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
@@ -631,6 +742,12 @@ class BotApiServer:
         return True
 
     async def _m_getupdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                "the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0.0, float(params.get("timeout") or 0))
