@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
+from bot.domain import polls
 from bot.domain.interview import Mode
 from bot.services.interview import QuestionView
 from bot.telegram import render
@@ -81,6 +82,23 @@ def _table(title: str, counts: Counter[str], keys: Iterable[str], out: TextIO) -
             out.write(f"  {key:<22} {counts[key]:>4}\n")
 
 
+def _poll_report(bank: Bank, out: TextIO) -> list[BankProblem]:
+    """Poll-eligible MCQs per level (asked as they are, or after a message with the prompt); each level needs 30."""
+    out.write(f"\nPoll-eligible MCQs by level (at least {polls.MIN_PER_LEVEL} each)\n")
+    problems = []
+    for level in Level:
+        fit = polls.eligible(bank, level)
+        with_lead = sum(
+            1 for q in fit if polls.build_poll(q, range(len(q.options)), "b", see_above="?", more="").lead_html
+        )
+        out.write(f"  {level.value:<22} {len(fit):>4}  ({with_lead} after a message with the prompt)\n")
+        if len(fit) < polls.MIN_PER_LEVEL:
+            problems.append(
+                BankProblem("-", level.value, f"{len(fit)} poll-eligible MCQs, fewer than {polls.MIN_PER_LEVEL}")
+            )
+    return problems
+
+
 def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     """Print counts and every problem with file and id; return the process exit code."""
     try:
@@ -102,6 +120,7 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     _table("By level and kind", grid, [f"{lv.value}/{k}" for lv in Level for k in ("mcq", "open")], out)
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    problems.extend(_poll_report(bank, out))
     for p in problems:
         out.write(f"ERROR {p}\n")
     if problems:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -17,6 +17,7 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    PollAnswerHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -31,13 +32,20 @@ from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, messages, progress, router
+from bot.telegram.handlers import commands, daily, groups, messages, progress, router
 from bot.telegram.jobs import schedule_push
+from bot.telegram.polls import schedule_groups
 from bot.telegram.services import Services, attach, services
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.POLL_ANSWER,
+]
 
 
 def build_application(
@@ -59,9 +67,16 @@ def build_application(
         db = await Database.open(settings.database_path)
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
         schedule_push(app)
+        await schedule_groups(app)
         try:
             await with_retries(
                 lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]), "setMyCommands"
+            )
+            await with_retries(
+                lambda: app.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
+                ),
+                "setMyCommands",
             )
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
@@ -90,8 +105,10 @@ def build_application(
 
 
 def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
-    """Wire every handler; private chats get the interview, groups a notice."""
+    """Wire every handler; private chats get the interview, groups polls, quizzes and leaderboards."""
     private = filters.ChatType.PRIVATE
+    in_group = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("start", groups.explain, filters=private & filters.Regex(r"^/start q-")))
     app.add_handler(CommandHandler("start", commands.start, filters=private))
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
     app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))
@@ -105,14 +122,20 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
-    app.add_handler(ChatMemberHandler(daily.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
+    app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
+    app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))
+    app.add_handler(CommandHandler("level", groups.level_cmd, filters=in_group))
+    app.add_handler(CommandHandler("groupquiz", groups.groupquiz_cmd, filters=in_group))
+    app.add_handler(CommandHandler("top", groups.top_cmd, filters=in_group))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
+    app.add_handler(PollAnswerHandler(groups.on_poll_answer))
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
-    app.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND, commands.group_notice)
-    )
+    app.add_handler(MessageHandler(in_group & filters.UpdateType.MESSAGE & filters.COMMAND, groups.private_only))
     app.add_error_handler(on_error)
 
 
