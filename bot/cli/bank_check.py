@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain import polls
+from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain.interview import Mode
 from bot.services.interview import QuestionView
 from bot.telegram import render

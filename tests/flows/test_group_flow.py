@@ -3,7 +3,6 @@ restart, removal, migration and /deleteme. Timers are JobQueue jobs run by hand 
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import sqlite3
 from collections.abc import AsyncIterator
