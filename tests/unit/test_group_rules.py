@@ -12,14 +12,15 @@ from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain import groups as rules
 from bot.domain import polls
 from bot.domain.bank import Level, McqQuestion, Option, load_bank
-from bot.domain.markup import to_label
 from tests.fake_bot_api import poll_problem
 
 BANK = load_bank(DEFAULT_QUESTIONS_DIR)
 BOT = "flask_interview_bot"
 
 
-def _mcq(prompt: str, options: list[str], explanation: str = "Because.", qid: str = "q1") -> McqQuestion:
+def _mcq(
+    prompt: str, options: list[str], explanation: str = "Because.", qid: str = "q1", poll: str | None = None
+) -> McqQuestion:
     return McqQuestion(
         id=qid,
         level=Level.FRESHER,
@@ -28,6 +29,7 @@ def _mcq(prompt: str, options: list[str], explanation: str = "Because.", qid: st
         prompt=prompt,
         options=[Option(text=t, correct=i == 0) for i, t in enumerate(options)],
         explanation=explanation,
+        poll_explanation=poll,
         references=["https://flask.palletsprojects.com/"],
     )
 
@@ -51,26 +53,34 @@ def test_every_eligible_bank_question_makes_a_poll_telegram_accepts() -> None:
         assert poll_problem(params) is None, (q.id, poll_problem(params))
         assert spec.options[spec.correct] == polls.option_labels(q)[q.correct_index]
         if spec.lead_html is None:
-            assert spec.question.endswith(to_label(q.prompt))
+            stem = polls.poll_question(q)
+            assert stem is not None and spec.question in (stem, f"10/10 · {stem}")
 
 
-def test_long_explanation_is_cut_at_a_word_and_links_to_the_full_one() -> None:
+def test_a_short_poll_explanation_links_to_the_full_one() -> None:
     long = " ".join(f"word{i}" for i in range(100))
-    q = _mcq("Which one?", ["a", "b", "c"], explanation=long, qid="routing-long-one")
+    q = _mcq("Which one?", ["a", "b", "c"], explanation=long, qid="routing-long-one", poll="Short: a wins.")
     spec = polls.build_poll(q, [2, 0, 1], BOT, see_above="?", more="Full explanation:")
     link = f"https://t.me/{BOT}?start=q-routing-long-one"
-    assert spec.explanation.endswith(f"… Full explanation: {link}")
-    assert polls.tg_len(spec.explanation) <= polls.MAX_EXPLANATION
-    kept = spec.explanation.split("…")[0].split()
-    assert kept == long.split()[: len(kept)]  # whole words only
+    assert spec.explanation == f"Short: a wins. Full explanation: {link}"
     assert spec.correct == 1 and spec.options == ("c", "a", "b")
     assert polls.question_of_payload(link.rsplit("=", 1)[1]) == "routing-long-one"
 
 
-def test_short_explanation_is_kept_whole_without_a_link() -> None:
+def test_a_poll_explanation_with_no_room_for_the_link_is_cut_at_a_word() -> None:
+    short = " ".join(f"w{i}" for i in range(60))[:199]
+    q = _mcq("Which one?", ["a", "b", "c"], explanation=short + " and more", qid="x" * 48, poll=short)
+    spec = polls.build_poll(q, [0, 1, 2], BOT, see_above="?", more="Full explanation:")
+    assert polls.tg_len(spec.explanation) <= polls.MAX_EXPLANATION
+    assert spec.explanation.endswith(f"… Full explanation: https://t.me/{BOT}?start=q-{'x' * 48}")
+    kept = spec.explanation.split("…")[0].split()
+    assert kept == short.split()[: len(kept)]  # whole words only
+
+
+def test_an_explanation_that_fits_is_the_poll_explanation_without_a_link() -> None:
     q = _mcq("Which?", ["a", "b", "c"], explanation="Line one.\nLine `two`.\n\nThree\nfour")
     spec = polls.build_poll(q, [0, 1, 2], BOT, see_above="?", more="More:")
-    assert spec.explanation == "Line one. Line two. Three four"
+    assert spec.explanation == "Line one. Line two.\nThree four"
 
 
 def test_code_or_long_prompts_go_in_a_message_before_a_short_stem() -> None:
