@@ -63,7 +63,6 @@ NO_QUESTION_WAITING = "I am not waiting for an answer right now. Send /quiz or /
 TAP_AN_OPTION = "Tap one of the buttons under the question to answer."
 GRADE_FIRST = "Please grade your answer with the buttons above, then I will ask the next question."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-PRIVATE_ONLY = "I run interviews in a private chat. Message me directly to practise."
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
 NOT_ADMIN = "This command is for the bot's operators."
 TEXT_TOO_LONG = "That answer is very long; I kept the first {limit} characters."
