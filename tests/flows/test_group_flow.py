@@ -443,3 +443,5 @@ async def test_deep_link_under_a_poll_shows_the_full_explanation(gapp: Applicati
     assert "Right answer: ✅" in text and "<b>Why</b>" in text
     await gapp.process_update(text_update(gapp.bot, 21, "/start q-no-such-question"))
     assert api.sent_texts()[-1] == texts.DEEP_LINK_GONE
+    await gapp.process_update(text_update(gapp.bot, 21, "/start q-"))
+    assert api.sent_texts()[-1] == texts.greeting("Ann")

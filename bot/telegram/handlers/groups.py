@@ -20,7 +20,7 @@ from bot.domain.bank import Level
 from bot.domain.markup import to_html
 from bot.services.groups import GroupService, QuizStart, TopView
 from bot.telegram import chat
-from bot.telegram.handlers import daily
+from bot.telegram.handlers import commands, daily
 from bot.telegram.handlers.senders import register_sender
 from bot.telegram.polls import step_quiz
 from bot.telegram.services import services
@@ -255,7 +255,10 @@ async def explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     payload = (context.args or [""])[0]
     qid = polls.question_of_payload(payload)
-    if message is None or qid is None:
+    if message is None:
+        return
+    if qid is None:
+        await commands.start(update, context)  # not a question link after all: the usual greeting
         return
     await register_sender(update, context)
     question = _groups(context).full_explanation(qid)
