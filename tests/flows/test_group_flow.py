@@ -3,7 +3,6 @@ restart, removal, migration and /deleteme. Timers are JobQueue jobs run by hand 
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,29 +16,16 @@ from bot.config import Settings
 from bot.domain.bank import McqQuestion
 from bot.domain.clock import FakeClock
 from bot.domain.polls import option_labels
-from bot.telegram.app import build_application
 from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round
 from bot.telegram.services import services_of
 from tests.fake_bot_api import FakeBotApi, chat_dict, group_update, text_update, vote_update
-from tests.flows.driver import ChatDriver
+from tests.flows.driver import ChatDriver, Sleeper, started_app, stop_app
 
 G = -1001234567
 ADMIN = 1
 MEMBERS = [11, 12, 13, 14, 15, 16]
 NAMES = {ADMIN: "Ada", 11: "Ann", 12: "Bob", 13: "<b>Cy</b>", 14: "Dee", 15: "Eve", 16: "Fay"}
 ANON_ADMIN_BOT = 1087968824
-
-
-class Sleeper:
-    """An injected sleep: records each wait and moves the fake clock instead of waiting."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds=seconds)
 
 
 @pytest.fixture
@@ -53,25 +39,11 @@ def sleeper(clock: FakeClock) -> Sleeper:
     return Sleeper(clock)
 
 
-async def _started(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings, clock=clock, rng=random.Random(5), request=api, sleep=sleeper)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    return app
-
-
-async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
-
-
 @pytest_asyncio.fixture
 async def gapp(gsettings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    app = await _started(gsettings, api, clock, sleeper)
+    app = await started_app(gsettings, api, clock, sleeper)
     yield app
-    await _stop(app)
+    await stop_app(app)
 
 
 class Group:
@@ -267,7 +239,7 @@ async def test_daily_poll_votes_top_and_next_day(
 async def test_group_quiz_with_a_restart_ends_in_a_ranking(
     gsettings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
 ) -> None:
-    app = await _started(gsettings, api, clock, sleeper)
+    app = await started_app(gsettings, api, clock, sleeper)
     group = Group(app, api)
     await _added(group)
     await group.say(12, "/groupquiz intermediate 3")
@@ -293,8 +265,8 @@ async def test_group_quiz_with_a_restart_ends_in_a_ranking(
     await group.vote(12, poll2, [_right(poll2)])
 
     # The bot restarts while poll 2 is open: the new process re-arms the timer and posts nothing twice.
-    await _stop(app)
-    app = await _started(gsettings, api, clock, sleeper)
+    await stop_app(app)
+    app = await started_app(gsettings, api, clock, sleeper)
     group.app = app
     await _run_quiz_timer(app, quiz_id)
     assert len(group.polls()) == 2
@@ -320,24 +292,24 @@ async def test_group_quiz_with_a_restart_ends_in_a_ranking(
         assert raw.execute("SELECT status, position FROM group_quizzes").fetchone() == ("finished", 3)
     await group.say(13, "/groupquiz 1")  # the next quiz may start
     assert texts.groupquiz_intro(1, "mixed", 5) in group.bot_texts()[-2:] and len(group.polls()) == 4
-    await _stop(app)
+    await stop_app(app)
 
 
 async def test_a_post_in_flight_at_a_crash_is_never_posted_twice(
     gsettings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
 ) -> None:
-    app = await _started(gsettings, api, clock, sleeper)
+    app = await started_app(gsettings, api, clock, sleeper)
     group = Group(app, api)
     await _added(group)
     await group.say(12, "/groupquiz fresher 2")
     (poll1,) = group.polls()
     await group.vote(12, poll1, [_right(poll1)])
-    await _stop(app)
+    await stop_app(app)
     # As if the process died between sendPoll for question 2 and storing it.
     with _db(gsettings) as raw:
         raw.execute("UPDATE group_quizzes SET position = 1, sending = 1")
     clock.advance(seconds=6)
-    app = await _started(gsettings, api, clock, sleeper)
+    app = await started_app(gsettings, api, clock, sleeper)
     (quiz_id,) = [
         int(j.name.removeprefix(QUIZ_JOB_PREFIX))
         for j in app.job_queue.jobs()
@@ -348,7 +320,7 @@ async def test_a_post_in_flight_at_a_crash_is_never_posted_twice(
     assert group.last().startswith("🏁 <b>Group quiz over</b> (stopped early)\n🥇 Bob")
     with _db(gsettings) as raw:
         assert raw.execute("SELECT status FROM group_quizzes").fetchone() == ("cancelled",)
-    await _stop(app)
+    await stop_app(app)
 
 
 async def test_admins_only_group_quiz_switch(gapp: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]

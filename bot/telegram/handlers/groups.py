@@ -19,6 +19,7 @@ from bot.domain import polls, schedule
 from bot.domain.bank import Level
 from bot.domain.markup import to_html
 from bot.services.groups import GroupService, QuizStart, TopView
+from bot.storage.groups import GroupRow
 from bot.telegram import chat
 from bot.telegram.handlers import commands, daily
 from bot.telegram.handlers.senders import register_sender
@@ -66,6 +67,18 @@ async def _admin_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     return False
 
 
+async def _admin_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, GroupService, GroupRow] | None:
+    """For an admin command in a group: the chat id, the service and the group's settings; None otherwise."""
+    where = _where(update)
+    if where is None:
+        return None
+    chat_id = where[1].id
+    if not await _admin_or_refuse(update, context, chat_id):
+        return None
+    svc = _groups(context)
+    return chat_id, svc, await svc.settings(chat_id, where[1].title or "")
+
+
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help in a group: what the group can do."""
     where = _where(update)
@@ -86,14 +99,10 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def daily_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/daily HH:MM, /daily off, or /daily to show the setting; admins only."""
-    where = _where(update)
-    if where is None:
+    found = await _admin_group(update, context)
+    if found is None:
         return
-    chat_id = where[1].id
-    if not await _admin_or_refuse(update, context, chat_id):
-        return
-    svc = _groups(context)
-    group = await svc.settings(chat_id, where[1].title or "")
+    chat_id, svc, group = found
     zone = svc.zone_name(group)
     args = context.args or []
     if not args:
@@ -114,14 +123,10 @@ async def daily_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def timezone_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/timezone Area/City for the group, with the same suggestions as in private; admins only."""
-    where = _where(update)
-    if where is None:
+    found = await _admin_group(update, context)
+    if found is None:
         return
-    chat_id = where[1].id
-    if not await _admin_or_refuse(update, context, chat_id):
-        return
-    svc = _groups(context)
-    group = await svc.settings(chat_id, where[1].title or "")
+    chat_id, svc, group = found
     wanted = " ".join(context.args or []).strip()
     if not wanted:
         await chat.send(context.bot, chat_id, texts.group_timezone_status(svc.zone_name(group)))
@@ -137,23 +142,19 @@ async def timezone_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def level_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/level fresher|intermediate|experienced|advanced|mixed; admins only."""
-    where = _where(update)
-    if where is None:
+    found = await _admin_group(update, context)
+    if found is None:
         return
-    chat_id = where[1].id
-    if not await _admin_or_refuse(update, context, chat_id):
-        return
-    svc = _groups(context)
-    group = await svc.settings(chat_id, where[1].title or "")
+    chat_id, svc, group = found
     args = context.args or []
     if not args:
         await chat.send(context.bot, chat_id, texts.group_level(group.level, changed=False))
         return
-    found = rules.parse_level(args[0]) if len(args) == 1 else None
-    if found is None:
+    parsed = rules.parse_level(args[0]) if len(args) == 1 else None
+    if parsed is None:
         await chat.send(context.bot, chat_id, texts.GROUP_LEVEL_BAD)
         return
-    level = found if isinstance(found, Level) else None
+    level = parsed if isinstance(parsed, Level) else None
     await svc.set_level(chat_id, level)
     await chat.send(context.bot, chat_id, texts.group_level(None if level is None else level.value, changed=True))
 
