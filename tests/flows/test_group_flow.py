@@ -243,7 +243,7 @@ async def test_group_quiz_with_a_restart_ends_in_a_ranking(
     group = Group(app, api)
     await _added(group)
     await group.say(12, "/groupquiz intermediate 3")
-    assert group.last() == texts.groupquiz_intro(3, "intermediate", 5)
+    assert texts.groupquiz_intro(3, "intermediate", 5) in group.bot_texts()[-2:]  # then the prompt, if it has code
     (poll1,) = group.polls()
     assert api.of("sendPoll")[0].params["open_period"] == 5
     assert api.of("sendPoll")[0].params["question"].startswith("1/3 · ")
