@@ -13,7 +13,7 @@ from bot.domain.clock import Clock
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.progress import FsrsCards, ProgressService
-from bot.services.push import PushService, Sleep
+from bot.services.push import PushService, Rate, Sleep
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.groups import GroupStore
@@ -37,15 +37,21 @@ class Services:
 
 
 def build_services(
-    settings: Settings, db: Database, bank: Bank, clock: Clock, rng: random.Random, sleep: Sleep = asyncio.sleep
+    settings: Settings,
+    db: Database,
+    bank: Bank,
+    clock: Clock,
+    rng: random.Random,
+    sleep: Sleep = asyncio.sleep,
+    push_rate: Rate | None = None,
 ) -> Services:
-    """Wire the stores and services on one open database."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
     cards = CardStore(db)
     interview = InterviewService(InterviewStore(db), bank, clock, rng, cards=cards)
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, settings.push_rate, sleep
+        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
     groups = GroupService(
         GroupStore(db), bank, clock, rng, texts, settings.default_timezone, settings.group_quiz_seconds

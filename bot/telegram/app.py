@@ -10,7 +10,6 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOption
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -18,6 +17,7 @@ from telegram.ext import (
     Defaults,
     MessageHandler,
     PollAnswerHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -30,12 +30,12 @@ from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
-from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, groups, messages, progress, router
+from bot.telegram.handlers import commands, daily, groups, messages, progress, router, senders
 from bot.telegram.jobs import schedule_push
 from bot.telegram.polls import schedule_groups
-from bot.telegram.services import Services, attach, services
+from bot.telegram.ratelimit import Limiter
+from bot.telegram.services import App, Services, attach, services
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ ALLOWED_UPDATES = [
 ]
 
 
+def file_url(base_url: str) -> str:
+    """The Bot API's file URL for an API URL: its last `/bot` segment becomes `/file/bot`."""
+    head, found, tail = base_url.rpartition("/bot")
+    if not found:
+        raise ValueError(f"a Bot API URL ends in /bot (optionally followed by a token template): {base_url!r}")
+    return f"{head}/file/bot{tail}"
+
+
 def build_application(
     settings: Settings,
     *,
@@ -55,34 +63,32 @@ def build_application(
     rng: random.Random | None = None,
     request: BaseRequest | None = None,
     sleep: Sleep | None = None,
-) -> Application:  # type: ignore[type-arg]
+    limiter: Limiter | None = None,
+) -> App:
     """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
     bank = load_bank(settings.questions_dir)
     the_clock = clock or SystemClock()
     the_rng = rng or random.Random()
+    the_limiter = limiter or Limiter(bulk_rate=settings.push_rate, sleep=sleep)
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: App) -> None:
         db = await Database.open(settings.database_path)
-        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
+        rate = lambda: the_limiter.bulk_rate  # noqa: E731
+        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
         schedule_push(app)
         await schedule_groups(app)
         try:
-            await with_retries(
-                lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]), "setMyCommands"
-            )
-            await with_retries(
-                lambda: app.bot.set_my_commands(
-                    [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-                ),
-                "setMyCommands",
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+            await app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
             )
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(app: App) -> None:
         found = app.bot_data.get("services")
         if isinstance(found, Services):
             await found.db.close()
@@ -91,11 +97,12 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .base_file_url(file_url(settings.telegram_base_url))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerUserUpdateProcessor())
+        .rate_limiter(the_limiter)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
@@ -104,10 +111,12 @@ def build_application(
     return app
 
 
-def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
-    """Wire every handler; private chats get the interview, groups polls, quizzes and leaderboards."""
-    private = filters.ChatType.PRIVATE
-    in_group = filters.ChatType.GROUPS
+def register_handlers(app: App) -> None:
+    """Wire every handler; private chats get the interview, groups polls and leaderboards; edited messages nothing."""
+    app.add_handler(TypeHandler(Update, senders.remember_user), group=-1)
+    # A command's `filters` replace PTB's default UpdateType.MESSAGES, which would let edits run it again.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", groups.explain, filters=private & filters.Regex(r"^/start q-")))
     app.add_handler(CommandHandler("start", commands.start, filters=private))
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
@@ -135,7 +144,7 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
-    app.add_handler(MessageHandler(in_group & filters.UpdateType.MESSAGE & filters.COMMAND, groups.private_only))
+    app.add_handler(MessageHandler(in_group & filters.COMMAND, groups.private_only))
     app.add_error_handler(on_error)
 
 

@@ -8,19 +8,18 @@ that fires early, late or twice only moves the quiz as far as its stored state a
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import Bot, Poll
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ContextTypes
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import ContextTypes
 
 from bot.domain.polls import PollSpec
 from bot.services.groups import ChatGone, ChatMoved, DailyReport, PostedPoll, SendFailed
-from bot.services.push import Sleep
-from bot.telegram.services import services_of
+from bot.telegram.delivery import may_have_arrived
+from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,51 +28,35 @@ T = TypeVar("T")
 GROUP_PUSH_JOB = "group-push"
 GROUP_PUSH_INTERVAL = 60.0
 QUIZ_JOB_PREFIX = "group-quiz-"
-FLOOD_WAITS = 3
-MAX_FLOOD_WAIT = 120.0
 _GONE = ("chat not found", "bot was kicked", "not a member", "group chat was deactivated", "peer_id_invalid")
 _LOCK_KEY = "group-push-lock"
 
 
-def _seconds(value: int | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
 class BotOutbox:
-    """Posts in groups, turning Bot API errors into the service's outcomes; 429s wait out `retry_after`."""
+    """Posts in groups, turning Bot API errors into the service's outcomes.
 
-    def __init__(self, bot: Bot, sleep: Sleep) -> None:
+    Flood waits and retries happen below, in the bot's rate limiter (`ratelimit.Limiter`), which also keeps
+    each group under Telegram's 20 messages a minute; what reaches this class has failed for good.
+    """
+
+    def __init__(self, bot: Bot) -> None:
         self._bot = bot
-        self._sleep = sleep
 
     async def _call(self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        floods = 0
-        while True:
-            try:
-                return await call()
-            except RetryAfter as exc:
-                floods += 1
-                wait = _seconds(exc.retry_after)
-                if floods > FLOOD_WAITS or wait > MAX_FLOOD_WAIT:
-                    raise SendFailed(f"{what}: still flood-limited") from exc
-                logger.info("group %s: flood wait %.1fs before %s", chat_id, wait, what)
-                await self._sleep(wait)
-            except ChatMigrated as exc:
-                raise ChatMoved(exc.new_chat_id) from exc
-            except Forbidden as exc:
-                logger.info("group %s refuses the bot (%s)", chat_id, exc.message)
+        try:
+            return await call()
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except Forbidden as exc:
+            logger.info("group %s refuses the bot (%s)", chat_id, exc.message)
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in _GONE):
                 raise ChatGone(exc.message) from exc
-            except BadRequest as exc:
-                if any(marker in exc.message.lower() for marker in _GONE):
-                    raise ChatGone(exc.message) from exc
-                raise SendFailed(f"{what}: {exc.message}") from exc
-            except TimedOut as exc:
-                # The request may have reached Telegram: never send it again.
-                raise SendFailed(f"{what}: timed out", maybe_sent=True) from exc
-            except NetworkError as exc:
-                raise SendFailed(f"{what}: {exc}") from exc
-            except TelegramError as exc:
-                raise SendFailed(f"{what}: {exc}") from exc
+            raise SendFailed(f"{what}: {exc.message}") from exc
+        except TelegramError as exc:
+            # A timeout may have delivered the poll: the caller must never post it again.
+            raise SendFailed(f"{what}: {exc}", maybe_sent=may_have_arrived(exc)) from exc
 
     async def text(self, chat_id: int, html: str) -> int:
         """Send an HTML message."""
@@ -110,12 +93,12 @@ class BotOutbox:
             logger.info("group %s: poll %s not stopped: %s", chat_id, message_id, exc)
 
 
-def outbox_of(app: Application) -> BotOutbox:  # type: ignore[type-arg]
-    """The outbox on the application's bot and injected sleep."""
-    return BotOutbox(app.bot, services_of(app).push.sleep)
+def outbox_of(app: App) -> BotOutbox:
+    """The outbox on the application's bot."""
+    return BotOutbox(app.bot)
 
 
-async def run_group_round(app: Application) -> DailyReport | None:  # type: ignore[type-arg]
+async def run_group_round(app: App) -> DailyReport | None:
     """One round of daily group polls; None if a round is already running."""
     lock = app.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
     assert isinstance(lock, asyncio.Lock)
@@ -130,7 +113,7 @@ async def group_push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_group_round(context.application)
 
 
-async def step_quiz(app: Application, quiz_id: int) -> float | None:  # type: ignore[type-arg]
+async def step_quiz(app: App, quiz_id: int) -> float | None:
     """Move a group quiz along and arm its next timer; seconds until then, None when it is over."""
     delay = await services_of(app).groups.step(outbox_of(app), quiz_id, app.bot.username)
     if delay is not None:
@@ -145,7 +128,7 @@ async def quiz_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await step_quiz(context.application, job.data)
 
 
-def arm_quiz(app: Application, quiz_id: int, delay: float) -> None:  # type: ignore[type-arg]
+def arm_quiz(app: App, quiz_id: int, delay: float) -> None:
     """Run the quiz's next step after `delay` seconds (replacing a timer already armed)."""
     if app.job_queue is None:
         logger.warning("no job queue; group quiz %s cannot advance", quiz_id)
@@ -156,7 +139,7 @@ def arm_quiz(app: Application, quiz_id: int, delay: float) -> None:  # type: ign
     app.job_queue.run_once(quiz_job, when=max(0.0, delay), data=quiz_id, name=name)
 
 
-async def schedule_groups(app: Application) -> None:  # type: ignore[type-arg]
+async def schedule_groups(app: App) -> None:
     """The daily group job, and a timer for every group quiz still running (after a restart)."""
     if app.job_queue is None:
         logger.warning("no job queue (install python-telegram-bot[job-queue]); group polls will not run")

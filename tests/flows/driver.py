@@ -8,9 +8,9 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.domain.clock import FakeClock
 from bot.telegram.app import build_application
-from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update, unthrottled
 
 
 class Sleeper:
@@ -27,7 +27,9 @@ class Sleeper:
 
 async def started_app(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
     """A real Application on the fake transport, initialised with post_init run (as run_polling would)."""
-    app = build_application(settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper)
+    app = build_application(
+        settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper, limiter=unthrottled(settings, sleeper)
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

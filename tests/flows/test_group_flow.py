@@ -14,10 +14,10 @@ from telegram.ext import Application, Job
 from bot import texts
 from bot.config import Settings
 from bot.domain.bank import McqQuestion
-from bot.domain.clock import FakeClock
 from bot.domain.polls import option_labels
 from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round
 from bot.telegram.services import services_of
+from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, chat_dict, group_update, text_update, vote_update
 from tests.flows.driver import ChatDriver, Sleeper, started_app, stop_app
 
@@ -364,8 +364,6 @@ async def test_removed_or_refused_groups_are_unsubscribed(
     assert (await run_group_round(gapp)).due == 0  # type: ignore[union-attr]
 
 
-# PTB warns while building RetryAfter that retry_after becomes a timedelta in v23; the outbox takes both.
-@pytest.mark.filterwarnings("ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning")
 async def test_migration_moves_settings_and_scores_and_flood_waits_are_honoured(
     gapp: Application,  # type: ignore[type-arg]
     api: FakeBotApi,

@@ -22,7 +22,6 @@ from bot.services.groups import GroupService, QuizStart, TopView
 from bot.storage.groups import GroupRow
 from bot.telegram import chat
 from bot.telegram.handlers import commands, daily
-from bot.telegram.handlers.senders import register_sender
 from bot.telegram.polls import step_quiz
 from bot.telegram.services import services
 
@@ -261,7 +260,6 @@ async def explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if qid is None:
         await commands.start(update, context)  # not a question link after all: the usual greeting
         return
-    await register_sender(update, context)
     question = _groups(context).full_explanation(qid)
     if question is None:
         await chat.send(context.bot, message.chat_id, texts.DEEP_LINK_GONE)
