@@ -19,7 +19,7 @@ from bot.domain.groups import PollResult, Score
 from bot.domain.schedule import Subscriber, parse_hhmm
 from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
-from bot.storage.push import Claim, ClaimState
+from bot.storage.push import Claim, ClaimState, served_on
 
 
 @dataclass(frozen=True)
@@ -256,16 +256,7 @@ class GroupStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(group, local date) pairs that cannot be claimed now."""
-        wanted = sorted({d.isoformat() for d in dates})
-        if not wanted:
-            return set()
-        marks = ", ".join("?" for _ in wanted)
-        rows = await self._db.fetch_all(
-            f"SELECT chat_id, local_date FROM group_deliveries WHERE local_date IN ({marks}) "  # noqa: S608
-            f"AND NOT ({_CLAIMABLE})",
-            (*wanted, max_attempts, stale_before_ms),
-        )
-        return {(int(r[0]), dt.date.fromisoformat(str(r[1]))) for r in rows}
+        return await served_on(self._db, "group_deliveries", "chat_id", dates, stale_before_ms, max_attempts)
 
     async def claim(self, chat_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
         """Take the right to post the group's poll for `day`; a re-claim returns the question already chosen."""
