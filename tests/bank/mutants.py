@@ -52,6 +52,24 @@ def _wrap(mp: pytest.MonkeyPatch, owner: Any, name: str, make: Callable[[Any], A
     mp.setattr(owner, name, make(original))
 
 
+def _with_kwargs(mp: pytest.MonkeyPatch, owner: Any, name: str, force: bool = True, **values: Any) -> None:
+    """Replace owner.name by a wrapper that forces (or, with force=False, defaults) these keyword arguments."""
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for key, value in values.items():
+                if force:
+                    kwargs[key] = value
+                else:
+                    kwargs.setdefault(key, value)
+            return orig(*args, **kwargs)
+
+        return wrapper
+
+    _wrap(mp, owner, name, make)
+
+
 def _default_config(mp: pytest.MonkeyPatch, key: str, value: Any) -> None:
     from flask import Flask
     from werkzeug.datastructures import ImmutableDict
@@ -147,15 +165,7 @@ def _no_options(mp: pytest.MonkeyPatch) -> None:
 def _int_signed(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.routing import IntegerConverter
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, map: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs["signed"] = True
-            orig(self, map, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, IntegerConverter, "__init__", make)
+    _with_kwargs(mp, IntegerConverter, "__init__", signed=True)
 
 
 @mutant(
@@ -197,15 +207,7 @@ def _uuid_str(mp: pytest.MonkeyPatch) -> None:
 def _no_strict_slashes(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.routing import Map
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs["strict_slashes"] = False
-            orig(self, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, Map, "__init__", make)
+    _with_kwargs(mp, Map, "__init__", strict_slashes=False)
 
 
 @mutant("slash-redirect-301", "the trailing-slash redirect is a 301", "test_routing.py")
@@ -249,15 +251,7 @@ def _redirect_301(mp: pytest.MonkeyPatch) -> None:
 def _url_for_drop(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.routing import MapAdapter
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def build(self: Any, *args: Any, **kwargs: Any) -> Any:
-            kwargs["append_unknown"] = False
-            return orig(self, *args, **kwargs)
-
-        return build
-
-    _wrap(mp, MapAdapter, "build", make)
+    _with_kwargs(mp, MapAdapter, "build", append_unknown=False)
 
 
 @mutant(
@@ -271,15 +265,7 @@ def _url_for_drop(mp: pytest.MonkeyPatch) -> None:
 def _url_for_external(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.routing import MapAdapter
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def build(self: Any, *args: Any, **kwargs: Any) -> Any:
-            kwargs["force_external"] = True
-            return orig(self, *args, **kwargs)
-
-        return build
-
-    _wrap(mp, MapAdapter, "build", make)
+    _with_kwargs(mp, MapAdapter, "build", force_external=True)
 
 
 # ---------------------------------------------------------------- responses, JSON, request data
@@ -408,16 +394,7 @@ def _missing_key_none(mp: pytest.MonkeyPatch) -> None:
 def _cookie_httponly(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.sansio.response import Response
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def set_cookie(self: Any, key: str, value: str = "", *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("httponly", True)
-            kwargs.setdefault("samesite", "Lax")
-            orig(self, key, value, *args, **kwargs)
-
-        return set_cookie
-
-    _wrap(mp, Response, "set_cookie", make)
+    _with_kwargs(mp, Response, "set_cookie", force=False, httponly=True, samesite="Lax")
 
 
 @mutant("max-content-length-1mb", "Flask limits request bodies to 1 MB by default", "test_forms.py")
@@ -1241,15 +1218,7 @@ def _proxyfix_leftmost(mp: pytest.MonkeyPatch) -> None:
 def _no_evalex(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.debug import DebuggedApplication
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs["evalex"] = False
-            orig(self, app, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, DebuggedApplication, "__init__", make)
+    _with_kwargs(mp, DebuggedApplication, "__init__", evalex=False)
 
 
 # ---------------------------------------------------------------- third-party packages
@@ -1270,15 +1239,7 @@ def _fsqla_thread(mp: pytest.MonkeyPatch) -> None:
 def _selectin_default(mp: pytest.MonkeyPatch) -> None:
     import sqlalchemy.orm
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def relationship(*args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("lazy", "selectin")
-            return orig(*args, **kwargs)
-
-        return relationship
-
-    _wrap(mp, sqlalchemy.orm, "relationship", make)
+    _with_kwargs(mp, sqlalchemy.orm, "relationship", force=False, lazy="selectin")
 
 
 @mutant(
@@ -1506,15 +1467,7 @@ def _root_cwd(mp: pytest.MonkeyPatch) -> None:
 def _no_reloader(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def run(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs["use_reloader"] = False
-            return orig(self, *args, **kwargs)
-
-        return run
-
-    _wrap(mp, Flask, "run", make)
+    _with_kwargs(mp, Flask, "run", use_reloader=False)
 
 
 @mutant(
@@ -1706,15 +1659,7 @@ def _no_cli_context(mp: pytest.MonkeyPatch) -> None:
 def _bp_cli_top(mp: pytest.MonkeyPatch) -> None:
     from flask import Blueprint
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs["cli_group"] = None
-            orig(self, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, Blueprint, "__init__", make)
+    _with_kwargs(mp, Blueprint, "__init__", cli_group=None)
 
 
 @mutant("no-app-discovery", "without --app/FLASK_APP the flask command finds nothing", "test_cli.py")
@@ -1835,15 +1780,7 @@ def _g_cleared(mp: pytest.MonkeyPatch) -> None:
 def _not_threaded(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("threaded", False)
-            return orig(self, *args, **kwargs)
-
-        return run
-
-    _wrap(mp, Flask, "run", make)
+    _with_kwargs(mp, Flask, "run", force=False, threaded=False)
 
 
 @mutant("debug-on-by-default", "debug mode is on unless turned off", *_files("dep cfg b"))
@@ -2167,15 +2104,7 @@ def _drop_view_args(mp: pytest.MonkeyPatch) -> None:
 def _no_static(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("static_folder", None)
-            orig(self, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, Flask, "__init__", make)
+    _with_kwargs(mp, Flask, "__init__", force=False, static_folder=None)
 
 
 @mutant("after-request-after-sending", "after_request runs after the response has been sent", "test_performance.py")
@@ -2639,15 +2568,7 @@ def _teardown_never(mp: pytest.MonkeyPatch) -> None:
 def _template_folder(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    def make(orig: Any) -> Any:
-        @wraps(orig)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("template_folder", "views")
-            orig(self, *args, **kwargs)
-
-        return __init__
-
-    _wrap(mp, Flask, "__init__", make)
+    _with_kwargs(mp, Flask, "__init__", force=False, template_folder="views")
 
 
 # ---------------------------------------------------------------- the plugin
