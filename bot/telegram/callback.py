@@ -50,6 +50,11 @@ class CallbackData:
         return data
 
 
+def _picked_mode(mode: Mode) -> None:
+    if mode not in (Mode.QUIZ, Mode.INTERVIEW):
+        raise CallbackError(f"not a mode a user picks: {mode.value}")
+
+
 _REGISTRY: dict[str, type[CallbackData]] = {}
 _HINTS: dict[str, dict[str, Any]] = {}
 C = TypeVar("C", bound=type[CallbackData])
@@ -130,6 +135,10 @@ class LevelCb(CallbackData):
     mode: Mode
     level: Level
 
+    def check(self) -> None:
+        """Only quizzes and interviews start from a level picker."""
+        _picked_mode(self.mode)
+
 
 @_register
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +157,10 @@ class StartOverCb(CallbackData):
     PREFIX: ClassVar[str] = "n"
     session_id: int
     mode: Mode
+
+    def check(self) -> None:
+        """Only quizzes and interviews start over."""
+        _picked_mode(self.mode)
 
 
 # Progress and personal data

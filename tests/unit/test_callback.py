@@ -62,3 +62,10 @@ def test_erase_confirms_with_one_only() -> None:
     for forged in (2, -1, 7):
         with pytest.raises(CallbackError):
             unpack(EraseCb(Erasure.DELETE, forged).pack())
+
+
+def test_a_daily_session_is_never_picked_or_started_over() -> None:
+    with pytest.raises(CallbackError):
+        unpack("l:daily:fresher")
+    with pytest.raises(CallbackError):
+        unpack("n:3:daily")

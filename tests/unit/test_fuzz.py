@@ -120,6 +120,10 @@ COMMANDS = [f"/{name}" for name, _ in bot_texts.COMMANDS] + [
     "/daily 9 10",
     "/timezone Europe/Berlin",
     "/timezone Mars/Olympus",
+    "/level",  # group commands (the "group" action sends them in a group)
+    "/level experienced",
+    "/groupquiz",
+    "/top",
 ]
 _query_ids = itertools.count(1)
 

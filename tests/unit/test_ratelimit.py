@@ -1,18 +1,37 @@
-"""The rate limiter's worst cases on a fast-forwarded event loop (looptime): no test waits in real time."""
+"""The rate limiter's worst cases on a fast-forwarded event loop (looptime): no test waits in real time.
+
+Each test runs on its own looptime loop, whose clock jumps to the next timer whenever every task waits.
+(looptime's pytest plugin, looptime_plugin, is off: it made a stray event loop for hypothesis' async tests.)
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
+import looptime
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
 
-pytestmark = pytest.mark.looptime
+
+def on_looptime(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on a fresh fast-forwarded loop."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        loop = looptime.new_event_loop(_enabled=True)
+        try:
+            loop.run_until_complete(test(*args, **kwargs))
+        finally:
+            loop.close()
+
+    return run
 
 
 class Api:
@@ -34,6 +53,7 @@ async def _request(limiter: Limiter, api: Api, method: str, chat_id: object) -> 
     return await limiter.process_request(api.call, (method, data), {}, method, data, None)
 
 
+@on_looptime
 async def test_replies_overtake_a_running_push() -> None:
     limiter, api = Limiter(bulk_rate=1000), Api()
 
@@ -54,6 +74,7 @@ async def test_replies_overtake_a_running_push() -> None:
     assert len(api.sent) == 360
 
 
+@on_looptime
 async def test_overall_and_per_chat_limits() -> None:
     limiter, api = Limiter(), Api()
     await asyncio.gather(*(_request(limiter, api, "sendMessage", chat) for chat in range(1, 57)))
@@ -70,6 +91,7 @@ async def test_overall_and_per_chat_limits() -> None:
     assert times[19] - times[0] < 1 and times[20] - times[0] >= 3 - 1e-6  # 20 a minute in a group
 
 
+@on_looptime
 async def test_a_reply_is_delayed_through_two_minutes_of_flood_waits_then_dropped() -> None:
     limiter, api = Limiter(bulk_rate=20), Api()
     api.failures = [RetryAfter(dt.timedelta(seconds=10)) for _ in range(11)]  # 110 s of flood waits
@@ -84,6 +106,7 @@ async def test_a_reply_is_delayed_through_two_minutes_of_flood_waits_then_droppe
         await _request(limiter, api, "sendMessage", 2)
 
 
+@on_looptime
 async def test_the_push_pace_halves_on_a_flood_and_creeps_back() -> None:
     limiter, api = Limiter(bulk_rate=20), Api()
     api.failures = [RetryAfter(dt.timedelta(seconds=1))]
@@ -105,6 +128,7 @@ async def test_the_push_pace_halves_on_a_flood_and_creeps_back() -> None:
         ("sendMessage", NetworkError("Bad Gateway"), 2),  # Telegram answered 5xx: nothing was sent
     ],
 )
+@on_looptime
 async def test_what_is_retried(method: str, error: Exception, calls: int) -> None:
     limiter, api = Limiter(), Api()
     api.failures = [error]
@@ -116,6 +140,7 @@ async def test_what_is_retried(method: str, error: Exception, calls: int) -> Non
     assert len(api.sent) == calls
 
 
+@on_looptime
 async def test_a_connection_never_made_is_retried_for_a_send() -> None:
     limiter, api = Limiter(), Api()
     refused = NetworkError("httpx.ConnectError: refused")
@@ -130,6 +155,7 @@ async def test_a_connection_never_made_is_retried_for_a_send() -> None:
     assert len(api.sent) == 3
 
 
+@on_looptime
 async def test_stopping_gives_back_a_push_send_waiting_for_its_slot() -> None:
     limiter, api = Limiter(), Api()
     replies = asyncio.gather(*(_request(limiter, api, "sendMessage", 10_000 + u) for u in range(280)))
