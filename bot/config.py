@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     push_rate: float = Field(default=25.0, gt=0, le=1000)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    interview_seconds_mcq: int = Field(default=90, ge=1, le=3600)
+    interview_seconds_open: int = Field(default=300, ge=1, le=3600)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, messages, progress, router
+from bot.telegram.handlers import commands, daily, interview, messages, progress, reports, review, router
 from bot.telegram.jobs import schedule_push
 from bot.telegram.services import Services, attach, services
 
@@ -59,6 +59,7 @@ def build_application(
         db = await Database.open(settings.database_path)
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
         schedule_push(app)
+        await interview.rearm_all(app)
         try:
             await with_retries(
                 lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]), "setMyCommands"
@@ -96,6 +97,9 @@ def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
     app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))
     app.add_handler(CommandHandler("interview", commands.interview, filters=private))
+    app.add_handler(CommandHandler("review", review.review, filters=private))
+    app.add_handler(CommandHandler("reports", reports.reports, filters=private))
+    app.add_handler(CommandHandler("enable", reports.enable, filters=private))
     app.add_handler(CommandHandler("cancel", commands.cancel, filters=private))
     app.add_handler(CommandHandler("admin", commands.admin_stats, filters=private))
     app.add_handler(CommandHandler("stats", progress.stats, filters=private))

@@ -311,6 +311,12 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 "VALUES (?, '2026-01-10', 'sent', 0, ?)",
                 (ANN, sid),
             )
+        if "reports" in _tables(path):
+            raw.execute(
+                "INSERT INTO reports (user_id, question_id, session_id, reason, content_hash, created_at) "
+                "VALUES (?, 'r1', ?, 'typo', 'h', 0)",
+                (ANN, sid),
+            )
     about_ann = _rows_about(path, ANN)
     untouched = [t for t, n in about_ann.items() if n == 0]
     assert not untouched, f"store rows for user {ANN} in {untouched} so that this test checks their deletion"
