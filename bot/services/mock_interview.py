@@ -102,6 +102,11 @@ class MockInterviewService:
         self._difficulties = difficulties
         self._disabled = disabled
 
+    @property
+    def sessions(self) -> InterviewService:
+        """The session service underneath."""
+        return self._sessions
+
     def now(self) -> dt.datetime:
         """The service's clock."""
         return self._clock.now()

@@ -142,7 +142,9 @@ async def test_whole_interview_with_timeout_restart_debrief_and_report(
                 page = api.messages[(user.user_id, debrief["message_id"])]
                 assert "Your grade:" in page["text"] and not _with(page, DebriefGradeCb)
                 graded = True
-                assert api.messages[(user.user_id, report["message_id"])]["text"] != before or "open answer" not in before
+                assert (
+                    api.messages[(user.user_id, report["message_id"])]["text"] != before or "open answer" not in before
+                )
             forward = [d for label, d in _with(page, DebriefCb) if label == "▶"]
             if not forward:
                 break
