@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
+    bank_sub.add_parser("calibrate", help="questions whose answers disagree with their level")
+    reports = sub.add_parser("reports", help="print the open reports of questions (or export them)")
+    reports.add_argument("--csv", action="store_true", help="one report per row, as CSV on stdout")
     return parser
 
 
@@ -56,15 +59,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    terminal = args.command in ("practice", "bank") or (args.command is None and settings.telegram_bot_token is None)
+    terminal = args.command in ("practice", "bank", "reports") or (
+        args.command is None and settings.telegram_bot_token is None
+    )
     # In the terminal the quiz is the output; routine INFO lines would only get in its way.
     level = settings.log_level if not terminal or settings.log_level == "DEBUG" else "WARNING"
     setup_logging(level, [token])
     try:
+        if args.command == "bank" and args.bank_command == "calibrate":
+            from bot.cli.editors import run_calibrate
+
+            return asyncio.run(run_calibrate(settings))
         if args.command == "bank":
             from bot.cli.bank_check import run_bank_check
 
             return run_bank_check(settings.questions_dir)
+        if args.command == "reports":
+            from bot.cli.editors import run_reports
+
+            return asyncio.run(run_reports(settings, args.csv))
         if args.command == "push":
             from bot.cli.push import run_push
 
