@@ -177,7 +177,8 @@ async def test_report_triage_disable_and_the_question_never_comes_back(
     assert (
         _count(
             settings.database_path,
-            "SELECT COUNT(*) FROM session_questions q JOIN sessions s USING (session_id) WHERE s.user_id = ? AND q.question_id = ?",
+            "SELECT COUNT(*) FROM session_questions q JOIN sessions s USING (session_id) "
+            "WHERE s.user_id = ? AND q.question_id = ?",
             learner,
             qid,
         )
@@ -189,7 +190,8 @@ async def test_report_triage_disable_and_the_question_never_comes_back(
     assert (
         _count(
             settings.database_path,
-            "SELECT COUNT(*) FROM session_questions q JOIN sessions s USING (session_id) WHERE s.purpose = 'review' AND q.question_id = ?",
+            "SELECT COUNT(*) FROM session_questions q JOIN sessions s USING (session_id) "
+            "WHERE s.purpose = 'review' AND q.question_id = ?",
             qid,
         )
         == 0
