@@ -345,9 +345,15 @@ def interview_intro(questions: int, minutes: int, mcq_seconds: int, open_seconds
     )
 
 
+def interview_started(label: str) -> str:
+    """The intro once a level is picked."""
+    return f"🎤 <b>Mock interview</b> · start: {escape(label)}. Good luck!"
+
+
 def interview_budget(seconds: int) -> str:
     """The time budget under an interview question."""
-    return f"⏱ <i>{duration_text(seconds)} to answer.</i>"
+    budget = f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
+    return f"⏱ <i>{budget} to answer.</i>"
 
 
 def interview_chosen(letter: str, option_html: str, over_time: bool) -> str:

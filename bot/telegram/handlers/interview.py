@@ -163,11 +163,10 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
             else f"<b>{texts.OPTION_LETTERS[shown[a.chosen]]}</b>) {to_html(q.options[a.chosen].text)}"
         )
         right = q.correct_index
-        explanation = (
-            texts.debrief_right_option(texts.OPTION_LETTERS[shown[right]], to_html(q.options[right].text))
-            + "\n\n"
-            + to_html(q.explanation)
-        )
+        explanation = to_html(q.explanation)
+        if a.chosen != right:
+            right_line = texts.debrief_right_option(texts.OPTION_LETTERS[shown[right]], to_html(q.options[right].text))
+            explanation = f"{right_line}\n\n{explanation}"
     else:
         assert isinstance(q, OpenQuestion)
         answer = to_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
@@ -228,7 +227,7 @@ async def _on_start(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     await chat.answer(query)
     if query.message is not None:
         label = texts.LEVEL_LABELS.get(data.pick.value, texts.BTN_UNSURE)
-        await chat.edit(context.bot, chat_id, query.message.message_id, f"{texts.PICK_LEVEL['interview']} {label}")
+        await chat.edit(context.bot, chat_id, query.message.message_id, texts.interview_started(label))
     await ask(context.application, chat_id, view)
 
 
