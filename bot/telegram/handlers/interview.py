@@ -213,11 +213,16 @@ async def begin(app: Application, chat_id: int) -> None:  # type: ignore[type-ar
 
 
 async def _on_start(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: InterviewStartCb) -> None:
+    await start_from_pick(query, context, data.pick)
+
+
+async def start_from_pick(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, pick: StartPick) -> None:
+    """Start an interview from a tap on the level picker (a repeated tap starts nothing new)."""
     svc = services(context)
     user_id = await register_tapper(query, context)
     chat_id = chat_of(query)
     origin = query.message.message_id if query.message else None
-    view = await svc.mock.start(user_id, data.pick.level, origin)
+    view = await svc.mock.start(user_id, pick.level, origin)
     if view is None:
         current = await svc.interview.current(user_id)
         await chat.answer(query, texts.CB_ALREADY_STARTED if current else texts.EMPTY_LEVEL)
@@ -226,7 +231,7 @@ async def _on_start(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
         return
     await chat.answer(query)
     if query.message is not None:
-        label = texts.LEVEL_LABELS.get(data.pick.value, texts.BTN_UNSURE)
+        label = texts.LEVEL_LABELS.get(pick.value, texts.BTN_UNSURE)
         await chat.edit(context.bot, chat_id, query.message.message_id, texts.interview_started(label))
     await ask(context.application, chat_id, view)
 

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.interview import Mode
+from bot.domain.mock_interview import StartPick
 from bot.services.interview import InterviewService, Outcome, QuestionView
 from bot.storage.rows import SessionRow
 from bot.telegram import chat, render
@@ -111,6 +112,10 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
 
 
 async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: LevelCb) -> None:
+    if data.mode is Mode.INTERVIEW:
+        # A picker sent before interviews became adaptive: start the adaptive one.
+        await interview_flow.start_from_pick(query, context, StartPick(data.level.value))
+        return
     svc = services(context).interview
     message = query.message
     chat_id = chat_of(query)
