@@ -179,6 +179,11 @@ def bank() -> Bank:
     return _BANK
 
 
+def answered(message: StoredMessage) -> bool:
+    """True once a question message shows its result: its options are gone (only "Report" may be left)."""
+    return all("Report" in label for label, _ in message.buttons)
+
+
 def right_button(message: StoredMessage) -> str:
     """callback_data of the right option of a question message, worked out from the bank alone."""
     raw = message.raw or ""
@@ -208,7 +213,7 @@ async def wait_for_question(api: BotApiServer, chat_id: int, number: int, within
 
     def ready() -> bool:
         for m in api.bot_messages(chat_id):
-            if m.buttons and (m.text or "").startswith(f"Question {number}/"):
+            if m.buttons and not answered(m) and (m.text or "").startswith(f"Question {number}/"):
                 found.append(m)
                 return True
         return False

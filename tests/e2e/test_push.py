@@ -9,7 +9,7 @@ import pytest
 
 from bot import texts
 from tests.e2e.botapi import BotApiServer, StoredMessage
-from tests.e2e.conftest import BotProcess, right_button, wait_answered
+from tests.e2e.conftest import BotProcess, answered, right_button, wait_answered
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     query = api.tap(uid, message, right_button(message))
     await wait_answered(api, query)
     assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT
-    await api.wait_for(lambda: not message.buttons, 20, "the result of the daily question")
+    await api.wait_for(lambda: answered(message), 20, "the result of the daily question")
     sends = api.calls["sendMessage"]
     code, out, err = await _push(bot_process)
     assert code == 0 and "sent: 0" in out, out + err
