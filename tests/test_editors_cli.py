@@ -10,11 +10,11 @@ from pathlib import Path
 
 from bot.config import DEFAULT_QUESTIONS_DIR, Settings
 from bot.domain.bank import Level, load_bank
-from bot.domain.clock import FakeClock
 from bot.domain.report_reason import Reason
 from bot.services.reports import ReportService
 from bot.storage.db import Database
 from bot.storage.reports import ReportStore
+from tests.clock import FakeClock
 from tests.test_practice import _run
 
 BANK = load_bank(DEFAULT_QUESTIONS_DIR)

@@ -10,8 +10,8 @@ import sqlite3
 from bot.cli.practice import run_practice
 from bot.config import Settings
 from bot.domain.bank import Level
-from bot.domain.clock import FakeClock
 from bot.domain.interview import Mode
+from tests.clock import FakeClock
 
 
 class SlowTyper(FakeClock):

@@ -14,7 +14,7 @@ from bot.services.calibration import CalibrationService
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
-from bot.services.push import PushService, Sleep
+from bot.services.push import PushService, Rate, Sleep
 from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
@@ -44,9 +44,15 @@ class Services:
 
 
 def build_services(
-    settings: Settings, db: Database, bank: Bank, clock: Clock, rng: random.Random, sleep: Sleep = asyncio.sleep
+    settings: Settings,
+    db: Database,
+    bank: Bank,
+    clock: Clock,
+    rng: random.Random,
+    sleep: Sleep = asyncio.sleep,
+    push_rate: Rate | None = None,
 ) -> Services:
-    """Wire the stores and services on one open database."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -54,7 +60,7 @@ def build_services(
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, settings.push_rate, sleep
+        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(

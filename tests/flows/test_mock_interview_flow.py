@@ -12,11 +12,11 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import McqQuestion, OpenQuestion
-from bot.domain.clock import FakeClock
 from bot.telegram.app import build_application
 from bot.telegram.callback import DebriefCb, DebriefGradeCb, InterviewAnswerCb, ReportCb, WeakTopicsCb, unpack
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.services import Services
+from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
 from tests.flows.driver import ChatDriver
 

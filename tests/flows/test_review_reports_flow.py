@@ -12,10 +12,10 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import Level
-from bot.domain.clock import FakeClock
 from bot.domain.interview import Mode
 from bot.telegram.callback import AnswerCb, ReportActionCb, ReportCb, ReportReasonCb, ReviewCb, unpack
 from bot.telegram.services import Services
+from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
 from tests.flows.driver import ChatDriver
 
@@ -185,7 +185,7 @@ async def test_report_triage_disable_and_the_question_never_comes_back(
         == 0
     )
     for _ in range(10):
-        assert await svc.push.choose(learner, Level.FRESHER) != qid
+        assert (await svc.push.choose_many([(learner, Level.FRESHER)]))[learner] != qid
     await svc.review.start(user.user_id)
     assert (
         _count(

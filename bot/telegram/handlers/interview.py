@@ -24,8 +24,8 @@ from bot.telegram.callback import (
     InterviewStartCb,
     WeakTopicsCb,
 )
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of, register_tapper
 from bot.telegram.services import services, services_of
 
 logger = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ async def _on_start(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
 async def start_from_pick(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, pick: StartPick) -> None:
     """Start an interview from a tap on the level picker (a repeated tap starts nothing new)."""
     svc = services(context)
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     chat_id = chat_of(query)
     origin = query.message.message_id if query.message else None
     view = await svc.mock.start(user_id, pick.level, origin)

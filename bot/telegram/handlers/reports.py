@@ -14,8 +14,8 @@ from bot.domain.report_reason import Reason, ReportAction
 from bot.services.reports import ReportGroup
 from bot.telegram import chat
 from bot.telegram.callback import ReportActionCb, ReportCb, ReportReasonCb
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of, register_tapper
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def _is_admin(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
 
 
 async def _on_report(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ReportCb) -> None:
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     if await services(context).reports.question_of(user_id, data.session_id, data.position) is None:
         await chat.answer(query, texts.CB_INVALID)
         return
@@ -43,7 +43,7 @@ async def _on_report(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
 
 async def _on_reason(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ReportReasonCb) -> None:
     svc = services(context)
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     filed = await svc.reports.file(user_id, data.session_id, data.position, data.reason)
     if filed is None:
         await chat.answer(query, texts.CB_INVALID)

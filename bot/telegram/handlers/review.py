@@ -8,9 +8,9 @@ from telegram.ext import Application, ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import ReviewCb
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of, register_sender, register_tapper
 from bot.telegram.services import services_of
 
 WHEN_FORMAT = "%d %b %H:%M UTC"
@@ -46,13 +46,12 @@ async def start_review(app: Application, user_id: int, chat_id: int, origin: int
 
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks the due cards now, most overdue first."""
-    ids = await register_sender(update, context)
-    if ids is not None:
-        await start_review(context.application, ids[0], ids[1])
+    if update.effective_user is not None:
+        await start_review(context.application, update.effective_user.id, chat.chat_id_of(update))
 
 
 async def _on_review(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ReviewCb) -> None:
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     origin = query.message.message_id if query.message else None
     fresh = await start_review(context.application, user_id, chat_of(query), origin)
     await chat.answer(query, None if fresh else texts.CB_ALREADY_STARTED)
