@@ -167,7 +167,9 @@ async def test_blocked_user_does_not_break_the_bot(api: BotApiServer, bot_proces
     api.send_text(ANN, "/help")
     await wait_answered(api, query)
     await _settle(api, BOB)  # other users are still served
-    assert ("sendMessage", 403, "Forbidden: bot was blocked by the user") in api.errors
+    # ANN's /help is handled after her tap, concurrently with BOB's updates: wait for its refused reply.
+    refused = ("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    await api.wait_for(lambda: refused in api.errors, 20, "the refused reply to /help")
     assert not api.unanswered()
     assert await bot_process.terminate() == 0
     assert "Traceback" not in bot_process.stderr(), bot_process.stderr()[-3000:]
