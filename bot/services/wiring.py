@@ -6,11 +6,13 @@ import asyncio
 import random
 from dataclasses import dataclass, field
 
+from bot import texts
 from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
+from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
@@ -19,6 +21,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
@@ -39,6 +42,7 @@ class Services:
     review: ReviewService
     reports: ReportService
     calibration: CalibrationService
+    groups: GroupService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -62,6 +66,16 @@ def build_services(
     push = PushService(
         PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
+    groups = GroupService(
+        GroupStore(db),
+        bank,
+        clock,
+        rng,
+        texts,
+        settings.default_timezone,
+        settings.group_quiz_seconds,
+        disabled=interview.disabled_ids,
+    )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
         MockInterviewStore(db),
@@ -75,4 +89,4 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
