@@ -24,7 +24,7 @@ from bot.domain.progress import (
     weakest,
 )
 from bot.domain.review import SCHEDULER
-from bot.storage.progress import ProgressStore
+from bot.storage.progress import HistoryRow, ProgressStore
 
 HISTORY_LENGTH = 10
 
@@ -109,13 +109,7 @@ class StatsReport:
 class HistoryItem:
     """A past session as /history lists it."""
 
-    session_id: int
-    mode: str
-    level: str
-    right: int
-    answered: int
-    size: int
-    finished: bool
+    row: HistoryRow
     started: dt.datetime
     duration_s: int
 
@@ -216,20 +210,7 @@ class ProgressService:
         for r in rows:
             end = r.ended_at if r.ended_at is not None else r.last_answer_at
             duration = max(0, ((end or r.started_at) - r.started_at) // 1000)
-            started = ms_to_utc(r.started_at).astimezone(zone)
-            items.append(
-                HistoryItem(
-                    r.session_id,
-                    r.mode,
-                    r.level,
-                    r.right,
-                    r.answered,
-                    r.size,
-                    r.status == "finished",
-                    started,
-                    duration,
-                )
-            )
+            items.append(HistoryItem(r, ms_to_utc(r.started_at).astimezone(zone), duration))
         return items
 
     async def review(self, user_id: int, session_id: int) -> SessionReview | None:

@@ -112,29 +112,15 @@ class InterviewStore:
         plan: Sequence[tuple[str, tuple[int, ...]]],
         origin_message_id: int | None,
         now_ms: int,
+        purpose: str | None = None,
     ) -> int | None:
         """Cancel the open session, store a new one with its planned questions; None if the origin was used."""
         async with self._db.write() as conn:
-            if origin_message_id is not None:
-                cur = await conn.execute(
-                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
-                )
-                if await cur.fetchone():
-                    return None
-            if mode != "daily":
-                await conn.execute(
-                    "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
-                    "AND mode IN ('quiz', 'interview')",
-                    (now_ms, user_id),
-                )
-            await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
-            cur = await conn.execute(
-                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at) "
-                "VALUES (?, ?, ?, 'open', 0, ?, ?, ?)",
-                (user_id, mode, level, len(plan), origin_message_id, now_ms),
+            session_id = await open_new_session(
+                conn, user_id, mode, level, len(plan), origin_message_id, now_ms, purpose
             )
-            session_id = cur.lastrowid
-            assert session_id is not None
+            if session_id is None:
+                return None
             await conn.executemany(
                 "INSERT INTO session_questions (session_id, position, question_id, option_order, asked_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -279,12 +265,56 @@ class InterviewStore:
                 counts.append(int(row[0]) if row else 0)
         return counts[0], counts[1], counts[2]
 
+    async def recent_mistakes(self, user_id: int, since_ms: int) -> list[str]:
+        """Questions the user got wrong (or graded below "nailed") since a time, most recent first."""
+        rows = await self._db.fetch_all(
+            "SELECT question_id, MAX(answered_at) AS at FROM answers WHERE user_id = ? AND answered_at >= ? "
+            "AND (correct = 0 OR self_grade IN ('partly', 'missed') OR timed_out = 1) "
+            "GROUP BY question_id ORDER BY at DESC",
+            (user_id, since_ms),
+        )
+        return [str(r[0]) for r in rows]
+
     async def last_seen(self, user_id: int) -> dict[str, float]:
         """When the user last answered each question (epoch ms)."""
         rows = await self._db.fetch_all(
             "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,)
         )
         return {str(r[0]): float(r[1]) for r in rows}
+
+
+async def open_new_session(
+    conn: aiosqlite.Connection,
+    user_id: int,
+    mode: str,
+    level: str,
+    size: int,
+    origin_message_id: int | None,
+    now_ms: int,
+    purpose: str | None = None,
+) -> int | None:
+    """Inside a write transaction: cancel the user's open quiz or interview (a daily question stays) and insert
+    a new session; None if the picker message `origin_message_id` already started one."""
+    if origin_message_id is not None:
+        cur = await conn.execute(
+            "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
+        )
+        if await cur.fetchone():
+            return None
+    if mode != "daily":
+        await conn.execute(
+            "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
+            "AND mode IN ('quiz', 'interview')",
+            (now_ms, user_id),
+        )
+    await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
+    cur = await conn.execute(
+        "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at, "
+        "purpose) VALUES (?, ?, ?, 'open', 0, ?, ?, ?, ?)",
+        (user_id, mode, level, size, origin_message_id, now_ms, purpose),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 async def _why_not(conn: aiosqlite.Connection, session_id: int, position: int) -> Recorded:

@@ -64,9 +64,13 @@ async def test_whole_quiz_scores_right_answers(app: Application, api: FakeBotApi
         wrong = i % 3 == 0
         await user.tap(question, await _right_index(app, question, wrong=wrong))
         edited = api.messages[(user.user_id, question["message_id"])]
-        assert "reply_markup" not in edited
-        right += not wrong
-        assert ("❌" in edited["text"]) == wrong and "✅" in edited["text"]  # a wrong pick also shows the right one
+        # Only the Report button is left under a result.
+        assert [label for label, _ in buttons(edited)] == ["🚩 Report"]
+        if wrong:
+            assert "❌" in edited["text"]
+        else:
+            right += 1
+            assert "✅" in edited["text"] and "❌" not in edited["text"]
     texts = api.sent_texts()
     score = [t for t in texts if "Score:" in t]
     assert len(score) == 1 and f"Score: {right}/10" in score[0]
@@ -172,7 +176,7 @@ async def test_start_over_cancels_and_shows_picker(app: Application, api: FakeBo
     await user.say("/interview")
     offer = user.last()
     await user.tap(offer, buttons(offer)[1][1])
-    assert "mock interview" in user.last()["text"]
+    assert "Mock interview" in user.last()["text"]
     await user.tap(old_question, buttons(old_question)[0][1])
     assert user.answers()[-1] == "This question is no longer active."
 

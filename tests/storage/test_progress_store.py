@@ -223,16 +223,16 @@ async def test_history_lists_the_last_ten_sessions_with_score_and_duration(db: D
     )
     items = await _service(db, FakeClock(START)).history(ANN)
     assert len(items) == 10
-    assert all(i.session_id != empty for i in items)  # no answers, not listed
+    assert all(i.row.session_id != empty for i in items)  # no answers, not listed
     assert [i.started for i in items] == sorted((i.started for i in items), reverse=True)
     newest = items[0]
     assert newest.started == START + dt.timedelta(hours=11)
-    assert (newest.right, newest.answered, newest.duration_s) == (1, 2, 60)
+    assert (newest.row.right, newest.row.answered, newest.duration_s) == (1, 2, 60)
     svc = _service(db, FakeClock(START))
-    review_ = await svc.review(ANN, newest.session_id)
+    review_ = await svc.review(ANN, newest.row.session_id)
     assert review_ is not None
     assert [(i.answer, i.result) for i in review_.items] == [("r1 right", True), ("r2 wrong", False)]
-    assert await svc.review(BOB, newest.session_id) is None
+    assert await svc.review(BOB, newest.row.session_id) is None
 
 
 async def test_export_parses_back_to_the_stored_answers(db: Database, tmp_path: Path) -> None:
@@ -313,6 +313,12 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
             raw.execute(
                 "INSERT INTO deliveries (user_id, local_date, status, claimed_at, session_id) "
                 "VALUES (?, '2026-01-10', 'sent', 0, ?)",
+                (ANN, sid),
+            )
+        if "reports" in _tables(path):
+            raw.execute(
+                "INSERT INTO reports (user_id, question_id, session_id, reason, content_hash, created_at) "
+                "VALUES (?, 'r1', ?, 'typo', 'h', 0)",
                 (ANN, sid),
             )
         if "poll_votes" in _tables(path):  # a group poll, Bob's vote on it, and Ann's
