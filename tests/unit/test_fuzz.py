@@ -124,6 +124,9 @@ COMMANDS = [f"/{name}" for name, _ in bot_texts.COMMANDS] + [
     "/level experienced",
     "/groupquiz",
     "/top",
+    "/reports",  # operator commands (USERS[0] is an admin)
+    "/enable",
+    "/enable some-question-id",
 ]
 _query_ids = itertools.count(1)
 
