@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from bot import texts
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.bank import BankError, Level
 from bot.domain.interview import Mode
-from bot.logs import setup_logging
+from bot.instance import AlreadyRunning, InstanceLock
+from bot.logs import install_excepthooks, redacted_traceback, setup_logging
+from bot.storage.db import Database, DatabaseUnavailable
+from bot.telegram.startup import TokenRejected
 
 logger = logging.getLogger("bot")
 
@@ -35,10 +39,40 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_bot(settings: Settings) -> int:
     from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.startup import StopRequested, until_up
 
-    app = build_application(settings)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
-    return 0
+    lock = InstanceLock(settings.database_path)
+    lock.acquire()
+    try:
+        # The database is checked before any network wait: a damaged file should stop start-up at once.
+        asyncio.run(_check_database(settings))
+        app = build_application(settings)
+        # run_polling reuses this loop (get_event_loop), so the bot's HTTP client is made on it once.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.run_until_complete(until_up(app.bot.initialize, "getMe", stop))
+        except BaseException as exc:
+            loop.run_until_complete(app.bot.shutdown())
+            loop.close()
+            if isinstance(exc, StopRequested):
+                logger.info("stopped before the Bot API answered")
+                return 0
+            raise
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+        return 0
+    finally:
+        lock.release()
+
+
+async def _check_database(settings: Settings) -> None:
+    db = await Database.open(settings.database_path)
+    await db.close()
 
 
 def _practice(settings: Settings, level: str | None, mode: str) -> int:
@@ -60,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     # In the terminal the quiz is the output; routine INFO lines would only get in its way.
     level = settings.log_level if not terminal or settings.log_level == "DEBUG" else "WARNING"
     setup_logging(level, [token])
+    install_excepthooks([token])
     try:
         if args.command == "bank":
             from bot.cli.bank_check import run_bank_check
@@ -78,8 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     except BankError as exc:
         print(f"The question bank is invalid:\n{exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"DATABASE_PATH: {exc}", file=sys.stderr)
+        return 2
+    except AlreadyRunning as exc:
+        print(
+            f"DATABASE_PATH: another bot instance (pid {exc.pid if exc.pid is not None else '?'}) is already "
+            f"running on {settings.database_path}; stop it first (lock file {exc.lock_path})",
+            file=sys.stderr,
+        )
+        return 2
+    except TokenRejected as exc:
+        print(f"Telegram rejected TELEGRAM_BOT_TOKEN ({exc}); check the token from @BotFather", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Unexpected: the traceback helps, but it goes through the same redaction as the logs.
+        print(redacted_traceback(exc, [token]), file=sys.stderr, end="")
+        return 1
 
 
 if __name__ == "__main__":

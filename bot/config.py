@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# What @BotFather hands out: the bot's numeric id, a colon, and a secret of about 35 URL-safe characters.
+TOKEN_FORM = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
 DEFAULT_QUESTIONS_DIR = PACKAGE_ROOT / "questions"
 
 
@@ -30,8 +33,21 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _token_form(cls, value: object) -> object:
+        # Checked before any request, so a typo never reaches Telegram; the message never echoes the value.
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        if not TOKEN_FORM.fullmatch(value):
+            raise ValueError(
+                "is not a bot token (expected <digits>:<about 35 characters of A-Z a-z 0-9 _ ->); "
+                "copy it again from @BotFather"
+            )
+        return value
 
     @field_validator("telegram_base_url")
     @classmethod

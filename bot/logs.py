@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import traceback
+from types import TracebackType
+from typing import TextIO
 
 REDACTED = "<token>"
 
@@ -22,6 +26,10 @@ class RedactingFilter(logging.Filter):
             text = text.replace(secret, REDACTED)
         return text
 
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced."""
+        return self._scrub(text)
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message once, scrub it, and freeze the result on the record."""
         if not self._secrets:
@@ -35,6 +43,34 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self._scrub(record.stack_info)
         return True
+
+
+def redacted_traceback(exc: BaseException, secrets: list[str]) -> str:
+    """The whole traceback of `exc`, its causes and contexts included, with every secret replaced."""
+    return RedactingFilter(secrets).redact("".join(traceback.format_exception(exc)))
+
+
+def install_excepthooks(secrets: list[str], stream: TextIO | None = None) -> None:
+    """Print what escapes to the top level (main thread, other threads) only after redaction.
+
+    asyncio's default exception handler reports through the "asyncio" logger, so the filter covers it.
+    """
+    redactor = RedactingFilter(secrets)
+
+    def write(text: str) -> None:
+        out = stream if stream is not None else sys.stderr
+        out.write(redactor.redact(text))
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        write("".join(traceback.format_exception(kind, exc, tb)))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            write(f"Exception in thread {args.thread.name if args.thread else '?'}:\n")
+            write("".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
 
 
 def setup_logging(level: str, secrets: list[str]) -> None:

@@ -15,7 +15,7 @@ from bot.domain.clock import FakeClock
 from bot.telegram.app import build_application
 from tests.fake_bot_api import FakeBotApi
 
-TOKEN = "123456:TEST-token-abcdefghijklmnop"
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from bot.domain.answer_cues import cue_shares
 from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain.interview import Mode
 from bot.services.interview import QuestionView
@@ -71,6 +72,8 @@ def audit(bank: Bank) -> list[BankProblem]:
                         f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)",
                     )
                 )
+    for shares in cue_shares(bank):
+        problems.extend(BankProblem("(bank)", shares.label, msg) for msg in shares.problems())
     return problems
 
 
@@ -100,6 +103,12 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     _table("By topic", by_topic, sorted(by_topic), out)
     grid = Counter(f"{q.level.value}/{q.kind}" for q in bank)
     _table("By level and kind", grid, [f"{lv.value}/{k}" for lv in Level for k in ("mcq", "open")], out)
+    out.write("\nRight option strictly longest / shortest (characters as shown, backticks not counted)\n")
+    for s in cue_shares(bank):
+        out.write(
+            f"  {s.label:<14} {s.longest:>3}/{s.total:<3} {s.longest_share:>4.0%}   "
+            f"{s.shortest:>3}/{s.total:<3} {s.shortest_share:>4.0%}\n"
+        )
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
     for p in problems:

@@ -12,7 +12,6 @@ import sys
 from typing import TextIO
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -22,6 +21,13 @@ from bot.services.push import RoundReport, Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.jobs import make_sender
+from bot.telegram.startup import ApiUnreachable, TokenRejected, until_up
+
+# Cron mail should say what failed: the exit codes are documented in the README.
+EXIT_CONFIG = 2
+EXIT_API_UNREACHABLE = 3
+# A cron run waits a little for a passing outage (1 + 2 + 4 s), then reports it rather than hang.
+START_DELAYS = (1.0, 2.0, 4.0, 0.0)
 
 
 async def run_push(
@@ -34,12 +40,12 @@ async def run_push(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run one round and print its counts; 0 when the round completed, non-zero when it could not run."""
+    """Run one round and print its counts; 0 when the round completed, 2 or 3 when it could not run."""
     out = out or sys.stdout
     err = err or sys.stderr
     if settings.telegram_bot_token is None:
         print("push: TELEGRAM_BOT_TOKEN is required", file=err)
-        return 2
+        return EXIT_CONFIG
     the_clock = clock or SystemClock()
     bank = load_bank(settings.questions_dir)
     bot = Bot(
@@ -48,17 +54,16 @@ async def run_push(
         request=request,
         get_updates_request=request,
     )
-    try:
-        db = await Database.open(settings.database_path)
-    except Exception as exc:
-        print(f"push: cannot open the database {settings.database_path}: {exc}", file=err)
-        return 1
+    db = await Database.open(settings.database_path)
     try:
         try:
-            await bot.initialize()
-        except TelegramError as exc:
-            print(f"push: cannot reach the Bot API: {exc}", file=err)
-            return 1
+            await until_up(bot.initialize, "getMe", asyncio.Event(), delays=START_DELAYS, attempts=len(START_DELAYS))
+        except TokenRejected as exc:
+            print(f"push: Telegram rejected TELEGRAM_BOT_TOKEN ({exc}); check the token from @BotFather", file=err)
+            return EXIT_CONFIG
+        except ApiUnreachable as exc:
+            print(f"push: the Bot API is not reachable: {exc}", file=err)
+            return EXIT_API_UNREACHABLE
         push = build_services(settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep).push
 
         def progress(done: int, total: int, report: RoundReport) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,10 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 
 
+class DatabaseUnavailable(Exception):
+    """DATABASE_PATH cannot be used; the message says why in one line."""
+
+
 class Database:
     """One aiosqlite connection; a lock keeps coroutines from sharing a transaction."""
 
@@ -25,25 +30,36 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating folder and file if needed), set pragmas and migrate."""
+    async def open(cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+        """Open (creating folder and file if needed), set pragmas and migrate; DatabaseUnavailable if it can't."""
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        db = cls(conn)
-        await db._migrate()
+            ensure_folder(path.parent)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(_explain(path, exc, busy_timeout_ms)) from None
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            # Read-only checks first, so a file that is not ours (or is too new) is left exactly as it was.
+            _check_version(path, await _user_version(conn))
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            db = cls(conn)
+            await db._migrate(path)
+        except BaseException as exc:
+            # aiosqlite's worker thread keeps the process alive until the connection is closed.
+            await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseUnavailable(_explain(path, exc, busy_timeout_ms)) from None
+            raise
         return db
 
-    async def _migrate(self) -> None:
+    async def _migrate(self, path: Path) -> None:
         async with self.write() as conn:
-            cur = await conn.execute("PRAGMA user_version")
-            row = await cur.fetchone()
-            version = int(row[0]) if row else 0
+            version = await _user_version(conn)
+            _check_version(path, version)
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 logger.info("migrating database schema to version %d", number)
                 for statement in _statements(script):
@@ -104,3 +120,46 @@ def _statements(script: str) -> list[str]:
 
 def _only_comments(chunk: str) -> bool:
     return all(not line.strip() or line.strip().startswith("--") for line in chunk.splitlines())
+
+
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    cur = await conn.execute("PRAGMA user_version")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_version(path: Path, version: int) -> None:
+    if version > len(MIGRATIONS):
+        raise DatabaseUnavailable(
+            f"{path} has schema version {version}, newer than this bot knows ({len(MIGRATIONS)}); "
+            "run the newer bot or restore a backup"
+        )
+
+
+def _explain(path: Path, exc: sqlite3.Error, busy_timeout_ms: int) -> str:
+    """One line for an operator: what is wrong with the database file."""
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is not an SQLite database (left as it is); point DATABASE_PATH at the bot's database file"
+    if "locked" in text or "busy" in text:
+        return f"{path} is locked by another process (waited {busy_timeout_ms / 1000:g} s)"
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only; the bot needs to write to it and its folder"
+    if "unable to open" in text:
+        return f"cannot open {path}; check that its folder exists and is writable"
+    return f"{path}: {exc}"
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create the database's folder, or raise DatabaseUnavailable saying why it can't be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(_folder_problem(folder, exc)) from None
+
+
+def _folder_problem(folder: Path, exc: OSError) -> str:
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return f"cannot create the folder {folder}: {blocker} is a file"
+    return f"cannot create the folder {folder}: {exc.strerror or exc}"

@@ -5,21 +5,25 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.telegram.startup import PollingErrors
 
 logger = logging.getLogger(__name__)
+
+_POLLING_ERRORS = "polling_errors"
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure with its traceback and tells the user something went wrong."""
     if not isinstance(update, Update):
         error = context.error
-        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
-            # Polling while the Bot API is unreachable: PTB retries with backoff; no traceback per attempt.
-            logger.warning("Bot API unreachable, retrying: %s", error)
+        if isinstance(error, TelegramError):
+            # run_polling hands getUpdates failures here; PTB retries them with backoff, so one line each.
+            polling_errors = context.bot_data.setdefault(_POLLING_ERRORS, PollingErrors())
+            polling_errors(error)
             return
         logger.error("error outside an update", exc_info=error)
         return

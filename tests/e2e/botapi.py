@@ -239,6 +239,7 @@ class BotApiServer:
         self.allowed_updates: set[str] = set(DEFAULT_ALLOWED)
         self.down = False
         self._faults: dict[str, deque[_Fault]] = {}
+        self._failing: dict[str, tuple[float, _Fault]] = {}  # method -> (until, fault): an outage of one method
         self._sent_times: deque[float] = deque()
         self._update_ids = itertools.count(1)
         self._msg_ids: dict[int, itertools.count[int]] = {}
@@ -302,6 +303,10 @@ class BotApiServer:
     def fail(self, method: str, status: int, description: str, times: int = 1) -> None:
         """The next `times` calls of `method` get this error status."""
         self._faults.setdefault(method.lower(), deque()).extend(_Fault(status, description) for _ in range(times))
+
+    def fail_for(self, method: str, status: int, description: str, seconds: float) -> None:
+        """Every call of `method` gets this error status for the next `seconds`."""
+        self._failing[method.lower()] = (time.monotonic() + seconds, _Fault(status, description))
 
     def drop(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` have their connection closed without an answer."""
@@ -551,6 +556,9 @@ class BotApiServer:
                 raise _Drop
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
+            failing = self._failing.get(name)
+            if failing is not None and time.monotonic() < failing[0]:
+                raise ApiError(failing[1].status or 500, failing[1].description)
             faults = self._faults.get(name)
             if faults:
                 fault = faults.popleft()

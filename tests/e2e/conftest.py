@@ -78,6 +78,10 @@ class BotProcess:
                 raise AssertionError(f"bot did not start polling:\n{self.stderr()}")
             await asyncio.sleep(0.05)
 
+    async def wait_exit(self, within: float = 20.0) -> int:
+        """The exit code of a process that stops by itself."""
+        return await self._reap(within)
+
     async def kill(self) -> int:
         """kill -9."""
         assert self.proc is not None
@@ -134,9 +138,8 @@ class BotProcess:
             conn.close()
 
 
-@pytest_asyncio.fixture
-async def bot_process(api: BotApiServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """A bot process bound to `api` (not started)."""
+def make_bot_process(api: BotApiServer, root: Path) -> BotProcess:
+    """A bot process bound to `api`, with its database and output under `root` (not started)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -145,15 +148,21 @@ async def bot_process(api: BotApiServer, tmp_path: Path) -> AsyncIterator[BotPro
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_BASE_URL=api.base_url,
-        DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
+        DATABASE_PATH=str(root / "data" / "bot.sqlite3"),
         QUESTIONS_DIR=str(DEFAULT_QUESTIONS_DIR),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
-    workdir = tmp_path / "run"
-    workdir.mkdir()
-    process = BotProcess(api, workdir, env)
+    workdir = root / "run"
+    workdir.mkdir(parents=True)
+    return BotProcess(api, workdir, env)
+
+
+@pytest_asyncio.fixture
+async def bot_process(api: BotApiServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """A bot process bound to `api` (not started)."""
+    process = make_bot_process(api, tmp_path)
     try:
         yield process
     finally:

@@ -1,0 +1,108 @@
+"""Answer-length cues: the measurement, its bound, and `bank check` failing a bank that breaks it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import yaml
+
+from bot.cli.bank_check import run_bank_check
+from bot.domain.answer_cues import CUE_BOUND, cue_shares, option_length, right_is_longest, right_is_shortest
+from bot.domain.bank import Level, McqQuestion, Option
+
+# Distinct prompt words so that the near-duplicate check stays quiet about the sample banks.
+_WORDS = ["route", "blueprint", "session", "cookie", "template", "config", "signal", "context", "cursor", "header"]
+
+
+def _mcq(qid: str, right: str, *wrong: str, level: Level = Level.FRESHER) -> McqQuestion:
+    options = [Option(text=right, correct=True), *(Option(text=w) for w in wrong)]
+    return McqQuestion(
+        id=qid,
+        level=level,
+        topic="basics",
+        kind="mcq",
+        prompt=f"Question {qid}: which {' '.join(_WORDS[sum(map(ord, qid)) % len(_WORDS) :][:3])}?",
+        options=options,
+        explanation="Because.",
+        references=["https://flask.palletsprojects.com/en/stable/"],
+    )
+
+
+def test_backticks_are_markup_not_length() -> None:
+    assert option_length("`g`") == 1
+    assert option_length("use `app.run()` here") == len("use app.run() here")
+
+
+def test_strictly_longest_and_shortest_ignore_ties() -> None:
+    assert right_is_longest(_mcq("a", "xxxx", "xx", "xxx"))
+    assert not right_is_longest(_mcq("b", "xxxx", "yyyy", "xx"))
+    assert right_is_shortest(_mcq("c", "x", "xx", "xxx"))
+    assert not right_is_shortest(_mcq("d", "x", "y", "xxx"))
+    # Backticks would make the right option look longest; shown, it is the shortest.
+    q = _mcq("e", "`abc`", "abcd", "abcde")
+    assert right_is_shortest(q) and not right_is_longest(q)
+
+
+def test_shares_per_level_then_overall() -> None:
+    qs = [
+        _mcq("f1", "long one", "a", "b"),
+        _mcq("f2", "a", "long one", "bb"),
+        _mcq("i1", "mid", "a", "longer", level=Level.INTERMEDIATE),
+    ]
+    shares = {s.label: s for s in cue_shares(qs)}
+    assert list(shares) == ["fresher", "intermediate", "all"]
+    assert (shares["fresher"].total, shares["fresher"].longest, shares["fresher"].shortest) == (2, 1, 1)
+    assert (shares["intermediate"].longest, shares["intermediate"].shortest) == (0, 0)
+    assert (shares["all"].total, shares["all"].longest, shares["all"].shortest) == (3, 1, 1)
+    assert shares["fresher"].longest_share == 0.5
+
+
+def test_bound_is_inclusive() -> None:
+    at_bound = [_mcq(f"q{i}", "the longest option" if i < 3 else "b", "a", "c") for i in range(10)]
+    (level, overall) = cue_shares(at_bound)
+    assert level.longest_share == CUE_BOUND and not level.problems()
+    over = [*at_bound, _mcq("q10", "the longest option", "a", "c")]
+    (level, overall) = cue_shares(over)
+    assert level.problems() and overall.problems()
+    assert "longest in 4 of 11" in level.problems()[0]
+
+
+def _write_bank(folder: Path, questions: list[McqQuestion]) -> None:
+    data = {"questions": [q.model_dump(mode="json", exclude_defaults=True) | {"kind": "mcq"} for q in questions]}
+    folder.mkdir()
+    (folder / "basics.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_bank_check_fails_a_bank_with_a_length_cue(tmp_path: Path) -> None:
+    cued = [_mcq(f"cued-{i}", f"the right answer, spelled out at length {i}", "short", "brief") for i in range(4)]
+    _write_bank(tmp_path / "cued", cued)
+    out = io.StringIO()
+    assert run_bank_check(tmp_path / "cued", out) == 1
+    report = out.getvalue()
+    assert "fresher: right option strictly the longest in 4 of 4 MCQs" in report
+    assert "bank check failed" in report
+
+
+def test_bank_check_fails_a_bank_with_a_shortness_cue(tmp_path: Path) -> None:
+    cued = [_mcq(f"cued-{i}", f"ok {i}", "a longer wrong answer", "another long wrong one") for i in range(4)]
+    _write_bank(tmp_path / "cued", cued)
+    out = io.StringIO()
+    assert run_bank_check(tmp_path / "cued", out) == 1
+    assert "shortest in 4 of 4 MCQs" in out.getvalue()
+
+
+def test_bank_check_passes_the_same_bank_without_the_cue(tmp_path: Path) -> None:
+    mixed = [
+        _mcq("m-0", "medium answer", "short", "a much longer wrong answer"),
+        _mcq("m-1", "a", "bb", "ccc"),
+        _mcq("m-2", "the longest answer here", "short", "medium"),
+        _mcq("m-3", "midsize", "tiny", "the longest one, wrong"),
+    ]
+    _write_bank(tmp_path / "mixed", mixed)
+    out = io.StringIO()
+    run_bank_check(tmp_path / "mixed", out)
+    report = out.getvalue()
+    # Other checks may judge a four-question bank too small; the cue check must not object.
+    assert "strictly the" not in report, report
+    assert "fresher" in report and "1/4" in report
