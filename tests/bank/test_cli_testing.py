@@ -51,6 +51,8 @@ def test_runner_input_answers_prompts() -> None:
     assert no.exit_code == 1
     assert "dropped" not in no.output
     assert "Aborted!" in no.output
+    flag = runner.invoke(args=["drop-db", "--yes"])
+    assert (flag.exit_code, flag.output) == (0, "dropped\n")
 
 
 def test_runner_sys_exit_code_and_stderr() -> None:
@@ -66,4 +68,5 @@ def test_runner_click_exception_is_a_clean_error() -> None:
     result = _cli_app().test_cli_runner().invoke(args=["fail-nicely"])
     assert result.exit_code == 1
     assert "Error: config file missing" in result.output
+    assert result.stderr == "Error: config file missing\n"
     assert isinstance(result.exception, SystemExit)  # Click turned it into exit code 1

@@ -345,7 +345,20 @@ def test_provide_automatic_options_route_override() -> None:
     def raw() -> str:
         return "raw"
 
-    assert app.test_client().options("/raw").status_code == 405
+    def legacy() -> str:
+        return "legacy"
+
+    legacy.provide_automatic_options = False  # type: ignore[attr-defined]
+    app.add_url_rule("/legacy", view_func=legacy)
+
+    @app.get("/normal")
+    def normal() -> str:
+        return "normal"
+
+    client = app.test_client()
+    assert client.options("/raw").status_code == 405
+    assert client.options("/legacy").status_code == 405
+    assert client.options("/normal").status_code == 200
 
 
 # --- Celery with the app context ----------------------------------------------------------------
