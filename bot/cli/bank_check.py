@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -12,18 +10,20 @@ from typing import TextIO
 
 from bot.domain.answer_cues import cue_shares
 from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, OpenQuestion, load_bank
+from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
+from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
+from bot.domain.version_fragile import version_problems
 from bot.services.interview import QuestionView
 from bot.telegram import render
 
 TELEGRAM_TEXT_LIMIT = 4096
-NEAR_DUPLICATE_RATIO = 0.9
 # Big enough ids that the rendered header and callback data are at their longest.
 _SAMPLE_SESSION = 10**12
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+def _alike(pair: SimilarPair) -> str:
+    return f"score {pair.score:.2f}: prompts {pair.prompt:.0%}, right answers {pair.answer:.0%} alike"
 
 
 def _views(q: McqQuestion | OpenQuestion) -> QuestionView:
@@ -50,28 +50,34 @@ def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
                 yield f"callback data over 64 bytes: {data}"
 
 
-def audit(bank: Bank) -> list[BankProblem]:
-    """Every problem `bank check` reports beyond the schema: sizes, layout and near-duplicates."""
+def _poll_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
+    if isinstance(q, McqQuestion) and q.poll_explanation is not None and poll_explanation(q) is None:
+        yield "poll_explanation does not fit a quiz poll (at most 200 characters, 2 line feeds, no code block)"
+
+
+def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None) -> list[BankProblem]:
+    """Every problem `bank check` reports beyond the schema: sizes, layout, near-duplicates, versions, polls."""
     problems: list[BankProblem] = []
     for q in bank:
         file = bank.sources.get(q.id, "?")
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
-    prompts = [(q, _words(q.prompt)) for q in bank]
-    for i, (a, wa) in enumerate(prompts):
-        for b, wb in prompts[i + 1 :]:
-            matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-            if (
-                matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
-                and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
-                and matcher.ratio() >= NEAR_DUPLICATE_RATIO
-            ):
-                problems.append(
-                    BankProblem(
-                        bank.sources.get(b.id, "?"),
-                        b.id,
-                        f"prompt nearly duplicates {a.id} ({matcher.ratio():.0%} alike)",
-                    )
+        problems.extend(BankProblem(file, q.id, msg) for msg in version_problems(q))
+        problems.extend(BankProblem(file, q.id, msg) for msg in _poll_problems(q))
+    for level in Level:
+        found = len(eligible(bank, level))
+        if found < MIN_PER_LEVEL:
+            problems.append(
+                BankProblem("questions", level.value, f"{found} poll-eligible MCQs, fewer than {MIN_PER_LEVEL}")
+            )
+    for pair in similar_pairs(bank) if pairs is None else pairs:
+        if pair.same_level:
+            problems.append(
+                BankProblem(
+                    bank.sources.get(pair.second.id, "?"),
+                    pair.second.id,
+                    f"nearly duplicates {pair.first.id} at the same level ({_alike(pair)})",
                 )
+            )
     for shares in cue_shares(bank):
         problems.extend(BankProblem("(bank)", shares.label, msg) for msg in shares.problems())
     return problems
@@ -93,7 +99,8 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
             out.write(f"ERROR {p}\n")
         out.write(f"\nbank check failed: {len(exc.problems)} problem(s)\n")
         return 1
-    problems = audit(bank)
+    pairs = similar_pairs(bank)
+    problems = audit(bank, pairs)
     by_level = Counter(q.level.value for q in bank)
     by_topic = Counter(q.topic for q in bank)
     by_kind: Counter[str] = Counter(q.kind for q in bank)
@@ -111,6 +118,23 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
         )
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    out.write(f"\nPoll-eligible MCQs (a native quiz poll; at least {MIN_PER_LEVEL} per level)\n")
+    for level in Level:
+        polls = eligible(bank, level)
+        alone = sum(1 for q in polls if poll_question(q) is not None)
+        after = len(polls) - alone
+        out.write(f"  {level.value:<22} {len(polls):>4}  ({alone} ask the prompt itself, {after} after a message)\n")
+    fit = {q.id for q in eligible(bank)}
+    unused = [q.id for q in bank if isinstance(q, McqQuestion) and q.poll_explanation and q.id not in fit]
+    for qid in unused:
+        out.write(f"WARNING {qid} has a poll_explanation but its options do not fit a poll\n")
+    out.write(f"\nNear-duplicates (prompt and right answer, score >= {DUPLICATE_THRESHOLD:.2f}): {len(pairs)}\n")
+    for pair in pairs:
+        if not pair.same_level:
+            out.write(
+                f"WARNING {pair.first.id} ({pair.first.level.value}) and {pair.second.id}"
+                f" ({pair.second.level.value}) may teach the same fact ({_alike(pair)})\n"
+            )
     for p in problems:
         out.write(f"ERROR {p}\n")
     if problems:

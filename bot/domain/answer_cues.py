@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,8 +44,18 @@ class CueShares:
 
     label: str
     total: int
-    longest: int
-    shortest: int
+    longest_ids: tuple[str, ...]
+    shortest_ids: tuple[str, ...]
+
+    @property
+    def longest(self) -> int:
+        """How many MCQs have the right option strictly the longest."""
+        return len(self.longest_ids)
+
+    @property
+    def shortest(self) -> int:
+        """How many MCQs have the right option strictly the shortest."""
+        return len(self.shortest_ids)
 
     @property
     def longest_share(self) -> float:
@@ -57,22 +68,26 @@ class CueShares:
         return self.shortest / self.total if self.total else 0.0
 
     def problems(self, bound: float = CUE_BOUND) -> list[str]:
-        """One message per share above the bound."""
+        """One message per share above the bound, naming the MCQs to choose from when fixing it."""
         found = []
-        for name, count, share in (
-            ("longest", self.longest, self.longest_share),
-            ("shortest", self.shortest, self.shortest_share),
-        ):
+        for name, ids in (("longest", self.longest_ids), ("shortest", self.shortest_ids)):
+            share = len(ids) / self.total if self.total else 0.0
             if share > bound:
+                # The fewest questions to rework so that the share is back within the bound.
+                excess = len(ids) - math.floor(bound * self.total + 1e-9)
                 found.append(
-                    f"right option strictly the {name} in {count} of {self.total} MCQs ({share:.1%}), above {bound:.0%}"
+                    f"right option strictly the {name} in {len(ids)} of {self.total} MCQs ({share:.1%}), "
+                    f"above {bound:.0%}; rework at least {excess} of: {', '.join(ids)}"
                 )
         return found
 
 
 def _shares(label: str, qs: list[McqQuestion]) -> CueShares:
     return CueShares(
-        label, len(qs), sum(1 for q in qs if right_is_longest(q)), sum(1 for q in qs if right_is_shortest(q))
+        label,
+        len(qs),
+        tuple(q.id for q in qs if right_is_longest(q)),
+        tuple(q.id for q in qs if right_is_shortest(q)),
     )
 
 

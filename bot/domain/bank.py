@@ -64,8 +64,8 @@ TOPICS: tuple[str, ...] = (
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-# A native Telegram quiz poll shows at most 200 characters of explanation.
-PollExplanation = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A quiz poll's explanation holds 200 characters (bot.domain.polls checks it as Telegram counts).
+PollText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # A pytest node id such as tests/bank/test_routing.py::test_default_methods.
 CheckId = Annotated[str, StringConstraints(pattern=r"^tests/bank/test_[a-z0-9_]+\.py::test_[A-Za-z0-9_]+$")]
 Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
@@ -118,8 +118,8 @@ class McqQuestion(_QuestionBase):
     kind: Literal["mcq"]
     options: Annotated[list[Option], Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)]
     explanation: Text
-    # A shorter explanation for a quiz poll, where the full one is over the poll's limit.
-    poll_explanation: PollExplanation | None = None
+    # A shorter explanation for a quiz poll, where the full one does not fit.
+    poll_explanation: PollText | None = None
 
     @model_validator(mode="after")
     def _one_correct(self) -> McqQuestion:

@@ -209,3 +209,57 @@ def test_teardown_gets_none_after_abort() -> None:
     # an HTTPException turned into a response is not an unhandled error,
     # so a "commit when exc is None" teardown would commit this request's work
     assert seen == [None]
+
+
+def test_commit_failing_in_teardown_gives_a_bare_500_unless_swallowed() -> None:
+    # A real WSGI server, because the test client would re-raise the teardown error into the test.
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = Flask(__name__)
+    handled: list[int] = []
+    swallow = {"on": False}
+
+    @app.errorhandler(500)
+    def on_500(exc: Exception) -> tuple[dict[str, str], int]:
+        handled.append(500)
+        return {"error": "handled"}, 500
+
+    @app.teardown_appcontext
+    def commit(exc: BaseException | None) -> None:
+        try:
+            raise sqlite3.OperationalError("database is locked")  # the commit fails
+        except sqlite3.OperationalError:
+            if not swallow["on"]:
+                raise
+
+    @app.post("/items")
+    def create() -> tuple[str, int]:
+        return "created", 201
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+
+        def post() -> tuple[int, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+            try:
+                conn.request("POST", "/items")
+                resp = conn.getresponse()
+                return resp.status, resp.read()
+            finally:
+                conn.close()
+
+        status, body = post()
+        assert status == 500
+        assert b"handled" not in body and b"created" not in body
+        assert handled == []  # the app's error handlers never saw it
+        swallow["on"] = True
+        assert post() == (201, b"created")  # swallowed: the client is told 201 for unsaved data
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)

@@ -59,6 +59,37 @@ def test_wsgi_middleware_wraps_wsgi_app() -> None:
     assert not hasattr(wrapped, "test_client")
 
 
+def test_wsgi_middleware_runs_outside_flask_contexts() -> None:
+    app = Flask(__name__)
+    app.secret_key = "test"
+    seen: list[str] = []
+
+    @app.before_request
+    def hook() -> None:
+        seen.append(f"hook user={session.get('user_id')}")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    inner = app.wsgi_app
+
+    def audit(environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            seen.append(f"middleware user={session.get('user_id')}")
+        except RuntimeError as exc:
+            seen.append(f"middleware error: {exc}")
+        return inner(environ, start_response)
+
+    app.wsgi_app = audit  # type: ignore[method-assign]
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["user_id"] = 7
+    assert client.get("/").status_code == 200
+    assert seen[0].startswith("middleware error: Working outside of request context")
+    assert seen[1] == "hook user=7"
+
+
 def test_before_request_short_circuits() -> None:
     app = Flask(__name__)
     calls: list[str] = []

@@ -289,3 +289,30 @@ def test_default_provider_types() -> None:
         assert out["d"] == "Tue, 02 Jan 2024 00:00:00 GMT"
         with pytest.raises(TypeError):
             app.json.dumps({"m": Money()})
+
+
+def test_page_size_needs_a_lower_bound() -> None:
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("create table event (id integer)")
+    db.executemany("insert into event values (?)", [(i,) for i in range(250)])
+    app = Flask(__name__)
+
+    @app.get("/capped")
+    def capped() -> dict[str, int]:
+        limit = min(request.args.get("limit", 20, type=int), 100)
+        return {"rows": len(db.execute("select id from event limit ?", (limit,)).fetchall())}
+
+    @app.get("/clamped")
+    def clamped() -> dict[str, int]:
+        limit = max(1, min(request.args.get("limit", 20, type=int), 100))
+        return {"rows": len(db.execute("select id from event limit ?", (limit,)).fetchall())}
+
+    client = app.test_client()
+    assert client.get("/capped?limit=1000").get_json() == {"rows": 100}
+    # a negative LIMIT is no limit in SQLite: the bare min() lets every row through
+    assert client.get("/capped?limit=-1").get_json() == {"rows": 250}
+    assert client.get("/clamped?limit=-1").get_json() == {"rows": 1}
+    assert client.get("/clamped?limit=1000").get_json() == {"rows": 100}
+    db.close()

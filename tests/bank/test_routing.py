@@ -492,3 +492,27 @@ def test_int_converter_ranks_before_string() -> None:
     assert client.get("/items/42").data == b"id:42"
     assert client.get("/items/-1").data == b"slug:-1"
     assert client.get("/items/abc").data == b"slug:abc"
+
+
+def test_head_is_added_by_werkzeug_rule_not_flask() -> None:
+    from werkzeug.routing import Rule
+
+    assert Rule("/x", methods=["GET"]).methods == {"GET", "HEAD"}
+    assert Rule("/x", methods=["POST"]).methods == {"POST"}
+    app = Flask(__name__)
+    seen: list[set[str]] = []
+    original = app.url_rule_class
+
+    class Spy(original):  # type: ignore[misc, valid-type]
+        def __init__(self, string: str, **kwargs: object) -> None:
+            seen.append(set(kwargs["methods"]))  # type: ignore[arg-type]
+            super().__init__(string, **kwargs)  # type: ignore[arg-type]
+
+    app.url_rule_class = Spy
+
+    @app.route("/items")
+    def items() -> str:
+        return "ok"
+
+    assert seen == [{"GET", "OPTIONS"}]  # what Flask passes: no HEAD
+    assert next(r for r in app.url_map.iter_rules() if r.rule == "/items").methods == {"GET", "HEAD", "OPTIONS"}

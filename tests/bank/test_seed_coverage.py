@@ -40,7 +40,7 @@ COVERAGE: dict[int, tuple[str, ...]] = {
     24: ("django-comparison-migrate-cmd", "django-comparison-autogenerate"),
     25: ("django-comparison-wsgi-middleware", "django-comparison-before-request"),
     26: ("basics-hello-world",),
-    27: ("rest-api-return-dict", "rest-api-return-types"),
+    27: ("request-response-return-dict", "rest-api-return-types"),
     28: ("forms-upload-unsafe-filename", "forms-safe-uploads-open", "forms-max-content-length"),
     29: ("forms-extension-flask-wtf",),
     30: ("routing-redirect-to-view", "routing-redirect-default-code"),

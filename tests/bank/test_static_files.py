@@ -166,3 +166,21 @@ def test_send_file_answers_range_with_206(tmp_path: Path) -> None:
     ignored = client.get("/plain/intro.mp4", headers={"Range": "bytes=0-1023"})
     assert ignored.status_code == 200 and ignored.data == data
     ignored.close()
+
+
+def test_traversal_in_the_url_needs_a_path_rule(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    uploads = tmp_path / "uploads"
+    app = Flask(__name__, root_path=str(tmp_path))
+
+    @app.route("/naive/<name>")
+    def naive(name: str):  # type: ignore[no-untyped-def]
+        return send_file(os.path.join(uploads, name))
+
+    client = app.test_client()
+    # The default string converter stops at "/", so "../config.py" never reaches the view.
+    assert client.get("/naive/%2e%2e/config.py").status_code == 404
+    assert client.get("/naive/..%2fconfig.py").status_code == 404
+    ok = client.get("/naive/report.txt")
+    assert ok.status_code == 200
+    ok.close()

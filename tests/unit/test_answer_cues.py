@@ -66,6 +66,8 @@ def test_bound_is_inclusive() -> None:
     (level, overall) = cue_shares(over)
     assert level.problems() and overall.problems()
     assert "longest in 4 of 11" in level.problems()[0]
+    # 30% of 11 allows 3, so one of the four must be reworked.
+    assert "rework at least 1 of: q0, q1, q2, q10" in level.problems()[0]
 
 
 def _write_bank(folder: Path, questions: list[McqQuestion]) -> None:
