@@ -119,12 +119,21 @@ def test_limiter_key_func_runs_before_hooks_registered_later() -> None:
 
 @pytest.fixture
 def clean_logging() -> Iterator[None]:
-    """Give each test a fresh logger for its app name and restore the root logger afterwards."""
+    """Undo what these tests do to logging: root level and handlers, and every logger dictConfig disabled.
+
+    `dictConfig` disables all existing loggers it does not name (that is what one question is about), so
+    without this the loggers of later tests, the bot's included, would stay silent.
+    """
     root = logging.getLogger()
-    saved = (root.level, list(root.handlers))
+    saved_root = (root.level, list(root.handlers))
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    saved = [(lg, lg.disabled, lg.level, list(lg.handlers), lg.propagate) for lg in loggers]
     yield
-    root.setLevel(saved[0])
-    root.handlers[:] = saved[1]
+    root.setLevel(saved_root[0])
+    root.handlers[:] = saved_root[1]
+    for lg, disabled, level, handlers, propagate in saved:
+        lg.disabled, lg.level, lg.propagate = disabled, level, propagate
+        lg.handlers[:] = handlers
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("bankapp"):
             del logging.root.manager.loggerDict[name]
