@@ -30,7 +30,6 @@ from loopback import BenchApi
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Level, load_bank
-from bot.domain.clock import FakeClock
 from bot.domain.interview import Mode
 from bot.services.interview import InterviewService
 from bot.services.progress import FsrsCards, ProgressService
@@ -38,6 +37,7 @@ from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
 from bot.storage.progress import ProgressStore
+from tests.clock import FakeClock
 
 TYPICAL_USER = 2
 

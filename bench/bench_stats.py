@@ -22,11 +22,11 @@ from typing import Any
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Bank, load_bank
-from bot.domain.clock import FakeClock
 from bot.domain.review import rating_for_mcq, review
 from bot.services.progress import FsrsCards, ProgressService
 from bot.storage.db import Database
 from bot.storage.progress import ProgressStore
+from tests.clock import FakeClock
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 DAY_MS = 86_400_000

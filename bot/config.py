@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.sqlite3")
     questions_dir: Path = DEFAULT_QUESTIONS_DIR
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    push_rate: float = Field(default=25.0, gt=0, le=1000)
+    push_rate: float = Field(default=20.0, gt=0, le=1000)  # leaves ~10 msg/s of Telegram's ~30 to replies
     default_timezone: str = "UTC"
     log_level: str = "INFO"
 

@@ -34,7 +34,11 @@ class RedactingFilter(logging.Filter):
         """Render the message once, scrub it, and freeze the result on the record."""
         if not self._secrets:
             return True
-        record.msg = self._scrub(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception as exc:  # a bad %-format anywhere must not raise at the caller's logging call
+            message = f"{record.msg!r} with arguments {record.args!r} (unformattable: {exc!r})"
+        record.msg = self._scrub(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

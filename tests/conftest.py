@@ -11,9 +11,9 @@ import pytest_asyncio
 from telegram.ext import Application
 
 from bot.config import DEFAULT_QUESTIONS_DIR, Settings
-from bot.domain.clock import FakeClock
 from bot.telegram.app import build_application
-from tests.fake_bot_api import FakeBotApi
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, unthrottled
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -45,7 +45,9 @@ def api() -> FakeBotApi:
 @pytest_asyncio.fixture
 async def app(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """A real PTB Application wired to the fake transport, initialised with post_init run."""
-    application = build_application(settings, clock=clock, rng=random.Random(7), request=api)
+    application = build_application(
+        settings, clock=clock, rng=random.Random(7), request=api, limiter=unthrottled(settings)
+    )
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.config import Settings
+from bot.telegram.ratelimit import Limiter, Sleep
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "FlaskBot", "username": "flask_interview_bot"}
 NOW = 1_767_268_800
@@ -32,7 +39,16 @@ class FakeBotApi(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # Methods whose next calls are carried out and then time out (the answer never comes back).
+    lost_answers: dict[str, int] = field(default_factory=dict)
+    # Methods whose next calls fail to connect (nothing sent).
+    refused: dict[str, int] = field(default_factory=dict)
+    # Chats whose sends wait until the event is set (a slow Bot API for that user).
+    held: dict[int, asyncio.Event] = field(default_factory=dict)
+    # Called with every call as it arrives (to look at the bot's state at that moment).
+    on_call: Callable[[Call], None] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def initialize(self) -> None:
         return None
@@ -47,6 +63,21 @@ class FakeBotApi(BaseRequest):
     def fail(self, method: str, status: int, description: str, **extra: Any) -> None:
         """Make the next call of `method` fail with this status."""
         self.failures.setdefault(method, []).append((status, {"description": description, **extra}))
+
+    def hold(self, chat_id: int) -> asyncio.Event:
+        """Make calls about `chat_id` wait until the returned event is set."""
+        return self.held.setdefault(chat_id, asyncio.Event())
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait (without polling) until a call makes `condition` true; fail after `within` seconds."""
+        async with asyncio.timeout(within):
+            while not condition():
+                await self._changed.wait()
+                self._changed.clear()
+
+    def to_chat(self, chat_id: int, method: str = "sendMessage") -> list[Call]:
+        """Calls of `method` about one chat, in order."""
+        return [c for c in self.of(method) if int(c.params.get("chat_id", 0)) == chat_id]
 
     def of(self, method: str) -> list[Call]:
         """Calls of one method, in order."""
@@ -73,6 +104,15 @@ class FakeBotApi(BaseRequest):
             for part, (filename, content, *_) in request_data.multipart_data.items():
                 files[part] = (str(filename), content if isinstance(content, bytes) else content.read())
         self.calls.append(Call(name, params, files))
+        self._changed.set()
+        if self.on_call is not None:
+            self.on_call(self.calls[-1])
+        if self.refused.get(name):
+            self.refused[name] -= 1
+            raise NetworkError("httpx.ConnectError: refused") from httpx.ConnectError("refused")
+        gate = self.held.get(int(params.get("chat_id") or 0))
+        if gate is not None:
+            await gate.wait()
         queued = self.failures.get(name)
         if queued:
             status, body = queued.pop(0)
@@ -80,7 +120,12 @@ class FakeBotApi(BaseRequest):
             if "retry_after" in body:
                 payload["parameters"] = {"retry_after": body["retry_after"]}
             return status, json.dumps(payload).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        result = self._result(name, params)
+        self._changed.set()
+        if self.lost_answers.get(name):
+            self.lost_answers[name] -= 1
+            raise TimedOut("the answer never came back")
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
@@ -127,6 +172,11 @@ class FakeBotApi(BaseRequest):
         return True
 
 
+def unthrottled(settings: Settings, sleep: Sleep | None = None) -> Limiter:
+    """The bot's limiter with Telegram's rates lifted: flows test behaviour, tests/unit/test_ratelimit.py the pacing."""
+    return Limiter(overall=1e6, private_rate=1e6, group_rate=1e6, bulk_rate=settings.push_rate, sleep=sleep)
+
+
 _update_ids = itertools.count(1)
 
 
@@ -150,6 +200,13 @@ def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
+
+
+def edited_update(bot: Bot, user_id: int, text: str) -> Update:
+    """The user edits an earlier message of theirs into `text`."""
+    original = text_update(bot, user_id, text).to_dict()
+    message = {**original["message"], "edit_date": NOW + 60}
+    return Update.de_json({"update_id": next(_update_ids), "edited_message": message}, bot)
 
 
 def tap_update(bot: Bot, user_id: int, message: dict[str, Any], data: str, update_id: int | None = None) -> Update:

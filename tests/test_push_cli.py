@@ -12,13 +12,13 @@ import pytest
 from bot.__main__ import main
 from bot.cli.push import run_push
 from bot.config import Settings
-from bot.domain.clock import FakeClock
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import PushStore
 from bot.telegram.app import build_application
 from bot.telegram.jobs import run_push_round
-from tests.fake_bot_api import FakeBotApi
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, unthrottled
 
 
 class _NoSleep:
@@ -65,7 +65,14 @@ async def test_push_all_serves_everyone_once_a_day(settings: Settings, api: Fake
 async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
     clock.set(dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC))
     await _subscribe(settings, {1: "09:00", 2: "09:30"})
-    app = build_application(settings, clock=clock, rng=random.Random(1), request=api, sleep=_NoSleep(clock))
+    app = build_application(
+        settings,
+        clock=clock,
+        rng=random.Random(1),
+        request=api,
+        sleep=_NoSleep(clock),
+        limiter=unthrottled(settings, _NoSleep(clock)),
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

@@ -1,17 +1,22 @@
 """`python -m bot push [--all]`: one push round, then exit; for cron and catch-up, safe beside the running bot.
 
 It opens its own Database (WAL, busy timeout, BEGIN IMMEDIATE claims), so it and the bot never send one
-user's question twice; it builds a plain telegram.Bot and never calls getUpdates.
+user's question twice; it builds a bot with the same rate limiter as the running bot (so it slows down when
+Telegram asks, whoever caused the flood) and never calls getUpdates. SIGTERM or SIGINT stops the round
+between two sends; what was not sent is left for the next round.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import signal
 import sys
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -21,6 +26,7 @@ from bot.services.push import RoundReport, Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.jobs import make_sender
+from bot.telegram.ratelimit import Limiter
 from bot.telegram.startup import ApiUnreachable, TokenRejected, until_up
 
 # Cron mail should say what failed: the exit codes are documented in the README.
@@ -48,11 +54,13 @@ async def run_push(
         return EXIT_CONFIG
     the_clock = clock or SystemClock()
     bank = load_bank(settings.questions_dir)
-    bot = Bot(
+    limiter = Limiter(bulk_rate=settings.push_rate, sleep=sleep)
+    bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         request=request,
         get_updates_request=request,
+        rate_limiter=limiter,
     )
     db = await Database.open(settings.database_path)
     try:
@@ -64,7 +72,14 @@ async def run_push(
         except ApiUnreachable as exc:
             print(f"push: the Bot API is not reachable: {exc}", file=err)
             return EXIT_API_UNREACHABLE
-        push = build_services(settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep).push
+        push = build_services(
+            settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep, lambda: limiter.bulk_rate
+        ).push
+        stopping = asyncio.Event()
+
+        def stop() -> None:
+            stopping.set()
+            limiter.stop_bulk()
 
         def progress(done: int, total: int, report: RoundReport) -> None:
             print(
@@ -74,13 +89,31 @@ async def run_push(
                 flush=True,
             )
 
-        report = await push.run_round(make_sender(bot, push.sleep), everyone=everyone, progress=progress)
+        with _on_signals(stop):
+            report = await push.run_round(make_sender(bot), everyone=everyone, progress=progress, stop=stopping.is_set)
         print(
             f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
-            f"failed: {report.failed}",
+            f"failed: {report.failed}"
+            + ("\nstopped early: the rest is left for the next round" if report.stopped else ""),
             file=out,
         )
         return 0
     finally:
         await bot.shutdown()
         await db.close()
+
+
+@contextlib.contextmanager
+def _on_signals(callback: Callable[[], None]) -> Iterator[None]:
+    """Call `callback` on SIGTERM or SIGINT while the block runs (where the loop supports signal handlers)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, callback)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -10,7 +10,15 @@ Delivery policy: every subscriber gets at most one question per local date, and 
 - The local date of each user is fixed when the round starts, so a round that crosses a user's midnight still
   sends (and records) the day it started on.
 - A user whose time came while the bot was down gets the question when it is back, the same local day.
-Sends are paced at `rate` per second with an injected clock and sleep, so tests never wait.
+- A send that may have arrived although it failed (a timeout) is recorded as sent (`uncertain`), never
+  repeated: a missed question is better than a duplicate one.
+- A round stops between two sends when `stop()` says so (shutdown); a claim whose send was refused
+  because of the stop is released, so the next round or `push` sends it.
+- One user's failure (their data deleted by /deleteme between two steps, say) is logged and skipped; the
+  round goes on. The push and the same user's handlers are not serialised (the push may run in another
+  process): each step is its own transaction and re-checks the user, so either order is safe.
+Sends are paced at `rate()` per second (the rate limiter lowers it after flood waits) with an injected
+clock and sleep, so tests never wait.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import datetime as dt
 import enum
 import logging
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -45,8 +54,10 @@ class SendStatus(enum.Enum):
     """How a send ended, as the Telegram layer judged it."""
 
     SENT = "sent"
+    UNCERTAIN = "uncertain"  # the send failed in a way that may still have delivered it
     BLOCKED = "blocked"
     FAILED = "failed"
+    STOPPED = "stopped"  # not sent: the process is shutting down
 
 
 @dataclass(frozen=True)
@@ -69,9 +80,11 @@ class RoundReport:
     already: int = 0
     blocked: int = 0
     failed: int = 0
+    stopped: bool = False
 
 
 Progress = Callable[[int, int, RoundReport], None]
+Rate = Callable[[], float]
 
 
 def _ms(when: dt.datetime) -> int:
@@ -79,10 +92,10 @@ def _ms(when: dt.datetime) -> int:
 
 
 class Pacer:
-    """Spaces sends `1 / rate` seconds apart on the injected clock."""
+    """Spaces sends `1 / rate()` seconds apart on the injected clock."""
 
-    def __init__(self, rate: float, clock: Clock, sleep: Sleep) -> None:
-        self._interval = dt.timedelta(seconds=1 / rate)
+    def __init__(self, rate: Rate, clock: Clock, sleep: Sleep) -> None:
+        self._rate = rate
         self._clock = clock
         self._sleep = sleep
         self._next: dt.datetime | None = None
@@ -93,7 +106,7 @@ class Pacer:
         if self._next is not None and now < self._next:
             await self._sleep((self._next - now).total_seconds())
             now = max(self._clock.now(), self._next)
-        self._next = now + self._interval
+        self._next = now + dt.timedelta(seconds=1 / self._rate())
 
 
 class PushService:
@@ -107,7 +120,7 @@ class PushService:
         clock: Clock,
         rng: random.Random,
         default_zone: str,
-        rate: float,
+        rate: float | Rate,
         sleep: Sleep,
     ) -> None:
         self._store = store
@@ -116,7 +129,7 @@ class PushService:
         self._clock = clock
         self._rng = rng
         self._default_zone = default_zone
-        self._rate = rate
+        self._rate: Rate = rate if callable(rate) else (lambda: rate)
         self._sleep = sleep
 
     @property
@@ -153,18 +166,21 @@ class PushService:
         """The user blocked (unsubscribes them) or unblocked the bot."""
         await self._store.set_blocked(user_id, blocked)
 
-    async def choose(self, user_id: int, level: Level) -> str | None:
-        """The question to push: most overdue card of the level, else an unseen one."""
-        return (await self.choose_many([(user_id, level)]))[user_id]
-
     async def choose_many(self, users: Sequence[tuple[int, Level]]) -> dict[int, str | None]:
-        """`choose` for several users, reading all their cards in one query."""
+        """The question to push to each user (most overdue card of the level, else an unseen one), in one query."""
         due = await self._cards.due_times_of([uid for uid, _ in users])
         now = self._clock.now()
         qids = {level: [q.id for q in self._interview.bank.of_level(level)] for level in {lv for _, lv in users}}
         return {uid: review.choose_question(qids[level], due[uid], now, self._rng) for uid, level in users}
 
-    async def run_round(self, send: Send, *, everyone: bool = False, progress: Progress | None = None) -> RoundReport:
+    async def run_round(
+        self,
+        send: Send,
+        *,
+        everyone: bool = False,
+        progress: Progress | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> RoundReport:
         """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
         start = self._clock.now()
         due = schedule.due_now(await self._store.subscribers(), start, self._default_zone, ignore_time=everyone)
@@ -176,7 +192,11 @@ class PushService:
             batch = todo[first : first + CHOICE_BATCH]
             choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in batch])
             for i, item in enumerate(batch, start=first + 1):
-                await self._deliver(item, send, report, pacer, choices[item.subscriber.user_id])
+                await pacer.wait()
+                if stop() or await self._guarded(item, send, report, choices[item.subscriber.user_id]):
+                    report.stopped = True
+                    logger.info("push round stopped after %d of %d", i - 1, len(todo))
+                    return report
                 if progress is not None:
                     progress(i, len(todo), report)
         if todo:
@@ -190,15 +210,30 @@ class PushService:
             )
         return report
 
-    async def _deliver(
-        self, item: schedule.Due, send: Send, report: RoundReport, pacer: Pacer, choice: str | None
-    ) -> None:
+    async def _guarded(self, item: schedule.Due, send: Send, report: RoundReport, choice: str | None) -> bool:
+        """Deliver to one user; their failure is logged and counted, never the end of the round. True: stop."""
+        user_id = item.subscriber.user_id
+        try:
+            return await self._deliver(item, send, report, choice)
+        except sqlite3.IntegrityError as exc:
+            # Expected: the user's rows went (/deleteme, /reset) between two steps of their delivery.
+            logger.warning("daily question for user %s skipped: their data changed meanwhile (%s)", user_id, exc)
+        except Exception:
+            logger.exception("daily question for user %s failed", user_id)
+        report.failed += 1
+        try:
+            await self._store.mark_failed(user_id, item.local_date)
+        except Exception as exc:
+            logger.warning("could not mark the daily question of user %s failed: %s", user_id, exc)
+        return False
+
+    async def _deliver(self, item: schedule.Due, send: Send, report: RoundReport, choice: str | None) -> bool:
         user_id, day = item.subscriber.user_id, item.local_date
         now = self._clock.now()
         claim = await self._store.claim(user_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
         if claim.state is not ClaimState.CLAIMED:
             report.already += 1
-            return
+            return False
         view = await self._interview.view(claim.session_id, 0) if claim.session_id is not None else None
         if view is None:
             view = await self._new_question(item, choice)
@@ -206,19 +241,24 @@ class PushService:
                 logger.warning("no question to push to user %s", user_id)
                 await self._store.mark_failed(user_id, day)
                 report.failed += 1
-                return
+                return False
             await self._store.attach_session(user_id, day, view.session_id)
         elif claim.attempts > 1:
             logger.info("resending the daily question of user %s for %s (attempt %d)", user_id, day, claim.attempts)
-        await pacer.wait()
         try:
             result = await send(item.subscriber.chat_id, view)
         except Exception:
             logger.exception("daily question to user %s failed", user_id)
             result = SendResult(SendStatus.FAILED)
+        if result.status is SendStatus.STOPPED:
+            await self._store.release(user_id, day)
+            return True
         if result.status is SendStatus.SENT and result.message_id is not None:
             await self._interview.message_sent(view, result.message_id)
             await self._store.mark_sent(user_id, day, result.message_id, _ms(self._clock.now()))
+            report.sent += 1
+        elif result.status is SendStatus.UNCERTAIN:
+            await self._store.mark_sent(user_id, day, None, _ms(self._clock.now()))
             report.sent += 1
         elif result.status is SendStatus.BLOCKED:
             await self._store.mark_blocked(user_id, day)
@@ -226,6 +266,7 @@ class PushService:
         else:
             await self._store.mark_failed(user_id, day)
             report.failed += 1
+        return False
 
     async def _new_question(self, item: schedule.Due, qid: str | None) -> QuestionView | None:
         if qid is None:

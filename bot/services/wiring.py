@@ -11,7 +11,7 @@ from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.services.interview import InterviewService
 from bot.services.progress import FsrsCards, ProgressService
-from bot.services.push import PushService, Sleep
+from bot.services.push import PushService, Rate, Sleep
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
@@ -33,14 +33,20 @@ class Services:
 
 
 def build_services(
-    settings: Settings, db: Database, bank: Bank, clock: Clock, rng: random.Random, sleep: Sleep = asyncio.sleep
+    settings: Settings,
+    db: Database,
+    bank: Bank,
+    clock: Clock,
+    rng: random.Random,
+    sleep: Sleep = asyncio.sleep,
+    push_rate: Rate | None = None,
 ) -> Services:
-    """Wire the stores and services on one open database."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
     cards = CardStore(db)
     interview = InterviewService(InterviewStore(db), bank, clock, rng, cards=cards)
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, settings.push_rate, sleep
+        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
     return Services(settings, db, interview, progress, push)

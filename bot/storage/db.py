@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -68,25 +69,49 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A BEGIN IMMEDIATE transaction, committed on success and rolled back on error."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+        """A BEGIN IMMEDIATE transaction, committed on success and rolled back on error or cancellation."""
+        async with self._lock, self._transaction("BEGIN IMMEDIATE"):
+            yield self._conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent read snapshot."""
-        async with self._lock:
-            await self._conn.execute("BEGIN")
+        async with self._lock, self._transaction("BEGIN"):
+            yield self._conn
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[None]:
+        """BEGIN … COMMIT that never leaves the shared connection inside a transaction, whatever fails.
+
+        A statement runs on aiosqlite's thread to its end even if the task awaiting it is cancelled (a BEGIN
+        waiting out the busy timeout, say), so BEGIN and COMMIT are awaited to completion; whatever fails or
+        is cancelled, an open transaction is rolled back before the lock is released.
+        """
+        try:
+            await self._finish(self._conn.execute(begin))
+            yield
+            await self._finish(self._conn.execute("COMMIT"))
+        except BaseException:
+            await self._finish(self._rollback())
+            raise
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
             try:
-                yield self._conn
-            finally:
-                await self._conn.execute("COMMIT")
+                await self._conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                logger.error("rollback failed: %s", exc)
+
+    @staticmethod
+    async def _finish(statement: Awaitable[object]) -> None:
+        """Await a statement to its end even if this task is cancelled meanwhile (then re-raise the cancel)."""
+        task = asyncio.ensure_future(statement)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await task
+            raise
 
     async def fetch_all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
         """The rows of one SELECT, in a single round trip to the database thread.

@@ -67,14 +67,13 @@ class InterviewStore:
         self._db = db
 
     async def upsert_user(self, user_id: int, chat_id: int, first_name: str, now_ms: int) -> None:
-        """Create the user or refresh their chat and name."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, "
-                "first_name = excluded.first_name",
-                (user_id, chat_id, first_name, now_ms),
-            )
+        """Create the user or refresh their chat and name (one statement: it runs for every update)."""
+        await self._db.execute(
+            "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, first_name = excluded.first_name "
+            "WHERE chat_id IS NOT excluded.chat_id OR first_name IS NOT excluded.first_name",
+            (user_id, chat_id, first_name, now_ms),
+        )
 
     async def get_user(self, user_id: int) -> UserRow | None:
         """The stored user, if any."""

@@ -159,11 +159,19 @@ class PushStore:
             (session_id, user_id, day.isoformat()),
         )
 
-    async def mark_sent(self, user_id: int, day: dt.date, message_id: int, now_ms: int) -> None:
-        """The question went out."""
+    async def mark_sent(self, user_id: int, day: dt.date, message_id: int | None, now_ms: int) -> None:
+        """The question went out (or may have: then its message id is unknown)."""
         await self._db.execute(
             "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
             (message_id, now_ms, user_id, day.isoformat()),
+        )
+
+    async def release(self, user_id: int, day: dt.date) -> None:
+        """Give back a claim whose send never went out: the attempt does not count, a later round takes it."""
+        await self._db.execute(
+            "UPDATE deliveries SET status = 'failed', attempts = attempts - 1 "
+            "WHERE user_id = ? AND local_date = ? AND status = 'sending'",
+            (user_id, day.isoformat()),
         )
 
     async def mark_failed(self, user_id: int, day: dt.date) -> None:

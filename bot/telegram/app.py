@@ -10,13 +10,13 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -29,15 +29,23 @@ from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
-from bot.telegram.delivery import with_retries
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, messages, progress, router
+from bot.telegram.handlers import commands, daily, messages, progress, router, senders
 from bot.telegram.jobs import schedule_push
-from bot.telegram.services import Services, attach, services
+from bot.telegram.ratelimit import Limiter
+from bot.telegram.services import App, Services, attach, services
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def file_url(base_url: str) -> str:
+    """The Bot API's file URL for an API URL: its last `/bot` segment becomes `/file/bot`."""
+    head, found, tail = base_url.rpartition("/bot")
+    if not found:
+        raise ValueError(f"a Bot API URL ends in /bot (optionally followed by a token template): {base_url!r}")
+    return f"{head}/file/bot{tail}"
 
 
 def build_application(
@@ -47,27 +55,28 @@ def build_application(
     rng: random.Random | None = None,
     request: BaseRequest | None = None,
     sleep: Sleep | None = None,
-) -> Application:  # type: ignore[type-arg]
+    limiter: Limiter | None = None,
+) -> App:
     """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
     bank = load_bank(settings.questions_dir)
     the_clock = clock or SystemClock()
     the_rng = rng or random.Random()
+    the_limiter = limiter or Limiter(bulk_rate=settings.push_rate, sleep=sleep)
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: App) -> None:
         db = await Database.open(settings.database_path)
-        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep))
+        rate = lambda: the_limiter.bulk_rate  # noqa: E731
+        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
         schedule_push(app)
         try:
-            await with_retries(
-                lambda: app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]), "setMyCommands"
-            )
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(app: App) -> None:
         found = app.bot_data.get("services")
         if isinstance(found, Services):
             await found.db.close()
@@ -76,11 +85,12 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .base_file_url(file_url(settings.telegram_base_url))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerUserUpdateProcessor())
+        .rate_limiter(the_limiter)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
@@ -89,9 +99,11 @@ def build_application(
     return app
 
 
-def register_handlers(app: Application) -> None:  # type: ignore[type-arg]
-    """Wire every handler; private chats get the interview, groups a notice."""
-    private = filters.ChatType.PRIVATE
+def register_handlers(app: App) -> None:
+    """Wire every handler; private chats get the interview, groups a notice; edited messages nothing."""
+    app.add_handler(TypeHandler(Update, senders.remember_user), group=-1)
+    # A command's `filters` replace PTB's default UpdateType.MESSAGES, which would let edits run it again.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", commands.start, filters=private))
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
     app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))

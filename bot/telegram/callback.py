@@ -178,6 +178,11 @@ class EraseCb(CallbackData):
     what: Erasure
     confirm: int
 
+    def check(self) -> None:
+        """Only 1 confirms; anything but 0 or 1 is forged."""
+        if self.confirm not in (0, 1):
+            raise CallbackError(f"confirm must be 0 or 1: {self.confirm}")
+
 
 # Daily question
 @_register

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Enough for hundreds of active users; one user's burst can hold at most this many slots.
+# Updates of this many users are handled at once; a user's queued updates wait without a slot.
 MAX_CONCURRENT_UPDATES = 64
 
 
@@ -34,19 +34,27 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int | None, asyncio.Lock] = {}
         self._waiting: dict[int | None, int] = {}
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handlers once the same user's earlier updates are done."""
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
+        """Wait for the same user's earlier updates first, then take one of PTB's slots and run this one.
+
+        PTB marks this method final and takes its slot before `do_process_update`; waiting on the user's
+        turn inside that slot let one user's backlog hold every slot while other users waited.
+        """
         owner = _owner(update)
         lock = self._locks.setdefault(owner, asyncio.Lock())
         self._waiting[owner] = self._waiting.get(owner, 0) + 1
         try:
             # asyncio.Lock wakes waiters first-in first-out, and tasks reach this line in update order.
             async with lock:
-                await coroutine
+                await super().process_update(update, coroutine)
         finally:
             self._waiting[owner] -= 1
             if not self._waiting[owner]:
                 del self._waiting[owner], self._locks[owner]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handlers (the user's turn has come and a slot is held)."""
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -1,51 +1,76 @@
-"""Sends and edits that survive passing API failures: bounded retries with backoff."""
+"""The one retry policy of the bot: which failed Bot API calls may be tried again, and when.
+
+A call that may have reached Telegram (a timeout, a connection lost after the request went out) is tried
+again only if repeating it changes nothing: edits, callback answers, settings. A message, a document or a
+pushed question is never sent twice: after such a failure it is reported, not repeated. Failures that
+prove nothing arrived (no connection could be made, or Telegram answered 5xx) are retried for every
+method. Flood waits (429) are handled by the rate limiter, which every call passes through.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import datetime as dt
+import warnings
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
+import httpx
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 ATTEMPTS = 4
 BASE_DELAY = 0.5
-MAX_RETRY_AFTER = 60.0
+# The longest a call waits out flood limits in total before it gives up: replies are delayed, not dropped.
+MAX_FLOOD_WAIT = 120.0
+
+# Repeating these has no effect beyond the first success (an answered query refuses a second answer).
+IDEMPOTENT = frozenset(
+    {
+        "answerCallbackQuery",
+        "close",
+        "deleteMessage",
+        "deleteMyCommands",
+        "deleteWebhook",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "editMessageText",
+        "getChat",
+        "getMe",
+        "getMyCommands",
+        "getWebhookInfo",
+        "sendChatAction",
+        "setMyCommands",
+        "setWebhook",
+    }
+)
+# httpx failures raised before a byte of the request left: nothing can have arrived.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-async def with_retries(
-    call: Callable[[], Awaitable[T]], what: str, sleep: Sleep = asyncio.sleep, attempts: int = ATTEMPTS
-) -> T:
-    """Run a Bot API call, retrying flood waits, network errors and 5xx a bounded number of times."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            delay = min(
-                float(
-                    exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-                ),
-                MAX_RETRY_AFTER,
-            )
-            if attempt == attempts:
-                raise
-            logger.warning("%s: flood wait %.1fs (attempt %d)", what, delay, attempt)
-            await sleep(delay)
-        except BadRequest:
-            raise  # A 400 will not get better by asking again.
-        except NetworkError as exc:
-            if attempt == attempts:
-                raise
-            delay = BASE_DELAY * 2 ** (attempt - 1)
-            logger.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
-            await sleep(delay)
-    raise AssertionError("unreachable")
+def may_have_arrived(exc: TelegramError) -> bool:
+    """Whether a failed call may still have been carried out by Telegram."""
+    if isinstance(exc.__cause__, _NOT_SENT):
+        return False
+    if isinstance(exc, TimedOut):
+        return True
+    # PTB raises NetworkError without an httpx cause for an HTTP error answer (5xx): Telegram did nothing.
+    return isinstance(exc, NetworkError) and exc.__cause__ is not None
+
+
+def retry_delay(method: str, exc: TelegramError, attempt: int) -> float | None:
+    """Seconds to wait before attempt `attempt + 1` of `method`, or None to give up and raise `exc`."""
+    if attempt >= ATTEMPTS or not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return None
+    if may_have_arrived(exc) and method not in IDEMPOTENT:
+        return None
+    return BASE_DELAY * float(2 ** (attempt - 1))
+
+
+def flood_wait(exc: RetryAfter) -> float:
+    """A RetryAfter's wait in seconds, whichever type this PTB version gives it."""
+    with warnings.catch_warnings():
+        # PTB 22 warns that `retry_after` becomes a timedelta; both types are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def is_not_modified(exc: BadRequest) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -31,6 +31,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(context.error, Forbidden):
         # The user blocked the bot (or left the chat): expected, and there is nobody to tell.
         logger.info("update %s: user %s cannot be reached: %s", update.update_id, user_id, context.error)
+        return
+    if isinstance(context.error, (NetworkError, RetryAfter)) and not isinstance(context.error, BadRequest):
+        # The rate limiter already retried what could be; a reply that may have arrived is not repeated, and
+        # an apology would be the next casualty of the same outage.
+        logger.warning("update %s from user %s: Bot API call failed: %s", update.update_id, user_id, context.error)
         return
     logger.error("update %s from user %s failed", update.update_id, user_id, exc_info=context.error)
     try:

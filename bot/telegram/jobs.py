@@ -1,46 +1,46 @@
-"""The daily push on the Telegram side: a sender that turns Bot API errors into outcomes, and the job.
+"""The daily push on the Telegram side: a sender that turns Bot API outcomes into results, and the job.
 
-The job runs every JOB_INTERVAL seconds on PTB's job queue, outside any update handler, so interactive
-replies keep flowing while a round paces its sends; a round still running makes the next tick a no-op.
+The job runs every JOB_INTERVAL seconds on PTB's job queue, outside any update handler; its sends are bulk
+traffic for the rate limiter, so replies overtake them. A round still running makes the next tick a no-op.
+On shutdown (`Application.stop` clears `running`) the round stops between two sends, and a send still
+waiting for its slot is given back, so JobQueue.stop, which waits for the job, returns at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
 
 from bot.services.interview import QuestionView
-from bot.services.push import RoundReport, Send, SendResult, SendStatus, Sleep
+from bot.services.push import RoundReport, Send, SendResult, SendStatus
+from bot.telegram.delivery import may_have_arrived
 from bot.telegram.handlers.daily import daily_message
-from bot.telegram.services import services_of
+from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
+from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
 
 JOB_NAME = "daily-push"
 JOB_INTERVAL = 60.0
-FLOOD_WAITS = 5
-NETWORK_ATTEMPTS = 3
-BASE_DELAY = 1.0
+STOP_POLL = 0.25
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
-def _seconds(value: int | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-def make_sender(bot: Bot, sleep: Sleep) -> Send:
-    """A `send` for PushService: flood waits honoured, blocked chats reported, network errors retried a little."""
+def make_sender(bot: Bot) -> Send:
+    """A `send` for PushService: bulk traffic for the rate limiter, Bot API errors turned into results."""
 
     async def send(chat_id: int, view: QuestionView) -> SendResult:
         text, markup = daily_message(view)
-        floods = failures = 0
-        while True:
-            try:
+        try:
+            with bulk_traffic():
+                # Explicit, not Defaults: `python -m bot push` builds its bot without the Application's defaults.
                 message = await bot.send_message(
                     chat_id,
                     text,
@@ -48,52 +48,67 @@ def make_sender(bot: Bot, sleep: Sleep) -> Send:
                     reply_markup=markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
-                return SendResult(SendStatus.SENT, message.message_id)
-            except RetryAfter as exc:
-                floods += 1
-                if floods > FLOOD_WAITS:
-                    logger.warning("chat %s: still flood-limited after %d waits", chat_id, FLOOD_WAITS)
-                    return SendResult(SendStatus.FAILED)
-                logger.info("flood wait %.1fs before retrying chat %s", _seconds(exc.retry_after), chat_id)
-                await sleep(_seconds(exc.retry_after))
-            except Forbidden as exc:
-                logger.info("chat %s refuses messages (%s); unsubscribing", chat_id, exc.message)
+        except BulkStopped:
+            return SendResult(SendStatus.STOPPED)
+        except Forbidden as exc:
+            logger.info("chat %s refuses messages (%s); unsubscribing", chat_id, exc.message)
+            return SendResult(SendStatus.BLOCKED)
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in _GONE):
+                logger.info("chat %s is gone (%s); unsubscribing", chat_id, exc.message)
                 return SendResult(SendStatus.BLOCKED)
-            except BadRequest as exc:
-                if any(marker in exc.message.lower() for marker in _GONE):
-                    logger.info("chat %s is gone (%s); unsubscribing", chat_id, exc.message)
-                    return SendResult(SendStatus.BLOCKED)
-                logger.warning("daily question to chat %s rejected: %s", chat_id, exc.message)
-                return SendResult(SendStatus.FAILED)
-            except NetworkError as exc:
-                failures += 1
-                if failures >= NETWORK_ATTEMPTS:
-                    logger.warning("chat %s: %s after %d attempts; next round retries", chat_id, exc, failures)
-                    return SendResult(SendStatus.FAILED)
-                await sleep(BASE_DELAY * 2 ** (failures - 1))
-            except TelegramError as exc:
-                logger.warning("daily question to chat %s failed: %s", chat_id, exc)
-                return SendResult(SendStatus.FAILED)
+            logger.warning("daily question to chat %s rejected: %s", chat_id, exc.message)
+            return SendResult(SendStatus.FAILED)
+        except TelegramError as exc:
+            if may_have_arrived(exc):
+                logger.warning("daily question to chat %s may have arrived (%s); not sending it again", chat_id, exc)
+                return SendResult(SendStatus.UNCERTAIN)
+            logger.warning("daily question to chat %s failed: %s; a later round retries", chat_id, exc)
+            return SendResult(SendStatus.FAILED)
+        return SendResult(SendStatus.SENT, message.message_id)
 
     return send
 
 
-async def run_push_round(app: Application, everyone: bool = False) -> RoundReport | None:  # type: ignore[type-arg]
+@contextlib.asynccontextmanager
+async def _stop_with(app: App) -> AsyncIterator[Callable[[], bool]]:
+    """While the block runs, tell the rate limiter to give back bulk sends once the application stops."""
+
+    async def watch() -> None:
+        while app.running:  # noqa: ASYNC110 - Application.stop() sets no event, only this flag
+            await asyncio.sleep(STOP_POLL)
+        limiter = app.bot.rate_limiter
+        if isinstance(limiter, Limiter):
+            limiter.stop_bulk()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield lambda: not app.running
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def run_push_round(
+    app: App, everyone: bool = False, stop: Callable[[], bool] = lambda: False
+) -> RoundReport | None:
     """One push round with the application's bot; None if a round is already running."""
     found = services_of(app)
     if found.push_lock.locked():
         logger.info("previous push round still running; skipping this tick")
         return None
     async with found.push_lock:
-        return await found.push.run_round(make_sender(app.bot, found.push.sleep), everyone=everyone)
+        return await found.push.run_round(make_sender(app.bot), everyone=everyone, stop=stop)
 
 
 async def push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sends today's question to every subscriber whose local time has come."""
-    await run_push_round(context.application)
+    async with _stop_with(context.application) as stopping:
+        await run_push_round(context.application, stop=stopping)
 
 
-def schedule_push(app: Application) -> None:  # type: ignore[type-arg]
+def schedule_push(app: App) -> None:
     """Run the push every minute on the job queue (a warning if the job-queue extra is missing)."""
     if app.job_queue is None:
         logger.warning("no job queue (install python-telegram-bot[job-queue]); the daily push will not run")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, ContextTypes
+from typing import Any, TypeAlias
+
+from telegram.ext import Application, ContextTypes, ExtBot
 
 from bot.services.wiring import Services
 
+# The Application with default context types (as ApplicationBuilder builds it and handlers see it).
+App: TypeAlias = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
 _KEY = "services"
 
-__all__ = ["Services", "attach", "services", "services_of"]
+__all__ = ["App", "Services", "attach", "services", "services_of"]
 
 
 def attach(bot_data: dict[object, object], services: Services) -> None:
@@ -21,7 +26,7 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services_of(context.application)
 
 
-def services_of(app: Application) -> Services:  # type: ignore[type-arg]
+def services_of(app: App) -> Services:
     """The services attached to an Application in post_init."""
     found = app.bot_data.get(_KEY)
     assert isinstance(found, Services), "services are attached in post_init"

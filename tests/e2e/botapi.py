@@ -10,7 +10,9 @@ Telegram behaviours reproduced: long polling with `offset` confirmation and `all
 reply_markup drops the keyboard), HTML parse errors, the 4096-character text limit, the 64-byte
 callback_data limit, "message is not modified", "message to edit not found", callback queries
 that can be answered once only, 403 for users who blocked the bot, 429 with retry_after above a
-global rate, injectable failures (any status, or a dropped connection) and whole outages.
+global rate, injectable failures (any status, or a dropped connection) and whole outages; and, for the
+runtime's worst cases, slow answers, calls carried out whose answer never comes back (the client times
+out), and random 5xx answers (nothing carried out).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import contextlib
 import html
 import itertools
 import json
+import random
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -240,6 +243,10 @@ class BotApiServer:
         self.down = False
         self._faults: dict[str, deque[_Fault]] = {}
         self._failing: dict[str, tuple[float, _Fault]] = {}  # method -> (until, fault): an outage of one method
+        self._lost_answers: Counter[str] = Counter()
+        self.slow: dict[str, float] = {}  # method -> seconds every call of it takes
+        self._flaky: tuple[float, set[str], random.Random] | None = None
+        self.lost: list[tuple[str, dict[str, Any]]] = []  # calls carried out whose answer was never sent
         self._sent_times: deque[float] = deque()
         self._update_ids = itertools.count(1)
         self._msg_ids: dict[int, itertools.count[int]] = {}
@@ -312,6 +319,14 @@ class BotApiServer:
         """The next `times` calls of `method` have their connection closed without an answer."""
         self._faults.setdefault(method.lower(), deque()).extend(_Fault(None) for _ in range(times))
 
+    def lose_answers(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, then never answered (the client times out)."""
+        self._lost_answers[method.lower()] += times
+
+    def flaky(self, probability: float, methods: Iterable[str], seed: int = 0) -> None:
+        """Calls of `methods` fail with a random 502 (before anything is done) with this probability."""
+        self._flaky = (probability, {m.lower() for m in methods}, random.Random(seed))
+
     def pending_faults(self, method: str) -> int:
         """Injected failures of `method` not yet used up."""
         return len(self._faults.get(method.lower(), ()))
@@ -362,6 +377,11 @@ class BotApiServer:
             extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         msg = self._user_message(user_id, chat or self._private_chat(user_id), text=text, **extra)
         return self._push("message", msg.to_api())
+
+    def open_chat(self, user_id: int) -> None:
+        """A private chat with the bot exists (the user wrote to it once, long ago)."""
+        self.user(user_id)
+        self.chats.setdefault(user_id, {})
 
     def send_sticker(self, user_id: int) -> int:
         sticker = {
@@ -570,7 +590,15 @@ class BotApiServer:
                 raise ApiError(404, "Not Found")
             if name in self.rate_methods:
                 self._check_rate()
+            if self._flaky is not None and name in self._flaky[1] and self._flaky[2].random() < self._flaky[0]:
+                raise ApiError(502, "Bad Gateway")
+            if self.slow.get(name):
+                await asyncio.sleep(self.slow[name])
             result = await handler(params)
+            if self._lost_answers[name] > 0:
+                self._lost_answers[name] -= 1
+                self.lost.append((method, params))
+                await asyncio.sleep(3600)  # until the client gives up and closes the connection
             return web.json_response({"ok": True, "result": result}, dumps=_dumps)
         except _Drop:
             if transport is not None:

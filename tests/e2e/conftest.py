@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ from typing import IO
 
 import pytest_asyncio
 
+from bot import texts
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Bank, McqQuestion, load_bank
 from bot.domain.markup import to_html, to_label
@@ -221,7 +223,90 @@ async def wait_answered(api: BotApiServer, query_id: str, within: float = 30.0) 
     await api.wait_for(lambda: api.callbacks[query_id].answered, within, f"answer to callback {query_id}")
 
 
+LEVELS = ["Fresher", "Intermediate", "Experienced", "Advanced"]
+
+
+async def take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
+    """One user's whole quiz; returns how many right options they tapped."""
+    api.user(user_id, f"Dev{k}")
+    api.send_text(user_id, "/quiz")
+    await api.wait_for(lambda: any(m.buttons for m in api.bot_messages(user_id)), 30, f"level picker for {user_id}")
+    picker = api.last_with_buttons(user_id)
+    assert picker is not None and picker.text == texts.PICK_LEVEL["quiz"]
+    query = api.tap(user_id, picker, label=LEVELS[k % len(LEVELS)])
+    await wait_answered(api, query)
+    right = 0
+    for number in range(1, 11):
+        question = await wait_for_question(api, user_id, number)
+        pick_right = (k + number) % 3 != 0
+        data = right_button(question) if pick_right else wrong_button(question)
+        right += pick_right
+        query = api.tap(user_id, question, data)
+        await wait_answered(api, query)
+        # The result is edited into the question message, and its keyboard goes.
+        await api.wait_for(
+            lambda q=question: not q.buttons and q.edit_date is not None,
+            30,
+            f"result of question {number} for {user_id}",
+        )
+        verdict = "✅" if pick_right else "❌"
+        assert f"{verdict} " in (question.text or ""), question.text
+        assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right else texts.CB_RECORDED_WRONG)
+    await api.wait_for(
+        lambda: "by topic" in (api.bot_messages(user_id)[-1].text or ""), 30, f"score and breakdown for {user_id}"
+    )
+    return right
+
+
 def answers_rows(process: BotProcess) -> list[tuple[object, ...]]:
     return process.query(
         "SELECT session_id, position, user_id, chosen, correct FROM answers ORDER BY session_id, position"
     )
+
+
+def zone_past_midnight() -> str:
+    """A zone where it is now between 00:00 and 01:00, so a daily time of 23:00 there is ~22 h away.
+
+    The running bot's own push job then leaves such subscribers alone whatever the time of day the suite runs.
+    """
+    hour = dt.datetime.now(dt.UTC).hour
+    return f"Etc/GMT+{hour}" if hour <= 12 else f"Etc/GMT-{24 - hour}"  # POSIX signs: Etc/GMT+5 is UTC-5
+
+
+def subscribe(process: BotProcess, users: list[int], daily_time: str, zone: str) -> None:
+    """Subscribers as the bot stores them (its database must exist), and their chats on the loopback API."""
+    conn = sqlite3.connect(process.db_path, timeout=30)
+    try:
+        with conn:
+            conn.executemany(
+                "INSERT INTO users (user_id, chat_id, first_name, created_at, daily_time, timezone) "
+                "VALUES (?, ?, 'Sub', 0, ?, ?)",
+                [(uid, uid, daily_time, zone) for uid in users],
+            )
+    finally:
+        conn.close()
+    for uid in users:
+        process.api.open_chat(uid)
+
+
+async def run_push(process: BotProcess, *args: str, within: float = 120) -> tuple[int, str, str]:
+    """`python -m bot push …` beside the bot, with the bot's settings; (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "push",
+        *args,
+        cwd=process.workdir,
+        env=process.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), within)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def daily_messages(api: BotApiServer, uid: int) -> list[StoredMessage]:
+    """The daily questions the user got."""
+    return [m for m in api.bot_messages(uid) if (m.text or "").startswith("📅 Daily question")]

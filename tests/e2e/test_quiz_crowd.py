@@ -8,46 +8,12 @@ import time
 
 import pytest
 
-from bot import texts
 from tests.e2e.botapi import BotApiServer
-from tests.e2e.conftest import BotProcess, answers_rows, right_button, wait_answered, wait_for_question, wrong_button
+from tests.e2e.conftest import BotProcess, answers_rows, take_quiz
 
 pytestmark = pytest.mark.e2e
 
 USERS = 20
-LEVELS = ["Fresher", "Intermediate", "Experienced", "Advanced"]
-
-
-async def _take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
-    """One user's whole quiz; returns how many right options they tapped."""
-    api.user(user_id, f"Dev{k}")
-    api.send_text(user_id, "/quiz")
-    await api.wait_for(lambda: any(m.buttons for m in api.bot_messages(user_id)), 30, f"level picker for {user_id}")
-    picker = api.last_with_buttons(user_id)
-    assert picker is not None and picker.text == texts.PICK_LEVEL["quiz"]
-    query = api.tap(user_id, picker, label=LEVELS[k % len(LEVELS)])
-    await wait_answered(api, query)
-    right = 0
-    for number in range(1, 11):
-        question = await wait_for_question(api, user_id, number)
-        pick_right = (k + number) % 3 != 0
-        data = right_button(question) if pick_right else wrong_button(question)
-        right += pick_right
-        query = api.tap(user_id, question, data)
-        await wait_answered(api, query)
-        # The result is edited into the question message, and its keyboard goes.
-        await api.wait_for(
-            lambda q=question: not q.buttons and q.edit_date is not None,
-            30,
-            f"result of question {number} for {user_id}",
-        )
-        verdict = "✅" if pick_right else "❌"
-        assert f"{verdict} " in (question.text or ""), question.text
-        assert api.callbacks[query].answer_text == (texts.CB_RECORDED_RIGHT if pick_right else texts.CB_RECORDED_WRONG)
-    await api.wait_for(
-        lambda: "by topic" in (api.bot_messages(user_id)[-1].text or ""), 30, f"score and breakdown for {user_id}"
-    )
-    return right
 
 
 async def test_twenty_users_take_a_whole_quiz(api: BotApiServer, bot_process: BotProcess) -> None:
@@ -55,7 +21,7 @@ async def test_twenty_users_take_a_whole_quiz(api: BotApiServer, bot_process: Bo
     await bot_process.start()
     started = time.monotonic()
     users = [5_000_000 + k for k in range(USERS)]
-    rights = await asyncio.gather(*(_take_quiz(api, uid, k) for k, uid in enumerate(users)))
+    rights = await asyncio.gather(*(take_quiz(api, uid, k) for k, uid in enumerate(users)))
     elapsed = time.monotonic() - started
 
     for uid, right in zip(users, rights, strict=True):

@@ -16,14 +16,16 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import Level, McqQuestion
-from bot.domain.clock import FakeClock
 from bot.domain.review import review
 from bot.services.push import RoundReport
 from bot.storage.cards import CardStore
+from bot.storage.push import PushStore
 from bot.telegram.app import build_application
 from bot.telegram.jobs import JOB_NAME, run_push_round
+from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import Services
-from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, user_dict
+from tests.clock import FakeClock
+from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, unthrottled, user_dict
 from tests.flows.driver import ChatDriver
 
 UTC = dt.UTC
@@ -48,7 +50,9 @@ def sleeper(clock: FakeClock) -> Sleeper:
 
 
 async def _started(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper)
+    app = build_application(
+        settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper, limiter=unthrottled(settings, sleeper)
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
@@ -370,10 +374,10 @@ async def test_server_errors_retry_a_little_then_next_round(
 ) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
     await _subscribe(dapp, api, 1001, "09:00", None)
-    for _ in range(3):
+    for _ in range(4):
         api.fail("sendMessage", 502, "Bad Gateway")
     report = await _round(dapp)
-    assert (report.sent, report.failed) == (0, 1) and sleeper.waits == [1.0, 2.0]
+    assert (report.sent, report.failed) == (0, 1) and sleeper.waits == [0.5, 1.0, 2.0]
     clock.advance(minutes=1)
     assert (await _round(dapp)).sent == 1
     assert len(_daily_messages(api)) == 1
@@ -433,3 +437,58 @@ async def test_replies_flow_while_a_push_paces_its_sends(settings: Settings, api
         assert daily_at[0] < help_at < daily_at[1]
     finally:
         await _stop(app)
+
+
+async def test_one_users_database_error_does_not_end_the_round(
+    dapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    for uid in (1001, 1002, 1003):
+        await _subscribe(dapp, api, uid, "09:00", None)
+    claim = PushStore.claim
+
+    async def claim_then_delete(self: PushStore, user_id: int, *args: Any) -> Any:
+        found = await claim(self, user_id, *args)
+        if user_id == 1002:  # /deleteme confirmed between the claim and the new daily session
+            await _services(dapp).progress.delete(user_id)
+        return found
+
+    monkeypatch.setattr(PushStore, "claim", claim_then_delete)
+    report = await _round(dapp)
+    assert (report.sent, report.failed) == (2, 1)
+    assert [len(_daily_messages(api, uid)) for uid in (1001, 1002, 1003)] == [1, 0, 1]
+    skipped = [r for r in caplog.records if "1002" in r.getMessage()]
+    assert skipped and all(r.exc_info is None for r in skipped)  # expected: a line, not a traceback
+
+
+async def test_a_stopping_round_ends_between_sends_and_gives_back_what_it_did_not_send(
+    dapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    users = [1001, 1002, 1003, 1004]
+    for uid in users:
+        await _subscribe(dapp, api, uid, "09:00", None)
+    stop_after_two = lambda: len(_daily_messages(api)) >= 2  # noqa: E731
+    report = await run_push_round(dapp, stop=stop_after_two)
+    assert report is not None and report.stopped and report.sent == 2
+    assert not await _services(dapp).db.fetch_all("SELECT * FROM deliveries WHERE status = 'sending'")
+
+    # Shutdown while a send waits for its slot: the limiter refuses it, the claim is given back.
+    limiter = dapp.bot.rate_limiter
+    assert isinstance(limiter, Limiter)
+    limiter.stop_bulk()
+    report = await run_push_round(dapp)
+    assert report is not None and report.stopped and report.sent == 0
+    rows = await _services(dapp).db.fetch_all("SELECT status, attempts FROM deliveries WHERE user_id = 1003")
+    assert [tuple(r) for r in rows] == [("failed", 0)]
+
+    await limiter.initialize()  # a new start accepts bulk traffic again
+    report = await _round(dapp)
+    assert (report.sent, report.already) == (2, 2)
+    assert [len(_daily_messages(api, uid)) for uid in users] == [1, 1, 1, 1]

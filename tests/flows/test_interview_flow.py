@@ -89,7 +89,7 @@ async def test_admin_command_checks_admin_ids(app: Application, api: FakeBotApi)
     assert "for the bot's operators" in stranger.last()["text"]
     admin = ChatDriver(app, api, user_id=42)
     await admin.say("/admin")
-    assert "Users: 1\n" in admin.last()["text"]
+    assert "Users: 2\n" in admin.last()["text"]  # every user who writes is registered
 
 
 async def test_group_gets_private_only_notice(app: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]

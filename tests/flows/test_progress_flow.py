@@ -12,10 +12,10 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import McqQuestion
-from bot.domain.clock import FakeClock
 from bot.domain.progress import Erasure, topics_from_mask
 from bot.telegram.callback import AnswerCb, EraseCb, HistoryCb, WeakTopicsCb, unpack
 from bot.telegram.services import Services
+from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
 from tests.flows.driver import ChatDriver
 

@@ -10,9 +10,9 @@ import aiosqlite
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.domain.clock import FakeClock
 from bot.telegram.app import build_application
-from tests.fake_bot_api import FakeBotApi, buttons
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, buttons, unthrottled
 from tests.flows.driver import ChatDriver
 
 
@@ -128,7 +128,7 @@ async def test_stale_forged_and_foreign_taps_are_answered(
 
 
 async def test_quiz_resumes_after_restart(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
-    app1 = build_application(settings, clock=clock, rng=random.Random(1), request=api)
+    app1 = build_application(settings, clock=clock, rng=random.Random(1), request=api, limiter=unthrottled(settings))
     await app1.initialize()
     assert app1.post_init is not None
     await app1.post_init(app1)
@@ -144,7 +144,7 @@ async def test_quiz_resumes_after_restart(settings: Settings, api: FakeBotApi, c
     assert app1.post_shutdown is not None
     await app1.post_shutdown(app1)
 
-    app2 = build_application(settings, clock=clock, rng=random.Random(2), request=api)
+    app2 = build_application(settings, clock=clock, rng=random.Random(2), request=api, limiter=unthrottled(settings))
     await app2.initialize()
     assert app2.post_init is not None
     await app2.post_init(app2)

@@ -13,13 +13,13 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.bank import Bank, McqQuestion, OpenQuestion
-from bot.domain.clock import FakeClock
 from bot.domain.progress import EXPORT_COLUMNS
 from bot.domain.review import rating_for_mcq, review
 from bot.services.progress import FsrsCards, NoCards, ProgressService
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore, NewAnswer
 from bot.storage.progress import ProgressStore
+from tests.clock import FakeClock
 
 ANN, BOB = 7, 8
 START = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)

@@ -51,3 +51,14 @@ def test_forged_data_is_rejected(raw: str | None) -> None:
 def test_pack_refuses_oversize() -> None:
     with pytest.raises(CallbackError):
         AnswerCb(10**60, 1, 1).pack()
+
+
+def test_erase_confirms_with_one_only() -> None:
+    from bot.domain.progress import Erasure
+    from bot.telegram.callback import EraseCb
+
+    assert unpack(EraseCb(Erasure.DELETE, 1).pack()) == EraseCb(Erasure.DELETE, 1)
+    assert unpack(EraseCb(Erasure.RESET, 0).pack()) == EraseCb(Erasure.RESET, 0)
+    for forged in (2, -1, 7):
+        with pytest.raises(CallbackError):
+            unpack(EraseCb(Erasure.DELETE, forged).pack())

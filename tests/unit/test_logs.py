@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 
 import pytest
 
 from bot.logs import RedactingFilter, setup_logging
 
 TOKEN = "123456:AAH-secretpart-xyz987"
+_QUIETED = ("httpx", "httpcore", "apscheduler")
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """setup_logging replaces the root logger's handlers and levels: give every later test the originals back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in _QUIETED}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
 
 
 @pytest.fixture
-def captured() -> io.StringIO:
+def captured() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter([TOKEN]))
@@ -42,11 +62,8 @@ def test_ptb_debug_output_is_scrubbed(capsys: pytest.CaptureFixture[str]) -> Non
     from telegram import Bot
 
     setup_logging("DEBUG", [TOKEN])
-    try:
-        Bot(TOKEN, base_url="http://127.0.0.1:9/bot")
-        logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1:9/bot%s/getMe", TOKEN)
-    finally:
-        setup_logging("WARNING", [TOKEN])
+    Bot(TOKEN, base_url="http://127.0.0.1:9/bot")
+    logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1:9/bot%s/getMe", TOKEN)
     err = capsys.readouterr().err
     assert "Set Bot API URL: http://127.0.0.1:9/bot<token>" in err
     assert "secretpart" not in err
@@ -54,8 +71,14 @@ def test_ptb_debug_output_is_scrubbed(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_httpx_is_quiet_at_info(capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("INFO", [TOKEN])
-    try:
-        logging.getLogger("httpx").info("HTTP Request: GET /bot%s/getUpdates", TOKEN)
-    finally:
-        setup_logging("WARNING", [TOKEN])
+    logging.getLogger("httpx").info("HTTP Request: GET /bot%s/getUpdates", TOKEN)
     assert "HTTP Request" not in capsys.readouterr().err
+
+
+def test_a_bad_format_is_logged_scrubbed_instead_of_raising(captured: io.StringIO) -> None:
+    logger = logging.getLogger("redaction-test")
+    logger.warning("token %s and %d", TOKEN)  # too few arguments, and the one given is a secret
+    logger.warning("%d items", "many")
+    out = captured.getvalue()
+    assert "unformattable" in out and "<token>" in out and "secretpart" not in out
+    assert "'%d items'" in out

@@ -8,17 +8,16 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.interview import Mode
 from bot.telegram import chat, render
-from bot.telegram.handlers.senders import register_sender
 from bot.telegram.services import services
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the user and offers the level picker for a quiz."""
-    ids = await register_sender(update, context)
-    if ids is None or update.effective_user is None:
+    user = update.effective_user
+    if user is None:
         return
     await chat.send(
-        context.bot, ids[1], texts.greeting(update.effective_user.first_name or "there"), render.level_picker(Mode.QUIZ)
+        context.bot, chat.chat_id_of(update), texts.greeting(user.first_name or "there"), render.level_picker(Mode.QUIZ)
     )
 
 
@@ -29,12 +28,11 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode) -> None:
-    ids = await register_sender(update, context)
-    if ids is None:
+    if update.effective_user is None:
         return
-    user_id, chat_id = ids
+    chat_id = chat.chat_id_of(update)
     svc = services(context).interview
-    session = await svc.open_session(user_id)
+    session = await svc.open_session(update.effective_user.id)
     if session is not None:
         text = texts.RESUME_OR_RESTART.format(
             mode=texts.MODE_NAMES[session.mode], pos=session.position + 1, size=session.size
@@ -56,11 +54,10 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ends the open session."""
-    ids = await register_sender(update, context)
-    if ids is None:
+    if update.effective_user is None:
         return
-    ended = await services(context).interview.cancel(ids[0])
-    await chat.send(context.bot, ids[1], texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL)
+    ended = await services(context).interview.cancel(update.effective_user.id)
+    await chat.send(context.bot, chat.chat_id_of(update), texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL)
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

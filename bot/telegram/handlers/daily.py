@@ -16,8 +16,8 @@ from bot.services.interview import Outcome, QuestionView
 from bot.services.push import PushService
 from bot.telegram import chat, render
 from bot.telegram.callback import DailyOffCb, DailyTimeCb, RevealCb, ZoneCb
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of, register_sender, register_tapper
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
@@ -86,10 +86,9 @@ async def _zone_name(push: PushService, user_id: int) -> str:
 
 async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribes at HH:MM, turns off with `off`, or shows the setting with buttons for common times."""
-    ids = await register_sender(update, context)
-    if ids is None:
+    if update.effective_user is None:
         return
-    user_id, chat_id = ids
+    user_id, chat_id = update.effective_user.id, chat.chat_id_of(update)
     push = _push(context)
     args = context.args or []
     zone = await _zone_name(push, user_id)
@@ -117,10 +116,9 @@ async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sets the user's IANA zone, suggesting a close match for a typo, or offers common zones."""
-    ids = await register_sender(update, context)
-    if ids is None:
+    if update.effective_user is None:
         return
-    user_id, chat_id = ids
+    user_id, chat_id = update.effective_user.id, chat.chat_id_of(update)
     push = _push(context)
     wanted = " ".join(context.args or []).strip()
     if not wanted:
@@ -147,17 +145,17 @@ async def _saved(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text:
 
 
 async def _on_time(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyTimeCb) -> None:
-    await chat.answer(query, texts.CB_SAVED)
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     push = _push(context)
     at = schedule.from_minutes(data.minute)
     await push.subscribe(user_id, at)
+    await chat.answer(query, texts.CB_SAVED)
     await _saved(query, context, texts.daily_on(schedule.format_hhmm(at), await _zone_name(push, user_id)))
 
 
 async def _on_off(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DailyOffCb) -> None:
+    await _push(context).unsubscribe(query.from_user.id)
     await chat.answer(query, texts.CB_SAVED)
-    await _push(context).unsubscribe(await register_tapper(query, context))
     await _saved(query, context, texts.DAILY_OFF)
 
 
@@ -165,10 +163,9 @@ async def _on_zone(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, dat
     if not 0 <= data.index < len(COMMON_ZONES):
         await chat.answer(query, texts.CB_INVALID)
         return
-    await chat.answer(query, texts.CB_SAVED)
-    user_id = await register_tapper(query, context)
     name = COMMON_ZONES[data.index]
-    await _push(context).set_timezone(user_id, name)
+    await _push(context).set_timezone(query.from_user.id, name)
+    await chat.answer(query, texts.CB_SAVED)
     await _saved(query, context, _zone_set_text(context, name))
 
 

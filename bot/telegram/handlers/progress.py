@@ -17,10 +17,9 @@ from bot.domain.progress import Erasure, bar, chunk, topics_from_mask, topics_ma
 from bot.services.progress import HistoryItem, SessionReview, StatsReport
 from bot.telegram import chat
 from bot.telegram.callback import EraseCb, HistoryCb, WeakTopicsCb
-from bot.telegram.delivery import with_retries
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of
 from bot.telegram.services import services
 
 logger = logging.getLogger(__name__)
@@ -38,10 +37,8 @@ def _short(text: str, limit: int) -> str:
 
 
 def _ids(update: Update) -> tuple[int, int] | None:
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return None
-    return user.id, message.chat_id
+    user = update.effective_user
+    return None if user is None else (user.id, chat.chat_id_of(update))
 
 
 def stats_messages(report: StatsReport) -> tuple[list[str], InlineKeyboardMarkup | None]:
@@ -146,11 +143,8 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, ids[1], texts.EXPORT_EMPTY)
         return
     payload = data.encode("utf-8")
-    await with_retries(
-        lambda: context.bot.send_document(
-            ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION
-        ),
-        "sendDocument",
+    await context.bot.send_document(
+        ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION
     )
     logger.info("exported %d bytes of answers for user %s", len(payload), ids[0])
 
@@ -177,7 +171,6 @@ async def _on_weak(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, dat
     svc = services(context).interview
     user, message = query.from_user, query.message
     chat_id = chat_of(query)
-    await svc.register(user.id, chat_id, user.first_name or "")
     origin = message.message_id if message else None
     started = await svc.start(user.id, Mode.QUIZ, Level(data.level), origin_message_id=origin, topics=topics)
     if started.view is None:
@@ -203,7 +196,7 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     await chat.answer(query)
     svc = services(context).progress
     user_id = query.from_user.id
-    if not data.confirm:
+    if data.confirm != 1:
         text = texts.ERASE_KEPT
     elif data.what is Erasure.RESET:
         text = texts.RESET_DONE.format(answers=await svc.reset(user_id))

@@ -1,28 +1,25 @@
-"""Who sent an update and where to answer: registers the user on every command or tap that needs it."""
+"""Who sent an update: the user behind every private message or tap is created or refreshed, once, here.
+
+Registered as a TypeHandler in group -1, it runs before the handlers of group 0, so each of them may
+rely on the user's row existing.
+"""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Update
+from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.telegram.chat import chat_id_of
 from bot.telegram.services import services
 
 
-def chat_of(query: CallbackQuery) -> int:
-    """The chat a tapped message lives in (the user's private chat if the message is too old to say)."""
-    return query.message.chat.id if query.message else query.from_user.id
-
-
-async def register_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int] | None:
-    """Create or refresh the sender of a message; (user id, chat id), or None for updates without one."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return None
-    await services(context).interview.register(user.id, message.chat_id, user.first_name or "")
-    return user.id, message.chat_id
-
-
-async def register_tapper(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Create or refresh the user who tapped; their id."""
-    await services(context).interview.register(query.from_user.id, chat_of(query), query.from_user.first_name or "")
-    return query.from_user.id
+async def remember_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Creates or refreshes the user of a private message or of a tap, with the chat to reach them in."""
+    user = update.effective_user
+    if user is None or user.is_bot or (update.message is None and update.callback_query is None):
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return  # The chat to push to is the private one; a group says nothing about it.
+    await services(context).interview.register(user.id, chat_id_of(update), user.first_name or "")

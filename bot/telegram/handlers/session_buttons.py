@@ -13,9 +13,9 @@ from bot.services.interview import InterviewService, Outcome
 from bot.storage.rows import SessionRow
 from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
+from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask, follow_up, resume
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.handlers.senders import chat_of, register_tapper
 from bot.telegram.services import services
 
 _OUTCOME_TEXT = {
@@ -89,7 +89,7 @@ async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     svc = services(context).interview
     message = query.message
     chat_id = chat_of(query)
-    user_id = await register_tapper(query, context)
+    user_id = query.from_user.id
     origin = message.message_id if message else None
     started = await svc.start(user_id, data.mode, data.level, origin_message_id=origin)
     if started.view is None:
