@@ -1,4 +1,4 @@
-"""Command line: run the bot (default), `practice`, `push`, `bank check`."""
+"""Command line: run the bot (default), `practice`, `push`, `bank check`, `backup`, `stats`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from bot import texts
 from bot.config import ConfigError, Settings, load_settings
@@ -23,7 +24,7 @@ logger = logging.getLogger("bot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Flask interview practice bot.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the Telegram bot (long polling); the default")
+    sub.add_parser("run", help="run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set); the default")
     practice = sub.add_parser("practice", help="practise in the terminal, no token needed")
     practice.add_argument("--level", choices=[lv.value for lv in Level])
     practice.add_argument("--mode", choices=[Mode.QUIZ.value, Mode.INTERVIEW.value], default=Mode.QUIZ.value)
@@ -34,18 +35,25 @@ def _parser() -> argparse.ArgumentParser:
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database (safe while the bot runs)")
+    backup.add_argument("path", type=Path, help="the file to write")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    sub.add_parser("stats", help="print the operator's figures: users, activity, pushes, blocked users")
     return parser
 
 
 def _run_bot(settings: Settings) -> int:
     from bot.telegram.app import ALLOWED_UPDATES, build_application
     from bot.telegram.startup import StopRequested, until_up
+    from bot.telegram.webhook import ListenError
 
     lock = InstanceLock(settings.database_path)
     lock.acquire()
     try:
         # The database is checked before any network wait: a damaged file should stop start-up at once.
         asyncio.run(_check_database(settings))
+        if settings.webhook_url is not None:
+            return _run_webhook(settings)
         app = build_application(settings)
         # run_polling reuses this loop (get_event_loop), so the bot's HTTP client is made on it once.
         loop = asyncio.new_event_loop()
@@ -64,7 +72,12 @@ def _run_bot(settings: Settings) -> int:
             raise
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+        try:
+            # PTB's polling start-up deletes any webhook, so a restart without WEBHOOK_URL goes back to polling.
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, close_loop=True)
+        except ListenError as exc:  # HEALTH_PORT taken
+            logger.error("%s", exc)
+            return 1
         return 0
     finally:
         lock.release()
@@ -73,6 +86,26 @@ def _run_bot(settings: Settings) -> int:
 async def _check_database(settings: Settings) -> None:
     db = await Database.open(settings.database_path)
     await db.close()
+
+
+def _run_webhook(settings: Settings) -> int:
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.webhook import serve_webhook
+
+    app = build_application(settings, webhook=True)
+    return asyncio.run(serve_webhook(app, settings, ALLOWED_UPDATES))
+
+
+def _backup(settings: Settings, path: Path, force: bool) -> int:
+    from bot.cli.backup import run_backup
+
+    return run_backup(settings, path, force)
+
+
+def _stats(settings: Settings) -> int:
+    from bot.cli.stats import run_stats
+
+    return run_stats(settings)
 
 
 def _practice(settings: Settings, level: str | None, mode: str) -> int:
@@ -90,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    terminal = args.command in ("practice", "bank") or (args.command is None and settings.telegram_bot_token is None)
+    terminal = args.command in ("practice", "bank", "backup", "stats") or (
+        args.command is None and settings.telegram_bot_token is None
+    )
     # In the terminal the quiz is the output; routine INFO lines would only get in its way.
     level = settings.log_level if not terminal or settings.log_level == "DEBUG" else "WARNING"
-    setup_logging(level, [token])
-    install_excepthooks([token])
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    setup_logging(level, [token, secret])
+    install_excepthooks([token, secret])
     try:
         if args.command == "bank":
             from bot.cli.bank_check import run_bank_check
@@ -104,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.push import run_push
 
             return asyncio.run(run_push(settings, args.everyone))
+        if args.command == "backup":
+            return _backup(settings, args.path, args.force)
+        if args.command == "stats":
+            return _stats(settings)
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:
@@ -130,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # Unexpected: the traceback helps, but it goes through the same redaction as the logs.
-        print(redacted_traceback(exc, [token]), file=sys.stderr, end="")
+        print(redacted_traceback(exc, [token, secret]), file=sys.stderr, end="")
         return 1
 
 

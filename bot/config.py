@@ -7,14 +7,27 @@ import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_questions_dir() -> Path:
+    # An installed wheel carries the bank as bot/questions (setup.py maps it there); a checkout, editable
+    # install included, reads questions/ at the top of the repo.
+    packaged = Path(__file__).resolve().parent / "questions"
+    return packaged if packaged.is_dir() else PACKAGE_ROOT / "questions"
+
+
+DEFAULT_QUESTIONS_DIR = _default_questions_dir()
+HEALTH_PATH = "/healthz"
+# What Telegram accepts as a webhook secret_token.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of about 35 URL-safe characters.
 TOKEN_FORM = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
-DEFAULT_QUESTIONS_DIR = PACKAGE_ROOT / "questions"
 
 
 class Settings(BaseSettings):
@@ -30,6 +43,47 @@ class Settings(BaseSettings):
     push_rate: float = Field(default=20.0, gt=0, le=1000)  # leaves ~10 msg/s of Telegram's ~30 to replies
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # TLS ends at the reverse proxy in front, which reaches the listener over the network.
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("webhook_url", "webhook_secret", "health_port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if (parts.path or "/") == HEALTH_PATH:
+            raise ValueError(f"its path must not be {HEALTH_PATH}, where the health check answers")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_url(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: is required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook listener serves: the path of WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -96,7 +150,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            var = str(err["loc"][0]).upper() if err["loc"] else "configuration"
             msg = str(err["msg"]).removeprefix("Value error, ")
-            lines.append(f"{var}: {msg}")
+            # A check across fields names its variable in the message itself.
+            lines.append(f"{str(err['loc'][0]).upper()}: {msg}" if err["loc"] else msg)
         raise ConfigError("; ".join(lines)) from None

@@ -61,6 +61,8 @@ def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None) -> list[BankPr
     for q in bank:
         file = bank.sources.get(q.id, "?")
         problems.extend(BankProblem(file, q.id, msg) for msg in _message_problems(q))
+        if not q.checks:
+            problems.append(BankProblem(file, q.id, "names no executable check (its checks: list is empty)"))
         problems.extend(BankProblem(file, q.id, msg) for msg in version_problems(q))
         problems.extend(BankProblem(file, q.id, msg) for msg in _poll_problems(q))
     for level in Level:

@@ -133,6 +133,27 @@ class Database:
             cur = await self._conn.execute(sql, tuple(params))
             return cur.rowcount
 
+    async def ping(self) -> None:
+        """Ask the database a question that reads the file's schema; raises when it cannot answer."""
+        await self.fetch_one("SELECT COUNT(*) FROM sqlite_master")
+
+    async def backup(self, target: Path) -> str:
+        """Copy the database into the new file `target` with SQLite's online backup API; the copy's integrity verdict.
+
+        The copy is taken in one step under one read snapshot, so it holds exactly the transactions
+        committed before it began, while the bot (another connection, another process) keeps writing.
+        """
+        dest = await aiosqlite.connect(target, isolation_level=None, check_same_thread=False)
+        try:
+            async with self._lock:
+                await self._conn.backup(dest)
+            # A backup is one self-contained file: no -wal beside it.
+            await dest.execute("PRAGMA journal_mode = DELETE")
+            rows = await dest.execute_fetchall("PRAGMA integrity_check")
+            return "; ".join(str(r[0]) for r in rows)
+        finally:
+            await dest.close()
+
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()

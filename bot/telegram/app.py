@@ -34,9 +34,11 @@ from bot.telegram.handlers import commands, daily, messages, progress, router, s
 from bot.telegram.jobs import schedule_push
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, Services, attach, services
+from bot.telegram.webhook import HttpListener
 
 logger = logging.getLogger(__name__)
 
+_HEALTH_LISTENER = "health_listener"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
@@ -56,8 +58,12 @@ def build_application(
     request: BaseRequest | None = None,
     sleep: Sleep | None = None,
     limiter: Limiter | None = None,
+    webhook: bool = False,
 ) -> App:
-    """Build the bot; the database and bank are opened in post_init and closed in post_shutdown."""
+    """Build the bot; the database and bank are opened in post_init and closed in post_shutdown.
+
+    With `webhook` there is no Updater: bot/telegram/webhook.py feeds the update queue.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run the Telegram bot")
     bank = load_bank(settings.questions_dir)
@@ -74,9 +80,16 @@ def build_application(
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
+        if settings.webhook_url is None and settings.health_port is not None:
+            listener = HttpListener(app, settings.webhook_listen, settings.health_port)
+            await listener.start()
+            app.bot_data[_HEALTH_LISTENER] = listener
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
     async def post_shutdown(app: App) -> None:
+        listener = app.bot_data.pop(_HEALTH_LISTENER, None)
+        if isinstance(listener, HttpListener):
+            await listener.stop()
         found = app.bot_data.get("services")
         if isinstance(found, Services):
             await found.db.close()
@@ -94,6 +107,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
+    elif webhook:
+        builder = builder.updater(None)
     app = builder.build()
     register_handlers(app)
     return app

@@ -167,7 +167,10 @@ def test_flask_is_wsgi_not_asgi() -> None:
     # An ASGI server calls app(scope, receive, send): Flask's WSGI signature does not accept that.
     with pytest.raises(TypeError):
         cast(Any, app)({"type": "http"}, None, None)
-    assert not hasattr(app, "websocket")
+    # A WebSocket handshake to a Flask route is refused (400): routes are plain HTTP, no socket is handed over.
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket"}
+    assert app.test_client().get("/", headers=upgrade).status_code == 400
+    assert app.test_client().get("/").data == b"hi"
 
 
 def test_asgi_server_needs_an_adapter() -> None:

@@ -56,6 +56,16 @@ def test_every_named_check_exists() -> None:
     assert not missing, missing
 
 
+def test_bank_check_fails_on_a_question_without_a_check(tmp_path: Path) -> None:
+    source = (DEFAULT_QUESTIONS_DIR / "routing.yaml").read_text(encoding="utf-8")
+    first = source.index("    checks:\n")
+    end = source.index("\n\n", first)
+    (tmp_path / "routing.yaml").write_text(source[:first] + source[end + 1 :], encoding="utf-8")
+    out = io.StringIO()
+    assert run_bank_check(tmp_path, out) == 1
+    assert "names no executable check" in out.getvalue()
+
+
 def test_every_check_file_is_a_test_module() -> None:
     named = {c.split("::")[0] for q in BANK for c in q.checks}
     assert named, "no question names a check"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import types
 from typing import Any, cast
 
 import pytest
 import werkzeug.serving
 from flask import Flask, request, url_for
-from flask.cli import run_command
+from flask.cli import NoAppException, find_best_app, run_command
+from werkzeug.debug import DebuggedApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.test import create_environ
+from werkzeug.test import Client, create_environ
 
 FORWARDED = {
     "X-Forwarded-Proto": "https",
@@ -31,6 +33,12 @@ def _echo_app() -> Flask:
         }
 
     return app
+
+
+def _module(**attrs: Any) -> types.ModuleType:
+    module = types.ModuleType("bank_wsgi_module")
+    module.__dict__.update(attrs)
+    return module
 
 
 def _json(response: Any) -> dict[str, Any]:
@@ -84,8 +92,43 @@ def test_debug_off_by_default_and_debug_enables_debugger(monkeypatch: pytest.Mon
     seen = _capture_run(app, monkeypatch, debug=True)
     assert seen["use_debugger"] is True
     assert seen["use_reloader"] is True
-    # run_simple's use_evalex defaults to True: the debugger gets its code-running console.
-    assert seen.get("use_evalex", True) is True
+
+
+class _ServerNotStarted(Exception):
+    pass
+
+
+def test_debug_run_serves_the_interactive_debugger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the real app.run() and run_simple() up to the point where the socket would be opened."""
+    served: list[Any] = []
+
+    def make_server(host: str, port: int, application: Any, *args: Any, **kwargs: Any) -> Any:
+        served.append(application)
+        raise _ServerNotStarted
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", make_server)
+    for var in ("FLASK_RUN_FROM_CLI", "FLASK_DEBUG", "WERKZEUG_RUN_MAIN"):
+        monkeypatch.delenv(var, raising=False)
+    app = Flask(__name__)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(_ServerNotStarted):
+        app.run(debug=True, use_reloader=False, load_dotenv=False)
+    (debugged,) = served
+    assert isinstance(debugged, DebuggedApplication) and debugged.app is app
+    # evalex: every traceback frame offers a Python console that runs code on the server.
+    assert debugged.evalex is True
+    page = Client(debugged).get("/boom")
+    assert page.status_code == 500
+    assert b"EVALEX = true" in page.data and b"ZeroDivisionError" in page.data
+
+    served.clear()
+    with pytest.raises(_ServerNotStarted):
+        app.run(debug=False, load_dotenv=False)
+    assert served == [app]  # without debug the app is served bare
 
 
 def test_app_is_a_wsgi_callable() -> None:
@@ -120,9 +163,14 @@ def test_wsgi_app_wrapping_keeps_flask_object() -> None:
         return inner(environ, start_response)
 
     app.wsgi_app = middleware  # type: ignore[method-assign]
-    assert isinstance(app, Flask)  # config, routes, test_client, CLI still available
     assert app.test_client().get("/").data == b"ok"
     assert calls == ["/"]  # Flask.__call__ goes through the wrapped wsgi_app
+    # Routes and the CLI still work on the same object, and the flask command still finds it.
+    assert [r.rule for r in app.url_map.iter_rules() if r.endpoint == "index"] == ["/"]
+    assert find_best_app(_module(app=app)) is app
+    # Wrapping the object instead: the flask command no longer finds a Flask application.
+    with pytest.raises(NoAppException):
+        find_best_app(_module(app=ProxyFix(app)))
 
 
 def test_without_proxyfix_app_sees_the_proxy() -> None:

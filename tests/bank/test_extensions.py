@@ -71,6 +71,19 @@ def test_storing_app_on_extension_breaks_second_app() -> None:
         # serving the first app, but the extension reads the second app's config
         assert bad.word() == "two"
 
+    # The recommended way: state in app.extensions, found through current_app in the active context.
+    good = Greeter()
+    first.config["GREETER_WORD"], second.config["GREETER_WORD"] = "one", "two"
+    good.init_app(first)
+    good.init_app(second)
+    with first.app_context():
+        assert good.greet("x") == "one, x"
+        with second.app_context():
+            assert good.greet("x") == "two, x"
+        assert good.greet("x") == "one, x"  # back in the first app's context
+    assert first.extensions["greeter"] == {"count": 2}
+    assert second.extensions["greeter"] == {"count": 1}
+
 
 def test_config_setdefault_keeps_user_value() -> None:
     app = Flask(__name__)

@@ -291,6 +291,17 @@ def test_default_provider_types() -> None:
             app.json.dumps({"m": Money()})
 
 
+def test_clients_retry_only_idempotent_methods() -> None:
+    from urllib3.util.retry import Retry
+
+    # urllib3 retries a failed request on its own only when the method is idempotent (RFC 9110).
+    assert {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"} == Retry.DEFAULT_ALLOWED_METHODS
+    retry = Retry(total=3)
+    assert retry.is_retry("PUT", 503, has_retry_after=True)
+    assert not retry.is_retry("POST", 503, has_retry_after=True)
+    assert not retry.is_retry("PATCH", 503, has_retry_after=True)
+
+
 def test_page_size_needs_a_lower_bound() -> None:
     import sqlite3
 

@@ -13,6 +13,9 @@ that can be answered once only, 403 for users who blocked the bot, 429 with retr
 global rate, injectable failures (any status, or a dropped connection) and whole outages; and, for the
 runtime's worst cases, slow answers, calls carried out whose answer never comes back (the client times
 out), and random 5xx answers (nothing carried out).
+Webhooks: setWebhook/deleteWebhook/getWebhookInfo; while a webhook is set, getUpdates answers 409 and
+every stored update is POSTed to the webhook URL (JSON, with X-Telegram-Bot-Api-Secret-Token), one at a
+time in update_id order, and redelivered until the hook answers 2xx, the way Telegram does.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import html
 import itertools
 import json
 import random
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000111
@@ -82,7 +87,11 @@ _JSON_PARAMS = {
     "message_ids",
     "disable_web_page_preview",
     "allow_sending_without_reply",
+    "max_connections",
 }
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_RETRY_DELAY = 0.2
 _TAGS = {
     "b",
     "strong",
@@ -258,6 +267,11 @@ class BotApiServer:
         self._transports: set[asyncio.BaseTransport] = set()
         self._users: dict[int, dict[str, Any]] = {}
         self.watch: list[int] = []  # chats whose transcript a timed-out wait prints
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.webhook_posts: list[tuple[int, int | None]] = []  # (update_id, HTTP status or None) per POST
+        self._deliverer: asyncio.Task[None] | None = None
+        self._client: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -277,6 +291,7 @@ class BotApiServer:
         self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
+        await self._stop_deliverer()
         self._abort_connections()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -631,10 +646,78 @@ class BotApiServer:
     async def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
         if params.get("drop_pending_updates"):
             self.updates.clear()
+        self.webhook_url = self.webhook_secret = None
+        await self._stop_deliverer()
+        return True
+
+    async def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._m_deletewebhook(params)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.allowed_updates = set(allowed) if allowed else set(DEFAULT_ALLOWED)
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self.webhook_url, self.webhook_secret = url, None if secret is None else str(secret)
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = asyncio.create_task(self._deliver())
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        info: dict[str, Any] = {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook_url:
+            info["allowed_updates"] = sorted(self.allowed_updates)
+        return info
+
+    async def _stop_deliverer(self) -> None:
+        task, self._deliverer = self._deliverer, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def _deliver(self) -> None:
+        """POST stored updates to the webhook in order, each until it is acknowledged with a 2xx."""
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        while self.webhook_url:
+            self.updates = [u for u in self.updates if next(k for k in u if k != "update_id") in self.allowed_updates]
+            if not self.updates:
+                waiter = self._new_update
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), 0.25)
+                continue
+            update = self.updates[0]
+            headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret is not None else {}
+            status: int | None = None
+            try:
+                async with self._client.post(self.webhook_url, json=update, headers=headers) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = None
+            self.webhook_posts.append((update["update_id"], status))
+            self.delivered.add(update["update_id"])
+            if status is not None and 200 <= status < 300:
+                self.updates = [u for u in self.updates if u["update_id"] != update["update_id"]]
+                self.confirmed_below = max(self.confirmed_below, update["update_id"] + 1)
+            else:
+                await asyncio.sleep(WEBHOOK_RETRY_DELAY)
+
+    def acknowledged(self, update_id: int) -> bool:
+        """Whether the webhook answered 2xx to this update."""
+        return any(u == update_id and s is not None and 200 <= s < 300 for u, s in self.webhook_posts)
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
@@ -659,6 +742,12 @@ class BotApiServer:
         return True
 
     async def _m_getupdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                "the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0.0, float(params.get("timeout") or 0))

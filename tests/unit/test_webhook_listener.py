@@ -1,0 +1,86 @@
+"""The HTTP listener on a real PTB Application: secret check, body check, hand-over to the update queue, health."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest_asyncio
+from telegram.ext import Application
+
+from bot import texts
+from bot.telegram.services import services_of
+from bot.telegram.webhook import SECRET_HEADER, HttpListener
+from tests.fake_bot_api import FakeBotApi, user_dict
+
+SECRET = "unit_Secret-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest_asyncio.fixture
+async def base(app: Application) -> AsyncIterator[str]:  # type: ignore[type-arg]
+    """The listener's base URL, serving /hook and /healthz for `app`."""
+    port = _free_port()
+    listener = HttpListener(app, "127.0.0.1", port, hook_path="/hook", secret=SECRET)
+    await listener.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await listener.stop()
+
+
+def _help_update(update_id: int) -> dict[str, object]:
+    user = user_dict(501)
+    chat = {"id": 501, "type": "private", "first_name": "Ann"}
+    entities = [{"type": "bot_command", "offset": 0, "length": 5}]
+    message = {"message_id": 1, "date": 1, "chat": chat, "from": user, "text": "/help", "entities": entities}
+    return {"update_id": update_id, "message": message}
+
+
+async def test_an_update_with_the_secret_is_handled_like_a_polled_one(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    base: str,
+) -> None:
+    await app.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(base + "/hook", json=_help_update(1), headers={SECRET_HEADER: "wrong"}) as resp:
+                assert resp.status == 403
+            async with http.post(base + "/hook", json=_help_update(2), headers={SECRET_HEADER: SECRET}) as resp:
+                assert resp.status == 200
+    finally:
+        await app.stop()  # drains the queue: the accepted update is handled before stop returns
+    assert api.sent_texts() == [texts.HELP]
+
+
+async def test_no_update_is_taken_while_the_application_is_not_running(
+    app: Application,  # type: ignore[type-arg]
+    base: str,
+) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(base + "/hook", json=_help_update(3), headers={SECRET_HEADER: SECRET}) as resp,
+    ):
+        assert resp.status == 503  # Telegram retries it once the bot is up
+    assert app.update_queue.empty()
+
+
+async def test_health_is_503_once_the_database_stops_answering(
+    app: Application,  # type: ignore[type-arg]
+    base: str,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base + "/healthz") as resp:
+            assert resp.status == 200
+            assert (await resp.json())["status"] == "ok"
+        await services_of(app).db.close()
+        async with http.get(base + "/healthz") as resp:
+            assert resp.status == 503
+            assert (await resp.json())["status"] == "error"
