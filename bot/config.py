@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     questions_dir: Path = DEFAULT_QUESTIONS_DIR
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     push_rate: float = Field(default=20.0, gt=0, le=1000)  # leaves ~10 msg/s of Telegram's ~30 to replies
+    # How long each poll of a group quiz stays open (Telegram accepts 5 to 600 s).
+    group_quiz_seconds: int = Field(default=30, ge=5, le=600)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     webhook_url: str | None = None

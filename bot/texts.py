@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+
+from bot.domain.groups import PollResult, Score
 
 BOT_DESCRIPTION = "Flask interview practice"
 
@@ -60,7 +63,6 @@ NO_QUESTION_WAITING = "I am not waiting for an answer right now. Send /quiz or /
 TAP_AN_OPTION = "Tap one of the buttons under the question to answer."
 GRADE_FIRST = "Please grade your answer with the buttons above, then I will ask the next question."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-PRIVATE_ONLY = "I run interviews in a private chat. Message me directly to practise."
 ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
 NOT_ADMIN = "This command is for the bot's operators."
 TEXT_TOO_LONG = "That answer is very long; I kept the first {limit} characters."
@@ -311,3 +313,136 @@ def reveal_text(model_html: str, points: list[str]) -> str:
     lines += [f"▫️ {escape(p)}" for p in points]
     lines += ["", "How well did you know it?"]
     return "\n".join(lines)
+
+
+# Group play: welcome, admin settings, the daily group poll, /groupquiz, /top
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("groupquiz", "A quiz for the whole group: /groupquiz [level] [n]"),
+    ("top", "This group's leaderboard"),
+    ("daily", "Admins: the daily question poll, /daily HH:MM or off"),
+    ("timezone", "Admins: the group's time zone"),
+    ("level", "Admins: the group's level, or mixed"),
+    ("help", "What I can do in a group"),
+)
+LEVEL_MIXED = "🎲 Mixed"
+POLL_SEE_ABOVE = "Your answer to the question above?"
+POLL_MORE = "Full explanation:"
+GROUP_HELP = (
+    "<b>Flask practice for this group</b>\n"
+    "• /groupquiz [level] [n] — a quiz of n polls (default 5, up to 10) for everyone here\n"
+    "• /top — this week's and all-time leaderboard\n"
+    "• A daily question as a quiz poll, if an admin turns it on\n\n"
+    "<b>Admins</b> set it up: <code>/daily 09:00</code> or <code>/daily off</code>, "
+    "<code>/timezone Europe/Berlin</code>, <code>/level intermediate</code> (or <code>mixed</code>), "
+    "<code>/groupquiz admins</code> or <code>/groupquiz everyone</code> for who may start quizzes.\n\n"
+    "For a mock interview, your stats and spaced repetition, message me privately."
+)
+GROUP_WELCOME = "👋 Hello! I bring Flask interview practice to this group.\n\n" + GROUP_HELP
+GROUP_PRIVATE_ONLY = "That command works in a private chat with me. Here, try /groupquiz or /top (/help lists all)."
+GROUP_ADMINS_ONLY = "Only this group's admins can do that."
+GROUP_DAILY_OFF = "The daily question poll is off. An admin can turn it on with <code>/daily HH:MM</code>."
+GROUP_DAILY_BAD_TIME = "Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>."
+GROUP_LEVEL_BAD = (
+    "Send one of <code>/level fresher</code>, <code>intermediate</code>, <code>experienced</code>, "
+    "<code>advanced</code> or <code>mixed</code>."
+)
+GROUP_TZ_USAGE = "Send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>."
+GROUPQUIZ_USAGE = (
+    "Send <code>/groupquiz [level] [n]</code>: a level (fresher, intermediate, experienced, advanced or mixed) "
+    "and from 1 to 10 questions, for example <code>/groupquiz intermediate 3</code>."
+)
+GROUPQUIZ_RUNNING = "A group quiz is already running here. Answer its polls; a new one can start when it ends."
+GROUPQUIZ_EMPTY = "There are no poll questions for that level yet. Try another level."
+GROUPQUIZ_ADMINS = "From now on only admins can start a group quiz here."
+GROUPQUIZ_EVERYONE = "From now on anyone here can start a group quiz."
+DEEP_LINK_GONE = "That question is no longer in the bank. Send /quiz to practise."
+
+
+def level_label(level: str | None) -> str:
+    """A level's label, or Mixed."""
+    return LEVEL_MIXED if level in (None, "mixed") else LEVEL_LABELS.get(str(level), str(level))
+
+
+def group_daily_status(daily_time: str | None, zone: str) -> str:
+    """/daily with no argument in a group."""
+    if daily_time is None:
+        return f"{GROUP_DAILY_OFF} Group time zone: {escape(zone)}."
+    return f"📅 The daily question poll comes at <b>{escape(daily_time)}</b> ({escape(zone)})."
+
+
+def group_daily_on(daily_time: str, zone: str) -> str:
+    """Confirmation of /daily HH:MM in a group."""
+    return (
+        f"📅 Done: a question poll every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
+        "Wrong zone? An admin can send /timezone Area/City."
+    )
+
+
+def group_timezone_set(zone: str, local_now: str) -> str:
+    """Confirmation of a group's zone."""
+    return f"Group time zone set to <b>{escape(zone)}</b> (it is {escape(local_now)} there now)."
+
+
+def group_timezone_status(zone: str) -> str:
+    """/timezone with no argument in a group."""
+    return f"Group time zone: <b>{escape(zone)}</b>. {GROUP_TZ_USAGE}"
+
+
+def group_level(level: str | None, changed: bool) -> str:
+    """The group's level, shown or just set."""
+    return f"{'Level set to' if changed else 'Group level:'} <b>{escape(level_label(level))}</b>."
+
+
+def groupquiz_intro(size: int, level: str, seconds: int) -> str:
+    """The message before a group quiz's first poll."""
+    return (
+        f"🧠 <b>Group quiz</b>: {size} question{'s' if size != 1 else ''}, {escape(level_label(level))}, "
+        f"{seconds} s each. Answer in the polls; the ranking comes at the end."
+    )
+
+
+def poll_result(result: PollResult) -> str:
+    """The one line under a closed daily poll: answered, percent right, first right answer."""
+    if not result.answered:
+        return "📊 Last question: nobody answered."
+    tail = f" First right answer: <b>{escape(result.first_right)}</b>." if result.first_right else ""
+    return f"📊 Last question: {result.answered} answered, {result.percent_right}% right.{tail}"
+
+
+def _score_line(place: int, name: str, points: int, answered: int) -> str:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(place, f"{place}.")
+    return f"{medal} {escape(name or '—')} — <b>{points}</b> ({answered} answered)"
+
+
+def quiz_ranking(table: Sequence[Score], interrupted: bool) -> str:
+    """The ranking at the end of a group quiz (points, ties by total answer time)."""
+    rows = list(table)
+    head = "🏁 <b>Group quiz over</b>" + (" (stopped early)" if interrupted else "")
+    if not rows:
+        return f"{head}\nNobody answered this time."
+    lines = [_score_line(i, s.first_name, s.points, s.answered) for i, s in enumerate(rows, start=1)]
+    return "\n".join([head, *lines, "", "<i>Ties go to the faster total answer time.</i>"])
+
+
+def top_text(week: list[tuple[int, str, int, int]], every: list[tuple[int, str, int, int]], mine: str) -> str:
+    """/top: this week's and the all-time top 10, then the caller's place."""
+
+    def block(title: str, rows: list[tuple[int, str, int, int]]) -> list[str]:
+        if not rows:
+            return [title, "No answers yet."]
+        return [title, *(_score_line(*r) for r in rows)]
+
+    return "\n".join([*block("🏆 <b>This week</b>", week), "", *block("🏛 <b>All time</b>", every), "", mine])
+
+
+def top_mine(name: str, week: tuple[int, int] | None, every: tuple[int, int] | None) -> str:
+    """The caller's place in both tables: (place, points) or None."""
+    if every is None:
+        return f"{escape(name)}, you have not answered here yet: vote in the next poll!"
+    week_part = f"#{week[0]} this week with {week[1]}" if week else "not on this week's board yet"
+    return f"{escape(name)}: {week_part}; #{every[0]} all time with {every[1]}."
+
+
+def full_explanation(prompt_html: str, right_html: str, explanation_html: str) -> str:
+    """A poll question's full explanation, opened from its deep link."""
+    return f"{prompt_html}\n\nRight answer: ✅ {right_html}\n\n<b>Why</b>\n{explanation_html}"

@@ -39,6 +39,9 @@ class FakeBotApi(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # Group chats: (chat id, user id) of each administrator; polls the bot sent, by poll id.
+    admins: set[tuple[int, int]] = field(default_factory=set)
+    polls: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Methods whose next calls are carried out and then time out (the answer never comes back).
     lost_answers: dict[str, int] = field(default_factory=dict)
     # Methods whose next calls fail to connect (nothing sent).
@@ -116,10 +119,11 @@ class FakeBotApi(BaseRequest):
         queued = self.failures.get(name)
         if queued:
             status, body = queued.pop(0)
-            payload: dict[str, Any] = {"ok": False, "error_code": status, "description": body["description"]}
-            if "retry_after" in body:
-                payload["parameters"] = {"retry_after": body["retry_after"]}
-            return status, json.dumps(payload).encode()
+            return status, _error(status, body)
+        if name == "sendPoll":
+            problem = poll_problem(params)
+            if problem is not None:
+                return 400, _error(400, {"description": f"Bad Request: {problem}"})
         result = self._result(name, params)
         self._changed.set()
         if self.lost_answers.get(name):
@@ -127,15 +131,58 @@ class FakeBotApi(BaseRequest):
             raise TimedOut("the answer never came back")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
+    def poll_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The polls sent to a chat, oldest first (as messages)."""
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id and "poll" in m]
+
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getChatMember":
+            chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+            return chat_member(user_id, "administrator" if (chat_id, user_id) in self.admins else "member")
+        if name == "sendPoll":
+            chat_id = int(params["chat_id"])
+            poll_id = f"poll{len(self.polls) + 1}"
+            poll = {
+                "id": poll_id,
+                "question": params["question"],
+                "options": [
+                    {"text": o["text"], "voter_count": 0, "persistent_id": f"o{i}"}
+                    for i, o in enumerate(params["options"])
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": params.get("is_anonymous", True),
+                "type": params.get("type", "regular"),
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,
+                "correct_option_ids": params.get("correct_option_ids", []),
+            }
+            for key in ("explanation", "open_period"):
+                if key in params:
+                    poll[key] = params[key]
+            msg = {
+                "message_id": next(self._ids),
+                "date": NOW,
+                "chat": chat_dict(chat_id),
+                "from": BOT_USER,
+                "poll": poll,
+            }
+            self.polls[poll_id] = poll
+            self.messages[(chat_id, msg["message_id"])] = msg
+            return msg
+        if name == "stopPoll":
+            msg = self.messages[(int(params["chat_id"]), int(params["message_id"]))]
+            msg["poll"]["is_closed"] = True
+            return msg["poll"]
         if name == "sendMessage":
             chat_id = int(params["chat_id"])
             msg = {
                 "message_id": next(self._ids),
                 "date": NOW,
-                "chat": {"id": chat_id, "type": "private"},
+                "chat": chat_dict(chat_id),
                 "from": BOT_USER,
                 "text": params["text"],
             }
@@ -172,6 +219,78 @@ class FakeBotApi(BaseRequest):
         return True
 
 
+def _error(status: int, body: dict[str, Any]) -> bytes:
+    payload: dict[str, Any] = {"ok": False, "error_code": status, "description": body["description"]}
+    parameters = {k: body[k] for k in ("retry_after", "migrate_to_chat_id") if k in body}
+    if parameters:
+        payload["parameters"] = parameters
+    return json.dumps(payload).encode()
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def poll_problem(params: dict[str, Any]) -> str | None:
+    """What Telegram would refuse in a sendPoll, or None: the limits of Bot API 9.x for quiz polls."""
+    question = str(params.get("question", ""))
+    options = [str(o.get("text", "")) if isinstance(o, dict) else str(o) for o in params.get("options", [])]
+    explanation = params.get("explanation")
+    period = params.get("open_period")
+    if not 1 <= utf16_len(question) <= 300:
+        return "poll question length must not exceed 300"
+    if not 2 <= len(options) <= 12:
+        return "poll must have at least 2 option" if len(options) < 2 else "poll can't have more than 12 options"
+    if any(not 1 <= utf16_len(o) <= 100 for o in options):
+        return "poll options length must not exceed 100"
+    if explanation is not None and (utf16_len(str(explanation)) > 200 or str(explanation).count("\n") > 2):
+        return "explanation is too long"
+    if period is not None and not 5 <= int(period) <= 600:
+        return "open_period is invalid"
+    if params.get("type") == "quiz":
+        ids = params.get("correct_option_ids")
+        if not isinstance(ids, list) or len(ids) != 1 or not 0 <= int(ids[0]) < len(options):
+            return "wrong correct option ids specified"
+    return None
+
+
+def chat_dict(chat_id: int, chat_type: str | None = None) -> dict[str, Any]:
+    """A chat: private for positive ids, a group (supergroup for -100… ids) for negative ones."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private"}
+    kind = chat_type or ("supergroup" if str(chat_id).startswith("-100") else "group")
+    return {"id": chat_id, "type": kind, "title": "Flask fans"}
+
+
+def chat_member(user_id: int, status: str, first_name: str = "Ann") -> dict[str, Any]:
+    """A getChatMember result with every field PTB requires for the status."""
+    member: dict[str, Any] = {"user": user_dict(user_id, first_name), "status": status}
+    if status == "creator":
+        member["is_anonymous"] = False
+    if status == "administrator":
+        member.update(
+            {
+                k: False
+                for k in (
+                    "can_be_edited",
+                    "is_anonymous",
+                    "can_manage_chat",
+                    "can_delete_messages",
+                    "can_manage_video_chats",
+                    "can_restrict_members",
+                    "can_promote_members",
+                    "can_change_info",
+                    "can_invite_users",
+                    "can_post_stories",
+                    "can_edit_stories",
+                    "can_delete_stories",
+                )
+            }
+        )
+    return member
+
+
 def unthrottled(settings: Settings, sleep: Sleep | None = None) -> Limiter:
     """The bot's limiter with Telegram's rates lifted: flows test behaviour, tests/unit/test_ratelimit.py the pacing."""
     return Limiter(overall=1e6, private_rate=1e6, group_rate=1e6, bulk_rate=settings.push_rate, sleep=sleep)
@@ -200,6 +319,59 @@ def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
+
+
+def group_update(
+    bot: Bot,
+    user_id: int,
+    chat_id: int,
+    text: str,
+    first_name: str = "Ann",
+    sender_chat: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Update:
+    """A message in a group; a leading /command gets its bot_command entity; `sender_chat` for anonymous admins."""
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids) + 10_000,
+        "date": NOW,
+        "chat": chat_dict(chat_id),
+        "from": user_dict(user_id, first_name),
+        **extra,
+    }
+    if text:
+        message["text"] = text
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    if sender_chat is not None:
+        message["sender_chat"] = sender_chat
+    return Update.de_json({"update_id": next(_update_ids), "message": message}, bot)
+
+
+def vote_update(bot: Bot, poll_id: str, user_id: int, option_ids: list[int], first_name: str = "Ann") -> Update:
+    """A poll_answer: a member votes (an empty list retracts the vote)."""
+    answer = {
+        "poll_id": poll_id,
+        "user": user_dict(user_id, first_name),
+        "option_ids": option_ids,
+        "option_persistent_ids": [f"o{i}" for i in option_ids],
+    }
+    return Update.de_json({"update_id": next(_update_ids), "poll_answer": answer}, bot)
+
+
+def bot_membership_update(bot: Bot, chat_id: int, old: str, new: str, by: int = 1) -> Update:
+    """my_chat_member: the bot's status in a chat changed (`member` when added, `left`/`kicked` when removed)."""
+    me = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
+    new_member: dict[str, Any] = {"user": me, "status": new}
+    if new == "kicked":
+        new_member["until_date"] = 0
+    change = {
+        "chat": chat_dict(chat_id),
+        "from": user_dict(by),
+        "date": NOW,
+        "old_chat_member": {"user": me, "status": old},
+        "new_chat_member": new_member,
+    }
+    return Update.de_json({"update_id": next(_update_ids), "my_chat_member": change}, bot)
 
 
 def edited_update(bot: Bot, user_id: int, text: str) -> Update:

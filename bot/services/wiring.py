@@ -6,14 +6,17 @@ import asyncio
 import random
 from dataclasses import dataclass, field
 
+from bot import texts
 from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
+from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -28,6 +31,7 @@ class Services:
     interview: InterviewService
     progress: ProgressService
     push: PushService
+    groups: GroupService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -49,4 +53,7 @@ def build_services(
     push = PushService(
         PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
-    return Services(settings, db, interview, progress, push)
+    groups = GroupService(
+        GroupStore(db), bank, clock, rng, texts, settings.default_timezone, settings.group_quiz_seconds
+    )
+    return Services(settings, db, interview, progress, push, groups)

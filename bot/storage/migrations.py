@@ -102,4 +102,80 @@ MIGRATIONS: tuple[str, ...] = (
         ON answers(user_id, question_id, answered_at, kind, correct, self_grade, level, topic);
     DROP INDEX answers_user_question;
     """,
+    # 4: group play. Groups and their settings; each poll the bot posted (the update with a vote does not say
+    # which option is right); the first vote of each member per poll; per-day claims of the daily group poll;
+    # group quizzes; members known only from groups (id and first name, for leaderboards).
+    """
+    CREATE TABLE groups (
+        chat_id          INTEGER PRIMARY KEY,
+        title            TEXT NOT NULL DEFAULT '',
+        active           INTEGER NOT NULL DEFAULT 1,
+        daily_time       TEXT,
+        timezone         TEXT,
+        level            TEXT,
+        quiz_admins_only INTEGER NOT NULL DEFAULT 0,
+        created_at       INTEGER NOT NULL
+    );
+    CREATE INDEX groups_daily ON groups(daily_time) WHERE daily_time IS NOT NULL AND active = 1;
+    CREATE TABLE group_members (
+        user_id     INTEGER PRIMARY KEY,
+        first_name  TEXT NOT NULL
+    );
+    CREATE TABLE group_quizzes (
+        quiz_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id       INTEGER NOT NULL,
+        level         TEXT NOT NULL,
+        question_ids  TEXT NOT NULL,
+        size          INTEGER NOT NULL CHECK (size > 0),
+        position      INTEGER NOT NULL DEFAULT 0,
+        -- The position whose poll is being sent: set before sendPoll, cleared once the poll is stored.
+        sending       INTEGER,
+        status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'cancelled')),
+        started_at    INTEGER NOT NULL,
+        ended_at      INTEGER
+    );
+    CREATE UNIQUE INDEX group_quizzes_one_running ON group_quizzes(chat_id) WHERE status = 'running';
+    CREATE TABLE polls (
+        poll_id        TEXT PRIMARY KEY,
+        chat_id        INTEGER NOT NULL,
+        message_id     INTEGER NOT NULL,
+        question_id    TEXT NOT NULL,
+        level          TEXT NOT NULL,
+        topic          TEXT NOT NULL,
+        correct_option INTEGER NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('daily', 'quiz')),
+        quiz_id        INTEGER REFERENCES group_quizzes(quiz_id) ON DELETE CASCADE,
+        position       INTEGER,
+        sent_at        INTEGER NOT NULL,
+        closes_at      INTEGER,
+        closed         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX polls_chat ON polls(chat_id, kind, sent_at);
+    CREATE UNIQUE INDEX polls_quiz_position ON polls(quiz_id, position) WHERE quiz_id IS NOT NULL;
+    CREATE TABLE poll_votes (
+        poll_id       TEXT NOT NULL REFERENCES polls(poll_id) ON DELETE CASCADE,
+        user_id       INTEGER NOT NULL,
+        chat_id       INTEGER NOT NULL,
+        question_id   TEXT NOT NULL,
+        level         TEXT NOT NULL,
+        topic         TEXT NOT NULL,
+        chosen        INTEGER NOT NULL,
+        correct       INTEGER NOT NULL,
+        answered_at   INTEGER NOT NULL,
+        time_taken_ms INTEGER NOT NULL,
+        PRIMARY KEY (poll_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX poll_votes_chat ON poll_votes(chat_id, answered_at);
+    CREATE INDEX poll_votes_user ON poll_votes(user_id, question_id, answered_at);
+    CREATE TABLE group_deliveries (
+        chat_id      INTEGER NOT NULL,
+        local_date   TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'blocked')),
+        attempts     INTEGER NOT NULL DEFAULT 1,
+        claimed_at   INTEGER NOT NULL,
+        question_id  TEXT,
+        poll_id      TEXT,
+        PRIMARY KEY (chat_id, local_date)
+    ) WITHOUT ROWID;
+    """,
 )

@@ -108,9 +108,11 @@ class ProgressStore:
                 "SELECT question_id, level, topic, COUNT(*), TOTAL(r), COUNT(r), MAX(answered_at), r FROM "
                 "(SELECT question_id, level, topic, answered_at, "
                 "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
-                "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ?) "
+                "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ? "
+                # Votes in group quiz polls count as MCQ answers.
+                "UNION ALL SELECT question_id, level, topic, answered_at, correct FROM poll_votes WHERE user_id = ?) "
                 "GROUP BY question_id",
-                (user_id,),
+                (user_id, user_id),
             )
             rows = await cur.fetchall()
         return [
@@ -121,7 +123,9 @@ class ProgressStore:
         """The distinct 15-minute UTC buckets in which the user answered."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                "SELECT DISTINCT answered_at / ? FROM answers WHERE user_id = ?", (BUCKET_MS, user_id)
+                "SELECT answered_at / ? FROM answers WHERE user_id = ? "
+                "UNION SELECT answered_at / ? FROM poll_votes WHERE user_id = ?",
+                (BUCKET_MS, user_id, BUCKET_MS, user_id),
             )
             rows = await cur.fetchall()
         return [int(r[0]) for r in rows]

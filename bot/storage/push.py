@@ -59,6 +59,22 @@ class DeliveryRow:
 _CLAIMABLE = "(status = 'failed' AND attempts < ?) OR (status = 'sending' AND claimed_at <= ?)"
 
 
+async def served_on(
+    db: Database, table: str, key: str, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
+) -> set[tuple[int, dt.date]]:
+    """(key, local date) pairs of a claims table (a constant name) that cannot be claimed now."""
+    wanted = sorted({d.isoformat() for d in dates})
+    if not wanted:
+        return set()
+    marks = ", ".join("?" for _ in wanted)
+    rows = await db.fetch_all(
+        f"SELECT {key}, local_date FROM {table} WHERE local_date IN ({marks}) "  # noqa: S608 (constants, placeholders)
+        f"AND NOT ({_CLAIMABLE})",
+        (*wanted, max_attempts, stale_before_ms),
+    )
+    return {(int(r[0]), dt.date.fromisoformat(str(r[1]))) for r in rows}
+
+
 class PushStore:
     """Reads and writes subscriptions and deliveries."""
 
@@ -114,18 +130,7 @@ class PushStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
-        wanted = sorted({d.isoformat() for d in dates})
-        if not wanted:
-            return set()
-        marks = ", ".join("?" for _ in wanted)
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                f"SELECT user_id, local_date FROM deliveries WHERE local_date IN ({marks}) "  # noqa: S608 (placeholders and a constant)
-                f"AND NOT ({_CLAIMABLE})",
-                (*wanted, max_attempts, stale_before_ms),
-            )
-            rows = await cur.fetchall()
-        return {(int(r[0]), dt.date.fromisoformat(str(r[1]))) for r in rows}
+        return await served_on(self._db, "deliveries", "user_id", dates, stale_before_ms, max_attempts)
 
     async def claim(self, user_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
         """Take the right to send the user's question for `day`, in one BEGIN IMMEDIATE transaction."""

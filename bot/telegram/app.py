@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -16,6 +16,7 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    PollAnswerHandler,
     TypeHandler,
     filters,
 )
@@ -30,8 +31,9 @@ from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, messages, progress, router, senders
+from bot.telegram.handlers import commands, daily, groups, messages, progress, router, senders
 from bot.telegram.jobs import schedule_push
+from bot.telegram.polls import schedule_groups
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, Services, attach, services
 from bot.telegram.webhook import HttpListener
@@ -39,7 +41,13 @@ from bot.telegram.webhook import HttpListener
 logger = logging.getLogger(__name__)
 
 _HEALTH_LISTENER = "health_listener"
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.POLL_ANSWER,
+]
 
 
 def file_url(base_url: str) -> str:
@@ -76,8 +84,12 @@ def build_application(
         rate = lambda: the_limiter.bulk_rate  # noqa: E731
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
         schedule_push(app)
+        await schedule_groups(app)
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+            await app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
+            )
         except TelegramError as exc:
             logger.warning("could not register the command menu: %s", exc)
         if settings.webhook_url is None and settings.health_port is not None:
@@ -115,10 +127,12 @@ def build_application(
 
 
 def register_handlers(app: App) -> None:
-    """Wire every handler; private chats get the interview, groups a notice; edited messages nothing."""
+    """Wire every handler; private chats get the interview, groups polls and leaderboards; edited messages nothing."""
     app.add_handler(TypeHandler(Update, senders.remember_user), group=-1)
     # A command's `filters` replace PTB's default UpdateType.MESSAGES, which would let edits run it again.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    in_group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("start", groups.explain, filters=private & filters.Regex(r"^/start q-")))
     app.add_handler(CommandHandler("start", commands.start, filters=private))
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
     app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))
@@ -132,14 +146,20 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
-    app.add_handler(ChatMemberHandler(daily.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
+    app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
+    app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))
+    app.add_handler(CommandHandler("level", groups.level_cmd, filters=in_group))
+    app.add_handler(CommandHandler("groupquiz", groups.groupquiz_cmd, filters=in_group))
+    app.add_handler(CommandHandler("top", groups.top_cmd, filters=in_group))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
+    app.add_handler(PollAnswerHandler(groups.on_poll_answer))
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
-    app.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND, commands.group_notice)
-    )
+    app.add_handler(MessageHandler(in_group & filters.COMMAND, groups.private_only))
     app.add_error_handler(on_error)
 
 

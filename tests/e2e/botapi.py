@@ -13,6 +13,15 @@ that can be answered once only, 403 for users who blocked the bot, 429 with retr
 global rate, injectable failures (any status, or a dropped connection) and whole outages; and, for the
 runtime's worst cases, slow answers, calls carried out whose answer never comes back (the client times
 out), and random 5xx answers (nothing carried out).
+
+Groups: negative ids, `group` and `supergroup` chats with a creator, administrators and members
+(`getChatMember`), the bot added and removed (`my_chat_member`, then 403 on sends), migration to a
+supergroup (service messages with `migrate_to_chat_id`/`migrate_from_chat_id`, then 400 with
+`parameters.migrate_to_chat_id` for the old id), an optional 20-per-minute limit per group, and native
+polls: `sendPoll` with Telegram's limits (question 1-300, options 1-100, 2-12 options, explanation <= 200
+with at most 2 line feeds, `open_period` 5-600, one right option for a quiz), `stopPoll`, polls closing
+when their `open_period` ends, and votes as `poll_answer` updates (non-anonymous polls only).
+
 Webhooks: setWebhook/deleteWebhook/getWebhookInfo; while a webhook is set, getUpdates answers 409 and
 every stored update is POSTed to the webhook URL (JSON, with X-Telegram-Bot-Api-Secret-Token), one at a
 time in update_id order, and redelivered until the hook answers 2xx, the way Telegram does.
@@ -36,6 +45,9 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.fake_bot_api import chat_member as _member_fields
+from tests.fake_bot_api import poll_problem
 
 BOT_ID = 777000111
 BOT_USER = {
@@ -87,8 +99,19 @@ _JSON_PARAMS = {
     "message_ids",
     "disable_web_page_preview",
     "allow_sending_without_reply",
+    "user_id",
+    "options",
+    "correct_option_ids",
+    "is_anonymous",
+    "open_period",
+    "close_date",
+    "is_closed",
+    "allows_multiple_answers",
+    "explanation_entities",
+    "question_entities",
     "max_connections",
 }
+GROUP_RATE_WINDOW = 60.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_RETRY_DELAY = 0.2
@@ -115,11 +138,14 @@ _TAGS = {
 class ApiError(Exception):
     """A Bot API error response."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to = migrate_to
 
 
 class _Drop(Exception):
@@ -215,6 +241,33 @@ class CallbackRecord:
 
 
 @dataclass
+class GroupChat:
+    """A group as Telegram knows it: members by status and whether the bot is in it."""
+
+    chat: dict[str, Any]
+    members: dict[int, str]  # user id -> creator | administrator | member | left | kicked
+    bot_in: bool = False
+    migrated_to: int | None = None
+
+
+@dataclass
+class PollRecord:
+    """A poll the bot sent, with each member's current vote."""
+
+    chat_id: int
+    message_id: int
+    poll: dict[str, Any]
+    closes_at: float | None  # time.monotonic() when open_period ends
+    votes: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        if not self.poll["is_closed"] and self.closes_at is not None and time.monotonic() >= self.closes_at:
+            self.poll["is_closed"] = True
+        return bool(self.poll["is_closed"])
+
+
+@dataclass
 class _Fault:
     status: int | None  # None: drop the connection
     description: str = ""
@@ -266,6 +319,10 @@ class BotApiServer:
         self._site: web.TCPSite | None = None
         self._transports: set[asyncio.BaseTransport] = set()
         self._users: dict[int, dict[str, Any]] = {}
+        self.groups: dict[int, GroupChat] = {}
+        self.polls: dict[str, PollRecord] = {}
+        self.group_rate: int | None = None  # messages per minute per group before a 429, like Telegram's ~20
+        self._group_sends: dict[int, deque[float]] = {}
         self.watch: list[int] = []  # chats whose transcript a timed-out wait prints
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -427,24 +484,105 @@ class BotApiServer:
         msg.edit_date = int(time.time())
         return self._push("edited_message", msg.to_api())
 
-    def add_to_group(self, user_id: int, group_id: int, title: str = "Flask fans") -> dict[str, Any]:
-        """The user adds the bot to a group: my_chat_member plus the service message; returns the chat."""
-        chat = {"id": group_id, "type": "group", "title": title}
+    def create_group(
+        self,
+        group_id: int,
+        creator: int,
+        *,
+        admins: Iterable[int] = (),
+        members: Iterable[int] = (),
+        title: str = "Flask fans",
+        kind: str = "group",
+    ) -> dict[str, Any]:
+        """A group (or supergroup) with its members, the bot not in it yet; returns the chat."""
+        assert group_id < 0, "group ids are negative"
+        chat = {"id": group_id, "type": kind, "title": title}
+        roles = {creator: "creator", **dict.fromkeys(admins, "administrator"), **dict.fromkeys(members, "member")}
+        for uid in roles:
+            self.user(uid)
+        self.groups[group_id] = GroupChat(chat, roles)
+        self.chats.setdefault(group_id, {})
+        return chat
+
+    def _bot_membership(self, user_id: int, chat: dict[str, Any], old: str, new: str) -> int:
         bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
-        now = int(time.time())
-        self._push(
+        new_member: dict[str, Any] = {"user": bot, "status": new}
+        if new == "kicked":
+            new_member["until_date"] = 0
+        return self._push(
             "my_chat_member",
             {
                 "chat": chat,
                 "from": self.user(user_id),
-                "date": now,
-                "old_chat_member": {"user": bot, "status": "left"},
-                "new_chat_member": {"user": bot, "status": "member"},
+                "date": int(time.time()),
+                "old_chat_member": {"user": bot, "status": old},
+                "new_chat_member": new_member,
             },
         )
-        msg = self._user_message(user_id, chat, new_chat_members=[bot])
+
+    def add_to_group(self, user_id: int, group_id: int, title: str = "Flask fans") -> dict[str, Any]:
+        """The user adds the bot to a group: my_chat_member plus the service message; returns the chat."""
+        group = self.groups.get(group_id)
+        if group is None:
+            self.create_group(group_id, user_id, title=title)
+            group = self.groups[group_id]
+        group.bot_in = True
+        self._bot_membership(user_id, group.chat, "left", "member")
+        bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
+        msg = self._user_message(user_id, group.chat, new_chat_members=[bot])
+        self._push("message", msg.to_api())
+        return group.chat
+
+    def remove_from_group(self, user_id: int, group_id: int, status: str = "kicked") -> int:
+        """The user removes the bot: sends there now fail with 403, and the bot hears about it."""
+        group = self.groups[group_id]
+        group.bot_in = False
+        return self._bot_membership(user_id, group.chat, "member", status)
+
+    def migrate_group(self, group_id: int, new_id: int) -> dict[str, Any]:
+        """The group becomes a supergroup with a new id: service messages in both chats; returns the new chat."""
+        old = self.groups[group_id]
+        chat = {"id": new_id, "type": "supergroup", "title": old.chat["title"]}
+        self.groups[new_id] = GroupChat(chat, dict(old.members), bot_in=old.bot_in)
+        self.chats.setdefault(new_id, {})
+        old.migrated_to = new_id
+        creator = next(uid for uid, role in old.members.items() if role == "creator")
+        msg = self._user_message(creator, old.chat, migrate_to_chat_id=new_id)
+        self._push("message", msg.to_api())
+        msg = self._user_message(creator, chat, migrate_from_chat_id=group_id)
         self._push("message", msg.to_api())
         return chat
+
+    def vote(self, user_id: int, poll_id: str, option_ids: list[int]) -> bool:
+        """A member votes (an empty list retracts); False if the poll is closed. Non-anonymous polls report it."""
+        record = self.polls[poll_id]
+        if record.closed:
+            return False
+        assert all(0 <= i < len(record.poll["options"]) for i in option_ids)
+        previous = record.votes.pop(user_id, [])
+        for i in previous:
+            record.poll["options"][i]["voter_count"] -= 1
+        if option_ids:
+            record.votes[user_id] = list(option_ids)
+            for i in option_ids:
+                record.poll["options"][i]["voter_count"] += 1
+        record.poll["total_voter_count"] = len(record.votes)
+        if not record.poll["is_anonymous"]:
+            options = record.poll["options"]
+            self._push(
+                "poll_answer",
+                {
+                    "poll_id": poll_id,
+                    "user": self.user(user_id),
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [options[i]["persistent_id"] for i in option_ids],
+                },
+            )
+        return True
+
+    def polls_in(self, chat_id: int) -> list[PollRecord]:
+        """The polls the bot sent to a chat, oldest first."""
+        return sorted((p for p in self.polls.values() if p.chat_id == chat_id), key=lambda p: p.message_id)
 
     def block(self, user_id: int) -> int:
         """The user blocks the bot: sends to them now fail with 403, and the bot hears about it."""
@@ -603,8 +741,9 @@ class BotApiServer:
             handler = getattr(self, f"_m_{name}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
-            if name in self.rate_methods:
+            if name in self.rate_methods or name == "sendpoll":
                 self._check_rate()
+                self._check_group_rate(params)
             if self._flaky is not None and name in self._flaky[1] and self._flaky[2].random() < self._flaky[0]:
                 raise ApiError(502, "Bad Gateway")
             if self.slow.get(name):
@@ -624,6 +763,8 @@ class BotApiServer:
             body: dict[str, Any] = {"ok": False, "error_code": exc.status, "description": exc.description}
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
+            if exc.migrate_to is not None:
+                body["parameters"] = {"migrate_to_chat_id": exc.migrate_to}
             return web.json_response(body, status=exc.status, dumps=_dumps)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
@@ -638,6 +779,22 @@ class BotApiServer:
         if len(self._sent_times) >= self.rate_limit:
             raise ApiError(429, f"Too Many Requests: retry after {self.retry_after}", retry_after=self.retry_after)
         self._sent_times.append(now)
+
+    def _check_group_rate(self, params: dict[str, Any]) -> None:
+        try:
+            chat_id = int(params.get("chat_id", 0))
+        except (TypeError, ValueError):
+            return
+        if self.group_rate is None or chat_id >= 0:
+            return
+        now = time.monotonic()
+        sent = self._group_sends.setdefault(chat_id, deque())
+        while sent and now - sent[0] >= GROUP_RATE_WINDOW:
+            sent.popleft()
+        if len(sent) >= self.group_rate:
+            wait = int(GROUP_RATE_WINDOW - (now - sent[0])) + 1
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        sent.append(now)
 
     # ------------------------------------------------------------------ methods
     async def _m_getme(self, params: dict[str, Any]) -> Any:
@@ -785,6 +942,13 @@ class BotApiServer:
             raise ApiError(400, "Bad Request: chat not found") from None
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        group = self.groups.get(chat_id)
+        if group is not None and group.migrated_to is not None:
+            raise ApiError(
+                400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to=group.migrated_to
+            )
+        if group is not None and not group.bot_in:
+            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         if chat_id not in self.chats:
             raise ApiError(400, "Bad Request: chat not found")
         return chat_id
@@ -839,7 +1003,8 @@ class BotApiServer:
 
     def _new_bot_message(self, chat_id: int) -> StoredMessage:
         chat = self.chat(chat_id)
-        chat_dict = chat[0].chat if chat else {"id": chat_id, "type": "private"}
+        group = self.groups.get(chat_id)
+        chat_dict = group.chat if group else chat[0].chat if chat else {"id": chat_id, "type": "private"}
         msg = StoredMessage(
             chat=chat_dict,
             message_id=self._next_message_id(chat_id),
@@ -856,6 +1021,60 @@ class BotApiServer:
         msg.text, msg.raw, msg.parse_mode, msg.reply_markup = shown, raw, params.get("parse_mode"), markup
         self.chats[chat_id][msg.message_id] = msg
         return msg.to_api()
+
+    async def _m_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        user_id = int(params.get("user_id") or 0)
+        group = self.groups.get(chat_id)
+        status = group.members.get(user_id, "left") if group is not None else "member"
+        return chat_member(self.user(user_id), status)
+
+    async def _m_sendpoll(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        problem = poll_problem(params)
+        if problem is not None:
+            raise ApiError(400, f"Bad Request: {problem}")
+        msg = self._new_bot_message(chat_id)
+        poll_id = f"{5_000_000_000 + len(self.polls)}"
+        anonymous = params.get("is_anonymous", True)
+        poll: dict[str, Any] = {
+            "id": poll_id,
+            "question": params["question"],
+            "options": [
+                {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0, "persistent_id": str(i)}
+                for i, o in enumerate(params["options"])
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": anonymous not in (False, "false"),
+            "type": params.get("type", "regular"),
+            "allows_multiple_answers": False,
+            "allows_revoting": True,
+            "members_only": False,
+        }
+        if poll["type"] == "quiz":
+            poll["correct_option_ids"] = [int(i) for i in params["correct_option_ids"]]
+        period = params.get("open_period")
+        for key in ("explanation", "open_period"):
+            if key in params:
+                poll[key] = params[key]
+        self.polls[poll_id] = PollRecord(
+            chat_id, msg.message_id, poll, None if period is None else time.monotonic() + int(period)
+        )
+        msg.extra["poll"] = poll
+        self.chats[chat_id][msg.message_id] = msg
+        return msg.to_api()
+
+    async def _m_stoppoll(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        record = next((p for p in self.polls.values() if (p.chat_id, p.message_id) == (chat_id, message_id)), None)
+        if record is None:
+            raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if record.closed:
+            raise ApiError(400, "Bad Request: poll has already been closed")
+        record.poll["is_closed"] = True
+        return record.poll
 
     async def _m_senddocument(self, params: dict[str, Any]) -> Any:
         chat_id = self._target_chat(params)
@@ -948,6 +1167,13 @@ class BotApiServer:
         record.answered = True
         record.answer_text = str(text) if text else None
         return True
+
+
+def chat_member(user: dict[str, Any], status: str) -> dict[str, Any]:
+    """A getChatMember result for this user with the fields PTB requires for the status."""
+    member = _member_fields(int(user["id"]), status)
+    member["user"] = user
+    return member
 
 
 def _dumps(obj: Any) -> str:

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from telegram.ext import Application
 
-from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update
+from bot.config import Settings
+from bot.telegram.app import build_application
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update, unthrottled
+
+
+class Sleeper:
+    """An injected sleep: records each wait and moves the fake clock instead of waiting."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.clock.advance(seconds=seconds)
+
+
+async def started_app(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
+    """A real Application on the fake transport, initialised with post_init run (as run_polling would)."""
+    app = build_application(
+        settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper, limiter=unthrottled(settings, sleeper)
+    )
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    return app
+
+
+async def stop_app(app: Application) -> None:  # type: ignore[type-arg]
+    """Shut an Application from `started_app` down, post_shutdown included."""
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
 
 
 class ChatDriver:

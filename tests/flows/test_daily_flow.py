@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,27 +19,14 @@ from bot.domain.review import review
 from bot.services.push import RoundReport
 from bot.storage.cards import CardStore
 from bot.storage.push import PushStore
-from bot.telegram.app import build_application
 from bot.telegram.jobs import JOB_NAME, run_push_round
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import Services
 from tests.clock import FakeClock
-from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, unthrottled, user_dict
-from tests.flows.driver import ChatDriver
+from tests.fake_bot_api import BOT_USER, NOW, FakeBotApi, buttons, user_dict
+from tests.flows.driver import ChatDriver, Sleeper, started_app, stop_app
 
 UTC = dt.UTC
-
-
-class Sleeper:
-    """An injected sleep: records each wait and moves the fake clock instead of waiting."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds=seconds)
 
 
 @pytest.fixture
@@ -49,28 +35,12 @@ def sleeper(clock: FakeClock) -> Sleeper:
     return Sleeper(clock)
 
 
-async def _started(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> Application:  # type: ignore[type-arg]
-    app = build_application(
-        settings, clock=clock, rng=random.Random(3), request=api, sleep=sleeper, limiter=unthrottled(settings, sleeper)
-    )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    return app
-
-
-async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
-
-
 @pytest_asyncio.fixture
 async def dapp(settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The Application with the injected sleep."""
-    app = await _started(settings, api, clock, sleeper)
+    app = await started_app(settings, api, clock, sleeper)
     yield app
-    await _stop(app)
+    await stop_app(app)
 
 
 def _services(app: Application) -> Services:  # type: ignore[type-arg]
@@ -278,7 +248,7 @@ async def test_local_midnight_during_a_push(
     settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
 ) -> None:
     slow = settings.model_copy(update={"push_rate": 0.02})  # one send every 50 s
-    app = await _started(slow, api, clock, sleeper)
+    app = await started_app(slow, api, clock, sleeper)
     try:
         clock.set(dt.datetime(2026, 1, 1, 23, 59, tzinfo=UTC))
         for uid in (1001, 1002, 1003):
@@ -293,24 +263,24 @@ async def test_local_midnight_during_a_push(
         clock.set(dt.datetime(2026, 1, 2, 23, 58, tzinfo=UTC))
         assert (await _round(app)).sent == 3
     finally:
-        await _stop(app)
+        await stop_app(app)
 
 
 async def test_crash_between_send_and_commit_resends_once(
     settings: Settings, api: FakeBotApi, clock: FakeClock, sleeper: Sleeper
 ) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
-    first_app = await _started(settings, api, clock, sleeper)
+    first_app = await started_app(settings, api, clock, sleeper)
     try:
         await _subscribe(first_app, api, 1001, "09:00", None)
         assert (await _round(first_app)).sent == 1
     finally:
-        await _stop(first_app)
+        await stop_app(first_app)
     # Simulate a crash after the send, before its commit: the claim is left 'sending'.
     async with aiosqlite.connect(settings.database_path) as conn:
         await conn.execute("UPDATE deliveries SET status = 'sending', message_id = NULL, sent_at = NULL")
         await conn.commit()
-    app = await _started(settings, api, clock, sleeper)
+    app = await started_app(settings, api, clock, sleeper)
     try:
         clock.advance(minutes=1)
         report = await _round(app)
@@ -323,7 +293,7 @@ async def test_crash_between_send_and_commit_resends_once(
         assert (await _round(app)).sent == 0
         assert await _deliveries(settings) == [(1001, "2026-01-01", "sent", 2)]
     finally:
-        await _stop(app)
+        await stop_app(app)
 
 
 async def test_blocked_and_missing_chats_unsubscribe(
@@ -424,7 +394,7 @@ async def test_replies_flow_while_a_push_paces_its_sends(settings: Settings, api
                 assert "What I can do" in helper[0].last()["text"]
 
     sleep = TalkingSleep(clock)
-    app = await _started(settings, api, clock, sleep)
+    app = await started_app(settings, api, clock, sleep)
     try:
         helper.append(ChatDriver(app, api, 4242))
         clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
@@ -436,7 +406,7 @@ async def test_replies_flow_while_a_push_paces_its_sends(settings: Settings, api
         daily_at = [i for i, t in enumerate(texts) if "Daily question" in t]
         assert daily_at[0] < help_at < daily_at[1]
     finally:
-        await _stop(app)
+        await stop_app(app)
 
 
 async def test_one_users_database_error_does_not_end_the_round(

@@ -125,6 +125,10 @@ def _counts(path: Path) -> dict[str, int]:
         return {t: raw.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in _tables(path)}
 
 
+# Tables whose chat_id is a group's (negative) id: they hold no user's rows to erase.
+GROUP_KEYED = {"groups", "group_quizzes", "polls", "group_deliveries"}
+
+
 def _rows_about(path: Path, user_id: int) -> dict[str, int]:
     """Rows naming the user in a user_id or chat_id column, per table that has one."""
     found = {}
@@ -311,7 +315,22 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 "VALUES (?, '2026-01-10', 'sent', 0, ?)",
                 (ANN, sid),
             )
-    about_ann = _rows_about(path, ANN)
+        if "poll_votes" in _tables(path):  # a group poll, Bob's vote on it, and Ann's
+            raw.execute(
+                "INSERT INTO polls (poll_id, chat_id, message_id, question_id, level, topic, correct_option, kind, "
+                "sent_at) VALUES ('p1', -100123, 7, 'r1', 'fresher', 'routing', 0, 'daily', 0)"
+            )
+            for uid, name in ((BOB, "Bob"), (ANN, "Ann")):
+                raw.execute("INSERT INTO group_members (user_id, first_name) VALUES (?, ?)", (uid, name))
+                raw.execute(
+                    "INSERT INTO poll_votes (poll_id, user_id, chat_id, question_id, level, topic, chosen, correct, "
+                    "answered_at, time_taken_ms) VALUES ('p1', ?, -100123, 'r1', 'fresher', 'routing', 0, 1, 5, 5)",
+                    (uid,),
+                )
+    before_ann["group_members"] = before_ann.get("group_members", 0) + 1
+    before_ann["poll_votes"] = before_ann.get("poll_votes", 0) + 1
+    before_ann["polls"] = before_ann.get("polls", 0) + 1
+    about_ann = {t: n for t, n in _rows_about(path, ANN).items() if t not in GROUP_KEYED}
     untouched = [t for t, n in about_ann.items() if n == 0]
     assert not untouched, f"store rows for user {ANN} in {untouched} so that this test checks their deletion"
     assert await _service(db, FakeClock(START)).delete(ANN) is True

@@ -66,12 +66,6 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, update.effective_chat.id, texts.UNKNOWN_COMMAND)
 
 
-async def group_notice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Tells a group that the bot works in private chats."""
-    if update.effective_chat:
-        await chat.send(context.bot, update.effective_chat.id, texts.PRIVATE_ONLY)
-
-
 async def admin_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows operators how many users, sessions and answers the bot holds."""
     user, tg_chat = update.effective_user, update.effective_chat
