@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
+    bank_sub.add_parser("calibrate", help="questions whose answers disagree with their level")
+    reports = sub.add_parser("reports", help="print the open reports of questions (or export them)")
+    reports.add_argument("--csv", action="store_true", help="one report per row, as CSV on stdout")
     backup = sub.add_parser("backup", help="write a consistent copy of the database (safe while the bot runs)")
     backup.add_argument("path", type=Path, help="the file to write")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    terminal = args.command in ("practice", "bank", "backup", "stats") or (
+    terminal = args.command in ("practice", "bank", "reports", "backup", "stats") or (
         args.command is None and settings.telegram_bot_token is None
     )
     # In the terminal the quiz is the output; routine INFO lines would only get in its way.
@@ -132,10 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(level, [token, secret])
     install_excepthooks([token, secret])
     try:
+        if args.command == "bank" and args.bank_command == "calibrate":
+            from bot.cli.editors import run_calibrate
+
+            return asyncio.run(run_calibrate(settings))
         if args.command == "bank":
             from bot.cli.bank_check import run_bank_check
 
             return run_bank_check(settings.questions_dir)
+        if args.command == "reports":
+            from bot.cli.editors import run_reports
+
+            return asyncio.run(run_reports(settings, args.csv))
         if args.command == "push":
             from bot.cli.push import run_push
 

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     group_quiz_seconds: int = Field(default=30, ge=5, le=600)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    interview_seconds_mcq: int = Field(default=90, ge=1, le=3600)
+    interview_seconds_open: int = Field(default=300, ge=1, le=3600)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     # TLS ends at the reverse proxy in front, which reaches the listener over the network.

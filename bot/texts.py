@@ -11,8 +11,9 @@ BOT_DESCRIPTION = "Flask interview practice"
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("quiz", "10 multiple-choice questions of one level"),
-    ("interview", "A mock interview: open questions and MCQs"),
+    ("interview", "A timed mock interview that estimates your level"),
     ("cancel", "End the current session"),
+    ("review", "Your due review cards, now"),
     ("stats", "Your progress: readiness by topic, streaks"),
     ("history", "Your last sessions and answers"),
     ("export", "Download your answers as CSV"),
@@ -30,7 +31,7 @@ LEVEL_LABELS = {
     "advanced": "🚀 Advanced",
 }
 
-MODE_NAMES = {"quiz": "quiz", "interview": "mock interview", "daily": "daily question"}
+MODE_NAMES = {"quiz": "quiz", "interview": "mock interview", "daily": "daily question", "review": "review"}
 
 
 def greeting(first_name: str) -> str:
@@ -228,13 +229,23 @@ def stats_weakest(level: str, topics: list[str]) -> str:
 
 
 def history_line(
-    number: int, when: str, mode: str, level: str, right: int, answered: int, size: int, duration: str, finished: bool
+    number: int,
+    when: str,
+    mode: str,
+    level: str,
+    right: int,
+    answered: int,
+    size: int,
+    duration: str,
+    finished: bool,
+    estimate: str | None = None,
 ) -> str:
-    """One past session in /history."""
+    """One past session in /history; an interview shows its estimated level."""
     stopped = "" if finished else f" (stopped at {answered}/{size})"
+    estimated = f" · estimated level: <b>{escape(LEVEL_NAMES.get(estimate, estimate))}</b>" if estimate else ""
     return (
         f"<b>{number}.</b> {escape(when)} · {escape(MODE_NAMES.get(mode, mode))} · {escape(level)} · "
-        f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}"
+        f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}{estimated}"
     )
 
 
@@ -313,6 +324,261 @@ def reveal_text(model_html: str, points: list[str]) -> str:
     lines += [f"▫️ {escape(p)}" for p in points]
     lines += ["", "How well did you know it?"]
     return "\n".join(lines)
+
+
+# The mock interview
+LEVEL_NAMES = {
+    "fresher": "Fresher",
+    "intermediate": "Intermediate",
+    "experienced": "Experienced",
+    "advanced": "Advanced",
+}
+BTN_UNSURE = "🤷 Not sure"
+
+
+def interview_intro(questions: int, minutes: int, mcq_seconds: int, open_seconds: int) -> str:
+    """What the mock interview is, before the level picker."""
+    return (
+        f"🎤 <b>Mock interview</b>: about {questions} questions, roughly {minutes} minutes.\n"
+        "Questions get harder after strong answers and easier after weak ones; at the end I estimate your level.\n"
+        f"Each question is timed: {mcq_seconds} s for multiple choice, {open_seconds // 60} min for open ones. "
+        "Answers are discussed at the end, not one by one.\n\n"
+        "Where do you think you stand?"
+    )
+
+
+def interview_started(label: str) -> str:
+    """The intro once a level is picked."""
+    return f"🎤 <b>Mock interview</b> · start: {escape(label)}. Good luck!"
+
+
+def interview_budget(seconds: int) -> str:
+    """The time budget under an interview question."""
+    budget = f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
+    return f"⏱ <i>{budget} to answer.</i>"
+
+
+def interview_chosen(letter: str, option_html: str, over_time: bool) -> str:
+    """An answered interview MCQ: only the choice, no verdict."""
+    late = " <i>(over time)</i>" if over_time else ""
+    return f"Your answer: <b>{letter}</b>) {option_html}{late}"
+
+
+def open_received(over_time: bool) -> str:
+    """Acknowledges a typed interview answer."""
+    return "✍️ Answer received" + (" (over time)." if over_time else ".")
+
+
+def timed_out(number: int) -> str:
+    """A question closed by its deadline."""
+    return f"⏰ Time is up for question {number}: it counts as unanswered."
+
+
+TIMED_OUT_EDIT = "⏰ <i>Time is up: no answer.</i>"
+INTERVIEW_OVER = "🏁 <b>Interview over.</b> Here is how each question went; grade your open answers on their pages."
+CB_INTERVIEW_NOT_OVER = "The debrief opens when the interview is over."
+
+
+def debrief_page(
+    page: int,
+    pages: int,
+    level: str,
+    topic: str,
+    prompt_html: str,
+    answer_html: str,
+    verdict: str,
+    seconds: int,
+    over_time: bool,
+    explanation_html: str,
+) -> str:
+    """One debrief page: the question, the answer, the verdict, the time and the explanation."""
+    late = " (over time)" if over_time else ""
+    return (
+        f"<b>Debrief {page}/{pages}</b> · {escape(level)} · {escape(topic)}\n\n{prompt_html}\n\n"
+        f"<i>Your answer:</i> {answer_html}\n{verdict}\n⏱ {duration_text(seconds)}{late}\n\n{explanation_html}"
+    )
+
+
+VERDICT_RIGHT = "✅ Right."
+VERDICT_WRONG = "❌ Wrong."
+VERDICT_TIMED_OUT = "⏰ No answer in time."
+VERDICT_UNGRADED = "✍️ Grade yourself against the model answer:"
+NO_ANSWER = "—"
+
+
+def verdict_graded(grade: str) -> str:
+    """An open answer's self-grade on its debrief page."""
+    return f"Your grade: <b>{escape(GRADE_LABELS.get(grade, grade))}</b>"
+
+
+def debrief_right_option(letter: str, option_html: str) -> str:
+    """The right option on a debrief page."""
+    return f"Right answer: <b>{letter}</b>) {option_html}"
+
+
+def key_points_block(model_html: str, points: list[tuple[str, bool]]) -> str:
+    """Model answer and the key points the typed answer covered."""
+    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    lines += [f"{'☑️' if hit else '▫️'} {escape(p)}" for p, hit in points]
+    return "\n".join(lines)
+
+
+BTN_PREV = "◀"
+BTN_NEXT = "▶"
+BTN_REPORT = "🚩 Report"
+
+
+def report_text(
+    level: str,
+    evidence: list[tuple[str, int, int]],
+    confidence: str,
+    se: float,
+    strongest: list[str],
+    weakest: list[str],
+    total: str,
+    timed_out_count: int,
+    over_time_count: int,
+    change: str | None,
+    ungraded: int,
+) -> str:
+    """The interview report; its second line is `Estimated level: …`."""
+    lines = ["📋 <b>Interview report</b>", f"Estimated level: {escape(LEVEL_NAMES.get(level, level))}", ""]
+    lines.append("<b>Evidence</b> (asked · right)")
+    lines += [f"• {escape(LEVEL_NAMES.get(lv, lv))}: {asked} · {right}" for lv, asked, right in evidence]
+    lines.append(f"Confidence: {confidence} (±{se:.1f} of a level)")
+    lines.append("")
+    lines.append("💪 Strongest: " + (", ".join(escape(t) for t in strongest) or "—"))
+    lines.append("🎯 Weakest: " + (", ".join(escape(t) for t in weakest) or "—"))
+    extra = []
+    if timed_out_count:
+        extra.append(f"{timed_out_count} timed out")
+    if over_time_count:
+        extra.append(f"{over_time_count} over time")
+    lines.append(f"⏱ Total time: {escape(total)}" + (f" ({', '.join(extra)})" if extra else ""))
+    lines.append(change or "📈 This is your first interview: the next one will show the change.")
+    if ungraded:
+        lines += ["", f"<i>{ungraded} open answer(s) count by key points until you grade them in the debrief.</i>"]
+    if weakest:
+        lines += ["", "Tap a weak topic for a quiz on it."]
+    return "\n".join(lines)
+
+
+def estimate_change(previous_level: str, level: str, delta: float) -> str:
+    """The change since the previous interview."""
+    arrow = "📈" if delta > 0.05 else "📉" if delta < -0.05 else "➡️"
+    return (
+        f"{arrow} Since your previous interview: {escape(LEVEL_NAMES.get(previous_level, previous_level))} → "
+        f"{escape(LEVEL_NAMES.get(level, level))} ({delta:+.1f})"
+    )
+
+
+CONFIDENCE_WORDS = {"high": "high", "medium": "medium", "low": "low — a few more interviews will firm it up"}
+
+
+def weak_topic_button(topic: str) -> str:
+    """A button that starts a quiz on one weak topic."""
+    return f"🎯 {topic}"
+
+
+# /review
+REVIEW_NONE = "Nothing to review: you have no review cards yet. Answer some questions in /quiz first."
+
+
+def review_next_due(when: str) -> str:
+    """Nothing is due now."""
+    return f"Nothing is due for review right now. Your next card is due {escape(when)}."
+
+
+def review_more(n: int) -> str:
+    """The button offering the due cards."""
+    return f"🔁 {n} more due"
+
+
+def review_due_button(n: int) -> str:
+    """The /stats button for due cards."""
+    return f"🔁 Review {n} due"
+
+
+# Reports
+REPORT_ASK = "What is wrong with this question?"
+REPORT_REASONS = {
+    "wrong": "Wrong answer",
+    "unclear": "Unclear",
+    "typo": "Typo",
+    "outdated": "Outdated",
+    "other": "Other",
+}
+REPORT_THANKS = (
+    "🙏 Thank you, the editors will look at it. Add a comment in your next message (up to 1000 characters), "
+    "or send /cancel to skip."
+)
+REPORT_COMMENT_SAVED = "🙏 Thanks, your comment is saved with the report."
+REPORT_COMMENT_SKIPPED = "Report sent without a comment."
+CB_REPORTED = "Reported. Thank you!"
+REPORTS_EMPTY = "No open reports."
+ENABLE_USAGE = "Send <code>/enable question-id</code>."
+
+
+def report_notice(question_id: str, reason: str) -> str:
+    """The admins' notice on a question's first report of the day."""
+    return (
+        f"🚩 New report on <code>{escape(question_id)}</code>: {escape(REPORT_REASONS.get(reason, reason))}. "
+        "/reports lists the open ones."
+    )
+
+
+def report_group(
+    question_id: str,
+    count: int,
+    reasons: dict[str, int],
+    comments: tuple[str, ...],
+    disabled: bool,
+    changed: bool,
+) -> str:
+    """One reported question in /reports."""
+    reason_text = ", ".join(f"{escape(REPORT_REASONS.get(r, r))} ×{n}" for r, n in sorted(reasons.items()))
+    lines = [f"🚩 <code>{escape(question_id)}</code> · {count} report{'s' if count != 1 else ''}: {reason_text}"]
+    lines += [f"💬 {escape(c)}" for c in comments]
+    if changed:
+        lines.append("<i>The question changed since it was reported.</i>")
+    if disabled:
+        lines.append("<i>Already disabled.</i>")
+    return "\n".join(lines)
+
+
+BTN_DISABLE = "⛔ Disable question"
+BTN_DISMISS = "✖️ Dismiss"
+BTN_SHOW = "👁 Show question"
+
+
+def question_disabled(question_id: str) -> str:
+    """After Disable."""
+    qid = escape(question_id)
+    return f"⛔ <code>{qid}</code> is disabled: no new session asks it. /enable {qid} brings it back."
+
+
+def reports_dismissed(question_id: str, n: int) -> str:
+    """After Dismiss."""
+    return f"✖️ Dismissed {n} report{'s' if n != 1 else ''} on <code>{escape(question_id)}</code>."
+
+
+def question_enabled(question_id: str, was_disabled: bool) -> str:
+    """After /enable."""
+    if was_disabled:
+        return f"✅ <code>{escape(question_id)}</code> is enabled again."
+    return f"<code>{escape(question_id)}</code> was not disabled."
+
+
+def unknown_question(question_id: str) -> str:
+    """/enable with an id the bank does not have."""
+    return f"There is no question <code>{escape(question_id)}</code> in the bank."
+
+
+# Terminal interview
+CLI_BUDGET = "(time budget: {seconds} s)"
+CLI_OVER_TIME = "(over time)"
+CLI_RECEIVED = "Answer received."
+CLI_DEBRIEF = "\n=== Debrief ==="
 
 
 # Group play: welcome, admin settings, the daily group poll, /groupquiz, /top

@@ -47,11 +47,17 @@ def test_practice_end_of_input_prints_score_so_far(tmp_path: Path) -> None:
     assert re.search(r"Score: [01]/1\n", done.stdout)
 
 
-def test_practice_interview_takes_typed_answers(tmp_path: Path) -> None:
-    lines = "\n".join(["1", "an app context and blueprint answer", "2"] * 8) + "\n"
+def test_practice_interview_is_the_adaptive_engine_with_debrief_and_report(tmp_path: Path) -> None:
+    # Every line answers whatever is asked: "1" is option A, an open answer, or the self-grade "Nailed it".
+    lines = "\n".join(["1"] * 40) + "\n"
     done = _run(["practice", "--level", "intermediate", "--mode", "interview"], tmp_path, lines)
     assert done.returncode == 0, done.stderr
-    assert "Model answer:" in done.stdout and "Key points:" in done.stdout
+    assert done.stdout.count("(time budget: ") == 10
+    assert "=== Debrief ===" in done.stdout and "Debrief 10/10" in done.stdout
+    assert re.search(r"Estimated level: (Fresher|Intermediate|Experienced|Advanced)\n", done.stdout)
+    with sqlite3.connect(tmp_path / "p.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 10
+        assert db.execute("SELECT estimate_level FROM sessions").fetchone()[0] is not None
 
 
 def test_no_token_points_to_terminal_practice(tmp_path: Path) -> None:

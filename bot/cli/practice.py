@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import html
 import random
+import re
 import sys
 from typing import TextIO
 
@@ -14,8 +17,10 @@ from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
 from bot.domain.markup import to_plain
 from bot.services.interview import InterviewService, QuestionView
+from bot.services.mock_interview import MockInterviewService
 from bot.services.wiring import build_services
 from bot.storage.db import Database
+from bot.telegram.handlers.interview import debrief_message, report_message
 
 # The terminal user is not a Telegram account; 0 is never a Telegram user id.
 LOCAL_USER_ID = 0
@@ -89,6 +94,47 @@ async def _ask_open(svc: InterviewService, view: QuestionView, inp: TextIO, out:
     return graded.next is None
 
 
+def _plain(html_text: str) -> str:
+    """Telegram HTML as terminal text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+async def _interview(svc: MockInterviewService, level: Level, inp: TextIO, out: TextIO) -> None:
+    """The mock interview in the terminal: same engine and timer (the clock decides what is over time)."""
+    view = await svc.start(LOCAL_USER_ID, level)
+    if view is None:
+        out.write(texts.CLI_EMPTY.format(level=level.value) + "\n")
+        return
+    session_id = view.session_id
+    while view is not None:
+        _show(view, out)
+        out.write(texts.CLI_BUDGET.format(seconds=svc.budgets.of(view.question.kind)) + "\n")
+        q = view.question
+        if isinstance(q, McqQuestion):
+            n = len(view.order)
+            last = texts.OPTION_LETTERS[n - 1]
+            while (choice := parse_choice(_read(texts.CLI_MCQ_PROMPT.format(last=last, n=n), inp, out), n)) is None:
+                out.write(texts.CLI_BAD_CHOICE.format(last=last, n=n) + "\n")
+            # The terminal blocks on input, so a late answer is never lost: it is recorded as over time.
+            step = await svc.answer_mcq(LOCAL_USER_ID, session_id, view.position, choice)
+        else:
+            text = _read(texts.CLI_OPEN_PROMPT, inp, out)
+            step = await svc.answer_open(LOCAL_USER_ID, view, text)
+        out.write(texts.CLI_RECEIVED + (" " + texts.CLI_OVER_TIME if step.over_time else "") + "\n")
+        view = step.next
+    out.write(texts.CLI_DEBRIEF + "\n")
+    pages = await svc.debrief_pages_of(session_id)
+    for i, page in enumerate(pages):
+        text, _ = debrief_message(pages, i)
+        out.write("\n" + _plain(text) + "\n")
+        if isinstance(page.view.question, OpenQuestion) and not page.answer.timed_out:
+            while (grade := GRADES.get(_read(texts.CLI_GRADE_PROMPT, inp, out))) is None:
+                out.write(texts.CLI_BAD_GRADE + "\n")
+            await svc.grade(LOCAL_USER_ID, session_id, page.answer.position, grade)
+    report, _ = report_message(await svc.report(session_id))
+    out.write("\n" + _plain(report) + "\n")
+
+
 async def run_practice(
     settings: Settings,
     level: Level | None,
@@ -102,13 +148,18 @@ async def run_practice(
     bank = load_bank(settings.questions_dir)
     db = await Database.open(settings.database_path)
     try:
-        svc = build_services(settings, db, bank, clock or SystemClock(), rng or random.Random()).interview
+        services = build_services(settings, db, bank, clock or SystemClock(), rng or random.Random())
+        svc = services.interview
         await svc.register(LOCAL_USER_ID, LOCAL_USER_ID, "terminal")
         if level is None:
             level = Level.FRESHER
             if inp.isatty():
                 pick = _read(texts.CLI_PICK_LEVEL, inp, out) or "1"
                 level = list(Level)[int(pick) - 1] if pick in ("1", "2", "3", "4") else Level.FRESHER
+        if mode is Mode.INTERVIEW:
+            with contextlib.suppress(_EndOfInput):
+                await _interview(services.mock, level, inp, out)
+            return 0
         started = await svc.start(LOCAL_USER_ID, mode, level)
         view = started.view
         if view is None:

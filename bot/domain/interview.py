@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
@@ -55,12 +55,13 @@ def plan_session(
     rng: random.Random,
     last_seen: Mapping[str, float] | None = None,
     topics: Sequence[str] | None = None,
+    exclude: Collection[str] = (),
 ) -> list[PlannedQuestion]:
-    """Choose the questions of a new session: no repeats, least recently seen first."""
+    """Choose the questions of a new session: no repeats, least recently seen first, none of `exclude`."""
     seen = last_seen or {}
-    mcqs = [q for q in bank.of_level(level, "mcq") if not topics or q.topic in topics]
+    mcqs = [q for q in bank.of_level(level, "mcq") if (not topics or q.topic in topics) and q.id not in exclude]
     if mode is Mode.INTERVIEW:
-        opens = [q for q in bank.of_level(level, "open") if not topics or q.topic in topics]
+        opens = [q for q in bank.of_level(level, "open") if (not topics or q.topic in topics) and q.id not in exclude]
         n_open = min(len(opens), round(INTERVIEW_LENGTH * INTERVIEW_OPEN_SHARE))
         chosen_open = _pick(opens, n_open, rng, seen)
         chosen_mcq = _pick(mcqs, INTERVIEW_LENGTH - n_open, rng, seen)

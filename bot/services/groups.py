@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -148,8 +148,11 @@ class GroupService:
         texts: Texts,
         default_zone: str,
         quiz_seconds: int,
+        disabled: Callable[[], Awaitable[frozenset[str]]] | None = None,
     ) -> None:
         self._store = store
+        # Questions an admin disabled after a report (ReportService.disabled_question_ids): never posted.
+        self._disabled = disabled
         self._bank = bank
         self._clock = clock
         self._rng = rng
@@ -217,7 +220,9 @@ class GroupService:
         return polls.eligible(self._bank, found if isinstance(found, Level) else None)
 
     async def _choose(self, chat_id: int, level: str | None, count: int) -> list[McqQuestion]:
-        return rules.choose_questions(self._pool(level), count, await self._store.last_posted(chat_id), self._rng)
+        disabled = frozenset() if self._disabled is None else await self._disabled()
+        pool = [q for q in self._pool(level) if q.id not in disabled]
+        return rules.choose_questions(pool, count, await self._store.last_posted(chat_id), self._rng)
 
     def _spec(self, question: McqQuestion, bot_username: str, prefix: str) -> PollSpec:
         order = shuffled_order(question, self._rng)

@@ -13,7 +13,8 @@ from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuf
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
 from bot.storage.cards import CardStore, PendingReview
 from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
-from bot.storage.rows import SessionRow, SlotRow
+from bot.storage.reports import ReportStore
+from bot.storage.rows import SessionRow, SlotRow, UserRow
 
 
 class Outcome(enum.Enum):
@@ -88,9 +89,16 @@ class InterviewService:
     """Starts sessions, takes answers and scores them."""
 
     def __init__(
-        self, store: InterviewStore, bank: Bank, clock: Clock, rng: random.Random, cards: CardStore | None = None
+        self,
+        store: InterviewStore,
+        bank: Bank,
+        clock: Clock,
+        rng: random.Random,
+        cards: CardStore | None = None,
+        reports: ReportStore | None = None,
     ) -> None:
         self._store = store
+        self._reports = reports
         self._bank = bank
         self._clock = clock
         self._rng = rng
@@ -103,6 +111,10 @@ class InterviewService:
         when = self._clock.now()
         return PendingReview(user_id, question_id, lambda stored: review(stored, rating, when))
 
+    async def disabled_ids(self) -> frozenset[str]:
+        """Questions an admin disabled: no new session, review or push asks them."""
+        return frozenset() if self._reports is None else await self._reports.disabled_question_ids()
+
     @property
     def bank(self) -> Bank:
         """The question bank in use."""
@@ -111,6 +123,14 @@ class InterviewService:
     async def register(self, user_id: int, chat_id: int, first_name: str) -> None:
         """Create or refresh the user."""
         await self._store.upsert_user(user_id, chat_id, first_name, _ms(self._clock))
+
+    async def user(self, user_id: int) -> UserRow | None:
+        """The stored user, if any."""
+        return await self._store.get_user(user_id)
+
+    async def get_session(self, session_id: int) -> SessionRow | None:
+        """A session by id."""
+        return await self._store.get_session(session_id)
 
     async def open_session(self, user_id: int) -> SessionRow | None:
         """The user's open quiz or interview, if any."""
@@ -130,7 +150,7 @@ class InterviewService:
             if existing is not None:
                 return StartOutcome(await self.current(user_id), already_started=True)
         seen = await self._store.last_seen(user_id)
-        plan = plan_session(self._bank, mode, level, self._rng, seen, topics)
+        plan = plan_session(self._bank, mode, level, self._rng, seen, topics, await self.disabled_ids())
         if not plan:
             return StartOutcome(None, already_started=False)
         session_id = await self._store.create_session(

@@ -170,7 +170,11 @@ class PushService:
         """The question to push to each user (most overdue card of the level, else an unseen one), in one query."""
         due = await self._cards.due_times_of([uid for uid, _ in users])
         now = self._clock.now()
-        qids = {level: [q.id for q in self._interview.bank.of_level(level)] for level in {lv for _, lv in users}}
+        disabled = await self._interview.disabled_ids()
+        qids = {
+            level: [q.id for q in self._interview.bank.of_level(level) if q.id not in disabled]
+            for level in {lv for _, lv in users}
+        }
         return {uid: review.choose_question(qids[level], due[uid], now, self._rng) for uid, level in users}
 
     async def run_round(

@@ -10,16 +10,23 @@ from bot import texts
 from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
+from bot.domain.mock_interview import Budgets
+from bot.services.calibration import CalibrationService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
+from bot.services.reports import ReportService
+from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
+from bot.storage.reports import ReportStore
 
 
 @dataclass
@@ -31,6 +38,10 @@ class Services:
     interview: InterviewService
     progress: ProgressService
     push: PushService
+    mock: MockInterviewService
+    review: ReviewService
+    reports: ReportService
+    calibration: CalibrationService
     groups: GroupService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -47,13 +58,35 @@ def build_services(
 ) -> Services:
     """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
     cards = CardStore(db)
-    interview = InterviewService(InterviewStore(db), bank, clock, rng, cards=cards)
+    report_store = ReportStore(db)
+    interview_store = InterviewStore(db)
+    interview = InterviewService(interview_store, bank, clock, rng, cards=cards, reports=report_store)
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
         PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
     groups = GroupService(
-        GroupStore(db), bank, clock, rng, texts, settings.default_timezone, settings.group_quiz_seconds
+        GroupStore(db),
+        bank,
+        clock,
+        rng,
+        texts,
+        settings.default_timezone,
+        settings.group_quiz_seconds,
+        disabled=interview.disabled_ids,
     )
-    return Services(settings, db, interview, progress, push, groups)
+    calibration = CalibrationService(db, bank, clock)
+    mock = MockInterviewService(
+        MockInterviewStore(db),
+        interview,
+        bank,
+        clock,
+        rng,
+        Budgets(settings.interview_seconds_mcq, settings.interview_seconds_open),
+        calibration.difficulties,
+        interview.disabled_ids,
+    )
+    review = ReviewService(interview_store, cards, interview, bank, clock, rng)
+    reports = ReportService(report_store, bank, clock)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)

@@ -112,6 +112,7 @@ class InterviewStore:
         plan: Sequence[tuple[str, tuple[int, ...]]],
         origin_message_id: int | None,
         now_ms: int,
+        purpose: str | None = None,
     ) -> int | None:
         """Cancel the open session, store a new one with its planned questions; None if the origin was used."""
         async with self._db.write() as conn:
@@ -129,9 +130,9 @@ class InterviewStore:
                 )
             await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
             cur = await conn.execute(
-                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at) "
-                "VALUES (?, ?, ?, 'open', 0, ?, ?, ?)",
-                (user_id, mode, level, len(plan), origin_message_id, now_ms),
+                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at, "
+                "purpose) VALUES (?, ?, ?, 'open', 0, ?, ?, ?, ?)",
+                (user_id, mode, level, len(plan), origin_message_id, now_ms, purpose),
             )
             session_id = cur.lastrowid
             assert session_id is not None
@@ -278,6 +279,16 @@ class InterviewStore:
                 row = await cur.fetchone()
                 counts.append(int(row[0]) if row else 0)
         return counts[0], counts[1], counts[2]
+
+    async def recent_mistakes(self, user_id: int, since_ms: int) -> list[str]:
+        """Questions the user got wrong (or graded below "nailed") since a time, most recent first."""
+        rows = await self._db.fetch_all(
+            "SELECT question_id, MAX(answered_at) AS at FROM answers WHERE user_id = ? AND answered_at >= ? "
+            "AND (correct = 0 OR self_grade IN ('partly', 'missed') OR timed_out = 1) "
+            "GROUP BY question_id ORDER BY at DESC",
+            (user_id, since_ms),
+        )
+        return [str(r[0]) for r in rows]
 
     async def last_seen(self, user_id: int) -> dict[str, float]:
         """When the user last answered each question (epoch ms)."""

@@ -178,4 +178,47 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, local_date)
     ) WITHOUT ROWID;
     """,
+    # 5: the adaptive mock interview (deadlines, over-time and timed-out answers, the estimate), /review
+    # sessions, and reports of questions with the disabled-question list.
+    """
+    ALTER TABLE session_questions ADD COLUMN deadline_at INTEGER;
+    ALTER TABLE session_questions ADD COLUMN closed_at INTEGER;
+    CREATE INDEX session_questions_deadline ON session_questions(deadline_at)
+        WHERE deadline_at IS NOT NULL AND closed_at IS NULL;
+    ALTER TABLE answers ADD COLUMN over_time INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE answers ADD COLUMN timed_out INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN estimate_level TEXT;
+    ALTER TABLE sessions ADD COLUMN estimate REAL;
+    ALTER TABLE sessions ADD COLUMN estimate_se REAL;
+    ALTER TABLE sessions ADD COLUMN report_message_id INTEGER;
+    ALTER TABLE sessions ADD COLUMN purpose TEXT;
+    CREATE INDEX sessions_user_mode ON sessions(user_id, mode, status, started_at);
+    CREATE TABLE disabled_questions (
+        question_id  TEXT PRIMARY KEY,
+        disabled_at  INTEGER NOT NULL,
+        disabled_by  INTEGER
+    ) WITHOUT ROWID;
+    -- One report per user and question: a second one replaces the first.
+    CREATE TABLE reports (
+        report_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id        INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        question_id    TEXT NOT NULL,
+        session_id     INTEGER REFERENCES sessions(session_id) ON DELETE SET NULL,
+        reason         TEXT NOT NULL CHECK (reason IN ('wrong', 'unclear', 'typo', 'outdated', 'other')),
+        comment        TEXT,
+        content_hash   TEXT NOT NULL,
+        status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dismissed', 'disabled')),
+        created_at     INTEGER NOT NULL,
+        comment_until  INTEGER,
+        UNIQUE (user_id, question_id)
+    );
+    CREATE INDEX reports_status ON reports(status, question_id);
+    CREATE INDEX reports_comment ON reports(user_id, comment_until) WHERE comment_until IS NOT NULL;
+    -- The first report of a question each day notifies the admins, and this row says it was done.
+    CREATE TABLE report_notices (
+        question_id  TEXT NOT NULL,
+        day          TEXT NOT NULL,
+        PRIMARY KEY (question_id, day)
+    ) WITHOUT ROWID;
+    """,
 )

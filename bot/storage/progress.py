@@ -34,6 +34,8 @@ class HistoryRow:
     answered: int
     right: int
     last_answer_at: int | None
+    estimate_level: str | None = None
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,11 +154,12 @@ class ProgressStore:
         """The user's latest sessions with at least one answer, newest first."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                "WITH recent AS (SELECT session_id, mode, level, status, size, started_at, ended_at FROM sessions s "
+                "WITH recent AS (SELECT session_id, mode, level, status, size, started_at, ended_at, estimate_level, "
+                "purpose FROM sessions s "
                 "WHERE s.user_id = ? AND EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.session_id) "
                 "ORDER BY s.started_at DESC, s.session_id DESC LIMIT ?) "
                 "SELECT r.session_id, r.mode, r.level, r.status, r.size, r.started_at, r.ended_at, COUNT(*), "
-                "TOTAL(a.r), MAX(a.answered_at) FROM recent r JOIN "
+                "TOTAL(a.r), MAX(a.answered_at), r.estimate_level, r.purpose FROM recent r JOIN "
                 "(SELECT session_id, answered_at, "
                 "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
                 "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ?) a "
@@ -167,7 +170,18 @@ class ProgressStore:
             rows = await cur.fetchall()
         return [
             HistoryRow(
-                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]), r[6], int(r[7]), int(r[8]), r[9]
+                int(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                int(r[4]),
+                int(r[5]),
+                r[6],
+                int(r[7]),
+                int(r[8]),
+                r[9],
+                r[10],
+                r[11],
             )
             for r in rows
         ]

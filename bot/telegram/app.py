@@ -31,7 +31,18 @@ from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
-from bot.telegram.handlers import commands, daily, groups, messages, progress, router, senders
+from bot.telegram.handlers import (
+    commands,
+    daily,
+    groups,
+    interview,
+    messages,
+    progress,
+    reports,
+    review,
+    router,
+    senders,
+)
 from bot.telegram.jobs import schedule_push
 from bot.telegram.polls import schedule_groups
 from bot.telegram.ratelimit import Limiter
@@ -85,6 +96,7 @@ def build_application(
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
         schedule_push(app)
         await schedule_groups(app)
+        await interview.rearm_all(app)
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
             await app.bot.set_my_commands(
@@ -137,6 +149,9 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("help", commands.help_, filters=private))
     app.add_handler(CommandHandler("quiz", commands.quiz, filters=private))
     app.add_handler(CommandHandler("interview", commands.interview, filters=private))
+    app.add_handler(CommandHandler("review", review.review, filters=private))
+    app.add_handler(CommandHandler("reports", reports.reports, filters=private))
+    app.add_handler(CommandHandler("enable", reports.enable, filters=private))
     app.add_handler(CommandHandler("cancel", commands.cancel, filters=private))
     app.add_handler(CommandHandler("admin", commands.admin_stats, filters=private))
     app.add_handler(CommandHandler("stats", progress.stats, filters=private))

@@ -11,7 +11,9 @@ from typing import Any, ClassVar, TypeVar
 from bot.domain.bank import Level
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
+from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
+from bot.domain.report_reason import Reason, ReportAction
 
 MAX_BYTES = 64
 SEP = ":"
@@ -224,3 +226,86 @@ class RevealCb(CallbackData):
     PREFIX: ClassVar[str] = "sa"
     session_id: int
     position: int
+
+
+# The mock interview, /review, reports
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class InterviewStartCb(CallbackData):
+    """Level picked for a mock interview (or "not sure")."""
+
+    PREFIX: ClassVar[str] = "is"
+    pick: StartPick
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class InterviewAnswerCb(CallbackData):
+    """Tap on an option of an interview question: recorded, no verdict until the debrief."""
+
+    PREFIX: ClassVar[str] = "ia"
+    session_id: int
+    position: int
+    option: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class DebriefCb(CallbackData):
+    """Show one page of an interview's debrief."""
+
+    PREFIX: ClassVar[str] = "dp"
+    session_id: int
+    page: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class DebriefGradeCb(CallbackData):
+    """Self-grade of an open answer on a debrief page."""
+
+    PREFIX: ClassVar[str] = "dg"
+    session_id: int
+    position: int
+    grade: SelfGrade
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ReviewCb(CallbackData):
+    """Start a review of the due cards."""
+
+    PREFIX: ClassVar[str] = "rv"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ReportCb(CallbackData):
+    """Report the question at a position of a session: offers the reasons."""
+
+    PREFIX: ClassVar[str] = "rq"
+    session_id: int
+    position: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ReportReasonCb(CallbackData):
+    """The reason of a report."""
+
+    PREFIX: ClassVar[str] = "rr"
+    session_id: int
+    position: int
+    reason: Reason
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ReportActionCb(CallbackData):
+    """An admin's decision on a reported question (named by its latest report)."""
+
+    PREFIX: ClassVar[str] = "ra"
+    action: ReportAction
+    report_id: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
@@ -11,9 +13,14 @@ from bot.domain.interview import Mode, Summary
 from bot.domain.layout import options_fit_buttons
 from bot.domain.markup import to_html, to_label
 from bot.services.interview import QuestionView
-from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
+from bot.telegram.callback import AnswerCb, CallbackData, GradeCb, LevelCb, ReportCb, ResumeCb, StartOverCb
 
 MAX_TEXT = 4096
+
+
+def clip(text: str) -> str:
+    """Cut a message to Telegram's limit."""
+    return _clip(text)
 
 
 def _clip(text: str) -> str:
@@ -39,8 +46,10 @@ def question_body(view: QuestionView) -> str:
     return "\n\n".join(parts)
 
 
-def question_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Text and keyboard of a question as asked."""
+def question_message(
+    view: QuestionView, answer_cb: Callable[[int, int, int], CallbackData] = AnswerCb
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Text and keyboard of a question as asked; `answer_cb` builds each option's payload."""
     q = view.question
     if isinstance(q, OpenQuestion):
         return _clip(question_body(view) + "\n\n" + texts.open_prompt_hint()), None
@@ -48,7 +57,7 @@ def question_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | No
         rows = [
             [
                 InlineKeyboardButton(
-                    to_label(q.options[bank_i].text), callback_data=AnswerCb(view.session_id, view.position, i).pack()
+                    to_label(q.options[bank_i].text), callback_data=answer_cb(view.session_id, view.position, i).pack()
                 )
             ]
             for i, bank_i in enumerate(view.order)
@@ -56,7 +65,7 @@ def question_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | No
     else:
         rows = [
             [
-                InlineKeyboardButton(_letter(i), callback_data=AnswerCb(view.session_id, view.position, i).pack())
+                InlineKeyboardButton(_letter(i), callback_data=answer_cb(view.session_id, view.position, i).pack())
                 for i in range(len(view.order))
             ]
         ]
@@ -142,3 +151,13 @@ def resume_or_restart(session_id: int, mode: Mode) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def report_button(session_id: int, position: int) -> InlineKeyboardButton:
+    """The one "Report" button under an answered question."""
+    return InlineKeyboardButton(texts.BTN_REPORT, callback_data=ReportCb(session_id, position).pack())
+
+
+def result_keyboard(view: QuestionView, extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup:
+    """The keyboard of an answered question's result: Report, and any extra buttons."""
+    return InlineKeyboardMarkup([[report_button(view.session_id, view.position)], *([extra] if extra else [])])

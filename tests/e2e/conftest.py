@@ -181,6 +181,11 @@ def bank() -> Bank:
     return _BANK
 
 
+def answered(message: StoredMessage) -> bool:
+    """True once a question message shows its result: its options are gone (only "Report" may be left)."""
+    return all("Report" in label for label, _ in message.buttons)
+
+
 def right_button(message: StoredMessage) -> str:
     """callback_data of the right option of a question message, worked out from the bank alone."""
     raw = message.raw or ""
@@ -210,7 +215,7 @@ async def wait_for_question(api: BotApiServer, chat_id: int, number: int, within
 
     def ready() -> bool:
         for m in api.bot_messages(chat_id):
-            if m.buttons and (m.text or "").startswith(f"Question {number}/"):
+            if m.buttons and not answered(m) and (m.text or "").startswith(f"Question {number}/"):
                 found.append(m)
                 return True
         return False
@@ -245,7 +250,7 @@ async def take_quiz(api: BotApiServer, user_id: int, k: int) -> int:
         await wait_answered(api, query)
         # The result is edited into the question message, and its keyboard goes.
         await api.wait_for(
-            lambda q=question: not q.buttons and q.edit_date is not None,
+            lambda q=question: answered(q) and q.edit_date is not None,
             30,
             f"result of question {number} for {user_id}",
         )

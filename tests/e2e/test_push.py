@@ -6,7 +6,15 @@ import pytest
 
 from bot import texts
 from tests.e2e.botapi import BotApiServer
-from tests.e2e.conftest import BotProcess, daily_messages, right_button, run_push, wait_answered, zone_past_midnight
+from tests.e2e.conftest import (
+    BotProcess,
+    answered,
+    daily_messages,
+    right_button,
+    run_push,
+    wait_answered,
+    zone_past_midnight,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +55,7 @@ async def test_push_round_beside_the_running_bot(api: BotApiServer, bot_process:
     query = api.tap(uid, message, right_button(message))
     await wait_answered(api, query)
     assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT
-    await api.wait_for(lambda: not message.buttons, 20, "the result of the daily question")
+    await api.wait_for(lambda: answered(message), 20, "the result of the daily question")
     sends = api.calls["sendMessage"]
     code, out, err = await run_push(bot_process, "--all")
     assert code == 0 and "sent: 0" in out, out + err

@@ -6,7 +6,7 @@ import pytest
 
 from bot import texts
 from tests.e2e.botapi import BotApiServer, StoredMessage
-from tests.e2e.conftest import BotProcess, answers_rows, right_button, wait_answered, wait_for_question
+from tests.e2e.conftest import BotProcess, answered, answers_rows, right_button, wait_answered, wait_for_question
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ async def _answer(api: BotApiServer, number: int) -> None:
     question = await wait_for_question(api, USER, number)
     query = api.tap(USER, question, right_button(question))
     await wait_answered(api, query)
-    await api.wait_for(lambda: not question.buttons, 20, f"result of question {number}")
+    await api.wait_for(lambda: answered(question), 20, f"result of question {number}")
 
 
 async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_process: BotProcess) -> None:
@@ -42,7 +42,7 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     query = api.tap(USER, open_question, right_button(open_question))
     await wait_answered(api, query)
     assert api.callbacks[query].answer_text == texts.CB_RECORDED_RIGHT
-    await api.wait_for(lambda: not open_question.buttons, 20, "result of question 4 after the restart")
+    await api.wait_for(lambda: answered(open_question), 20, "result of question 4 after the restart")
 
     # 2. kill -9 right after Telegram handed over a tap, before the bot could finish with it.
     question5 = await wait_for_question(api, USER, 5)
@@ -54,9 +54,9 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     await bot_process.start()
     # The tap may have been lost with the process (PTB confirms a batch as soon as it fetched it):
     # then the user, still seeing the buttons, taps again.
-    if not await api.until(lambda: not question5.buttons, 3):
+    if not await api.until(lambda: answered(question5), 3):
         await wait_answered(api, api.tap(USER, question5, data5))
-    await api.wait_for(lambda: not question5.buttons, 20, "result of question 5")
+    await api.wait_for(lambda: answered(question5), 20, "result of question 5")
 
     # /quiz offers to resume at the same place; Resume shows question 6 again.
     await wait_for_question(api, USER, 6)
@@ -73,7 +73,9 @@ async def test_kill_9_mid_quiz_then_restart_continues(api: BotApiServer, bot_pro
     await api.wait_for(lambda: len(_questions(api, 6)) == sixes + 1, 20, "question 6 shown again")
     for number in range(6, 11):
         question = (
-            next(m for m in reversed(_questions(api, number)) if m.buttons) if number > 6 else _questions(api, 6)[-1]
+            next(m for m in reversed(_questions(api, number)) if not answered(m))
+            if number > 6
+            else _questions(api, 6)[-1]
         )
         query = api.tap(USER, question, right_button(question))
         await wait_answered(api, query)

@@ -64,7 +64,8 @@ async def test_whole_quiz_scores_right_answers(app: Application, api: FakeBotApi
         wrong = i % 3 == 0
         await user.tap(question, await _right_index(app, question, wrong=wrong))
         edited = api.messages[(user.user_id, question["message_id"])]
-        assert "reply_markup" not in edited
+        # Only the Report button is left under a result.
+        assert [label for label, _ in buttons(edited)] == ["🚩 Report"]
         if wrong:
             assert "❌" in edited["text"]
         else:
@@ -175,7 +176,7 @@ async def test_start_over_cancels_and_shows_picker(app: Application, api: FakeBo
     await user.say("/interview")
     offer = user.last()
     await user.tap(offer, buttons(offer)[1][1])
-    assert "mock interview" in user.last()["text"]
+    assert "Mock interview" in user.last()["text"]
     await user.tap(old_question, buttons(old_question)[0][1])
     assert user.answers()[-1] == "This question is no longer active."
 

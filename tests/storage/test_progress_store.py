@@ -315,6 +315,12 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 "VALUES (?, '2026-01-10', 'sent', 0, ?)",
                 (ANN, sid),
             )
+        if "reports" in _tables(path):
+            raw.execute(
+                "INSERT INTO reports (user_id, question_id, session_id, reason, content_hash, created_at) "
+                "VALUES (?, 'r1', ?, 'typo', 'h', 0)",
+                (ANN, sid),
+            )
         if "poll_votes" in _tables(path):  # a group poll, Bob's vote on it, and Ann's
             raw.execute(
                 "INSERT INTO polls (poll_id, chat_id, message_id, question_id, level, topic, correct_option, kind, "

@@ -7,8 +7,10 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.bank import McqQuestion
+from bot.domain.interview import Mode
 from bot.services.interview import Outcome
 from bot.telegram import chat, render
+from bot.telegram.handlers import interview, reports
 from bot.telegram.services import services
 
 MAX_ANSWER_CHARS = 4000
@@ -19,7 +21,18 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
+    if await reports.take_comment(update, context, user.id, message.text):
+        return
     svc = services(context).interview
+    current = await svc.current(user.id)
+    if current is not None and current.mode is Mode.INTERVIEW:
+        if isinstance(current.question, McqQuestion):
+            await chat.send(context.bot, message.chat_id, texts.TAP_AN_OPTION)
+            return
+        await interview.on_open_answer(
+            context.application, message.chat_id, user.id, current, message.text[:MAX_ANSWER_CHARS]
+        )
+        return
     result = await svc.answer_open(user.id, message.text[:MAX_ANSWER_CHARS])
     if result is None:
         current = await svc.current(user.id)

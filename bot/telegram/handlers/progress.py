@@ -16,7 +16,7 @@ from bot.domain.markup import to_label, to_plain
 from bot.domain.progress import Erasure, bar, chunk, topics_from_mask, topics_mask
 from bot.services.progress import HistoryItem, SessionReview, StatsReport
 from bot.telegram import chat
-from bot.telegram.callback import EraseCb, HistoryCb, WeakTopicsCb
+from bot.telegram.callback import EraseCb, HistoryCb, ReviewCb, WeakTopicsCb
 from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
@@ -53,6 +53,10 @@ def stats_messages(report: StatsReport) -> tuple[list[str], InlineKeyboardMarkup
         blocks.append(texts.stats_weakest(report.weak_level.value, names))
         data = WeakTopicsCb(report.weak_level, topics_mask(names)).pack()
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_WEAKEST, callback_data=data)]])
+    if report.due > 0:
+        rows = [list(r) for r in markup.inline_keyboard] if markup else []
+        rows.append([InlineKeyboardButton(texts.review_due_button(report.due), callback_data=ReviewCb().pack())])
+        markup = InlineKeyboardMarkup(rows)
     return chunk(blocks, MessageLimit.MAX_TEXT_LENGTH), markup
 
 
@@ -62,13 +66,14 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
         texts.history_line(
             n,
             i.started.strftime(WHEN_FORMAT),
-            i.row.mode,
+            i.row.purpose or i.row.mode,
             i.row.level,
             i.row.right,
             i.row.answered,
             i.row.size,
             texts.duration_text(i.duration_s),
             i.row.status == "finished",
+            i.row.estimate_level,
         )
         for n, i in enumerate(items, start=1)
     ]

@@ -10,12 +10,19 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
-from bot.telegram.handlers import daily, progress, session_buttons
+from bot.telegram.handlers import daily, interview, progress, reports, review, session_buttons
 from bot.telegram.handlers.routes import Routes
 
 logger = logging.getLogger(__name__)
 
-ROUTES: Routes = {**session_buttons.ROUTES, **daily.ROUTES, **progress.ROUTES}
+ROUTES: Routes = {
+    **session_buttons.ROUTES,
+    **daily.ROUTES,
+    **progress.ROUTES,
+    **interview.ROUTES,
+    **review.ROUTES,
+    **reports.ROUTES,
+}
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

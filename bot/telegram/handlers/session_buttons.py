@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import CallbackQuery
+from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.interview import Mode
-from bot.services.interview import InterviewService, Outcome
+from bot.domain.mock_interview import StartPick
+from bot.services.interview import InterviewService, Outcome, QuestionView
 from bot.storage.rows import SessionRow
 from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.chat import chat_of
+from bot.telegram.handlers import interview as interview_flow
+from bot.telegram.handlers import review as review_flow
+from bot.telegram.handlers.commands import picker
 from bot.telegram.handlers.flow import ask, follow_up, resume
 from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
@@ -62,10 +66,26 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
         not shown
         and query.message is not None
         and await chat.edit(
-            context.bot, chat_id, query.message.message_id, render.mcq_result(res.view, res.chosen, res.correct)
+            context.bot,
+            chat_id,
+            query.message.message_id,
+            render.mcq_result(res.view, res.chosen, res.correct),
+            await _result_keyboard(context, query.from_user.id, res.view),
         )
     ):
         await svc.result_shown(res.view)
+
+
+async def _result_keyboard(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, view: QuestionView
+) -> InlineKeyboardMarkup:
+    """Report under every result; a daily answer also offers the other due cards."""
+    extra = None
+    if view.mode is Mode.DAILY:
+        due = await services(context).review.due_count(user_id)
+        if due > 0:
+            extra = [review_flow.review_button(texts.review_more(due))]
+    return render.result_keyboard(view, extra)
 
 
 async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: GradeCb) -> None:
@@ -79,13 +99,23 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     if res.outcome is Outcome.RECORDED and message is not None:
         covered = await svc.stored_coverage(res.view)
         text, _ = render.model_answer(res.view, covered)
-        await chat.edit(context.bot, chat_id, message.message_id, render.graded(text, res.grade))
+        await chat.edit(
+            context.bot,
+            chat_id,
+            message.message_id,
+            render.graded(text, res.grade),
+            await _result_keyboard(context, query.from_user.id, res.view),
+        )
     await follow_up(
         context.bot, chat_id, svc, res.view, res.next, res.summary, first_time=res.outcome is Outcome.RECORDED
     )
 
 
 async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: LevelCb) -> None:
+    if data.mode is Mode.INTERVIEW:
+        # A picker sent before interviews became adaptive: start the adaptive one.
+        await interview_flow.start_from_pick(query, context, StartPick(data.level.value))
+        return
     svc = services(context).interview
     message = query.message
     chat_id = chat_of(query)
@@ -126,7 +156,10 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     if view is None:
         # The bank no longer has the question this session stopped at: offer a fresh start.
         await svc.cancel(query.from_user.id)
-        await chat.send(context.bot, chat_id, texts.PICK_LEVEL[session.mode], render.level_picker(Mode(session.mode)))
+        await picker(context.application, chat_id, Mode(session.mode))
+        return
+    if view.mode is Mode.INTERVIEW:
+        await interview_flow.ask(context.application, chat_id, view)
         return
     await resume(context.bot, chat_id, svc, view)
 
@@ -136,8 +169,7 @@ async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYP
     if await _still_open(query, svc, data.session_id) is None:
         return
     await svc.cancel(query.from_user.id)
-    chat_id = chat_of(query)
-    await chat.send(context.bot, chat_id, texts.PICK_LEVEL[data.mode.value], render.level_picker(Mode(data.mode)))
+    await picker(context.application, chat_of(query), Mode(data.mode))
 
 
 ROUTES: Routes = {
