@@ -116,26 +116,11 @@ class InterviewStore:
     ) -> int | None:
         """Cancel the open session, store a new one with its planned questions; None if the origin was used."""
         async with self._db.write() as conn:
-            if origin_message_id is not None:
-                cur = await conn.execute(
-                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
-                )
-                if await cur.fetchone():
-                    return None
-            if mode != "daily":
-                await conn.execute(
-                    "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
-                    "AND mode IN ('quiz', 'interview')",
-                    (now_ms, user_id),
-                )
-            await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
-            cur = await conn.execute(
-                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at, "
-                "purpose) VALUES (?, ?, ?, 'open', 0, ?, ?, ?, ?)",
-                (user_id, mode, level, len(plan), origin_message_id, now_ms, purpose),
+            session_id = await open_new_session(
+                conn, user_id, mode, level, len(plan), origin_message_id, now_ms, purpose
             )
-            session_id = cur.lastrowid
-            assert session_id is not None
+            if session_id is None:
+                return None
             await conn.executemany(
                 "INSERT INTO session_questions (session_id, position, question_id, option_order, asked_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -296,6 +281,40 @@ class InterviewStore:
             "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id", (user_id,)
         )
         return {str(r[0]): float(r[1]) for r in rows}
+
+
+async def open_new_session(
+    conn: aiosqlite.Connection,
+    user_id: int,
+    mode: str,
+    level: str,
+    size: int,
+    origin_message_id: int | None,
+    now_ms: int,
+    purpose: str | None = None,
+) -> int | None:
+    """Inside a write transaction: cancel the user's open quiz or interview (a daily question stays) and insert
+    a new session; None if the picker message `origin_message_id` already started one."""
+    if origin_message_id is not None:
+        cur = await conn.execute(
+            "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
+        )
+        if await cur.fetchone():
+            return None
+    if mode != "daily":
+        await conn.execute(
+            "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
+            "AND mode IN ('quiz', 'interview')",
+            (now_ms, user_id),
+        )
+    await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
+    cur = await conn.execute(
+        "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at, "
+        "purpose) VALUES (?, ?, ?, 'open', 0, ?, ?, ?, ?)",
+        (user_id, mode, level, size, origin_message_id, now_ms, purpose),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 async def _why_not(conn: aiosqlite.Connection, session_id: int, position: int) -> Recorded:

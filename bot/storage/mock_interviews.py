@@ -9,6 +9,7 @@ import aiosqlite
 
 from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
+from bot.storage.interviews import open_new_session
 
 
 class Closed(enum.Enum):
@@ -126,26 +127,9 @@ class MockInterviewStore:
     ) -> int | None:
         """Cancel the open session and store a new interview with its first question; None if the origin was used."""
         async with self._db.write() as conn:
-            if origin_message_id is not None:
-                cur = await conn.execute(
-                    "SELECT 1 FROM sessions WHERE user_id = ? AND origin_message_id = ?", (user_id, origin_message_id)
-                )
-                if await cur.fetchone():
-                    return None
-            await conn.execute(
-                "UPDATE sessions SET status = 'cancelled', ended_at = ? WHERE user_id = ? AND status = 'open' "
-                "AND mode IN ('quiz', 'interview')",
-                (now_ms, user_id),
-            )
-            await conn.execute("UPDATE users SET level = ? WHERE user_id = ?", (level, user_id))
-            cur = await conn.execute(
-                "INSERT INTO sessions (user_id, mode, level, status, position, size, origin_message_id, started_at) "
-                "VALUES (?, 'interview', ?, 'open', 0, ?, ?, ?)",
-                (user_id, level, size, origin_message_id, now_ms),
-            )
-            session_id = cur.lastrowid
-            assert session_id is not None
-            await _add_slot(conn, session_id, 0, first, now_ms)
+            session_id = await open_new_session(conn, user_id, "interview", level, size, origin_message_id, now_ms)
+            if session_id is not None:
+                await _add_slot(conn, session_id, 0, first, now_ms)
             return session_id
 
     async def close(

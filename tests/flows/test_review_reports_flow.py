@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
+from fsrs import Rating
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.bank import Level
 from bot.domain.interview import Mode
+from bot.domain.review import review
+from bot.storage.cards import CardStore
 from bot.telegram.callback import AnswerCb, ReportActionCb, ReportCb, ReportReasonCb, ReviewCb, unpack
+from bot.telegram.handlers.daily import daily_message
 from bot.telegram.services import Services
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
@@ -224,3 +229,30 @@ async def test_deep_links_start_things_directly(running: Application, api: FakeB
     # A link while a session is open offers to resume rather than dropping it.
     await quizzer.say("/start topic-routing")
     assert "unfinished quiz" in quizzer.last()["text"]
+
+
+async def test_a_daily_answer_offers_the_other_due_cards(
+    running: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+) -> None:
+    svc = _svc(running)
+    user = ChatDriver(running, api, user_id=401)
+    await user.say("/help")  # registers the user
+    qids = [q.id for q in svc.interview.bank.of_level(Level.FRESHER, "mcq")[:3]]
+    long_ago = clock.now() - dt.timedelta(days=30)
+    for qid in qids:
+        await CardStore(svc.db).review(user.user_id, qid, lambda stored: review(stored, Rating.Again, long_ago))
+    view = await svc.interview.start_daily(user.user_id, Level.FRESHER, qids[0])
+    assert view is not None
+    text, markup = daily_message(view)
+    sent = await running.bot.send_message(user.user_id, text, reply_markup=markup)
+    await svc.interview.message_sent(view, sent.message_id)
+    pushed = user.last_with_buttons()
+    right = view.order.index(view.question.correct_index)  # type: ignore[union-attr]
+    await user.tap(pushed, _data(pushed, AnswerCb)[right])
+    result = api.messages[(user.user_id, pushed["message_id"])]
+    more = [label for label, d in buttons(result) if isinstance(unpack(d), ReviewCb)]
+    assert more == ["🔁 2 more due"] and _data(result, ReportCb)
+    await user.tap(result, _data(result, ReviewCb)[0])
+    assert user.last()["text"].startswith("<b>Question 1/2</b>")

@@ -27,6 +27,17 @@ def _is_admin(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
     return user_id in services(context).settings.admin_ids
 
 
+async def _admin_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The chat of an admin's command; anyone else gets the usual "unknown command" and None."""
+    user, tg_chat = update.effective_user, update.effective_chat
+    if user is None or tg_chat is None:
+        return None
+    if not _is_admin(context, user.id):
+        await chat.send(context.bot, tg_chat.id, texts.UNKNOWN_COMMAND)
+        return None
+    return tg_chat.id
+
+
 async def _on_report(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ReportCb) -> None:
     user_id = query.from_user.id
     if await services(context).reports.question_of(user_id, data.session_id, data.position) is None:
@@ -87,22 +98,19 @@ def _group_markup(group: ReportGroup) -> InlineKeyboardMarkup:
 
 async def reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lists open reports grouped by question, for admins; everyone else gets "unknown command"."""
-    user, tg_chat = update.effective_user, update.effective_chat
-    if user is None or tg_chat is None:
-        return
-    if not _is_admin(context, user.id):
-        await chat.send(context.bot, tg_chat.id, texts.UNKNOWN_COMMAND)
+    chat_id = await _admin_chat(update, context)
+    if chat_id is None:
         return
     svc = services(context)
     groups = await svc.reports.open_groups()
     if not groups:
-        await chat.send(context.bot, tg_chat.id, texts.REPORTS_EMPTY)
+        await chat.send(context.bot, chat_id, texts.REPORTS_EMPTY)
         return
     disabled = await svc.reports.disabled_question_ids()
     for g in groups[:MAX_GROUPS_SHOWN]:
         changed = g.current_hash is not None and any(h != g.current_hash for h in g.hashes)
         text = texts.report_group(g.question_id, g.count, g.reasons, g.comments, g.question_id in disabled, changed)
-        await chat.send(context.bot, tg_chat.id, text, _group_markup(g))
+        await chat.send(context.bot, chat_id, text, _group_markup(g))
 
 
 def question_text(question: McqQuestion | OpenQuestion) -> str:
@@ -144,22 +152,19 @@ async def _on_action(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
 
 async def enable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Brings a disabled question back, for admins; everyone else gets "unknown command"."""
-    user, tg_chat = update.effective_user, update.effective_chat
-    if user is None or tg_chat is None:
-        return
-    if not _is_admin(context, user.id):
-        await chat.send(context.bot, tg_chat.id, texts.UNKNOWN_COMMAND)
+    chat_id = await _admin_chat(update, context)
+    if chat_id is None:
         return
     args = context.args or []
     if len(args) != 1:
-        await chat.send(context.bot, tg_chat.id, texts.ENABLE_USAGE)
+        await chat.send(context.bot, chat_id, texts.ENABLE_USAGE)
         return
     svc = services(context)
     qid = args[0][:64]
     if qid not in svc.interview.bank:
-        await chat.send(context.bot, tg_chat.id, texts.unknown_question(qid))
+        await chat.send(context.bot, chat_id, texts.unknown_question(qid))
         return
-    await chat.send(context.bot, tg_chat.id, texts.question_enabled(qid, await svc.reports.enable(qid)))
+    await chat.send(context.bot, chat_id, texts.question_enabled(qid, await svc.reports.enable(qid)))
 
 
 ROUTES: Routes = {ReportCb: _on_report, ReportReasonCb: _on_reason, ReportActionCb: _on_action}
