@@ -41,6 +41,8 @@ IDEMPOTENT = frozenset(
         "setWebhook",
     }
 )
+# Start-up waits for these in startup.until_up, with its own backoff and one log line per attempt.
+BRING_UP = frozenset({"getMe", "setWebhook"})
 # httpx failures raised before a byte of the request left: nothing can have arrived.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -58,6 +60,8 @@ def may_have_arrived(exc: TelegramError) -> bool:
 def retry_delay(method: str, exc: TelegramError, attempt: int) -> float | None:
     """Seconds to wait before attempt `attempt + 1` of `method`, or None to give up and raise `exc`."""
     if attempt >= ATTEMPTS or not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return None
+    if method in BRING_UP:
         return None
     if may_have_arrived(exc) and method not in IDEMPOTENT:
         return None
