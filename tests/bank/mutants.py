@@ -156,6 +156,8 @@ def _no_head(mp: pytest.MonkeyPatch) -> None:
     "test_routing.py",
     "test_rest_api.py",
     "test_errors.py",
+    "test_production.py",
+    "test_security_web.py",
 )
 def _no_options(mp: pytest.MonkeyPatch) -> None:
     _default_config(mp, "PROVIDE_AUTOMATIC_OPTIONS", False)
@@ -2569,6 +2571,791 @@ def _template_folder(mp: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
     _with_kwargs(mp, Flask, "__init__", force=False, template_folder="views")
+
+
+# ---------------------------------------------------------------- web security, production, streaming,
+# signals, session interfaces, CLI tests and debugging stories (bank-new's checks)
+
+
+def _add_response_headers(mp: pytest.MonkeyPatch, headers: dict[str, str]) -> None:
+    from flask import Flask
+
+    orig = Flask.process_response
+
+    def process_response(self: Flask, response: Any) -> Any:
+        response = orig(self, response)
+        for k, v in headers.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    mp.setattr(Flask, "process_response", process_response)
+
+
+@mutant("flash-not-popped", "get_flashed_messages() leaves the messages in the session", "test_security_web.py")
+def _flash_not_popped(mp: pytest.MonkeyPatch) -> None:
+    import flask.helpers
+    from flask import session
+
+    def get_flashed_messages(with_categories: bool = False, category_filter: Any = ()) -> Any:
+        flashes = list(session.get("_flashes", []))
+        if category_filter:
+            flashes = [f for f in flashes if f[0] in category_filter]
+        return flashes if with_categories else [f[1] for f in flashes]
+
+    import flask.app
+
+    mp.setattr(flask.helpers, "get_flashed_messages", get_flashed_messages)
+    mp.setattr(flask, "get_flashed_messages", get_flashed_messages)
+    mp.setattr(flask.app, "get_flashed_messages", get_flashed_messages)
+
+
+@mutant("flash-default-category-none", "flash() without a category stores None as the category", "test_security_web.py")
+def _flash_category_none(mp: pytest.MonkeyPatch) -> None:
+    import flask
+    import flask.helpers
+
+    def flash(message: str, category: Any = None) -> None:
+        from flask import session
+
+        session.setdefault("_flashes", []).append((category, message))
+        session.modified = True
+
+    mp.setattr(flask.helpers, "flash", flash)
+    mp.setattr(flask, "flash", flash)
+
+
+@mutant(
+    "null-session-writable",
+    "without a secret key the session can still be written",
+    "test_security_web.py",
+    "test_session_interface.py",
+    "test_debugging.py",
+)
+def _null_session_writable(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import NullSession, SecureCookieSession
+
+    for name in ("__setitem__", "__delitem__", "clear", "pop", "popitem", "update", "setdefault"):
+        mp.setattr(NullSession, name, getattr(SecureCookieSession, name))
+
+
+@mutant("cors-header-by-default", "Flask sends Access-Control-Allow-Origin: * by itself", "test_security_web.py")
+def _cors_by_default(mp: pytest.MonkeyPatch) -> None:
+    _add_response_headers(mp, {"Access-Control-Allow-Origin": "*"})
+
+
+@mutant("security-headers-by-default", "Flask sets X-Frame-Options by itself", "test_security_web.py")
+def _security_headers_by_default(mp: pytest.MonkeyPatch) -> None:
+    _add_response_headers(mp, {"X-Frame-Options": "SAMEORIGIN"})
+
+
+@mutant(
+    "after-request-skips-errors",
+    "after_request functions do not run for error responses",
+    "test_security_web.py",
+    "test_production.py",
+)
+def _after_request_skips_errors(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask.process_response
+
+    def process_response(self: Flask, response: Any) -> Any:
+        if response.status_code >= 400:
+            return response
+        return orig(self, response)
+
+    mp.setattr(Flask, "process_response", process_response)
+
+
+@mutant("flask-cors-always-wildcard", "Flask-CORS answers every origin with *", "test_security_web.py")
+def _flask_cors_wildcard(mp: pytest.MonkeyPatch) -> None:
+    import flask_cors.core
+
+    mp.setattr(flask_cors.core, "get_cors_origins", lambda options, origin: ["*"])
+
+
+@mutant(
+    "flask-cors-blocks-origins", "Flask-CORS rejects requests from unlisted origins with 403", "test_security_web.py"
+)
+def _flask_cors_blocks(mp: pytest.MonkeyPatch) -> None:
+    import flask_cors.extension
+    from flask import abort, request
+
+    orig = flask_cors.extension.CORS.init_app
+
+    def init_app(self: Any, app: Any, **kwargs: Any) -> None:
+        orig(self, app, **kwargs)
+
+        @app.before_request
+        def block() -> None:
+            origin = request.headers.get("Origin")
+            if origin and "evil" in origin:
+                abort(403)
+
+    mp.setattr(flask_cors.extension.CORS, "init_app", init_app)
+
+
+@mutant(
+    "is-secure-trusts-forwarded-proto",
+    "request.is_secure believes X-Forwarded-Proto without ProxyFix",
+    "test_security_web.py",
+)
+def _is_secure_from_header(mp: pytest.MonkeyPatch) -> None:
+    from flask import Request
+
+    mp.setattr(
+        Request,
+        "is_secure",
+        property(lambda self: self.scheme == "https" or self.headers.get("X-Forwarded-Proto") == "https"),
+    )
+
+
+@mutant("redirect-stays-local", "redirect() refuses locations on other hosts", "test_security_web.py")
+def _redirect_stays_local(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask.redirect
+
+    def redirect(self: Flask, location: str, code: int = 302) -> Any:
+        if location.startswith("//") or "://" in location:
+            location = "/"
+        return orig(self, location, code)
+
+    mp.setattr(Flask, "redirect", redirect)
+
+
+@mutant("missing-header-is-400", "a missing request header raises BadRequestKeyError, a 400", "test_security_web.py")
+def _headers_keyerror_is_400(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import EnvironHeaders
+    from werkzeug.exceptions import BadRequestKeyError
+
+    orig = EnvironHeaders.__getitem__
+
+    def getitem(self: Any, key: Any) -> Any:
+        try:
+            return orig(self, key)
+        except KeyError as e:
+            raise BadRequestKeyError(key) from e
+
+    mp.setattr(EnvironHeaders, "__getitem__", getitem)
+
+
+@mutant(
+    "jwt-default-algorithm-no-exp",
+    "PyJWT falls back to a default algorithm and does not check exp",
+    "test_security_web.py",
+)
+def _jwt_lenient(mp: pytest.MonkeyPatch) -> None:
+    import jwt
+
+    orig = jwt.decode
+
+    def decode(token: Any, key: Any = "", algorithms: Any = None, options: Any = None, **kw: Any) -> Any:
+        options = dict(options or {})
+        if options.get("verify_signature", True) is False:
+            return orig(token, key, algorithms=algorithms, options=options, **kw)
+        options["verify_exp"] = False
+        return orig(token, key, algorithms=algorithms or ["HS256", "none"], options=options, **kw)
+
+    mp.setattr(jwt, "decode", decode)
+
+
+@mutant(
+    "sqlite-runs-stacked-statements",
+    "sqlite3's execute() runs stacked statements and expands a tuple for IN (?)",
+    "test_security_web.py",
+)
+def _sqlite_runs_scripts(mp: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    class Conn:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self._c = conn
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._c, name)
+
+        def execute(self, sql: str, params: Any = ()) -> Any:
+            # a driver that expands sequences and accepts stacked statements
+            if params and isinstance(params[0], tuple):
+                params = params[0]
+                sql = sql.replace("IN (?)", "IN (" + ", ".join("?" * len(params)) + ")")
+            if sql.count(";") > 0 and not params:
+                self._c.executescript(sql.split("--")[0] + ";")
+                return self._c.execute("SELECT 1 WHERE 0")
+            return self._c.execute(sql, params)
+
+    mp.setattr(sqlite3, "connect", lambda *a, **k: Conn(real_connect(*a, **k)))
+
+
+@mutant(
+    "limiter-one-bucket-for-all",
+    "Flask-Limiter counts every client in one bucket and always sends its headers",
+    "test_production.py",
+)
+def _limiter_503_and_global(mp: pytest.MonkeyPatch) -> None:
+    import flask_limiter._extension as ext
+
+    orig = ext.Limiter.__init__
+
+    def init(self: Any, key_func: Any, *a: Any, **kw: Any) -> None:
+        kw.setdefault("storage_uri", "memory://")
+        kw["headers_enabled"] = True
+        orig(self, lambda: "everyone", *a, **kw)
+
+    mp.setattr(ext.Limiter, "__init__", init)
+
+
+@mutant("limiter-reads-forwarded-for", "get_remote_address reads X-Forwarded-For by itself", "test_production.py")
+def _limiter_sees_forwarded_for(mp: pytest.MonkeyPatch) -> None:
+    import flask_limiter.util
+    from flask import request
+
+    mp.setattr(
+        flask_limiter.util,
+        "get_remote_address",
+        lambda: request.headers.get("X-Forwarded-For", request.remote_addr or ""),
+    )
+
+
+@mutant(
+    "logger-always-default-handler",
+    "Flask always adds its default handler and sets the level to DEBUG",
+    "test_production.py",
+)
+def _logger_always_default_handler(mp: pytest.MonkeyPatch) -> None:
+    import logging
+
+    import flask.logging
+    import flask.sansio.app
+
+    def create_logger(app: Any) -> logging.Logger:
+        logger = logging.getLogger(app.name)
+        logger.setLevel(logging.DEBUG)
+        if flask.logging.default_handler not in logger.handlers:
+            logger.addHandler(flask.logging.default_handler)
+        logger.disabled = False
+        return logger
+
+    mp.setattr(flask.logging, "create_logger", create_logger)
+    mp.setattr(flask.sansio.app, "create_logger", create_logger)
+
+
+@mutant(
+    "dispatcher-keeps-path",
+    "DispatcherMiddleware passes the full path on and matches by string prefix",
+    "test_production.py",
+)
+def _dispatcher_keeps_path(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    def call(self: Any, environ: Any, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.mounts.items():
+            if path.startswith(prefix):
+                return app(environ, start_response)
+        return self.app(environ, start_response)
+
+    mp.setattr(DispatcherMiddleware, "__call__", call)
+
+
+@mutant(
+    "session-cookie-path-per-app",
+    "each app's session cookie gets a path of its own",
+    "test_production.py",
+    "test_security_web.py",
+    "test_session_interface.py",
+)
+def _cookie_path_per_app(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import SessionInterface
+
+    mp.setattr(SessionInterface, "get_cookie_path", lambda self, app: f"/{app.name}")
+
+
+@mutant("get-data-keeps-stream", "get_data() on a streamed response leaves the stream alone", "test_streaming.py")
+def _get_data_keeps_stream(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.wrappers import Response
+
+    orig = Response.get_data
+
+    def get_data(self: Any, as_text: bool = False) -> Any:
+        if self.is_streamed:
+            return "" if as_text else b""
+        return orig(self, as_text)
+
+    mp.setattr(Response, "get_data", get_data)
+
+
+@mutant(
+    "blinker-strong-refs-forgiving",
+    "receivers are strong references, proxies are unwrapped, receiver errors are swallowed",
+    "test_signals.py",
+)
+def _blinker_strong_and_forgiving(mp: pytest.MonkeyPatch) -> None:
+    import blinker.base
+    from werkzeug.local import LocalProxy
+
+    orig_connect = blinker.base.Signal.connect
+    orig_send = blinker.base.Signal.send
+
+    def connect(self: Any, receiver: Any, sender: Any = blinker.base.ANY, weak: bool = True) -> Any:
+        return orig_connect(self, receiver, sender, weak=False)
+
+    def send(self: Any, sender: Any = None, /, *, _async_wrapper: Any = None, **kwargs: Any) -> Any:
+        if isinstance(sender, LocalProxy):
+            sender = sender._get_current_object()
+        try:
+            return orig_send(self, sender, _async_wrapper=_async_wrapper, **kwargs)
+        except Exception:
+            return []
+
+    mp.setattr(blinker.base.Signal, "connect", connect)
+    mp.setattr(blinker.base.Signal, "send", send)
+
+
+@mutant("got-request-exception-always", "got_request_exception is also sent for handled exceptions", "test_signals.py")
+def _exception_signal_always(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, got_request_exception
+
+    orig = Flask.handle_user_exception
+
+    def handle_user_exception(self: Flask, e: Exception) -> Any:
+        got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+        return orig(self, e)
+
+    mp.setattr(Flask, "handle_user_exception", handle_user_exception)
+
+
+@mutant(
+    "emptied-session-keeps-cookie",
+    "an emptied session leaves the cookie in place",
+    "test_security_web.py",
+    "test_session_interface.py",
+)
+def _session_clear_keeps_cookie(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import SecureCookieSessionInterface
+
+    orig = SecureCookieSessionInterface.save_session
+
+    def save_session(self: Any, app: Any, session: Any, response: Any) -> None:
+        if not session:
+            return
+        orig(self, app, session, response)
+
+    mp.setattr(SecureCookieSessionInterface, "save_session", save_session)
+
+
+@mutant("cli-runner-re-raises", "test_cli_runner().invoke() re-raises the command's exception", "test_cli_testing.py")
+def _cli_runner_raises(mp: pytest.MonkeyPatch) -> None:
+    from flask.testing import FlaskCliRunner
+
+    orig = FlaskCliRunner.invoke
+
+    def invoke(self: Any, cli: Any = None, args: Any = None, **kw: Any) -> Any:
+        kw["catch_exceptions"] = False
+        return orig(self, cli, args, **kw)
+
+    mp.setattr(FlaskCliRunner, "invoke", invoke)
+
+
+@mutant("cli-runner-ignores-input", "invoke() does not feed input to prompts", "test_cli_testing.py")
+def _cli_input_ignored(mp: pytest.MonkeyPatch) -> None:
+    from flask.testing import FlaskCliRunner
+
+    orig = FlaskCliRunner.invoke
+
+    def invoke(self: Any, cli: Any = None, args: Any = None, **kw: Any) -> Any:
+        kw.pop("input", None)
+        return orig(self, cli, args, **kw)
+
+    mp.setattr(FlaskCliRunner, "invoke", invoke)
+
+
+@mutant(
+    "click-errors-on-stdout",
+    "click.echo(err=True) writes to stdout and ClickException prints no 'Error:'",
+    "test_cli_testing.py",
+)
+def _click_err_to_stdout_and_plain_errors(mp: pytest.MonkeyPatch) -> None:
+    import click
+    import click.exceptions
+    import click.utils
+
+    orig = click.utils.echo
+
+    def echo(message: Any = None, file: Any = None, nl: bool = True, err: bool = False, color: Any = None) -> None:
+        orig(message, file, nl, False, color)
+
+    mp.setattr(click.utils, "echo", echo)
+    mp.setattr(click, "echo", echo)
+    mp.setattr(click.exceptions.ClickException, "show", lambda self, file=None: echo(self.format_message()))
+
+
+@mutant("blueprint-endpoints-not-prefixed", "blueprint endpoints keep the bare function name", "test_debugging.py")
+def _blueprint_endpoints_not_prefixed(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.blueprints import BlueprintSetupState
+
+    def add_url_rule(self: Any, rule: str, endpoint: Any = None, view_func: Any = None, **options: Any) -> None:
+        from flask.sansio.scaffold import _endpoint_from_view_func
+
+        if self.url_prefix is not None:
+            rule = "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/"))) if rule else self.url_prefix
+        options.setdefault("subdomain", self.subdomain)
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)
+        defaults = self.url_defaults
+        if "defaults" in options:
+            defaults = dict(defaults, **options.pop("defaults"))
+        self.app.add_url_rule(rule, endpoint, view_func, defaults=defaults, **options)
+
+    mp.setattr(BlueprintSetupState, "add_url_rule", add_url_rule)
+
+
+@mutant(
+    "app-current-on-creation",
+    "creating a Flask app makes it the current app",
+    "test_debugging.py",
+    "test_production.py",
+)
+def _app_pushes_context_on_creation(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask.__init__
+
+    def init(self: Flask, *a: Any, **kw: Any) -> None:
+        orig(self, *a, **kw)
+        self.app_context().push()
+
+    mp.setattr(Flask, "__init__", init)
+
+
+@mutant("threads-inherit-contexts", "threads started in a view inherit its contexts", "test_debugging.py")
+def _threads_inherit_context(mp: pytest.MonkeyPatch) -> None:
+    import contextvars
+    import threading
+
+    orig_init = threading.Thread.__init__
+    orig_run = threading.Thread.run
+
+    def init(self: Any, *a: Any, **kw: Any) -> None:
+        orig_init(self, *a, **kw)
+        self._bn_ctx = contextvars.copy_context()
+
+    def run(self: Any) -> None:
+        self._bn_ctx.run(orig_run, self)
+
+    mp.setattr(threading.Thread, "__init__", init)
+    mp.setattr(threading.Thread, "run", run)
+
+
+@mutant("view-args-positional", "URL variables are passed to the view by position", "test_debugging.py")
+def _view_args_positional(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from flask.globals import request_ctx
+
+    orig = Flask.dispatch_request
+
+    def dispatch_request(self: Flask) -> Any:
+        req = request_ctx.request
+        if req.routing_exception is None and req.view_args and req.method != "OPTIONS":
+            return self.ensure_sync(self.view_functions[req.url_rule.endpoint])(*req.view_args.values())
+        return orig(self)
+
+    mp.setattr(Flask, "dispatch_request", dispatch_request)
+
+
+@mutant("none-is-empty-response", "a view returning None sends an empty 200", "test_debugging.py")
+def _none_is_empty_response(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask.make_response
+
+    def make_response(self: Flask, rv: Any) -> Any:
+        return orig(self, "" if rv is None else rv)
+
+    mp.setattr(Flask, "make_response", make_response)
+
+
+@mutant(
+    "blueprint-name-replaced",
+    "registering another blueprint under a taken name replaces the first",
+    "test_debugging.py",
+)
+def _blueprint_name_replaced(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    orig = App.register_blueprint
+
+    def register_blueprint(self: Any, blueprint: Any, **options: Any) -> None:
+        name = options.get("name", blueprint.name)
+        self.blueprints.pop(name, None)
+        orig(self, blueprint, **options)
+
+    mp.setattr(App, "register_blueprint", register_blueprint)
+
+
+@mutant(
+    "logging-lenient",
+    "one shared logger on stderr, dictConfig keeps old loggers, a request always active",
+    "test_production.py",
+)
+def _logging_variants(mp: pytest.MonkeyPatch) -> None:
+    import logging
+    import logging.config
+    import sys
+
+    import flask.logging
+    import flask.sansio.app
+
+    def create_logger(app: Any) -> logging.Logger:
+        return logging.getLogger("flask.app")  # one shared logger, no default handler
+
+    mp.setattr(flask.logging, "create_logger", create_logger)
+    mp.setattr(flask.sansio.app, "create_logger", create_logger)
+    mp.setattr(flask.logging.default_handler, "stream", sys.stderr)
+    orig = logging.config.dictConfig
+
+    def dict_config(config: Any) -> None:
+        orig({**config, "disable_existing_loggers": False})
+
+    mp.setattr(logging.config, "dictConfig", dict_config)
+    import flask
+
+    mp.setattr(flask, "has_request_context", lambda: True)
+
+
+@mutant(
+    "limiter-503-shared-memory",
+    "Flask-Limiter answers 503 and shares its memory storage between apps",
+    "test_production.py",
+)
+def _limiter_variants(mp: pytest.MonkeyPatch) -> None:
+    import flask_limiter.errors
+    import limits.storage
+
+    mp.setattr(flask_limiter.errors.RateLimitExceeded, "code", 503)
+    shared: dict[str, Any] = {}
+    orig_new = limits.storage.MemoryStorage.__new__
+
+    def new(cls: Any, *a: Any, **kw: Any) -> Any:
+        if "one" not in shared:
+            shared["one"] = orig_new(cls)
+        return shared["one"]
+
+    mp.setattr(limits.storage.MemoryStorage, "__new__", new)
+
+
+@mutant("flask-rate-limits-itself", "Flask rate-limits requests by itself", "test_production.py")
+def _flask_limits_itself(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from werkzeug.exceptions import TooManyRequests
+
+    orig = Flask.full_dispatch_request
+    seen: dict[int, int] = {}
+
+    def full_dispatch_request(self: Flask) -> Any:
+        seen[id(self)] = seen.get(id(self), 0) + 1
+        if seen[id(self)] > 20:
+            return self.make_response(TooManyRequests())
+        return orig(self)
+
+    mp.setattr(Flask, "full_dispatch_request", full_dispatch_request)
+
+
+@mutant(
+    "app-context-does-nothing", "app_context() does not make the app current", "test_production.py", "test_debugging.py"
+)
+def _app_context_noop(mp: pytest.MonkeyPatch) -> None:
+    from flask.ctx import AppContext
+
+    mp.setattr(AppContext, "push", lambda self: None)
+    mp.setattr(AppContext, "pop", lambda self, exc=None: None)
+
+
+@mutant("route-options-flag-ignored", "provide_automatic_options on one route is ignored", "test_production.py")
+def _route_option_ignored(mp: pytest.MonkeyPatch) -> None:
+    import flask.sansio.app as sapp
+
+    orig = sapp.App.add_url_rule
+
+    def add_url_rule(
+        self: Any,
+        rule: str,
+        endpoint: Any = None,
+        view_func: Any = None,
+        provide_automatic_options: Any = None,
+        **o: Any,
+    ) -> None:
+        orig(self, rule, endpoint, view_func, None, **o)
+
+    mp.setattr(sapp.App, "add_url_rule", add_url_rule)
+
+
+@mutant("flask-cors-wildcard-credentials", "Flask-CORS accepts origins='*' with credentials", "test_security_web.py")
+def _cors_credentials_lenient(mp: pytest.MonkeyPatch) -> None:
+    import flask_cors.core
+
+    orig = flask_cors.core.serialize_options
+
+    def serialize_options(opts: Any) -> Any:
+        try:
+            return orig(opts)
+        except ValueError:
+            return orig({**opts, "send_wildcard": False})
+
+    mp.setattr(flask_cors.core, "serialize_options", serialize_options)
+    import flask_cors.extension
+
+    if hasattr(flask_cors.extension, "serialize_options"):
+        mp.setattr(flask_cors.extension, "serialize_options", serialize_options)
+
+
+@mutant(
+    "sqlite-binds-identifiers",
+    "a placeholder can bind a column name, and LIKE values are escaped",
+    "test_security_web.py",
+)
+def _sqlite_interpolating_driver(mp: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    class Conn:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self._c = conn
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._c, name)
+
+        def execute(self, sql: str, params: Any = ()) -> Any:
+            # a driver that pastes identifiers in and escapes LIKE wildcards in values
+            for p in params:
+                if isinstance(p, str) and "ORDER BY ?" in sql:
+                    sql = sql.replace("?", p, 1)
+                    params = ()
+            if "LIKE ?" in sql and "ESCAPE" not in sql:
+                params = tuple(p.replace("%", "\\%") if p == "%" else p for p in params)
+                sql = sql.replace("LIKE ?", "LIKE ? ESCAPE '\\'")
+            return self._c.execute(sql, params)
+
+    mp.setattr(sqlite3, "connect", lambda *a, **k: Conn(real_connect(*a, **k)))
+
+
+@mutant("jwt-trusts-token-header", "PyJWT accepts alg=none tokens and ignores the key", "test_security_web.py")
+def _jwt_trusts_header(mp: pytest.MonkeyPatch) -> None:
+    import jwt
+
+    orig = jwt.decode
+
+    def decode(token: Any, key: Any = "", algorithms: Any = None, options: Any = None, **kw: Any) -> Any:
+        if jwt.get_unverified_header(token).get("alg") == "none" or key != "k" * 32:
+            return orig(token, options={"verify_signature": False})
+        return orig(token, key, algorithms=algorithms, options=options, **kw)
+
+    mp.setattr(jwt, "decode", decode)
+
+
+@mutant("urlsplit-double-slash-is-path", "urlsplit('//host/...') has no netloc", "test_security_web.py")
+def _urlsplit_no_netloc(mp: pytest.MonkeyPatch) -> None:
+    import urllib.parse
+
+    orig = urllib.parse.urlsplit
+
+    def urlsplit(url: str, scheme: str = "", allow_fragments: bool = True) -> Any:
+        if url.startswith("//"):
+            return orig("/" + url.lstrip("/"), scheme, allow_fragments)
+        return orig(url, scheme, allow_fragments)
+
+    mp.setattr(urllib.parse, "urlsplit", urlsplit)
+
+
+@mutant(
+    "session-interface-has-defaults",
+    "SessionInterface works without open_session and save_session",
+    "test_session_interface.py",
+)
+def _session_interface_has_defaults(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import SecureCookieSession, SessionInterface
+
+    mp.setattr(SessionInterface, "open_session", lambda self, app, request: SecureCookieSession())
+    mp.setattr(SessionInterface, "save_session", lambda self, app, session, response: None)
+
+
+@mutant("signal-send-returns-none", "Signal.send() returns None", "test_signals.py")
+def _signal_send_returns_none(mp: pytest.MonkeyPatch) -> None:
+    import blinker.base
+
+    orig = blinker.base.Signal.send
+
+    def send(self: Any, sender: Any = None, /, *, _async_wrapper: Any = None, **kwargs: Any) -> Any:
+        orig(self, sender, _async_wrapper=_async_wrapper, **kwargs)
+        return None
+
+    mp.setattr(blinker.base.Signal, "send", send)
+
+
+@mutant(
+    "flask-buffers-bodies",
+    "Flask renders the whole body inside the request, so errors reach handlers",
+    "test_streaming.py",
+)
+def _flask_buffers_bodies(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask.full_dispatch_request
+
+    def full_dispatch_request(self: Flask) -> Any:
+        response = orig(self)
+        try:
+            response.get_data()
+        except Exception as e:
+            return self.finalize_request(self.handle_user_exception(e))
+        return response
+
+    mp.setattr(Flask, "full_dispatch_request", full_dispatch_request)
+
+
+@mutant(
+    "no-generic-error-handlers",
+    "errorhandler(Exception) does not catch non-HTTP errors",
+    "test_streaming.py",
+    "test_signals.py",
+)
+def _no_generic_error_handlers(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    orig = Flask._find_error_handler
+
+    def find(self: Flask, e: Exception, blueprints: Any) -> Any:
+        from werkzeug.exceptions import HTTPException
+
+        return orig(self, e, blueprints) if isinstance(e, HTTPException) else None
+
+    mp.setattr(Flask, "_find_error_handler", find)
+
+
+@mutant("sqlite-pastes-placeholders", "a placeholder is pasted into the SQL text in quotes", "test_security_web.py")
+def _sqlite_naive_client_interpolation(mp: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    class Conn:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self._c = conn
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._c, name)
+
+        def execute(self, sql: str, params: Any = ()) -> Any:
+            # placeholders filled in on the client, quoted but not escaped
+            for p in params:
+                sql = sql.replace("?", f"'{p}'", 1)
+            return self._c.execute(sql)
+
+    mp.setattr(sqlite3, "connect", lambda *a, **k: Conn(real_connect(*a, **k)))
 
 
 # ---------------------------------------------------------------- the plugin
