@@ -55,7 +55,7 @@ ELLIPSIS = "…"
 
 def _units(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def visible_length(html_text: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -37,6 +38,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await chat.answer(query, texts.CB_INVALID)
         return
     route = ROUTES.get(type(data))
+    message = query.message
+    if message is not None and message.chat.type != ChatType.PRIVATE:
+        # Every keyboard the bot sends is in a private chat (groups get polls): a tap from a group is forged.
+        route = None
     if route is None:
         await chat.answer(query, texts.CB_INVALID)
         return
