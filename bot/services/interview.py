@@ -15,7 +15,7 @@ from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
 from bot.storage.cards import CardStore, PendingReview
 from bot.storage.interviews import Attempt, InterviewStore, NewAnswer, Recorded, Settled
 from bot.storage.reports import ReportStore
-from bot.storage.rows import AnswerRow, SessionRow, SlotRow, UserRow
+from bot.storage.rows import AnswerRow, SessionRow, SlotRow
 
 
 class Outcome(enum.Enum):
@@ -75,6 +75,16 @@ class GradeOutcome:
 
 
 @dataclass(frozen=True)
+class OpenSession:
+    """A user's unfinished quiz or interview, as the resume prompt shows it."""
+
+    session_id: int
+    mode: Mode
+    position: int
+    size: int
+
+
+@dataclass(frozen=True)
 class StartOutcome:
     """A new session's first question, or the session this picker already started."""
 
@@ -125,17 +135,25 @@ class InterviewService:
         """Create or refresh the user."""
         await self._store.upsert_user(user_id, chat_id, first_name, _ms(self._clock))
 
-    async def user(self, user_id: int) -> UserRow | None:
-        """The stored user, if any."""
-        return await self._store.get_user(user_id)
+    async def preferred_level(self, user_id: int) -> Level | None:
+        """The level the user last chose, if any."""
+        user = await self._store.get_user(user_id)
+        return next((level for level in Level if user is not None and level.value == user.level), None)
+
+    async def chat_of_session(self, session_id: int) -> int | None:
+        """The private chat a session's questions go to."""
+        session = await self._store.get_session(session_id)
+        user = None if session is None else await self._store.get_user(session.user_id)
+        return None if user is None else user.chat_id
 
     async def get_session(self, session_id: int) -> SessionRow | None:
-        """A session by id."""
+        """A session by id, for the services built on this one."""
         return await self._store.get_session(session_id)
 
-    async def open_session(self, user_id: int) -> SessionRow | None:
+    async def open_session(self, user_id: int) -> OpenSession | None:
         """The user's open quiz or interview, if any."""
-        return await self._store.open_session(user_id)
+        row = await self._store.open_session(user_id)
+        return None if row is None else OpenSession(row.session_id, Mode(row.mode), row.position, row.size)
 
     async def start(
         self,
@@ -342,13 +360,13 @@ class InterviewService:
         """Users, sessions and answers stored, for operators."""
         return await self._store.totals()
 
-    async def cancel(self, user_id: int) -> SessionRow | None:
-        """Cancel the user's open session; return it, or None if there was none."""
+    async def cancel(self, user_id: int) -> bool:
+        """Cancel the user's open session; False if there was none."""
         session = await self._store.open_session(user_id)
         if session is None:
-            return None
+            return False
         await self._store.cancel(session.session_id, _ms(self._clock))
-        return session
+        return True
 
 
 def _coverage(view: QuestionView, stored: AnswerRow | None) -> tuple[bool, ...]:
