@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # Off only where no Telegram limit applies: a Bot API test double or a benchmark (bench/bench_throughput.py).
+    telegram_rate_limits: bool = True
     database_path: Path = Path("data/bot.sqlite3")
     questions_dir: Path = DEFAULT_QUESTIONS_DIR
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -106,6 +107,11 @@ class Limiter(BaseRateLimiter[None]):
         self._sleep = sleep
         self._replies_waiting = 0
         self._stopped = asyncio.Event()
+
+    @classmethod
+    def unpaced(cls, *, bulk_rate: float = 20.0, sleep: Sleep | None = None) -> Limiter:
+        """No rate of Telegram's (TELEGRAM_RATE_LIMITS=false): priority, flood waits and retries as usual."""
+        return cls(overall=math.inf, private_rate=math.inf, group_rate=math.inf, bulk_rate=bulk_rate, sleep=sleep)
 
     async def initialize(self) -> None:
         """Accept bulk traffic (again, after a shutdown)."""

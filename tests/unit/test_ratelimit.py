@@ -177,3 +177,13 @@ async def test_stopping_gives_back_a_push_send_waiting_for_its_slot() -> None:
     with bulk_traffic(), pytest.raises(BulkStopped):
         await _request(limiter, api, "sendMessage", 2)  # a stopped limiter does not wait out the flood
     assert asyncio.get_running_loop().time() - started < 1
+
+
+@on_looptime
+async def test_unpaced_sends_a_burst_to_one_chat_at_once() -> None:
+    limiter, api = Limiter.unpaced(bulk_rate=5), Api()
+    start = asyncio.get_running_loop().time()
+    await asyncio.gather(*(_request(limiter, api, "sendMessage", 7) for _ in range(50)))
+    assert len(api.sent) == 50
+    assert all(at == start for at, _, _ in api.sent)  # paced, 50 calls to one chat take ~47 s
+    assert limiter.bulk_rate == 5
