@@ -372,7 +372,6 @@ def timed_out(number: int) -> str:
 
 TIMED_OUT_EDIT = "⏰ <i>Time is up: no answer.</i>"
 INTERVIEW_OVER = "🏁 <b>Interview over.</b> Here is how each question went; grade your open answers on their pages."
-CB_INTERVIEW_NOT_OVER = "The debrief opens when the interview is over."
 
 
 def debrief_page(

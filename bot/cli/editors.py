@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import sys
 from typing import TextIO
 
@@ -12,7 +11,7 @@ from bot.domain.bank import load_bank
 from bot.domain.clock import SystemClock
 from bot.domain.estimate import level_index
 from bot.services.calibration import CalibrationService
-from bot.services.reports import ReportService, content_hash, group_reports
+from bot.services.reports import ReportService, content_hash
 from bot.storage.db import Database
 from bot.storage.reports import ReportStore
 
@@ -53,7 +52,8 @@ async def run_reports(settings: Settings, as_csv: bool, out: TextIO | None = Non
     db = await Database.open(settings.database_path)
     try:
         service = ReportService(ReportStore(db), bank, SystemClock())
-        rows = await service.open_reports()
+        rows = await service.open_reports() if as_csv else []
+        groups = [] if as_csv else await service.open_groups()
     finally:
         await db.close()
     if as_csv:
@@ -61,7 +61,7 @@ async def run_reports(settings: Settings, as_csv: bool, out: TextIO | None = Non
         writer.writerow(CSV_FIELDS)
         for r in rows:
             question = bank.get(r.question_id)
-            when = dt.datetime.fromtimestamp(r.created_at / 1000, dt.UTC).isoformat(timespec="seconds")
+            when = r.created.isoformat(timespec="seconds")
             now_hash = content_hash(question) if question else ""
             writer.writerow(
                 (
@@ -76,7 +76,6 @@ async def run_reports(settings: Settings, as_csv: bool, out: TextIO | None = Non
                 )
             )
         return 0
-    groups = group_reports(rows, bank)
     if not groups:
         out.write("No open reports.\n")
         return 0

@@ -88,6 +88,24 @@ def choose_next(
 
 
 @dataclass(frozen=True)
+class InterviewAnswer:
+    """One closed interview question as the debrief and the report read it."""
+
+    position: int
+    question_id: str
+    topic: str
+    kind: str
+    order: tuple[int, ...]
+    chosen: int | None
+    correct: bool | None
+    answer_text: str | None
+    self_grade: str | None
+    time_taken_ms: int
+    timed_out: bool
+    over_time: bool
+
+
+@dataclass(frozen=True)
 class Scored:
     """One answered (or timed-out) interview question, as the estimate and the report see it."""
 

@@ -23,7 +23,7 @@ from bot.domain.clock import Clock
 from bot.domain.interview import shuffled_order
 from bot.domain.polls import PollSpec
 from bot.storage.cards import PendingReview
-from bot.storage.groups import GroupRow, GroupStore, PollRow, QuizRow, Vote
+from bot.storage.groups import GroupStore, PollRow, QuizRow, Vote
 from bot.storage.push import ClaimState
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,17 @@ class StartedQuiz:
 
 
 @dataclass(frozen=True)
+class GroupSettings:
+    """A group's settings as its admins see them: the zone is resolved, the default applied."""
+
+    chat_id: int
+    daily_time: dt.time | None
+    zone: str
+    level: str | None
+    quiz_admins_only: bool
+
+
+@dataclass(frozen=True)
 class TopView:
     """A group's leaderboards and the caller's place in each."""
 
@@ -181,22 +192,19 @@ class GroupService:
             logger.info("group %s migrated to %s", old_id, new_id)
         return moved
 
-    async def settings(self, chat_id: int, title: str = "") -> GroupRow:
+    async def settings(self, chat_id: int, title: str = "") -> GroupSettings:
         """The group's settings, creating its row if the bot has not seen it yet."""
         found = await self._store.group(chat_id)
         if found is None or not found.active:
             await self.join(chat_id, title)
             found = await self._store.group(chat_id)
         assert found is not None
-        return found
+        zone = schedule.zone(found.timezone, self._default_zone).key
+        return GroupSettings(found.chat_id, found.daily_time, zone, found.level, found.quiz_admins_only)
 
-    def zone_name(self, group: GroupRow) -> str:
-        """The group's zone, or the default."""
-        return schedule.zone(group.timezone, self._default_zone).key
-
-    def local_now(self, group: GroupRow) -> dt.datetime:
+    def local_now(self, group: GroupSettings) -> dt.datetime:
         """The time in the group's zone."""
-        return self._clock.now().astimezone(schedule.zone(group.timezone, self._default_zone))
+        return self._clock.now().astimezone(schedule.zone(group.zone, self._default_zone))
 
     async def set_daily(self, chat_id: int, at: dt.time | None) -> None:
         """Post the daily poll at `at` group time, or stop it."""

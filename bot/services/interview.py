@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
@@ -12,9 +13,9 @@ from bot.domain.grading import SelfGrade, covered_points, grade_mcq
 from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuffled_order, summarise
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
 from bot.storage.cards import CardStore, PendingReview
-from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
+from bot.storage.interviews import Attempt, InterviewStore, NewAnswer, Recorded, Settled
 from bot.storage.reports import ReportStore
-from bot.storage.rows import SessionRow, SlotRow, UserRow
+from bot.storage.rows import AnswerRow, SessionRow, SlotRow
 
 
 class Outcome(enum.Enum):
@@ -74,6 +75,16 @@ class GradeOutcome:
 
 
 @dataclass(frozen=True)
+class OpenSession:
+    """A user's unfinished quiz or interview, as the resume prompt shows it."""
+
+    session_id: int
+    mode: Mode
+    position: int
+    size: int
+
+
+@dataclass(frozen=True)
 class StartOutcome:
     """A new session's first question, or the session this picker already started."""
 
@@ -124,17 +135,25 @@ class InterviewService:
         """Create or refresh the user."""
         await self._store.upsert_user(user_id, chat_id, first_name, _ms(self._clock))
 
-    async def user(self, user_id: int) -> UserRow | None:
-        """The stored user, if any."""
-        return await self._store.get_user(user_id)
+    async def preferred_level(self, user_id: int) -> Level | None:
+        """The level the user last chose, if any."""
+        user = await self._store.get_user(user_id)
+        return next((level for level in Level if user is not None and level.value == user.level), None)
+
+    async def chat_of_session(self, session_id: int) -> int | None:
+        """The private chat a session's questions go to."""
+        session = await self._store.get_session(session_id)
+        user = None if session is None else await self._store.get_user(session.user_id)
+        return None if user is None else user.chat_id
 
     async def get_session(self, session_id: int) -> SessionRow | None:
-        """A session by id."""
+        """A session by id, for the services built on this one."""
         return await self._store.get_session(session_id)
 
-    async def open_session(self, user_id: int) -> SessionRow | None:
+    async def open_session(self, user_id: int) -> OpenSession | None:
         """The user's open quiz or interview, if any."""
-        return await self._store.open_session(user_id)
+        row = await self._store.open_session(user_id)
+        return None if row is None else OpenSession(row.session_id, Mode(row.mode), row.position, row.size)
 
     async def start(
         self,
@@ -144,28 +163,24 @@ class InterviewService:
         origin_message_id: int | None = None,
         topics: list[str] | None = None,
     ) -> StartOutcome:
-        """Start a session (cancelling any open one) and return its first question."""
-        if origin_message_id is not None:
-            existing = await self._store.session_by_origin(user_id, origin_message_id)
-            if existing is not None:
-                return StartOutcome(await self.current(user_id), already_started=True)
-        seen = await self._store.last_seen(user_id)
-        plan = plan_session(self._bank, mode, level, self._rng, seen, topics, await self.disabled_ids())
-        if not plan:
-            return StartOutcome(None, already_started=False)
-        session_id = await self._store.create_session(
-            user_id, mode.value, level.value, [(p.qid, p.order) for p in plan], origin_message_id, _ms(self._clock)
+        """Start a session (cancelling any open one) and return its first question: one database hand-off."""
+
+        def plan(seen: dict[str, float], disabled: frozenset[str]) -> list[tuple[str, tuple[int, ...]]]:
+            chosen = plan_session(self._bank, mode, level, self._rng, seen, topics, disabled)
+            return [(p.qid, p.order) for p in chosen]
+
+        opened = await self._store.start_session(
+            user_id, mode.value, level.value, plan, origin_message_id, _ms(self._clock)
         )
-        if session_id is None:
-            return StartOutcome(await self.current(user_id), already_started=True)
-        return StartOutcome(await self.view(session_id, 0), already_started=False)
+        view = None if opened.found is None else self._view(*opened.found)
+        return StartOutcome(view, opened.already_started)
 
     async def start_daily(self, user_id: int, level: Level, question_id: str) -> QuestionView | None:
         """Store a one-question session of mode 'daily'; None if the bank lacks the question."""
         question = self._bank.get(question_id)
         if question is None:
             return None
-        session_id = await self._store.create_session(
+        opened = await self._store.start_session(
             user_id,
             Mode.DAILY.value,
             level.value,
@@ -173,21 +188,24 @@ class InterviewService:
             None,
             _ms(self._clock),
         )
-        assert session_id is not None
-        return await self.view(session_id, 0)
+        assert opened.found is not None
+        return self._view(*opened.found)
 
     async def reveal_open(self, user_id: int, session_id: int, position: int) -> OpenOutcome | None:
         """Record "show answer" on an open question as an answer with no text; None if not the user's."""
-        view = await self._owned(user_id, session_id, position)
-        if view is None or not isinstance(view.question, OpenQuestion):
+
+        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
+            view = self._view(session, slot)
+            if session.user_id != user_id or view is None or not isinstance(view.question, OpenQuestion):
+                return None
+            return Attempt(NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "open"))
+
+        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        view = self._settled_view(done)
+        if view is None or done.recorded is None:
             return None
-        recorded = await self._store.record_answer(
-            NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "open"),
-            _ms(self._clock),
-            advance=False,
-        )
         outcome = {Recorded.RECORDED: Outcome.RECORDED, Recorded.DUPLICATE: Outcome.DUPLICATE}.get(
-            recorded, Outcome.STALE
+            done.recorded, Outcome.STALE
         )
         return OpenOutcome(outcome, view)
 
@@ -213,12 +231,13 @@ class InterviewService:
             slot.result_shown,
         )
 
+    def _settled_view(self, done: Settled) -> QuestionView | None:
+        return None if done.session is None else self._view(done.session, done.slot)
+
     async def current(self, user_id: int) -> QuestionView | None:
         """The question the user's open session waits on."""
-        session = await self._store.open_session(user_id)
-        if session is None:
-            return None
-        return await self.view(session.session_id, session.position)
+        found = await self._store.current_slot(user_id)
+        return None if found is None else self._view(*found)
 
     async def awaiting_grade(self, view: QuestionView) -> bool:
         """True when an open question has its typed answer and waits for the self-grade."""
@@ -226,10 +245,7 @@ class InterviewService:
 
     async def stored_coverage(self, view: QuestionView) -> tuple[bool, ...]:
         """Key points covered by the typed answer already stored for an open question."""
-        stored = await self._store.answer_at(view.session_id, view.position)
-        if stored is None or not stored.answer_text or not isinstance(view.question, OpenQuestion):
-            return ()
-        return tuple(covered_points(view.question.key_points, stored.answer_text or ""))
+        return _coverage(view, await self._store.answer_at(view.session_id, view.position))
 
     async def message_sent(self, view: QuestionView, message_id: int) -> None:
         """Remember the message that shows a question."""
@@ -239,114 +255,126 @@ class InterviewService:
         """Remember that a question's message shows its result."""
         await self._store.mark_result_shown(view.session_id, view.position)
 
-    async def _owned(self, user_id: int, session_id: int, position: int) -> QuestionView | None:
-        session = await self._store.get_session(session_id)
-        if session is None or session.user_id != user_id:
-            return None
-        return await self.view(session_id, position)
-
     async def answer_mcq(self, user_id: int, session_id: int, position: int, shown_index: int) -> McqOutcome:
-        """Grade and record a tap; a repeated or stale tap records nothing."""
-        found = await self._store.session_slot(session_id, position)
-        if found is None:
-            return McqOutcome(Outcome.STALE)
-        if found[0].user_id != user_id:
-            return McqOutcome(Outcome.NOT_YOURS)
-        view = self._view(*found)
-        if view is None or not isinstance(view.question, McqQuestion) or not 0 <= shown_index < len(view.order):
-            return McqOutcome(Outcome.INVALID)
-        verdict = grade_mcq(view.question, view.order, shown_index)
-        recorded = await self._store.record_answer(
-            NewAnswer(
-                session_id,
-                position,
-                user_id,
-                view.question.id,
-                view.question.topic,
-                "mcq",
-                chosen=verdict.chosen,
-                correct=verdict.correct,
-            ),
-            _ms(self._clock),
-            advance=True,
-            review=self._review(user_id, view.question.id, rating_for_mcq(verdict.correct)),
-        )
-        if recorded is Recorded.DUPLICATE:
-            previous = await self._store.answer_at(session_id, position)
-            assert previous is not None
-            return McqOutcome(
-                Outcome.DUPLICATE,
-                view,
-                previous.chosen,
-                previous.correct,
-                *await self._after(session_id, position, view.size),
+        """Grade and record a tap, in one transaction with what follows; a repeated or stale tap records nothing."""
+
+        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
+            view = self._view(session, slot)
+            if session.user_id != user_id or view is None or not isinstance(view.question, McqQuestion):
+                return None
+            if not 0 <= shown_index < len(view.order):
+                return None
+            verdict = grade_mcq(view.question, view.order, shown_index)
+            question = view.question
+            return Attempt(
+                NewAnswer(
+                    session_id,
+                    position,
+                    user_id,
+                    question.id,
+                    question.topic,
+                    "mcq",
+                    chosen=verdict.chosen,
+                    correct=verdict.correct,
+                ),
+                advance=True,
+                review=self._review(user_id, question.id, rating_for_mcq(verdict.correct)),
+                follow=True,
             )
-        if recorded is Recorded.STALE:
+
+        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        if done.session is None:
+            return McqOutcome(Outcome.STALE)
+        if done.session.user_id != user_id:
+            return McqOutcome(Outcome.NOT_YOURS)
+        view = self._settled_view(done)
+        if view is None or done.attempt is None or done.attempt.answer is None:
+            return McqOutcome(Outcome.INVALID)
+        if done.recorded is Recorded.STALE:
             return McqOutcome(Outcome.STALE, view)
-        return McqOutcome(
-            Outcome.RECORDED, view, verdict.chosen, verdict.correct, *await self._after(session_id, position, view.size)
-        )
+        if done.recorded is Recorded.DUPLICATE:
+            assert done.stored is not None
+            return McqOutcome(Outcome.DUPLICATE, view, done.stored.chosen, done.stored.correct, *self._after(done))
+        answer = done.attempt.answer
+        return McqOutcome(Outcome.RECORDED, view, answer.chosen, answer.correct, *self._after(done))
 
     async def answer_open(self, user_id: int, text: str) -> OpenOutcome | None:
         """Record a typed answer to the current open question; None if no open question waits."""
-        view = await self.current(user_id)
-        if view is None or not isinstance(view.question, OpenQuestion):
+
+        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
+            view = self._view(session, slot)
+            if view is None or not isinstance(view.question, OpenQuestion):
+                return None
+            question = view.question
+            return Attempt(
+                NewAnswer(
+                    view.session_id, view.position, user_id, question.id, question.topic, "open", answer_text=text
+                )
+            )
+
+        done = await self._store.settle_current(user_id, decide, _ms(self._clock))
+        view = self._settled_view(done)
+        if view is None or done.recorded is None or not isinstance(view.question, OpenQuestion):
             return None
-        covered = tuple(covered_points(view.question.key_points, text))
-        recorded = await self._store.record_answer(
-            NewAnswer(
-                view.session_id, view.position, user_id, view.question.id, view.question.topic, "open", answer_text=text
-            ),
-            _ms(self._clock),
-            advance=False,
-        )
-        if recorded is not Recorded.RECORDED:
-            return OpenOutcome(Outcome.DUPLICATE, view, await self.stored_coverage(view))
-        return OpenOutcome(Outcome.RECORDED, view, covered)
+        if done.recorded is not Recorded.RECORDED:
+            return OpenOutcome(Outcome.DUPLICATE, view, _coverage(view, done.stored))
+        return OpenOutcome(Outcome.RECORDED, view, tuple(covered_points(view.question.key_points, text)))
 
     async def grade_open(self, user_id: int, session_id: int, position: int, grade: SelfGrade) -> GradeOutcome:
-        """Record the self-grade of a typed answer once, then move on."""
-        view = await self._owned(user_id, session_id, position)
-        if view is None:
-            session = await self._store.get_session(session_id)
-            return GradeOutcome(Outcome.NOT_YOURS if session and session.user_id != user_id else Outcome.STALE)
-        recorded = await self._store.record_grade(
-            session_id,
-            position,
-            grade.value,
-            _ms(self._clock),
-            self._review(user_id, view.question.id, rating_for_grade(grade)),
-        )
-        if recorded is Recorded.STALE:
-            return GradeOutcome(Outcome.STALE, view)
-        if recorded is Recorded.DUPLICATE:
-            previous = await self._store.answer_at(session_id, position)
-            stored = SelfGrade(previous.self_grade) if previous and previous.self_grade else grade
-            return GradeOutcome(Outcome.DUPLICATE, view, stored, *await self._after(session_id, position, view.size))
-        return GradeOutcome(Outcome.RECORDED, view, grade, *await self._after(session_id, position, view.size))
+        """Record the self-grade of a typed answer once, then move on (one transaction)."""
 
-    async def _after(self, session_id: int, position: int, size: int) -> tuple[QuestionView | None, Summary | None]:
-        """What follows a question: the next one, or the summary if that was the last."""
-        if position + 1 < size:
-            return await self.view(session_id, position + 1), None
-        return None, await self.summary(session_id)
+        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
+            view = self._view(session, slot)
+            if session.user_id != user_id or view is None:
+                return None
+            review = self._review(user_id, view.question.id, rating_for_grade(grade))
+            return Attempt(grade=grade.value, advance=True, review=review, follow=True)
+
+        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        view = self._settled_view(done)
+        if done.session is None or view is None or done.recorded is None:
+            mine = done.session is None or done.session.user_id == user_id
+            return GradeOutcome(Outcome.STALE if mine else Outcome.NOT_YOURS)
+        if done.recorded is Recorded.STALE:
+            return GradeOutcome(Outcome.STALE, view)
+        if done.recorded is Recorded.DUPLICATE:
+            stored = done.stored
+            previous = SelfGrade(stored.self_grade) if stored and stored.self_grade else grade
+            return GradeOutcome(Outcome.DUPLICATE, view, previous, *self._after(done))
+        return GradeOutcome(Outcome.RECORDED, view, grade, *self._after(done))
+
+    def _after(self, done: Settled) -> tuple[QuestionView | None, Summary | None]:
+        """What follows a question, as its transaction read it: the next one, or the summary after the last."""
+        assert done.session is not None
+        if done.answers is None:
+            return (None if done.next_slot is None else self._view(done.session, done.next_slot)), None
+        return None, _summarise(done.session.size, done.answers)
 
     async def summary(self, session_id: int) -> Summary:
         """Score a session from its stored answers."""
         session = await self._store.get_session(session_id)
         assert session is not None
-        answers = await self._store.answers(session_id)
-        records = [AnswerRecord(a.question_id, a.topic, a.kind, a.correct, a.self_grade) for a in answers]
-        return summarise(session.size, records)
+        return _summarise(session.size, await self._store.answers(session_id))
 
     async def totals(self) -> tuple[int, int, int]:
         """Users, sessions and answers stored, for operators."""
         return await self._store.totals()
 
-    async def cancel(self, user_id: int) -> SessionRow | None:
-        """Cancel the user's open session; return it, or None if there was none."""
+    async def cancel(self, user_id: int) -> bool:
+        """Cancel the user's open session; False if there was none."""
         session = await self._store.open_session(user_id)
         if session is None:
-            return None
+            return False
         await self._store.cancel(session.session_id, _ms(self._clock))
-        return session
+        return True
+
+
+def _coverage(view: QuestionView, stored: AnswerRow | None) -> tuple[bool, ...]:
+    """Key points covered by a stored typed answer."""
+    if stored is None or not stored.answer_text or not isinstance(view.question, OpenQuestion):
+        return ()
+    return tuple(covered_points(view.question.key_points, stored.answer_text))
+
+
+def _summarise(size: int, answers: Sequence[AnswerRow]) -> Summary:
+    return summarise(size, [AnswerRecord(a.question_id, a.topic, a.kind, a.correct, a.self_grade) for a in answers])

@@ -16,6 +16,7 @@ from bot.domain.mock_interview import (
     INTERVIEW_QUESTIONS,
     RECENT,
     Budgets,
+    InterviewAnswer,
     InterviewReport,
     Scored,
     answer_score,
@@ -31,10 +32,8 @@ from bot.storage.cards import PendingReview
 from bot.storage.mock_interviews import (
     Closed,
     Closing,
-    InterviewAnswer,
     MockInterviewStore,
     NextSlot,
-    OpenDeadline,
 )
 
 Difficulties = Callable[[], Awaitable[dict[str, float]]]
@@ -68,6 +67,15 @@ class Expiry:
 
     step: Step | None
     wait_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """An interview question still waiting for its answer, and how long it has left (negative: overdue)."""
+
+    session_id: int
+    position: int
+    seconds_left: float
 
 
 @dataclass(frozen=True)
@@ -286,9 +294,13 @@ class MockInterviewService:
         step = await self._close(view, session.user_id, now, closing, pending)
         return Expiry(step if step.outcome is Outcome.RECORDED else None)
 
-    async def open_deadlines(self) -> list[OpenDeadline]:
+    async def open_deadlines(self) -> list[Deadline]:
         """Every interview question still waiting for an answer (for re-arming after a restart)."""
-        return await self._store.open_deadlines()
+        now_ms = _ms(self._clock.now())
+        return [
+            Deadline(d.session_id, d.position, (d.deadline_ms - now_ms) / 1000)
+            for d in await self._store.open_deadlines()
+        ]
 
     async def debrief(self, user_id: int, session_id: int) -> list[DebriefPage] | None:
         """The closed questions of one of the user's finished interviews; None if it is not theirs or not over."""

@@ -24,7 +24,7 @@ from bot.domain.progress import (
     weakest,
 )
 from bot.domain.review import SCHEDULER
-from bot.storage.progress import HistoryRow, ProgressStore
+from bot.storage.progress import ProgressStore
 
 HISTORY_LENGTH = 10
 
@@ -109,7 +109,14 @@ class StatsReport:
 class HistoryItem:
     """A past session as /history lists it."""
 
-    row: HistoryRow
+    session_id: int
+    kind: str  # the mode, or what the session was for (a review, say)
+    level: str
+    right: int
+    answered: int
+    size: int
+    finished: bool
+    estimate_level: str | None
     started: dt.datetime
     duration_s: int
 
@@ -210,7 +217,20 @@ class ProgressService:
         for r in rows:
             end = r.ended_at if r.ended_at is not None else r.last_answer_at
             duration = max(0, ((end or r.started_at) - r.started_at) // 1000)
-            items.append(HistoryItem(r, ms_to_utc(r.started_at).astimezone(zone), duration))
+            items.append(
+                HistoryItem(
+                    r.session_id,
+                    r.purpose or r.mode,
+                    r.level,
+                    r.right,
+                    r.answered,
+                    r.size,
+                    r.status == "finished",
+                    r.estimate_level,
+                    ms_to_utc(r.started_at).astimezone(zone),
+                    duration,
+                )
+            )
         return items
 
     async def review(self, user_id: int, session_id: int) -> SessionReview | None:

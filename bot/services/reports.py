@@ -32,6 +32,19 @@ class Filed:
 
 
 @dataclass(frozen=True)
+class OpenReport:
+    """One open report as editors export it."""
+
+    question_id: str
+    reason: str
+    comment: str | None
+    created: dt.datetime
+    user_id: int
+    session_id: int | None
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class ReportGroup:
     """The open reports of one question."""
 
@@ -122,9 +135,20 @@ class ReportService:
         """Open reports grouped by question."""
         return group_reports(await self._store.open_reports(), self._bank)
 
-    async def open_reports(self) -> list[ReportRow]:
+    async def open_reports(self) -> list[OpenReport]:
         """Every open report, oldest first."""
-        return await self._store.open_reports()
+        return [
+            OpenReport(
+                r.question_id,
+                r.reason,
+                r.comment,
+                dt.datetime.fromtimestamp(r.created_at / 1000, dt.UTC),
+                r.user_id,
+                r.session_id,
+                r.content_hash,
+            )
+            for r in await self._store.open_reports()
+        ]
 
     async def question_of_report(self, report_id: int) -> str | None:
         """The question a report is about."""

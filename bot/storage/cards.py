@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,20 +26,31 @@ class PendingReview:
     apply: Callable[[str | None], ReviewedCard]
 
 
+_CARD = "SELECT card FROM cards WHERE user_id = ? AND question_id = ?"
+_SAVE_CARD = (
+    "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
+    "due_at = excluded.due_at, reviewed_at = excluded.reviewed_at"
+)
+
+
+def _save_params(pending: PendingReview, reviewed: ReviewedCard) -> tuple[object, ...]:
+    return (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review))
+
+
 async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> ReviewedCard:
     """Inside an open write transaction: read the card, apply the review, write it back."""
-    found = list(
-        await conn.execute_fetchall(
-            "SELECT card FROM cards WHERE user_id = ? AND question_id = ?", (pending.user_id, pending.question_id)
-        )
-    )
+    found = list(await conn.execute_fetchall(_CARD, (pending.user_id, pending.question_id)))
     reviewed = pending.apply(str(found[0][0]) if found else None)
-    await conn.execute(
-        "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, "
-        "due_at = excluded.due_at, reviewed_at = excluded.reviewed_at",
-        (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review)),
-    )
+    await conn.execute(_SAVE_CARD, _save_params(pending, reviewed))
+    return reviewed
+
+
+def apply_review(conn: sqlite3.Connection, pending: PendingReview) -> ReviewedCard:
+    """`store_review` for a transaction run on the database thread (`Database.run_write`)."""
+    found = conn.execute(_CARD, (pending.user_id, pending.question_id)).fetchone()
+    reviewed = pending.apply(None if found is None else str(found[0]))
+    conn.execute(_SAVE_CARD, _save_params(pending, reviewed))
     return reviewed
 
 
@@ -50,8 +62,7 @@ class CardStore:
 
     async def review(self, user_id: int, question_id: str, apply: Callable[[str | None], ReviewedCard]) -> ReviewedCard:
         """Read the card, apply a review to it and store the result, in one write transaction."""
-        async with self._db.write() as conn:
-            return await store_review(conn, PendingReview(user_id, question_id, apply))
+        return await self._db.run_write(lambda conn: apply_review(conn, PendingReview(user_id, question_id, apply)))
 
     async def due_times(self, user_id: int) -> dict[str, dt.datetime]:
         """When each of the user's cards is due."""

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -17,6 +19,8 @@ from bot.storage.migrations import MIGRATIONS
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(Exception):
@@ -73,6 +77,21 @@ class Database:
         async with self._lock, self._transaction("BEGIN IMMEDIATE"):
             yield self._conn
 
+    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on the database thread inside BEGIN IMMEDIATE … COMMIT: a whole transaction in one hand-off.
+
+        `work` is plain synchronous code given the sqlite3 connection; it must not touch the event loop. An
+        error in it (or in BEGIN or COMMIT) rolls the transaction back on the thread and is raised here. A
+        caller cancelled before COMMIT has its transaction rolled back, as `write()` does; either way the lock
+        is released only once the thread is done with it.
+        """
+        cancelled = threading.Event()
+        async with self._lock:
+            # aiosqlite queues a function for its thread with Connection._execute, which every one of its
+            # calls goes through (0.21 and 0.22 have no public name for it; the dependency pins <0.23).
+            done: Awaitable[T] = self._conn._execute(_atomically, self._conn, work, cancelled)  # type: ignore[no-untyped-call]
+            return await self._finish(done, cancelled.set)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent read snapshot."""
@@ -103,12 +122,14 @@ class Database:
                 logger.error("rollback failed: %s", exc)
 
     @staticmethod
-    async def _finish(statement: Awaitable[object]) -> None:
+    async def _finish(statement: Awaitable[T], on_cancel: Callable[[], None] | None = None) -> T:
         """Await a statement to its end even if this task is cancelled meanwhile (then re-raise the cancel)."""
         task = asyncio.ensure_future(statement)
         try:
-            await asyncio.shield(task)
+            return await asyncio.shield(task)
         except asyncio.CancelledError:
+            if on_cancel is not None:
+                on_cancel()
             with contextlib.suppress(Exception):
                 await task
             raise
@@ -157,6 +178,29 @@ class Database:
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
+
+
+class _Abandoned(Exception):
+    """The caller of `run_write` was cancelled before COMMIT."""
+
+
+def _atomically(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T], cancelled: threading.Event) -> T:
+    """On the database thread: BEGIN IMMEDIATE, `work`, COMMIT; ROLLBACK if anything fails or the caller left."""
+    raw = conn._conn  # the sqlite3 connection: only this thread may use it
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(raw)
+        if cancelled.is_set():
+            raise _Abandoned
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            try:
+                raw.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                logger.error("rollback failed: %s", exc)
+        raise
+    return result
 
 
 def _statements(script: str) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain.mock_interview import InterviewAnswer
 from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
 from bot.storage.interviews import open_new_session
@@ -55,24 +56,6 @@ class OpenDeadline:
     user_id: int
     chat_id: int
     deadline_ms: int
-
-
-@dataclass(frozen=True)
-class InterviewAnswer:
-    """One closed interview question as the debrief and the report read it."""
-
-    position: int
-    question_id: str
-    topic: str
-    kind: str
-    order: tuple[int, ...]
-    chosen: int | None
-    correct: bool | None
-    answer_text: str | None
-    self_grade: str | None
-    time_taken_ms: int
-    timed_out: bool
-    over_time: bool
 
 
 @dataclass(frozen=True)

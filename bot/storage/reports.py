@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from bot.storage.db import Database
+
+_DISABLED = "SELECT question_id FROM disabled_questions"
+
+
+def disabled_ids(conn: sqlite3.Connection) -> frozenset[str]:
+    """Every disabled question id, inside a transaction run on the database thread (`Database.run_write`)."""
+    return frozenset(str(r[0]) for r in conn.execute(_DISABLED))
 
 
 @dataclass(frozen=True)
@@ -138,5 +146,5 @@ class ReportStore:
 
     async def disabled_question_ids(self) -> frozenset[str]:
         """Every disabled question id."""
-        rows = await self._db.fetch_all("SELECT question_id FROM disabled_questions")
+        rows = await self._db.fetch_all(_DISABLED)
         return frozenset(str(r[0]) for r in rows)

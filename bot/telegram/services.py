@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from telegram.ext import Application, ContextTypes, ExtBot
+from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
 
 from bot.services.wiring import Services
 
 # The Application with default context types (as ApplicationBuilder builds it and handlers see it).
 App: TypeAlias = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+# Its job queue.
+Jobs: TypeAlias = JobQueue[Any]
 
 _KEY = "services"
 
-__all__ = ["App", "Services", "attach", "services", "services_of"]
+__all__ = ["App", "Jobs", "Services", "attach", "services", "services_of"]
 
 
 def attach(bot_data: dict[object, object], services: Services) -> None:

@@ -17,12 +17,12 @@ from bot.telegram.callback import DebriefCb, DebriefGradeCb, InterviewAnswerCb, 
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.services import Services
 from tests.clock import FakeClock
-from tests.fake_bot_api import FakeBotApi, buttons
+from tests.fake_bot_api import FakeBotApi, buttons, unthrottled
 from tests.flows.driver import ChatDriver
 
 
 async def _started(settings: Settings, api: FakeBotApi, clock: FakeClock, seed: int) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings, clock=clock, rng=random.Random(seed), request=api)
+    app = build_application(settings, clock=clock, rng=random.Random(seed), request=api, limiter=unthrottled(settings))
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

@@ -223,16 +223,16 @@ async def test_history_lists_the_last_ten_sessions_with_score_and_duration(db: D
     )
     items = await _service(db, FakeClock(START)).history(ANN)
     assert len(items) == 10
-    assert all(i.row.session_id != empty for i in items)  # no answers, not listed
+    assert all(i.session_id != empty for i in items)  # no answers, not listed
     assert [i.started for i in items] == sorted((i.started for i in items), reverse=True)
     newest = items[0]
     assert newest.started == START + dt.timedelta(hours=11)
-    assert (newest.row.right, newest.row.answered, newest.duration_s) == (1, 2, 60)
+    assert (newest.right, newest.answered, newest.duration_s) == (1, 2, 60)
     svc = _service(db, FakeClock(START))
-    review_ = await svc.review(ANN, newest.row.session_id)
+    review_ = await svc.review(ANN, newest.session_id)
     assert review_ is not None
     assert [(i.answer, i.result) for i in review_.items] == [("r1 right", True), ("r2 wrong", False)]
-    assert await svc.review(BOB, newest.row.session_id) is None
+    assert await svc.review(BOB, newest.session_id) is None
 
 
 async def test_export_parses_back_to_the_stored_answers(db: Database, tmp_path: Path) -> None:

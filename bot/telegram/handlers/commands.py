@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain import deeplink
@@ -13,7 +13,7 @@ from bot.telegram import chat, render
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.handlers import review as review_flow
 from bot.telegram.handlers.flow import ask
-from bot.telegram.services import services
+from bot.telegram.services import App, services
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,8 +47,8 @@ async def _follow(
     if link.level is not None:
         started = await svc.start(user_id, Mode.QUIZ, link.level)
     else:
-        user = await svc.user(user_id)
-        levels = sorted(Level, key=lambda lv: lv.value != (user.level if user else None))
+        preferred = await svc.preferred_level(user_id)
+        levels = sorted(Level, key=lambda lv: lv is not preferred)
         for level in levels:
             started = await svc.start(user_id, Mode.QUIZ, level, topics=[link.topic or ""])
             if started.view is not None:
@@ -73,14 +73,14 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode)
     session = await svc.open_session(update.effective_user.id)
     if session is not None:
         text = texts.RESUME_OR_RESTART.format(
-            mode=texts.MODE_NAMES[session.mode], pos=session.position + 1, size=session.size
+            mode=texts.MODE_NAMES[session.mode.value], pos=session.position + 1, size=session.size
         )
         await chat.send(context.bot, chat_id, text, render.resume_or_restart(session.session_id, mode))
         return
     await picker(context.application, chat_id, mode)
 
 
-async def picker(app: Application, chat_id: int, mode: Mode) -> None:  # type: ignore[type-arg]
+async def picker(app: App, chat_id: int, mode: Mode) -> None:
     """The interview's intro and picker, or the quiz's level picker."""
     if mode is Mode.INTERVIEW:
         await interview_flow.begin(app, chat_id)

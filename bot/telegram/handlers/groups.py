@@ -18,8 +18,7 @@ from bot.domain import groups as rules
 from bot.domain import polls, schedule
 from bot.domain.bank import Level
 from bot.domain.markup import to_html
-from bot.services.groups import GroupService, QuizStart, TopView
-from bot.storage.groups import GroupRow
+from bot.services.groups import GroupService, GroupSettings, QuizStart, TopView
 from bot.telegram import chat
 from bot.telegram.handlers import commands, daily
 from bot.telegram.polls import step_quiz
@@ -66,7 +65,9 @@ async def _admin_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     return False
 
 
-async def _admin_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, GroupService, GroupRow] | None:
+async def _admin_group(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[int, GroupService, GroupSettings] | None:
     """For an admin command in a group: the chat id, the service and the group's settings; None otherwise."""
     where = _where(update)
     if where is None:
@@ -102,7 +103,7 @@ async def daily_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if found is None:
         return
     chat_id, svc, group = found
-    zone = svc.zone_name(group)
+    zone = group.zone
     args = context.args or []
     if not args:
         at = group.daily_time
@@ -128,7 +129,7 @@ async def timezone_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat_id, svc, group = found
     wanted = " ".join(context.args or []).strip()
     if not wanted:
-        await chat.send(context.bot, chat_id, texts.group_timezone_status(svc.zone_name(group)))
+        await chat.send(context.bot, chat_id, texts.group_timezone_status(group.zone))
         return
     name = schedule.canonical_zone(wanted)
     if name is None:

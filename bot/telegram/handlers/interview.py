@@ -6,7 +6,7 @@ import logging
 import math
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import Application, ContextTypes, JobQueue
+from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.bank import McqQuestion, OpenQuestion
@@ -26,7 +26,7 @@ from bot.telegram.callback import (
 )
 from bot.telegram.chat import chat_of
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.services import services, services_of
+from bot.telegram.services import App, Jobs, services, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def intro(svc: MockInterviewService) -> tuple[str, InlineKeyboardMarkup]:
     return texts.interview_intro(INTERVIEW_QUESTIONS, minutes, b.mcq, b.open), markup
 
 
-def arm(job_queue: JobQueue | None, session_id: int, position: int, seconds: float) -> None:  # type: ignore[type-arg]
+def arm(job_queue: Jobs | None, session_id: int, position: int, seconds: float) -> None:
     """Schedule a question's deadline on PTB's job queue (the database keeps it for restarts)."""
     if job_queue is None:
         logger.warning("no job queue: interview deadlines are only enforced after a restart")
@@ -69,14 +69,14 @@ def arm(job_queue: JobQueue | None, session_id: int, position: int, seconds: flo
     job_queue.run_once(deadline_job, when=max(0.0, seconds), data=(session_id, position), name=name)
 
 
-def disarm(job_queue: JobQueue | None, session_id: int, position: int) -> None:  # type: ignore[type-arg]
+def disarm(job_queue: Jobs | None, session_id: int, position: int) -> None:
     """Drop the deadline job of a question that was answered."""
     if job_queue is not None:
         for job in job_queue.get_jobs_by_name(_job_name(session_id, position)):
             job.schedule_removal()
 
 
-async def ask(app: Application, chat_id: int, view: QuestionView) -> None:  # type: ignore[type-arg]
+async def ask(app: App, chat_id: int, view: QuestionView) -> None:
     """Send an interview question with its time budget, remember its message and arm its deadline."""
     svc = services_of(app).mock
     text, markup = render.question_message(view, InterviewAnswerCb)
@@ -90,7 +90,7 @@ async def ask(app: Application, chat_id: int, view: QuestionView) -> None:  # ty
     arm(app.job_queue, view.session_id, view.position, left)
 
 
-async def _after(app: Application, chat_id: int, step: Step) -> None:  # type: ignore[type-arg]
+async def _after(app: App, chat_id: int, step: Step) -> None:
     """Ask the next question, or finish with the debrief and the report."""
     if step.next is not None:
         await ask(app, chat_id, step.next)
@@ -206,7 +206,7 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
     return render.clip(body), InlineKeyboardMarkup(rows)
 
 
-async def begin(app: Application, chat_id: int) -> None:  # type: ignore[type-arg]
+async def begin(app: App, chat_id: int) -> None:
     """Send the intro and the level picker."""
     text, markup = intro(services_of(app).mock)
     await chat.send(app.bot, chat_id, text, markup)
@@ -258,7 +258,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     await _after(context.application, chat_id, step)
 
 
-async def on_open_answer(app: Application, chat_id: int, user_id: int, view: QuestionView, text: str) -> None:  # type: ignore[type-arg]
+async def on_open_answer(app: App, chat_id: int, user_id: int, view: QuestionView, text: str) -> None:
     """Take a typed answer to an interview's open question: acknowledge it and move on."""
     step = await services_of(app).mock.answer_open(user_id, view, text)
     if step.outcome is not Outcome.RECORDED:
@@ -269,7 +269,7 @@ async def on_open_answer(app: Application, chat_id: int, user_id: int, view: Que
     await _after(app, chat_id, step)
 
 
-async def expire(app: Application, session_id: int, position: int) -> None:  # type: ignore[type-arg]
+async def expire(app: App, session_id: int, position: int) -> None:
     """Close a question whose time is up (if nobody did yet), tell the user and move on."""
     svc = services_of(app)
     verdict = await svc.mock.expire(session_id, position)
@@ -279,20 +279,19 @@ async def expire(app: Application, session_id: int, position: int) -> None:  # t
     step = verdict.step
     if step is None or step.view is None:
         return
-    session = await svc.interview.get_session(session_id)
-    user = await svc.interview.user(session.user_id) if session else None
-    if user is None:
+    chat_id = await svc.interview.chat_of_session(session_id)
+    if chat_id is None:
         return
     view = step.view
     if view.message_id is not None:
         await chat.edit(
             app.bot,
-            user.chat_id,
+            chat_id,
             view.message_id,
             render.clip(render.question_body(view) + "\n\n" + texts.TIMED_OUT_EDIT),
         )
-    await chat.send(app.bot, user.chat_id, texts.timed_out(view.position + 1))
-    await _after(app, user.chat_id, step)
+    await chat.send(app.bot, chat_id, texts.timed_out(view.position + 1))
+    await _after(app, chat_id, step)
 
 
 async def deadline_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -304,18 +303,16 @@ async def deadline_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await expire(context.application, int(session_id), int(position))
 
 
-async def rearm_all(app: Application) -> None:  # type: ignore[type-arg]
+async def rearm_all(app: App) -> None:
     """After a start: close the questions whose time ran out while the bot was down, re-arm the others."""
-    svc = services_of(app).mock
-    now_ms = int(svc.now().timestamp() * 1000)
-    for d in await svc.open_deadlines():
-        if d.deadline_ms <= now_ms:
+    for d in await services_of(app).mock.open_deadlines():
+        if d.seconds_left <= 0:
             try:
                 await expire(app, d.session_id, d.position)
             except Exception:
                 logger.exception("could not close overdue question %s/%s", d.session_id, d.position)
         else:
-            arm(app.job_queue, d.session_id, d.position, (d.deadline_ms - now_ms) / 1000)
+            arm(app.job_queue, d.session_id, d.position, d.seconds_left)
 
 
 async def _on_debrief(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: DebriefCb) -> None:

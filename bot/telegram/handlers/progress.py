@@ -66,20 +66,19 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
         texts.history_line(
             n,
             i.started.strftime(WHEN_FORMAT),
-            i.row.purpose or i.row.mode,
-            i.row.level,
-            i.row.right,
-            i.row.answered,
-            i.row.size,
+            i.kind,
+            i.level,
+            i.right,
+            i.answered,
+            i.size,
             texts.duration_text(i.duration_s),
-            i.row.status == "finished",
-            i.row.estimate_level,
+            i.finished,
+            i.estimate_level,
         )
         for n, i in enumerate(items, start=1)
     ]
     buttons = [
-        InlineKeyboardButton(str(n), callback_data=HistoryCb(i.row.session_id).pack())
-        for n, i in enumerate(items, start=1)
+        InlineKeyboardButton(str(n), callback_data=HistoryCb(i.session_id).pack()) for n, i in enumerate(items, start=1)
     ]
     rows = [buttons[k : k + HISTORY_BUTTONS_PER_ROW] for k in range(0, len(buttons), HISTORY_BUTTONS_PER_ROW)]
     return texts.history_text(lines), InlineKeyboardMarkup(rows)

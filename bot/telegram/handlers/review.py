@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.telegram import chat
@@ -11,7 +11,7 @@ from bot.telegram.callback import ReviewCb
 from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
-from bot.telegram.services import services_of
+from bot.telegram.services import App, services_of
 
 WHEN_FORMAT = "%d %b %H:%M UTC"
 
@@ -26,7 +26,7 @@ def more_due_markup(n: int) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[review_button(texts.review_more(n))]]) if n > 0 else None
 
 
-async def start_review(app: Application, user_id: int, chat_id: int, origin: int | None = None) -> bool:  # type: ignore[type-arg]
+async def start_review(app: App, user_id: int, chat_id: int, origin: int | None = None) -> bool:
     """Start a review and ask its first question, or say when the next card is due; False if already started."""
     svc = services_of(app)
     started = await svc.review.start(user_id, origin)

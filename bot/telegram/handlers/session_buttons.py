@@ -10,8 +10,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
-from bot.services.interview import InterviewService, Outcome, QuestionView
-from bot.storage.rows import SessionRow
+from bot.services.interview import InterviewService, OpenSession, Outcome, QuestionView
 from bot.telegram import chat, render
 from bot.telegram.callback import AnswerCb, GradeCb, LevelCb, ResumeCb, StartOverCb
 from bot.telegram.chat import chat_of
@@ -136,7 +135,7 @@ async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     await ask(context.bot, chat_id, svc, started.view)
 
 
-async def _still_open(query: CallbackQuery, svc: InterviewService, session_id: int) -> SessionRow | None:
+async def _still_open(query: CallbackQuery, svc: InterviewService, session_id: int) -> OpenSession | None:
     """The tapper's open session if the button is about it; otherwise say the button is stale."""
     session = await svc.open_session(query.from_user.id)
     if session is None or session.session_id != session_id:
@@ -156,7 +155,7 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     if view is None:
         # The bank no longer has the question this session stopped at: offer a fresh start.
         await svc.cancel(query.from_user.id)
-        await picker(context.application, chat_id, Mode(session.mode))
+        await picker(context.application, chat_id, session.mode)
         return
     if view.mode is Mode.INTERVIEW:
         await interview_flow.ask(context.application, chat_id, view)
