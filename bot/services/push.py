@@ -324,7 +324,7 @@ class PushService:
         if view is None:
             logger.warning("no question to push to user %s", user_id)
             return None
-        return _Job(item.subscriber.chat_id, claim, view)
+        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view)
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,8 @@ class _Job:
     """One claimed send."""
 
     chat_id: int
-    claim: ClaimedRow
+    user_id: int
+    local_date: dt.date
     view: QuestionView
 
 
@@ -378,7 +379,7 @@ class _Flight:
         try:
             result = await self._send(job.chat_id, job.view)
         except Exception:
-            logger.exception("daily question to user %s failed", job.claim.user_id)
+            logger.exception("daily question to user %s failed", job.user_id)
             result = SendResult(SendStatus.FAILED)
         if result.status is SendStatus.STOPPED:
             self.stopped = True
@@ -386,7 +387,7 @@ class _Flight:
 
     async def give_back(self, jobs: Sequence[_Job]) -> None:
         """Release claims that will not be sent this round: a later round (or `push`) sends them."""
-        await self.settle([Settled(j.claim.user_id, j.claim.local_date, Outcome.RELEASED) for j in jobs])
+        await self.settle([Settled(j.user_id, j.local_date, Outcome.RELEASED) for j in jobs])
 
     async def settle(self, outcomes: Sequence[Settled]) -> None:
         """Commit outcomes of rows that hold no place (never sent)."""
@@ -454,15 +455,14 @@ class _Flight:
 
 def _settled(job: _Job, result: SendResult) -> Settled:
     """The stored outcome of a send."""
-    claim = job.claim
     if result.status is SendStatus.SENT and result.message_id is not None:
-        return Settled(claim.user_id, claim.local_date, Outcome.SENT, job.view.session_id, result.message_id)
+        return Settled(job.user_id, job.local_date, Outcome.SENT, job.view.session_id, result.message_id)
     outcome = {
         SendStatus.UNCERTAIN: Outcome.SENT,  # may have arrived: recorded as sent, never repeated
         SendStatus.BLOCKED: Outcome.BLOCKED,
         SendStatus.STOPPED: Outcome.RELEASED,
     }.get(result.status, Outcome.FAILED)
-    return Settled(claim.user_id, claim.local_date, outcome, job.view.session_id)
+    return Settled(job.user_id, job.local_date, outcome, job.view.session_id)
 
 
 def _log_failure(user_id: int, exc: BaseException) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -177,7 +178,7 @@ class PushStore:
     async def claim(
         self, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int
     ) -> list[ClaimedRow]:
-        """Claim the rows of several users in one BEGIN IMMEDIATE transaction, with their daily sessions.
+        """Claim the rows of several users in one BEGIN IMMEDIATE transaction (one hand-off), with their sessions.
 
         A user who unsubscribed or blocked the bot, or whose row is sent, in flight or given up, is left out.
         A claimed row without a daily session gets one (from its plan, when the plan has a question) in the
@@ -185,45 +186,7 @@ class PushStore:
         """
         if not plans:
             return []
-        by_user = {p.user_id: p for p in plans}
-        values = ", ".join("(?, ?)" for _ in plans)
-        async with self._db.write() as conn:
-            rows = await conn.execute_fetchall(
-                f"WITH batch(user_id, local_date) AS (VALUES {values}) "  # noqa: S608 (placeholders only)
-                "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
-                "SELECT b.user_id, b.local_date, 'sending', 1, ? FROM batch b JOIN users u ON u.user_id = b.user_id "
-                "WHERE u.daily_time IS NOT NULL AND u.blocked = 0 "
-                "ON CONFLICT (user_id, local_date) DO UPDATE SET status = 'sending', attempts = attempts + 1, "
-                f"claimed_at = excluded.claimed_at WHERE {_CLAIMABLE} "
-                "RETURNING user_id, session_id, attempts",
-                (
-                    *(v for p in plans for v in (p.user_id, p.local_date.isoformat())),
-                    now_ms,
-                    max_attempts,
-                    stale_before_ms,
-                ),
-            )
-            claimed = {int(r[0]): (None if r[1] is None else int(r[1]), int(r[2])) for r in rows}
-            wanted = [
-                by_user[uid]
-                for uid, (session_id, _) in claimed.items()
-                if session_id is None and by_user[uid].question_id is not None
-            ]
-            opened = await open_daily_sessions(
-                conn, [(p.user_id, p.level, str(p.question_id), p.order) for p in wanted], now_ms
-            )
-            if opened:
-                await conn.executemany(
-                    "UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
-                    [(sid, uid, by_user[uid].local_date.isoformat()) for uid, sid in opened.items()],
-                )
-        result = []
-        for uid, (session_id, attempts) in claimed.items():
-            fresh = uid in opened
-            result.append(
-                ClaimedRow(uid, by_user[uid].local_date, opened[uid] if fresh else session_id, attempts, fresh)
-            )
-        return result
+        return await self._db.run_write(lambda conn: _claim(conn, plans, now_ms, stale_before_ms, max_attempts))
 
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
         """Point a claimed row at a new daily session (its old one can no longer be shown)."""
@@ -233,27 +196,8 @@ class PushStore:
         )
 
     async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
-        """Record how several claimed sends ended, in one transaction."""
-        sent = [s for s in outcomes if s.outcome is Outcome.SENT]
-        blocked = [s for s in outcomes if s.outcome is Outcome.BLOCKED]
-        async with self._db.write() as conn:
-            await set_messages(
-                conn, [(s.session_id, 0, s.message_id) for s in sent if s.session_id and s.message_id is not None]
-            )
-            if sent:
-                await conn.executemany(
-                    "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? "
-                    "WHERE user_id = ? AND local_date = ?",
-                    [(s.message_id, now_ms, s.user_id, s.local_date.isoformat()) for s in sent],
-                )
-            for outcome, sql in _SETTLE_SQL.items():
-                rows = [(s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome is outcome]
-                if rows:
-                    await conn.executemany(sql, rows)
-            if blocked:
-                await conn.executemany(
-                    "UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", [(s.user_id,) for s in blocked]
-                )
+        """Record how several claimed sends ended, in one transaction (one hand-off)."""
+        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
         """The user's delivery rows, oldest date first."""
@@ -265,3 +209,55 @@ class PushStore:
             )
             rows = await cur.fetchall()
         return [DeliveryRow(*r) for r in rows]
+
+
+def _claim(
+    conn: sqlite3.Connection, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int
+) -> list[ClaimedRow]:
+    """`PushStore.claim` on the database thread."""
+    by_user = {p.user_id: p for p in plans}
+    values = ", ".join("(?, ?)" for _ in plans)
+    rows = conn.execute(
+        f"WITH batch(user_id, local_date) AS (VALUES {values}) "  # noqa: S608 (placeholders only)
+        "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
+        "SELECT b.user_id, b.local_date, 'sending', 1, ? FROM batch b JOIN users u ON u.user_id = b.user_id "
+        "WHERE u.daily_time IS NOT NULL AND u.blocked = 0 "
+        "ON CONFLICT (user_id, local_date) DO UPDATE SET status = 'sending', attempts = attempts + 1, "
+        f"claimed_at = excluded.claimed_at WHERE {_CLAIMABLE} "
+        "RETURNING user_id, session_id, attempts",
+        (*(v for p in plans for v in (p.user_id, p.local_date.isoformat())), now_ms, max_attempts, stale_before_ms),
+    ).fetchall()
+    claimed = {int(r[0]): (None if r[1] is None else int(r[1]), int(r[2])) for r in rows}
+    wanted = [
+        by_user[uid]
+        for uid, (session_id, _) in claimed.items()
+        if session_id is None and by_user[uid].question_id is not None
+    ]
+    opened = open_daily_sessions(conn, [(p.user_id, p.level, str(p.question_id), p.order) for p in wanted], now_ms)
+    if opened:
+        conn.executemany(
+            "UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
+            [(sid, uid, by_user[uid].local_date.isoformat()) for uid, sid in opened.items()],
+        )
+    return [
+        ClaimedRow(uid, by_user[uid].local_date, opened.get(uid, session_id), attempts, uid in opened)
+        for uid, (session_id, attempts) in claimed.items()
+    ]
+
+
+def _settle(conn: sqlite3.Connection, outcomes: Sequence[Settled], now_ms: int) -> None:
+    """`PushStore.settle` on the database thread."""
+    sent = [s for s in outcomes if s.outcome is Outcome.SENT]
+    set_messages(conn, [(s.session_id, 0, s.message_id) for s in sent if s.session_id and s.message_id is not None])
+    if sent:
+        conn.executemany(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
+            [(s.message_id, now_ms, s.user_id, s.local_date.isoformat()) for s in sent],
+        )
+    for outcome, sql in _SETTLE_SQL.items():
+        rows = [(s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome is outcome]
+        if rows:
+            conn.executemany(sql, rows)
+    blocked = [(s.user_id,) for s in outcomes if s.outcome is Outcome.BLOCKED]
+    if blocked:
+        conn.executemany("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", blocked)
