@@ -23,7 +23,7 @@ from bot.domain.interview import Mode
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
-from bot.storage.push import ClaimState, PushStore
+from bot.storage.push import DailyPlan, Outcome, PushStore, Settled
 from tests.clock import FakeClock
 from tests.conftest import TOKEN
 
@@ -144,8 +144,8 @@ async def test_stats_prints_the_operator_figures(settings: Settings) -> None:
     today = clock.now().date()
     yesterday = today - dt.timedelta(days=1)
     for when, sent_ms in ((yesterday, now_ms - day), (today, now_ms - 3600_000)):  # yesterday's is not today's
-        assert (await push.claim(2, when, sent_ms, 0, 3)).state is ClaimState.CLAIMED
-        await push.mark_sent(2, when, 77, sent_ms)
+        assert len(await push.claim([DailyPlan(2, when, "fresher", None)], sent_ms, 0, 3)) == 1
+        await push.settle([Settled(2, when, Outcome.SENT, None, 77)], sent_ms)
     await db.close()
     out = io.StringIO()
     assert await asyncio.to_thread(run_stats, settings, clock=clock, out=out) == 0

@@ -54,7 +54,8 @@ async def run_push(
         return EXIT_CONFIG
     the_clock = clock or SystemClock()
     bank = load_bank(settings.questions_dir)
-    limiter = Limiter(bulk_rate=settings.push_rate, sleep=sleep)
+    paced = Limiter if settings.telegram_rate_limits else Limiter.unpaced
+    limiter = paced(bulk_rate=settings.push_rate, sleep=sleep)
     bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,

@@ -1,28 +1,35 @@
-"""One round of the daily push: who is due, which question, claim, send, mark; no Telegram in sight.
+"""One round of the daily push: who is due, which question, claim, send, settle; no Telegram in sight.
 
 Delivery policy: every subscriber gets at most one question per local date, and none is lost.
-- Before sending, the (user, local date) row is claimed with status `sending` in a BEGIN IMMEDIATE transaction;
-  after the send it becomes `sent` (or `blocked`, which also unsubscribes, or `failed`).
+- Before sending, (user, local date) rows are claimed with status `sending`, a batch at a time, in one
+  BEGIN IMMEDIATE transaction that also opens each claimed user's daily session; after a send its row becomes
+  `sent` (or `blocked`, which also unsubscribes, or `failed`), several rows settled in one transaction.
+- Up to IN_FLIGHT sends are unsettled at once (sent or being sent, outcome not yet committed); sends start
+  one pacer slot apart, so the pace is `rate()` whatever the latency.
 - A `failed` row is claimed again by a later round (every minute), up to MAX_ATTEMPTS claims a day.
-- A `sending` row older than STALE_AFTER means a process died between its send and its commit: it is claimed
-  again and the same daily session is sent once more. So a crash can duplicate a message that was in flight at
-  that moment (at most once per such message) but never loses one.
+- A `sending` row older than STALE_AFTER means a process died between claim and settle: it is claimed again
+  and the same daily session is sent (once more, if it had gone out). So a crash can duplicate the messages in
+  flight at that moment (at most IN_FLIGHT, each at most once) but never loses one: rows of the batch claimed
+  but not yet sent are sent by a later round when their lease runs out.
 - The local date of each user is fixed when the round starts, so a round that crosses a user's midnight still
   sends (and records) the day it started on.
 - A user whose time came while the bot was down gets the question when it is back, the same local day.
 - A send that may have arrived although it failed (a timeout) is recorded as sent (`uncertain`), never
   repeated: a missed question is better than a duplicate one.
-- A round stops between two sends when `stop()` says so (shutdown); a claim whose send was refused
-  because of the stop is released, so the next round or `push` sends it.
-- One user's failure (their data deleted by /deleteme between two steps, say) is logged and skipped; the
-  round goes on. The push and the same user's handlers are not serialised (the push may run in another
-  process): each step is its own transaction and re-checks the user, so either order is safe.
+- A round stops between two sends when `stop()` says so (shutdown): no new send starts, the sends in flight
+  end (a send still waiting for its slot in the rate limiter comes back unsent), and every claim not sent is
+  released, so the next round or `push` sends it.
+- One user's failure is logged and skipped; the round goes on: a batch whose claim or settle fails is retried
+  one user at a time. The push and the same user's handlers are not serialised (the push may run in another
+  process): a claim re-checks the subscription in its transaction, and a /deleteme after it only makes the
+  later settle find no row (the question may still go out, as a send already on its way would).
 Sends are paced at `rate()` per second (the rate limiter lowers it after flood waits) with an injected
 clock and sleep, so tests never wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 import logging
@@ -34,10 +41,11 @@ from dataclasses import dataclass
 from bot.domain import review, schedule
 from bot.domain.bank import Level
 from bot.domain.clock import Clock
+from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
 from bot.services.interview import InterviewService, QuestionView
 from bot.storage.cards import CardStore
-from bot.storage.push import ClaimState, PushStore
+from bot.storage.push import ClaimedRow, DailyPlan, Outcome, PushStore, Settled
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +55,13 @@ MAX_ATTEMPTS = 5
 # (a thread round trip each) made choosing for 100k users take 11 s. At 25 messages/s a batch's card data is at
 # most ~10 s old when its last user is served.
 CHOICE_BATCH = 256
+# Sends unsettled at once. Pacing needs rate × latency of them (25/s at 300 ms: 8); the pacer, not this, bounds
+# the pace, and a crash duplicates at most this many messages.
+IN_FLIGHT = 8
+# Rows claimed in one transaction: at most CLAIM_BATCH, and no more than CLAIM_AHEAD of sends at the pace now,
+# so a batch is sent long before its lease (STALE_AFTER) runs out and a slow push still claims one at a time.
+CLAIM_BATCH = 64
+CLAIM_AHEAD = dt.timedelta(seconds=10)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -192,19 +207,16 @@ class PushService:
         served = await self._store.served({d.local_date for d in due}, _ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
         report = RoundReport(due=len(due), already=len(due) - len(todo))
+        flight = _Flight(self._store, self._clock, send, report, len(todo), progress)
         pacer = Pacer(self._rate, self._clock, self._sleep)
-        for first in range(0, len(todo), CHOICE_BATCH):
-            batch = todo[first : first + CHOICE_BATCH]
-            choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in batch])
-            for i, item in enumerate(batch, start=first + 1):
-                await pacer.wait()
-                if stop() or await self._guarded(item, send, report, choices[item.subscriber.user_id]):
-                    report.stopped = True
-                    logger.info("push round stopped after %d of %d", i - 1, len(todo))
-                    return report
-                if progress is not None:
-                    progress(i, len(todo), report)
-        if todo:
+        try:
+            await self._dispatch(todo, flight, pacer, stop)
+        finally:
+            await flight.drain()
+        report.stopped = report.stopped or flight.stopped
+        if report.stopped:
+            logger.info("push round stopped after %d of %d", flight.done, len(todo))
+        elif todo:
             logger.info(
                 "push round: %d due, %d sent, %d already served, %d blocked, %d failed",
                 report.due,
@@ -215,68 +227,250 @@ class PushService:
             )
         return report
 
-    async def _guarded(self, item: schedule.Due, send: Send, report: RoundReport, choice: str | None) -> bool:
-        """Deliver to one user; their failure is logged and counted, never the end of the round. True: stop."""
-        user_id = item.subscriber.user_id
-        try:
-            return await self._deliver(item, send, report, choice)
-        except sqlite3.IntegrityError as exc:
-            # Expected: the user's rows went (/deleteme, /reset) between two steps of their delivery.
-            logger.warning("daily question for user %s skipped: their data changed meanwhile (%s)", user_id, exc)
-        except Exception:
-            logger.exception("daily question for user %s failed", user_id)
-        report.failed += 1
-        try:
-            await self._store.mark_failed(user_id, item.local_date)
-        except Exception as exc:
-            logger.warning("could not mark the daily question of user %s failed: %s", user_id, exc)
-        return False
+    async def _dispatch(
+        self, todo: Sequence[schedule.Due], flight: _Flight, pacer: Pacer, stop: Callable[[], bool]
+    ) -> None:
+        """Claim a batch, start its sends one pacer slot apart with at most IN_FLIGHT unsettled; stop between two."""
+        for first in range(0, len(todo), CHOICE_BATCH):
+            chunk = todo[first : first + CHOICE_BATCH]
+            choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in chunk])
+            at = 0
+            while at < len(chunk):
+                if stop() or flight.stopped:
+                    flight.report.stopped = True
+                    return
+                part = chunk[at : at + self._claim_size()]
+                at += len(part)
+                jobs = await self._claim(part, choices, flight)
+                for n, job in enumerate(jobs):
+                    await flight.slot()
+                    await pacer.wait()
+                    if stop() or flight.stopped:
+                        flight.report.stopped = True
+                        flight.free_slot()
+                        await flight.give_back(jobs[n:])
+                        return
+                    flight.start(job)
+                    # Let the send just started reach the wire before the next slot is booked.
+                    await asyncio.sleep(0)
 
-    async def _deliver(self, item: schedule.Due, send: Send, report: RoundReport, choice: str | None) -> bool:
-        user_id, day = item.subscriber.user_id, item.local_date
+    def _claim_size(self) -> int:
+        """How many rows to claim at once: about CLAIM_AHEAD of sends at the pace now, within [1, CLAIM_BATCH]."""
+        return max(1, min(CLAIM_BATCH, int(self._rate() * CLAIM_AHEAD.total_seconds())))
+
+    def _plan(self, item: schedule.Due, qid: str | None) -> DailyPlan:
+        question = self._interview.bank.get(qid) if qid is not None else None
+        return DailyPlan(
+            item.subscriber.user_id,
+            item.local_date,
+            _level(item.subscriber).value,
+            None if question is None else question.id,
+            () if question is None else shuffled_order(question, self._rng),
+        )
+
+    async def _claim(self, part: Sequence[schedule.Due], choices: dict[int, str | None], flight: _Flight) -> list[_Job]:
+        """Claim a batch (each user alone if that fails) and turn each claim into a send to make."""
+        items = {d.subscriber.user_id: d for d in part}
+        plans = {uid: self._plan(d, choices[uid]) for uid, d in items.items()}
         now = self._clock.now()
-        claim = await self._store.claim(user_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
-        if claim.state is not ClaimState.CLAIMED:
-            report.already += 1
-            return False
-        view = await self._interview.view(claim.session_id, 0) if claim.session_id is not None else None
-        if view is None:
-            view = await self._new_question(item, choice)
-            if view is None:
-                logger.warning("no question to push to user %s", user_id)
-                await self._store.mark_failed(user_id, day)
-                report.failed += 1
-                return False
-            await self._store.attach_session(user_id, day, view.session_id)
-        elif claim.attempts > 1:
-            logger.info("resending the daily question of user %s for %s (attempt %d)", user_id, day, claim.attempts)
+        args = (_ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
+        failed = 0
         try:
-            result = await send(item.subscriber.chat_id, view)
+            claims = await self._store.claim(list(plans.values()), *args)
+        except Exception as exc:
+            logger.warning("claiming %d daily questions at once failed (%s); claiming them one by one", len(part), exc)
+            claims = []
+            for uid, plan in plans.items():
+                try:
+                    claims += await self._store.claim([plan], *args)
+                except Exception as one:
+                    _log_failure(uid, one)
+                    failed += 1
+        flight.unclaimed(already=len(part) - len(claims) - failed, failed=failed)
+        jobs = []
+        for claim in claims:
+            try:
+                job = await self._job(items[claim.user_id], plans[claim.user_id], claim)
+            except Exception as exc:
+                _log_failure(claim.user_id, exc)
+                job = None
+            if job is None:
+                await flight.settle([Settled(claim.user_id, claim.local_date, Outcome.FAILED)])
+            else:
+                jobs.append(job)
+        return jobs
+
+    async def _job(self, item: schedule.Due, plan: DailyPlan, claim: ClaimedRow) -> _Job | None:
+        """The send a claim asks for: its fresh session's question, or the one an earlier attempt asked."""
+        user_id = item.subscriber.user_id
+        view = None
+        if claim.session_id is not None and claim.fresh:
+            question = self._interview.bank.get(str(plan.question_id))
+            if question is not None:
+                view = QuestionView(claim.session_id, 0, 1, Mode.DAILY, question, plan.order, None, False)
+        elif claim.session_id is not None:
+            view = await self._interview.view(claim.session_id, 0)
+            if view is not None and claim.attempts > 1:
+                logger.info(
+                    "resending the daily question of user %s for %s (attempt %d)",
+                    user_id,
+                    claim.local_date,
+                    claim.attempts,
+                )
+            if view is None and plan.question_id is not None:  # its question left the bank: ask another
+                view = await self._interview.start_daily(user_id, _level(item.subscriber), plan.question_id)
+                if view is not None:
+                    await self._store.attach_session(user_id, claim.local_date, view.session_id)
+        if view is None:
+            logger.warning("no question to push to user %s", user_id)
+            return None
+        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One claimed send."""
+
+    chat_id: int
+    user_id: int
+    local_date: dt.date
+    view: QuestionView
+
+
+class _Flight:
+    """The sends of one round in flight: at most IN_FLIGHT sent or being sent and not yet settled.
+
+    A send keeps its slot until its outcome is committed, so a crash leaves at most IN_FLIGHT rows that went out
+    unrecorded (each resent once after the lease). Outcomes are committed together: whoever settles while no commit
+    runs commits everything waiting, again and again until nothing waits (group commit).
+    """
+
+    def __init__(
+        self, store: PushStore, clock: Clock, send: Send, report: RoundReport, total: int, progress: Progress | None
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._send = send
+        self.report = report
+        self._total = total
+        self._progress = progress
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: list[tuple[Settled, bool]] = []
+        self._committing = False
+        self.stopped = False  # a send came back unsent: the process is shutting down
+        self.done = 0
+
+    async def slot(self) -> None:
+        """Wait until fewer than IN_FLIGHT sends are unsettled, and take a place."""
+        await self._slots.acquire()
+
+    def free_slot(self) -> None:
+        """Give back a place taken for a send that will not be started."""
+        self._slots.release()
+
+    def start(self, job: _Job) -> None:
+        """Send in a task of its own (it holds the place taken with `slot`)."""
+        task = asyncio.create_task(self._run(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: _Job) -> None:
+        try:
+            result = await self._send(job.chat_id, job.view)
         except Exception:
-            logger.exception("daily question to user %s failed", user_id)
+            logger.exception("daily question to user %s failed", job.user_id)
             result = SendResult(SendStatus.FAILED)
         if result.status is SendStatus.STOPPED:
-            await self._store.release(user_id, day)
-            return True
-        if result.status is SendStatus.SENT and result.message_id is not None:
-            await self._interview.message_sent(view, result.message_id)
-            await self._store.mark_sent(user_id, day, result.message_id, _ms(self._clock.now()))
-            report.sent += 1
-        elif result.status is SendStatus.UNCERTAIN:
-            await self._store.mark_sent(user_id, day, None, _ms(self._clock.now()))
-            report.sent += 1
-        elif result.status is SendStatus.BLOCKED:
-            await self._store.mark_blocked(user_id, day)
-            report.blocked += 1
-        else:
-            await self._store.mark_failed(user_id, day)
-            report.failed += 1
-        return False
+            self.stopped = True
+        await self._settle([(_settled(job, result), True)])
 
-    async def _new_question(self, item: schedule.Due, qid: str | None) -> QuestionView | None:
-        if qid is None:
-            return None
-        return await self._interview.start_daily(item.subscriber.user_id, _level(item.subscriber), qid)
+    async def give_back(self, jobs: Sequence[_Job]) -> None:
+        """Release claims that will not be sent this round: a later round (or `push`) sends them."""
+        await self.settle([Settled(j.user_id, j.local_date, Outcome.RELEASED) for j in jobs])
+
+    async def settle(self, outcomes: Sequence[Settled]) -> None:
+        """Commit outcomes of rows that hold no place (never sent)."""
+        await self._settle([(o, False) for o in outcomes])
+
+    def unclaimed(self, already: int, failed: int) -> None:
+        """Count users a claim left out (served meanwhile, unsubscribed) or could not claim (their error)."""
+        self.report.already += already
+        self.report.failed += failed
+        self._resolved(already + failed)
+
+    async def drain(self) -> None:
+        """Wait for every send in flight and the commit of its outcome."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)
+
+    async def _settle(self, outcomes: list[tuple[Settled, bool]]) -> None:
+        self._waiting += outcomes
+        if self._committing:
+            return  # the commit under way takes these too
+        self._committing = True
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                await self._commit([o for o, _ in batch])
+                for _, held in batch:
+                    if held:
+                        self._slots.release()
+        finally:
+            self._committing = False
+
+    async def _commit(self, outcomes: list[Settled]) -> None:
+        now_ms = _ms(self._clock.now())
+        try:
+            await self._store.settle(outcomes, now_ms)
+            stored = outcomes
+        except Exception as exc:
+            logger.warning("settling %d daily questions at once failed (%s); one by one", len(outcomes), exc)
+            stored = []
+            for one in outcomes:
+                try:
+                    await self._store.settle([one], now_ms)
+                    stored.append(one)
+                except Exception as err:
+                    # Left 'sending', the row is sent again once its lease runs out (a duplicate if it went out).
+                    _log_failure(one.user_id, err)
+                    self.report.failed += 1
+                    self._resolved(1)
+        for one in stored:
+            if one.outcome is Outcome.SENT:
+                self.report.sent += 1
+            elif one.outcome is Outcome.BLOCKED:
+                self.report.blocked += 1
+            elif one.outcome is Outcome.FAILED:
+                self.report.failed += 1
+            if one.outcome is not Outcome.RELEASED:
+                self._resolved(1)
+
+    def _resolved(self, count: int) -> None:
+        for _ in range(count):
+            self.done += 1
+            if self._progress is not None:
+                self._progress(self.done, self._total, self.report)
+
+
+def _settled(job: _Job, result: SendResult) -> Settled:
+    """The stored outcome of a send."""
+    if result.status is SendStatus.SENT and result.message_id is not None:
+        return Settled(job.user_id, job.local_date, Outcome.SENT, job.view.session_id, result.message_id)
+    outcome = {
+        SendStatus.UNCERTAIN: Outcome.SENT,  # may have arrived: recorded as sent, never repeated
+        SendStatus.BLOCKED: Outcome.BLOCKED,
+        SendStatus.STOPPED: Outcome.RELEASED,
+    }.get(result.status, Outcome.FAILED)
+    return Settled(job.user_id, job.local_date, outcome, job.view.session_id)
+
+
+def _log_failure(user_id: int, exc: BaseException) -> None:
+    """One user's failure: a line for the expected kind (their rows changed meanwhile), a traceback otherwise."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        logger.warning("daily question for user %s skipped: their data changed meanwhile (%s)", user_id, exc)
+    else:
+        logger.error("daily question for user %s failed", user_id, exc_info=exc)
 
 
 def _level(subscriber: schedule.Subscriber) -> Level:

@@ -362,6 +362,42 @@ async def open_new_session(
     return cur.lastrowid
 
 
+def open_daily_sessions(
+    conn: sqlite3.Connection, plans: Sequence[tuple[int, str, str, tuple[int, ...]]], now_ms: int
+) -> dict[int, int]:
+    """On the database thread, in a write transaction: a one-question daily session per (user, level, question,
+    option order), a user at most once; their ids by user. The user's level becomes the session's, as
+    `open_new_session` does."""
+    if not plans:
+        return {}
+    conn.executemany(
+        "UPDATE users SET level = ? WHERE user_id = ? AND level IS NOT ?", [(lv, uid, lv) for uid, lv, _, _ in plans]
+    )
+    values = ", ".join("(?, 'daily', ?, 'open', 0, 1, ?)" for _ in plans)
+    rows = conn.execute(
+        "INSERT INTO sessions (user_id, mode, level, status, position, size, started_at) "  # noqa: S608
+        f"VALUES {values} RETURNING session_id, user_id",
+        [v for uid, lv, _, _ in plans for v in (uid, lv, now_ms)],
+    ).fetchall()
+    opened = {int(r[1]): int(r[0]) for r in rows}
+    conn.executemany(
+        "INSERT INTO session_questions (session_id, position, question_id, option_order, asked_at) "
+        "VALUES (?, 0, ?, ?, ?)",
+        [(opened[uid], qid, ",".join(map(str, order)), now_ms) for uid, _, qid, order in plans],
+    )
+    return opened
+
+
+def set_messages(conn: sqlite3.Connection, rows: Sequence[tuple[int, int, int]]) -> None:
+    """On the database thread, in a write transaction: the chat message that shows each (session, position,
+    message id)."""
+    if rows:
+        conn.executemany(
+            "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
+            [(message_id, session_id, position) for session_id, position, message_id in rows],
+        )
+
+
 def _origin_used(conn: sqlite3.Connection, user_id: int, origin_message_id: int) -> bool:
     return conn.execute(_ORIGIN_USED, (user_id, origin_message_id)).fetchone() is not None
 

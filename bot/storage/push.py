@@ -1,23 +1,46 @@
 """Repository for the daily push: subscriptions, zones, the blocked flag and per-day delivery claims.
 
-A delivery row, unique per (user, local date), moves `sending` → `sent` | `failed` | `blocked`. A row is
-claimed in a BEGIN IMMEDIATE transaction before its message is sent, so two processes never both send it;
-a `failed` row (under the attempt limit) or a `sending` row older than the stale limit may be claimed again.
+A delivery row, unique per (user, local date), moves `sending` → `sent` | `failed` | `blocked`. Rows are
+claimed, a batch at a time, in a BEGIN IMMEDIATE transaction before their messages are sent, so two processes
+never both send one; a `failed` row (under the attempt limit) or a `sending` row older than the stale limit may
+be claimed again. Sends are settled (marked) after they end, several in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.schedule import DailySettings, Subscriber, parse_hhmm
 from bot.storage.db import Database
+from bot.storage.interviews import open_daily_sessions, set_messages
+
+
+class Outcome(enum.Enum):
+    """How a claimed send ended, as stored."""
+
+    SENT = "sent"  # with its message id, or without one when it may have arrived (a timeout)
+    BLOCKED = "blocked"  # the chat refuses messages: the user is unsubscribed too
+    FAILED = "failed"  # a later round claims the row again
+    RELEASED = "released"  # never sent (shutdown): the attempt does not count
+
+
+@dataclass(frozen=True)
+class DailyPlan:
+    """A user's row to claim, and the question a new daily session asks if the row has none yet."""
+
+    user_id: int
+    local_date: dt.date
+    level: str
+    question_id: str | None
+    order: tuple[int, ...] = ()
 
 
 class ClaimState(enum.Enum):
-    """What a claim attempt found."""
+    """What a claim attempt found (the group poll claims one chat at a time)."""
 
     CLAIMED = "claimed"
     TAKEN = "taken"
@@ -26,11 +49,33 @@ class ClaimState(enum.Enum):
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim on one user's question for one local date."""
+    """A claim on one chat's daily post for one local date."""
 
     state: ClaimState
     session_id: int | None = None
     attempts: int = 0
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """A user's row this process now holds: it sends the daily session's question, then settles the row."""
+
+    user_id: int
+    local_date: dt.date
+    session_id: int | None  # None: the plan had no question
+    attempts: int
+    fresh: bool  # the session was opened by this claim
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The end of one claimed send."""
+
+    user_id: int
+    local_date: dt.date
+    outcome: Outcome
+    session_id: int | None = None
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +93,13 @@ class DeliveryRow:
 
 
 _CLAIMABLE = "(status = 'failed' AND attempts < ?) OR (status = 'sending' AND claimed_at <= ?)"
+# How each outcome other than SENT (which also stores its message) closes a row.
+_SETTLE_SQL = {
+    Outcome.BLOCKED: "UPDATE deliveries SET status = 'blocked' WHERE user_id = ? AND local_date = ?",
+    Outcome.FAILED: "UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?",
+    Outcome.RELEASED: "UPDATE deliveries SET status = 'failed', attempts = attempts - 1 "
+    "WHERE user_id = ? AND local_date = ? AND status = 'sending'",
+}
 
 
 async def served_on(
@@ -123,67 +175,29 @@ class PushStore:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
         return await served_on(self._db, "deliveries", "user_id", dates, stale_before_ms, max_attempts)
 
-    async def claim(self, user_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
-        """Take the right to send the user's question for `day`, in one BEGIN IMMEDIATE transaction."""
-        async with self._db.write() as conn:
-            if not await conn.execute_fetchall(
-                "SELECT 1 FROM users WHERE user_id = ? AND daily_time IS NOT NULL AND blocked = 0", (user_id,)
-            ):
-                return Claim(ClaimState.UNSUBSCRIBED)
-            cur = await conn.execute(
-                "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
-                "VALUES (?, ?, 'sending', 1, ?) ON CONFLICT (user_id, local_date) DO NOTHING",
-                (user_id, day.isoformat(), now_ms),
-            )
-            if cur.rowcount == 1:
-                return Claim(ClaimState.CLAIMED, None, 1)
-            cur = await conn.execute(
-                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, claimed_at = ? "  # noqa: S608
-                f"WHERE user_id = ? AND local_date = ? AND ({_CLAIMABLE}) "
-                "RETURNING session_id, attempts",
-                (now_ms, user_id, day.isoformat(), max_attempts, stale_before_ms),
-            )
-            row = await cur.fetchone()
-        if row is None:
-            return Claim(ClaimState.TAKEN)
-        return Claim(ClaimState.CLAIMED, None if row[0] is None else int(row[0]), int(row[1]))
+    async def claim(
+        self, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int
+    ) -> list[ClaimedRow]:
+        """Claim the rows of several users in one BEGIN IMMEDIATE transaction (one hand-off), with their sessions.
+
+        A user who unsubscribed or blocked the bot, or whose row is sent, in flight or given up, is left out.
+        A claimed row without a daily session gets one (from its plan, when the plan has a question) in the
+        same transaction, so the claim, the session and the link between them commit together.
+        """
+        if not plans:
+            return []
+        return await self._db.run_write(lambda conn: _claim(conn, plans, now_ms, stale_before_ms, max_attempts))
 
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
-        """Remember the daily session a claim asks, so a resend after a crash asks the same question."""
+        """Point a claimed row at a new daily session (its old one can no longer be shown)."""
         await self._db.execute(
             "UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
             (session_id, user_id, day.isoformat()),
         )
 
-    async def mark_sent(self, user_id: int, day: dt.date, message_id: int | None, now_ms: int) -> None:
-        """The question went out (or may have: then its message id is unknown)."""
-        await self._db.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
-            (message_id, now_ms, user_id, day.isoformat()),
-        )
-
-    async def release(self, user_id: int, day: dt.date) -> None:
-        """Give back a claim whose send never went out: the attempt does not count, a later round takes it."""
-        await self._db.execute(
-            "UPDATE deliveries SET status = 'failed', attempts = attempts - 1 "
-            "WHERE user_id = ? AND local_date = ? AND status = 'sending'",
-            (user_id, day.isoformat()),
-        )
-
-    async def mark_failed(self, user_id: int, day: dt.date) -> None:
-        """Sending failed for now; a later round may claim the row again."""
-        await self._db.execute(
-            "UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?", (user_id, day.isoformat())
-        )
-
-    async def mark_blocked(self, user_id: int, day: dt.date) -> None:
-        """The user blocked the bot or the chat is gone: close the row and unsubscribe them."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET status = 'blocked' WHERE user_id = ? AND local_date = ?",
-                (user_id, day.isoformat()),
-            )
-            await conn.execute("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", (user_id,))
+    async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
+        """Record how several claimed sends ended, in one transaction (one hand-off)."""
+        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
         """The user's delivery rows, oldest date first."""
@@ -195,3 +209,55 @@ class PushStore:
             )
             rows = await cur.fetchall()
         return [DeliveryRow(*r) for r in rows]
+
+
+def _claim(
+    conn: sqlite3.Connection, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int
+) -> list[ClaimedRow]:
+    """`PushStore.claim` on the database thread."""
+    by_user = {p.user_id: p for p in plans}
+    values = ", ".join("(?, ?)" for _ in plans)
+    rows = conn.execute(
+        f"WITH batch(user_id, local_date) AS (VALUES {values}) "  # noqa: S608 (placeholders only)
+        "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
+        "SELECT b.user_id, b.local_date, 'sending', 1, ? FROM batch b JOIN users u ON u.user_id = b.user_id "
+        "WHERE u.daily_time IS NOT NULL AND u.blocked = 0 "
+        "ON CONFLICT (user_id, local_date) DO UPDATE SET status = 'sending', attempts = attempts + 1, "
+        f"claimed_at = excluded.claimed_at WHERE {_CLAIMABLE} "
+        "RETURNING user_id, session_id, attempts",
+        (*(v for p in plans for v in (p.user_id, p.local_date.isoformat())), now_ms, max_attempts, stale_before_ms),
+    ).fetchall()
+    claimed = {int(r[0]): (None if r[1] is None else int(r[1]), int(r[2])) for r in rows}
+    wanted = [
+        by_user[uid]
+        for uid, (session_id, _) in claimed.items()
+        if session_id is None and by_user[uid].question_id is not None
+    ]
+    opened = open_daily_sessions(conn, [(p.user_id, p.level, str(p.question_id), p.order) for p in wanted], now_ms)
+    if opened:
+        conn.executemany(
+            "UPDATE deliveries SET session_id = ? WHERE user_id = ? AND local_date = ?",
+            [(sid, uid, by_user[uid].local_date.isoformat()) for uid, sid in opened.items()],
+        )
+    return [
+        ClaimedRow(uid, by_user[uid].local_date, opened.get(uid, session_id), attempts, uid in opened)
+        for uid, (session_id, attempts) in claimed.items()
+    ]
+
+
+def _settle(conn: sqlite3.Connection, outcomes: Sequence[Settled], now_ms: int) -> None:
+    """`PushStore.settle` on the database thread."""
+    sent = [s for s in outcomes if s.outcome is Outcome.SENT]
+    set_messages(conn, [(s.session_id, 0, s.message_id) for s in sent if s.session_id and s.message_id is not None])
+    if sent:
+        conn.executemany(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
+            [(s.message_id, now_ms, s.user_id, s.local_date.isoformat()) for s in sent],
+        )
+    for outcome, sql in _SETTLE_SQL.items():
+        rows = [(s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome is outcome]
+        if rows:
+            conn.executemany(sql, rows)
+    blocked = [(s.user_id,) for s in outcomes if s.outcome is Outcome.BLOCKED]
+    if blocked:
+        conn.executemany("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", blocked)

@@ -6,8 +6,9 @@ replies), pauses every request while one waits out a 429, and has no limit per p
 - Overall: `overall` calls with a chat id per second, spaced evenly (Telegram allows about 30).
 - Per chat: about one message a second in a private chat (with a short burst), 20 a minute in a group.
 - Priority: calls made inside `bulk_traffic()` (the daily push) only take a slot no reply is waiting
-  for, so replies overtake a running push; every flood wait (429), a reply's or the push's, halves the
+  for, so replies overtake a running push; every flood (429), a reply's or the push's, halves the
   push's pace (`bulk_rate`, read by its pacer), which creeps back with every push message that goes out.
+  The 429s of calls in flight together that meet one flood (before its wait is over) halve it once.
 - Failures: a 429 is waited out and retried (at most MAX_FLOOD_WAIT in total per call); other failures
   follow `delivery.retry_delay`, which never repeats a send that may have arrived.
 """
@@ -107,6 +108,7 @@ class Limiter(BaseRateLimiter[None]):
         self._sleep = sleep
         self._replies_waiting = 0
         self._stopped = asyncio.Event()
+        self._flood_until = float("-inf")  # loop time the last flood wait that halved the pace ends
 
     @classmethod
     def unpaced(cls, *, bulk_rate: float = 20.0, sleep: Sleep | None = None) -> Limiter:
@@ -197,6 +199,10 @@ class Limiter(BaseRateLimiter[None]):
             raise BulkStopped
 
     def _flooded(self, wait: float) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._flood_until:
+            return  # a call in flight beside the one that met this flood: the pace is halved already
+        self._flood_until = now + wait
         halved = max(MIN_BULK_RATE, self._bulk_rate / 2)
         if halved < self._bulk_rate:
             logger.info("flood wait %.1fs: push pace %.1f/s -> %.1f/s", wait, self._bulk_rate, halved)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -414,22 +415,37 @@ async def test_one_users_database_error_does_not_end_the_round(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     clock.set(dt.datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
-    for uid in (1001, 1002, 1003):
+    for uid in (1001, 1002, 1003, 1004):
         await _subscribe(dapp, api, uid, "09:00", None)
+    db = _services(dapp).db
+    # A real constraint failure for one user only: the batch's claim fails, then each user is claimed alone.
+    async with db.write() as conn:
+        await conn.execute(
+            "CREATE TEMP TRIGGER refuse_1002 BEFORE INSERT ON sessions WHEN NEW.user_id = 1002 "
+            "BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
+        )
     claim = PushStore.claim
 
-    async def claim_then_delete(self: PushStore, user_id: int, *args: Any) -> Any:
-        found = await claim(self, user_id, *args)
-        if user_id == 1002:  # /deleteme confirmed between the claim and the new daily session
-            await _services(dapp).progress.delete(user_id)
+    async def claim_then_delete(self: PushStore, *args: Any) -> Any:
+        found = await claim(self, *args)
+        if any(c.user_id == 1003 for c in found):  # /deleteme confirmed between the claim and the send
+            await _services(dapp).progress.delete(1003)
         return found
 
     monkeypatch.setattr(PushStore, "claim", claim_then_delete)
     report = await _round(dapp)
-    assert (report.sent, report.failed) == (2, 1)
-    assert [len(_daily_messages(api, uid)) for uid in (1001, 1002, 1003)] == [1, 0, 1]
+    assert (report.sent, report.failed) == (3, 1)
+    assert [len(_daily_messages(api, uid)) for uid in (1001, 1002, 1003, 1004)] == [1, 0, 1, 1]
     skipped = [r for r in caplog.records if "1002" in r.getMessage()]
     assert skipped and all(r.exc_info is None for r in skipped)  # expected: a line, not a traceback
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not await db.fetch_all("SELECT * FROM deliveries WHERE user_id = 1003")
+    async with db.write() as conn:
+        await conn.execute("DROP TRIGGER refuse_1002")
+    clock.advance(minutes=1)
+    report = await _round(dapp)  # the failed row is claimed again by the next round
+    assert (report.sent, report.already) == (1, 2)
+    assert len(_daily_messages(api, 1002)) == 1
 
 
 async def test_a_stopping_round_ends_between_sends_and_gives_back_what_it_did_not_send(

@@ -118,6 +118,19 @@ async def test_the_push_pace_halves_on_a_flood_and_creeps_back() -> None:
     assert 10 < limiter.bulk_rate < 20
 
 
+@on_looptime
+async def test_sends_in_flight_that_meet_one_flood_halve_the_pace_once() -> None:
+    limiter, api = Limiter.unpaced(bulk_rate=20), Api()
+    api.failures = [RetryAfter(dt.timedelta(seconds=5)) for _ in range(8)]  # the push's 8 sends in flight
+    with bulk_traffic():
+        await asyncio.gather(*(_request(limiter, api, "sendMessage", chat) for chat in range(1, 9)))
+    assert len(api.sent) == 16
+    assert 10 < limiter.bulk_rate < 11  # halved once (not 8 times, to the floor), then crept back by 8 sends
+    api.failures = [RetryAfter(dt.timedelta(seconds=5))]
+    await _request(limiter, api, "sendMessage", 9)  # a later flood halves it again
+    assert 5 < limiter.bulk_rate < 6
+
+
 @pytest.mark.parametrize(
     ("method", "error", "calls"),
     [
