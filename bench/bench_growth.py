@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench_stats import HEAVY_USER, NOW, generate
 from common import TOKEN, child_env, median, peak_rss_mib, percentile, record, table
-from loopback import BenchApi
+from loopback import BenchApi, StoredMessage
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Level, load_bank
@@ -38,7 +38,6 @@ from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
 from bot.storage.progress import ProgressStore
 from tests.clock import FakeClock
-from tests.e2e.botapi import StoredMessage
 
 TYPICAL_USER = 2
 

@@ -14,11 +14,15 @@ import json
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# The benchmarks reuse the tests' fake clock: run from anywhere, they need the project root on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Bank, load_bank
