@@ -95,9 +95,9 @@ async def measure_process(path: Path) -> tuple[float, float]:
                 "-m",
                 "bot",
                 cwd=cwd,
-                env=child_env(api.base_url, path),
+                env=child_env(api.base_url, path, TELEGRAM_RATE_LIMITS="false"),
                 stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
+                stderr=(Path(cwd) / "stderr.log").open("wb"),
             )
             try:
                 deadline = time.monotonic() + 60
@@ -123,6 +123,9 @@ async def measure_process(path: Path) -> tuple[float, float]:
                         lambda u=uid, q=question: (u, q.message_id) in api.edited_at, 30, "answer result"
                     )
                 return peak_rss_mib(proc.pid), stats_ms
+            except BaseException:
+                print((Path(cwd) / "stderr.log").read_text()[-3000:], file=sys.stderr)
+                raise
             finally:
                 if proc.returncode is None:
                     proc.terminate()

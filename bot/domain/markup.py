@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -20,6 +21,8 @@ def _inline_html(text: str) -> str:
     return "".join(out)
 
 
+# Bank texts are few and fixed, and every question and result renders them again: ~2% of an answer's CPU.
+@functools.lru_cache(maxsize=4096)
 def to_html(text: str) -> str:
     """Render bank markup as Telegram HTML; everything outside tags is escaped."""
     out: list[str] = []
@@ -71,7 +74,8 @@ def clip_html(html_text: str, limit: int) -> str:
 
     The cut falls in the text, never inside a tag or an entity, so Telegram can still parse the result.
     """
-    if visible_length(html_text) <= limit:
+    # Tags show nothing and an entity shows one character, so no text shows more than its own length.
+    if _units(html_text) <= limit or visible_length(html_text) <= limit:
         return html_text
     budget = limit - _units(ELLIPSIS)
     out: list[str] = []
