@@ -27,6 +27,7 @@ from bot.services.wiring import build_services
 from bot.storage.db import Database
 from tests.clock import FakeClock
 from tests.fake_bot_api import Call, FakeBotApi
+from tests.sql_trace import count_commits
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -133,14 +134,7 @@ async def test_a_round_commits_far_less_than_once_per_subscriber(settings: Setti
     clock = FakeClock(START)
     report = await _service(settings, db, clock, rate=1e9).run_round(Sender(clock))
     assert report.sent == len(USERS)
-    commits, in_transaction = 0, False
-    for sql in (s.strip().upper() for s in statements):
-        if sql.startswith("BEGIN"):
-            in_transaction = True
-        elif sql.startswith("COMMIT"):
-            commits, in_transaction = commits + 1, False
-        elif sql.startswith(("INSERT", "UPDATE", "DELETE")) and not in_transaction:
-            commits += 1
+    commits = count_commits(statements)
     # One claim per batch of 64 and one settle per group of sends that ended together (was 5 per subscriber).
     assert commits <= len(USERS) // 2, commits
 
