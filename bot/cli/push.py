@@ -54,8 +54,7 @@ async def run_push(
         return EXIT_CONFIG
     the_clock = clock or SystemClock()
     bank = load_bank(settings.questions_dir)
-    paced = Limiter if settings.telegram_rate_limits else Limiter.unpaced
-    limiter = paced(bulk_rate=settings.push_rate, sleep=sleep)
+    limiter = Limiter.from_settings(settings, sleep)
     bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,

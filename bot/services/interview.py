@@ -138,13 +138,12 @@ class InterviewService:
     async def preferred_level(self, user_id: int) -> Level | None:
         """The level the user last chose, if any."""
         user = await self._store.get_user(user_id)
-        return next((level for level in Level if user is not None and level.value == user.level), None)
+        known = {level.value: level for level in Level}
+        return None if user is None or user.level is None else known.get(user.level)
 
     async def chat_of_session(self, session_id: int) -> int | None:
         """The private chat a session's questions go to."""
-        session = await self._store.get_session(session_id)
-        user = None if session is None else await self._store.get_user(session.user_id)
-        return None if user is None else user.chat_id
+        return await self._store.chat_of_session(session_id)
 
     async def get_session(self, session_id: int) -> SessionRow | None:
         """A session by id, for the services built on this one."""

@@ -297,10 +297,13 @@ class InterviewStore:
         )
         return [str(r[0]) for r in rows]
 
-    async def last_seen(self, user_id: int) -> dict[str, float]:
-        """When the user last answered each question (epoch ms)."""
-        rows = await self._db.fetch_all(_LAST_SEEN, (user_id,))
-        return {str(r[0]): float(r[1]) for r in rows}
+    async def chat_of_session(self, session_id: int) -> int | None:
+        """The chat of the user a session belongs to."""
+        row = await self._db.fetch_one(
+            "SELECT u.chat_id FROM sessions s JOIN users u ON u.user_id = s.user_id WHERE s.session_id = ?",
+            (session_id,),
+        )
+        return None if row is None else int(row[0])
 
 
 _LAST_SEEN = "SELECT question_id, MAX(answered_at) FROM answers WHERE user_id = ? GROUP BY question_id"

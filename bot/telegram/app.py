@@ -88,8 +88,7 @@ def build_application(
     bank = load_bank(settings.questions_dir)
     the_clock = clock or SystemClock()
     the_rng = rng or random.Random()
-    paced = Limiter if settings.telegram_rate_limits else Limiter.unpaced
-    the_limiter = limiter or paced(bulk_rate=settings.push_rate, sleep=sleep)
+    the_limiter = limiter or Limiter.from_settings(settings, sleep)
 
     async def post_init(app: App) -> None:
         db = await Database.open(settings.database_path)

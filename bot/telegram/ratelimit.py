@@ -27,6 +27,7 @@ from typing import Any
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot.config import Settings
 from bot.telegram.delivery import MAX_FLOOD_WAIT, flood_wait, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,12 @@ class Limiter(BaseRateLimiter[None]):
         self._replies_waiting = 0
         self._stopped = asyncio.Event()
         self._flood_until = float("-inf")  # loop time the last flood wait that halved the pace ends
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sleep: Sleep | None = None) -> Limiter:
+        """The limiter a process runs with: Telegram's rates, or none (TELEGRAM_RATE_LIMITS=false)."""
+        make = cls if settings.telegram_rate_limits else cls.unpaced
+        return make(bulk_rate=settings.push_rate, sleep=sleep)
 
     @classmethod
     def unpaced(cls, *, bulk_rate: float = 20.0, sleep: Sleep | None = None) -> Limiter:
