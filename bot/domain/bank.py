@@ -16,6 +16,7 @@ __all__ = [
     "TOPICS",
     "Bank",
     "BankError",
+    "FollowUp",
     "KeyPoint",
     "Level",
     "McqQuestion",
@@ -59,6 +60,10 @@ TOPICS: tuple[str, ...] = (
     "forms",
     "static-files",
     "versions",
+    # Appended, never inserted: progress keeps topic sets as bitmasks over this tuple's order.
+    "auth",
+    "observability",
+    "realtime",
 )
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
@@ -90,6 +95,18 @@ class KeyPoint(_Strict):
 
     point: Text
     keywords: Annotated[list[Text], Field(min_length=1)]
+    # False claims real candidates make about this point; a grader that finds one withholds the credit.
+    misconceptions: list[Text] = []
+
+
+class FollowUp(_Strict):
+    """A probing question asked after an open answer that missed one key point of its parent."""
+
+    prompt: Text
+    model_answer: Text
+    # Index into the parent's key_points: the point this follow-up probes further.
+    probes: Annotated[int, Field(ge=0)]
+    key_points: Annotated[list[KeyPoint], Field(min_length=1, max_length=4)]
 
 
 class _QuestionBase(_Strict):
@@ -120,6 +137,8 @@ class McqQuestion(_QuestionBase):
     explanation: Text
     # A shorter explanation for a quiz poll, where the full one does not fit.
     poll_explanation: PollText | None = None
+    # A code-reading question: its snippet runs in the suite and its output is pinned (tests/bank/outputs).
+    shows_output: StrictBool = False
 
     @model_validator(mode="after")
     def _one_correct(self) -> McqQuestion:
@@ -143,6 +162,14 @@ class OpenQuestion(_QuestionBase):
     kind: Literal["open"]
     model_answer: Text
     key_points: Annotated[list[KeyPoint], Field(min_length=2, max_length=6)]
+    follow_ups: Annotated[list[FollowUp], Field(max_length=2)] = []
+
+    @model_validator(mode="after")
+    def _follow_ups_probe_a_point(self) -> OpenQuestion:
+        for i, follow_up in enumerate(self.follow_ups):
+            if follow_up.probes >= len(self.key_points):
+                raise ValueError(f"follow_ups[{i}] probes key point {follow_up.probes}, which does not exist")
+        return self
 
 
 Question = Annotated[McqQuestion | OpenQuestion, Field(discriminator="kind")]

@@ -3358,6 +3358,24 @@ def _sqlite_naive_client_interpolation(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(sqlite3, "connect", lambda *a, **k: Conn(real_connect(*a, **k)))
 
 
+# ---------------------------------------------------------------- more mutants, one module per area
+
+
+# Areas keep their mutants in tests/bank/mutants_<area>.py (each imports `mutant` from here), so that
+# work on different parts of the bank does not edit this one file.
+def _load_area_modules() -> None:
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name.startswith("mutants_"):
+            importlib.import_module(f"tests.bank.{info.name}")
+
+
+_load_area_modules()
+
+
 # ---------------------------------------------------------------- the plugin
 
 _ACTIVE: list[pytest.MonkeyPatch] = []

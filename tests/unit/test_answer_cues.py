@@ -108,3 +108,57 @@ def test_bank_check_passes_the_same_bank_without_the_cue(tmp_path: Path) -> None
     # Other checks may judge a four-question bank too small; the cue check must not object.
     assert "strictly the" not in report, report
     assert "fresher" in report and "1/4" in report
+
+
+def test_absolute_words_are_whole_words_in_any_case() -> None:
+    from bot.domain.answer_cues import has_absolute, has_justification
+
+    assert has_absolute("It ALWAYS runs")
+    assert has_absolute("You can't do that")
+    assert has_absolute("You can’t do that")  # a typographic apostrophe is the same word
+    assert has_absolute("Only GET")
+    assert not has_absolute("install the package")  # "all" inside a word
+    assert not has_absolute("allowed methods")
+    assert has_justification("It fails, since the app is gone")
+    assert not has_justification("sincerely")
+
+
+def test_elimination_score_follows_the_kept_options() -> None:
+    from bot.domain.answer_cues import elimination_score, elimination_shares, kept_options
+
+    giveaway = _mcq("g", "Flask answers 405", "It never answers", "It always answers", "Only on Sundays")
+    assert kept_options(giveaway) == [0]
+    assert elimination_score(giveaway) == 1.0
+    trap = _mcq("t", "It always answers", "Flask answers 405", "It returns 200", "It returns 404")
+    assert elimination_score(trap) == 0.0
+    plain = _mcq("p", "405", "404", "200", "500")
+    assert elimination_score(plain) == 0.25
+    all_cued = _mcq("c", "Never", "Always", "Only", "Every time")
+    assert kept_options(all_cued) == [0, 1, 2, 3]
+    [level, everything] = elimination_shares([giveaway, trap, plain, all_cued])
+    assert level.label == "fresher"
+    assert everything.expected == (1.0 + 0.0 + 0.25 + 0.25) / 4
+    assert everything.giveaways == ("g",)
+    assert everything.problems()  # 37.5% is over the bank-wide 28%
+
+
+def test_a_follow_up_must_probe_an_existing_key_point() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.domain.bank import OpenQuestion
+
+    base = {
+        "id": "o",
+        "level": "fresher",
+        "topic": "basics",
+        "kind": "open",
+        "prompt": "Why?",
+        "references": ["https://flask.palletsprojects.com/en/stable/"],
+        "model_answer": "Because.",
+        "key_points": [{"point": "a", "keywords": ["a"]}, {"point": "b", "keywords": ["b"]}],
+    }
+    follow_up = {"prompt": "And?", "model_answer": "So.", "key_points": [{"point": "c", "keywords": ["c"]}]}
+    assert OpenQuestion.model_validate({**base, "follow_ups": [{**follow_up, "probes": 1}]}).follow_ups[0].probes == 1
+    with pytest.raises(ValidationError, match="probes key point 2"):
+        OpenQuestion.model_validate({**base, "follow_ups": [{**follow_up, "probes": 2}]})
