@@ -107,6 +107,8 @@ class FollowUp(_Strict):
     # Index into the parent's key_points: the point this follow-up probes further.
     probes: Annotated[int, Field(ge=0)]
     key_points: Annotated[list[KeyPoint], Field(min_length=1, max_length=4)]
+    # Pytest node ids that assert what the model answer claims, as for a question.
+    checks: list[CheckId] = []
 
 
 class _QuestionBase(_Strict):
