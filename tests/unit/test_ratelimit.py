@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import functools
 import itertools
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,6 +18,7 @@ import httpx
 import looptime
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest
 
 from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
 
@@ -152,6 +154,75 @@ async def test_what_is_retried(method: str, error: Exception, calls: int) -> Non
     else:
         assert await _request(limiter, api, method, 1) is True
     assert len(api.sent) == calls
+
+
+class Answers(BaseRequest):
+    """A Bot API transport that answers each call with the next queued (status, body), then success."""
+
+    def __init__(self, *answers: tuple[int, bytes]) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        self.calls += 1
+        if self.answers:
+            return self.answers.pop(0)
+        return 200, b'{"ok": true, "result": true}'
+
+
+def _json(status: int, description: str) -> tuple[int, bytes]:
+    return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
+
+
+def _page(status: int, title: str) -> tuple[int, bytes]:
+    """A proxy's own error page, as nginx serves it in front of a self-hosted Bot API server."""
+    return status, f"<html><head><title>{status} {title}</title></head><body>{title}</body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("method", "answer", "calls"),
+    [
+        # The server, or a proxy in front of it, took the request and failed or gave up: it may have arrived.
+        ("sendMessage", _json(500, "Internal Server Error"), 1),
+        ("sendPoll", _json(504, "Gateway Timeout"), 1),
+        ("sendDocument", _page(504, "Gateway Time-out"), 1),
+        ("sendPhoto", _page(500, "Internal Server Error"), 1),
+        ("sendPhoto", _page(502, "Bad Gateway"), 1),  # a proxy's page says nothing of the server behind it
+        ("sendMessage", _json(500, "Internal Server Error: restart"), 1),
+        # The Bot API itself says the request was not taken: surely not arrived.
+        ("sendMessage", _json(502, "Bad Gateway"), 2),
+        ("sendPoll", _json(503, "Service Unavailable"), 2),
+        ("sendDocument", _json(502, "Bad Gateway"), 2),
+        # An edit repeated changes nothing: retried after any 5xx.
+        ("editMessageText", _json(500, "Internal Server Error"), 2),
+        ("editMessageText", _page(504, "Gateway Time-out"), 2),
+    ],
+)
+@on_looptime
+async def test_a_send_is_retried_after_a_5xx_only_when_it_surely_did_not_arrive(
+    method: str, answer: tuple[int, bytes], calls: int
+) -> None:
+    """Through PTB's own mapping of HTTP answers to exceptions, as the bot meets them."""
+    limiter, transport = Limiter(), Answers(answer)
+    data = {"chat_id": 1}
+    url = f"https://api.telegram.org/bot1:x/{method}"
+    call = limiter.process_request(transport.post, (url,), {}, method, data, None)
+    if calls == 1:
+        with pytest.raises(NetworkError):
+            await call
+    else:
+        assert await call is True
+    assert transport.calls == calls
 
 
 @on_looptime
