@@ -5,12 +5,16 @@ Updates go in through `update_queue` as the poller puts them, so PTB's own machi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
 import sqlite3
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest_asyncio
+from telegram.error import NetworkError
 
 from bot.config import Settings
 from bot.domain.schedule import DailySettings
@@ -125,3 +129,45 @@ async def test_saved_is_said_after_the_setting_is_stored(running: App, api: Fake
     await running.update_queue.put(tap_update(running.bot, ANN, message, data))
     await running.update_queue.join()
     assert stored_when_answered == ["07:00"]
+
+
+async def test_a_failing_job_is_logged_as_that_jobs_failure(running: App) -> None:
+    """PTB hands a job's error to the error handler with no update, as it does a failed getUpdates."""
+    assert running.job_queue is not None
+    lines = _Lines(2)
+    logger = logging.getLogger("bot.telegram")  # the error handler's lines, and the poller's (startup)
+    logger.addHandler(lines)
+    try:
+
+        async def broken(context: object) -> None:
+            raise RuntimeError("the job broke")
+
+        async def offline(context: object) -> None:
+            raise NetworkError("httpx.ConnectError: offline") from httpx.ConnectError("offline")
+
+        running.job_queue.run_once(broken, 0, name="broken-job")
+        running.job_queue.run_once(offline, 0, name="offline-job")
+        await asyncio.wait_for(lines.full.wait(), 10)
+    finally:
+        logger.removeHandler(lines)
+
+    said = {r.getMessage(): r for r in lines.records}
+    assert said["job broken-job failed"].exc_info is not None  # a bug: its traceback
+    assert said["job offline-job failed: Bot API call failed: httpx.ConnectError: offline"].exc_info is None
+
+
+class _Lines(logging.Handler):
+    """Keeps the error handler's records; `full` is set once it has `count` of them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = count
+        self.records: list[logging.LogRecord] = []
+        self.full = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name not in ("bot.telegram.errors", "bot.telegram.startup"):
+            return
+        self.records.append(record)
+        if len(self.records) >= self.count:
+            self.full.set()
