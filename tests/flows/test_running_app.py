@@ -19,6 +19,7 @@ from telegram.error import NetworkError
 from bot.config import Settings
 from bot.domain.schedule import DailySettings
 from bot.telegram.app import build_application
+from bot.telegram.concurrency import MAX_CONCURRENT_UPDATES, PerUserUpdateProcessor
 from bot.telegram.jobs import run_push_round
 from bot.telegram.services import App, services_of
 from tests.clock import FakeClock
@@ -171,3 +172,30 @@ class _Lines(logging.Handler):
         self.records.append(record)
         if len(self.records) >= self.count:
             self.full.set()
+
+
+async def test_the_started_application_caps_concurrent_updates_and_keeps_each_users_order(
+    running: App, api: FakeBotApi
+) -> None:
+    processor = running.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)
+    users = [8000 + k for k in range(MAX_CONCURRENT_UPDATES + 6)]
+    gates = [api.hold(u) for u in users]  # every reply hangs: each update keeps its slot until released
+    for u in users:
+        await running.update_queue.put(text_update(running.bot, u, "/help"))
+    for u in users[:3] + users[-3:]:  # a second update each, behind the first (some of which wait for a slot)
+        await running.update_queue.put(text_update(running.bot, u, "/start"))
+
+    await api.wait_for(lambda: len(api.of("sendMessage")) >= MAX_CONCURRENT_UPDATES)
+    await api.wait_for(lambda: processor.active_owners() == len(users))  # every update is in the processor
+    assert processor.current_concurrent_updates == MAX_CONCURRENT_UPDATES
+    assert len(api.of("sendMessage")) == MAX_CONCURRENT_UPDATES  # the other 6 users wait for a slot
+
+    for gate in gates:
+        gate.set()
+    await running.update_queue.join()
+    assert len(api.of("sendMessage")) == len(users) + 6
+    for u in users[:3] + users[-3:]:
+        replies = [str(c.params["text"]) for c in api.to_chat(u)]
+        assert len(replies) == 2 and "What I can do" in replies[0] and "What I can do" not in replies[1], replies
+    assert processor.current_concurrent_updates == 0 and processor.active_owners() == 0
