@@ -635,3 +635,42 @@ def _forwarded_trusted(mp: pytest.MonkeyPatch) -> None:
         return original(self, environ, start_response)
 
     mp.setattr(Flask, "wsgi_app", wsgi_app)
+
+
+@mutant(
+    "logout-deletes-remember-cookie-at-once", "logout_user deletes the remember cookie itself, whatever follows", AUTH
+)
+def _logout_deletes_cookie(mp: pytest.MonkeyPatch) -> None:
+    import flask_login
+    import flask_login.utils
+    from flask import after_this_request
+
+    def make(original: Any) -> Any:
+        @wraps(original)
+        def logout_user() -> bool:
+            result = original()
+
+            @after_this_request
+            def delete(response: Any) -> Any:
+                response.delete_cookie("remember_token")
+                return response
+
+            return bool(result)
+
+        return logout_user
+
+    _patch_everywhere(mp, "logout_user", make, flask_login, flask_login.utils)
+
+
+@mutant("scrypt-cost-grows-with-length", "a longer password makes scrypt measurably slower", AUTH)
+def _scrypt_cost_grows(mp: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    original = hashlib.scrypt
+
+    def scrypt(password: bytes, **kwargs: Any) -> bytes:
+        for _ in range(len(password) // 16):
+            original(password, **kwargs)
+        return original(password, **kwargs)
+
+    mp.setattr(hashlib, "scrypt", scrypt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import re
 import time
@@ -162,6 +163,24 @@ def test_unknown_email_answers_faster_unless_a_dummy_hash_is_checked(monkeypatch
     client.post("/login", data={"email": "ann@example.com", "password": "guess"})
     slow = time.perf_counter() - started
     assert slow > 3 * fast
+
+
+def test_password_length_barely_changes_the_cost_of_scrypt() -> None:
+    short, long = "short pw", "a much longer passphrase, " * 4
+    stored_short, stored_long = generate_password_hash(short), generate_password_hash(long)
+
+    def best_of_five(stored: str, password: str) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert check_password_hash(stored, password)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    # The memory-hard core costs the same whatever the input; the length only feeds one HMAC pass.
+    # Generous bounds: the machine may be busy; a cost that grew with length would be several times over.
+    ratio = best_of_five(stored_long, long) / best_of_five(stored_short, short)
+    assert 1 / 3 < ratio < 3
 
 
 def test_werkzeug_default_scrypt_needs_about_32_mib_per_hash() -> None:
@@ -487,6 +506,41 @@ def test_logout_user_removes_only_flask_login_keys() -> None:
     assert client.get("/private").status_code == 401
 
 
+def _logout_app(clear_first: bool) -> Flask:
+    app, _ = _flask_login_app()
+
+    @app.post("/logout-and-clear")
+    def logout_and_clear() -> str:
+        if clear_first:
+            session.clear()
+            logout_user()
+        else:
+            logout_user()
+            session.clear()  # also drops the marker that tells Flask-Login to delete the remember cookie
+        return "out"
+
+    return app
+
+
+@UTCNOW
+def test_session_clear_after_logout_user_keeps_the_remember_cookie() -> None:
+    client = _logout_app(clear_first=False).test_client()
+    client.post("/login/1?remember=1")
+    response = client.post("/logout-and-clear")
+    assert not any(h.startswith("remember_token=") for h in response.headers.getlist("Set-Cookie"))
+    assert _cookie(client, "remember_token") is not None
+    # The next request has no user in the session but still sends the cookie: the user is back, not fresh.
+    assert client.get("/private").text == "private 1"
+    with client.session_transaction() as sess:
+        assert sess["_fresh"] is False
+
+    client = _logout_app(clear_first=True).test_client()
+    client.post("/login/1?remember=1")
+    response = client.post("/logout-and-clear")
+    assert any(h.startswith("remember_token=;") for h in response.headers.getlist("Set-Cookie"))
+    assert client.get("/private").status_code == 401
+
+
 def _client_with_agent(app: Flask, agent: str) -> Any:
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = agent
@@ -752,6 +806,12 @@ def test_binding_a_reset_token_to_the_password_hash_makes_it_single_use(clock: t
         _reset_serializer(account).loads(token, max_age=3600)
     # Still within max_age, and only the salt changed.
     assert _serializer().loads(plain, max_age=3600) == {"uid": 7}
+    # The view can read the id before verifying (it picks which salt to try), but must not trust it yet.
+    ok, unverified = _reset_serializer(account).loads_unsafe(token)
+    assert ok is False and unverified == {"uid": 7}
+    forged = _serializer(key="attacker-key", salt="password-reset:" + account.password_hash).dumps({"uid": 7})
+    with pytest.raises(BadSignature):
+        _reset_serializer(account).loads(forged, max_age=3600)
 
 
 def test_timed_json_web_signature_serializer_is_gone() -> None:
@@ -759,6 +819,7 @@ def test_timed_json_web_signature_serializer_is_gone() -> None:
 
     assert not hasattr(itsdangerous, "TimedJSONWebSignatureSerializer")
     assert not hasattr(itsdangerous, "JSONWebSignatureSerializer")
+    assert importlib.util.find_spec("itsdangerous.jws") is None
 
 
 # ---------------------------------------------------------------- OAuth2 / OIDC login against a local fake provider

@@ -34,6 +34,7 @@ def test_marshmallow_load_rejects_unknown_fields_by_default() -> None:
     # Opting out is explicit: EXCLUDE drops them, INCLUDE keeps them.
     assert PetSchema(unknown=ma.EXCLUDE).load({"name": "Rex", "colour": "brown"}) == {"name": "Rex"}
     assert PetSchema(unknown=ma.INCLUDE).load({"name": "Rex", "colour": "brown"}) == {"name": "Rex", "colour": "brown"}
+    assert PetSchema().load({"name": "Rex", "colour": "brown"}, unknown=ma.EXCLUDE) == {"name": "Rex"}
     # dump_only fields count as unknown on load: a client cannot set the id.
     with pytest.raises(ma.ValidationError) as info:
         PetSchema().load({"name": "Rex", "id": 5})
@@ -101,6 +102,7 @@ def test_pydantic_lax_mode_coerces_numeric_strings_but_not_ints_to_str_and_ignor
     with pytest.raises(ValidationError) as info:
         Item.model_validate({"qty": 3.5, "name": "bolt"})
     assert info.value.errors()[0]["type"] == "int_from_float"
+    assert Item.model_validate({"qty": True, "name": "bolt"}).qty == 1
     with pytest.raises(ValidationError) as info:
         Item.model_validate({"qty": "3", "name": "bolt"}, strict=True)
     assert info.value.errors()[0]["type"] == "int_type"
@@ -188,10 +190,10 @@ def test_flask_get_json_answers_400_for_bad_json_and_415_for_another_content_typ
 # ---------------------------------------------------------------- flask-smorest and apispec
 
 
-def _smorest_app(**config: Any) -> tuple[Flask, Api, list[Any]]:
+def _smorest_app(spec_kwargs: dict[str, Any] | None = None, **config: Any) -> tuple[Flask, Api, list[Any]]:
     app = Flask(__name__)
     app.config.update(API_TITLE="Pets", API_VERSION="v1", OPENAPI_VERSION="3.0.3", **config)
-    api = Api(app)
+    api = Api(app, spec_kwargs=spec_kwargs)
     blp = Blueprint("pets", __name__, url_prefix="/pets")
     seen: list[Any] = []
 
@@ -289,19 +291,29 @@ def test_apispec_renames_a_second_variant_of_the_same_schema() -> None:
     assert any("Multiple schemas resolved to the name Pet" in str(m) for m in seen)
 
 
+def _variant_resolver(schema: Any) -> str:
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
+    resolved = resolve_schema_cls(schema)
+    cls = resolved[0] if isinstance(resolved, list) else resolved
+    name = cls.__name__.removesuffix("Schema")
+    return f"{name}Patch" if getattr(schema, "partial", False) else name
+
+
 def test_apispec_with_a_resolver_names_variants_explicitly() -> None:
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
 
-    def resolver(schema: Any) -> str:
-        cls = schema if isinstance(schema, type) else type(schema)
-        name = cls.__name__.removesuffix("Schema")
-        return f"{name}Patch" if getattr(schema, "partial", False) else name
-
-    spec = APISpec("Pets", "v1", "3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=resolver)])
+    spec = APISpec("Pets", "v1", "3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=_variant_resolver)])
     spec.components.schema("Pet", schema=PetSchema)
     spec.path(
         "/pets/{id}",
         operations={"patch": {"requestBody": {"content": {"application/json": {"schema": PetSchema(partial=True)}}}}},
     )
     assert sorted(spec.to_dict()["components"]["schemas"]) == ["Pet", "PetPatch"]
+    # The same resolver reaches flask-smorest through spec_kwargs: no renaming, no warning.
+    plugin = MarshmallowPlugin(schema_name_resolver=_variant_resolver)
+    _, api, seen = _smorest_app(spec_kwargs={"marshmallow_plugin": plugin})
+    assert {"Pet", "PetPatch"} <= set(api.spec.to_dict()["components"]["schemas"])
+    assert "Pet1" not in api.spec.to_dict()["components"]["schemas"]
+    assert not any("Multiple schemas" in str(m) for m in seen)
