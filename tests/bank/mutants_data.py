@@ -197,6 +197,92 @@ def _unique_not_enforced(mp: pytest.MonkeyPatch) -> None:
     _wrap(mp, sqlalchemy.orm, "mapped_column", make)
 
 
+# ---------------------------------------------------------------- migrations
+
+
+def _migrate_defaults(mp: pytest.MonkeyPatch, **values: Any) -> None:
+    from flask_migrate import Migrate
+
+    _with_kwargs(mp, Migrate, "__init__", **values)
+
+
+@mutant("autogenerate-compares-server-defaults", "autogenerate writes server_default changes by default", _MIG)
+def _compare_server_default(mp: pytest.MonkeyPatch) -> None:
+    _migrate_defaults(mp, compare_server_default=True)
+
+
+@mutant("flask-migrate-no-batch", "Flask-Migrate renders plain ALTER statements on SQLite", _MIG)
+def _no_batch(mp: pytest.MonkeyPatch) -> None:
+    _migrate_defaults(mp, render_as_batch=False)
+
+
+@mutant("batch-mode-just-groups-alters", "batch mode sends the ALTERs together instead of copying the table", _MIG)
+def _batch_never_recreates(mp: pytest.MonkeyPatch) -> None:
+    from alembic.operations import Operations
+
+    _with_kwargs(mp, Operations, "batch_alter_table", recreate="never")
+
+
+@mutant("not-null-column-gets-a-default", "adding a NOT NULL column fills existing rows with an empty value", _MIG)
+def _not_null_default(mp: pytest.MonkeyPatch) -> None:
+    import sqlalchemy as sa
+    from alembic.ddl.impl import DefaultImpl
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def add_column(self: Any, table_name: str, column: Any, *args: Any, **kwargs: Any) -> Any:
+            if not column.nullable and column.server_default is None:
+                column.server_default = sa.DefaultClause("")
+            return orig(self, table_name, column, *args, **kwargs)
+
+        return add_column
+
+    _wrap(mp, DefaultImpl, "add_column", make)
+
+
+@mutant("downgrade-goes-to-base", "`flask db downgrade` without an argument reverts every migration", _MIG)
+def _downgrade_to_base(mp: pytest.MonkeyPatch) -> None:
+    import flask_migrate.cli
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def downgrade(directory: Any, revision: str, *args: Any) -> Any:
+            return orig(directory, "base" if revision == "-1" else revision, *args)
+
+        return downgrade
+
+    _wrap(mp, flask_migrate.cli, "_downgrade", make)
+
+
+@mutant("upgrade-applies-every-head", "`flask db upgrade` applies every head when there are several", _MIG)
+def _upgrade_heads(mp: pytest.MonkeyPatch) -> None:
+    import flask_migrate.cli
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def upgrade(directory: Any, revision: str, *args: Any) -> Any:
+            return orig(directory, "heads" if revision == "head" else revision, *args)
+
+        return upgrade
+
+    _wrap(mp, flask_migrate.cli, "_upgrade", make)
+
+
+@mutant("naming-convention-ignored", "constraints get names without a naming convention", _MIG)
+def _no_naming_convention(mp: pytest.MonkeyPatch) -> None:
+    import sqlalchemy as sa
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("naming_convention", None)
+            orig(self, *args, **kwargs)
+
+        return __init__
+
+    _wrap(mp, sa.MetaData, "__init__", make)
+
+
 # ---------------------------------------------------------------- gunicorn, in a subprocess
 
 
@@ -206,3 +292,101 @@ def _sitecustomize(mp: pytest.MonkeyPatch, code: str) -> None:
     with open(os.path.join(folder, "sitecustomize.py"), "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(code))
     mp.setenv("PYTHONPATH", os.pathsep.join(p for p in (folder, os.environ.get("PYTHONPATH")) if p))
+
+
+@mutant("gunicorn-timeout-only-logs", "the arbiter lets a sync worker finish a request past --timeout", _GW)
+def _timeout_only_logs(mp: pytest.MonkeyPatch) -> None:
+    _sitecustomize(
+        mp,
+        """
+        import gunicorn.arbiter
+        gunicorn.arbiter.Arbiter.murder_workers = lambda self: None
+        """,
+    )
+
+
+@mutant("gunicorn-gthread-timeout-per-request", "a gthread worker is killed when one request outlasts --timeout", _GW)
+def _gthread_per_request(mp: pytest.MonkeyPatch) -> None:
+    _sitecustomize(
+        mp,
+        """
+        import gunicorn.workers.gthread as gthread
+        _notify = gthread.ThreadWorker.notify
+        def notify(self):
+            # Silent while a connection is being served, as a sync worker is.
+            if not getattr(self, "nr_conns", 0):
+                _notify(self)
+        gthread.ThreadWorker.notify = notify
+        """,
+    )
+
+
+@mutant("gunicorn-sigterm-kills-at-once", "SIGTERM stops workers at once, in-flight requests included", _GW)
+def _sigterm_at_once(mp: pytest.MonkeyPatch) -> None:
+    _sitecustomize(
+        mp,
+        """
+        import gunicorn.arbiter
+        _stop = gunicorn.arbiter.Arbiter.stop
+        gunicorn.arbiter.Arbiter.stop = lambda self, graceful=True: _stop(self, graceful=False)
+        """,
+    )
+
+
+@mutant("gunicorn-max-requests-ignored", "a worker serves requests forever, whatever --max-requests says", _GW)
+def _max_requests_ignored(mp: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from gunicorn.workers.base import Worker
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.max_requests = sys.maxsize
+
+        return __init__
+
+    _wrap(mp, Worker, "__init__", make)
+    _sitecustomize(
+        mp,
+        """
+        import sys
+        from gunicorn.workers.base import Worker
+        _init = Worker.__init__
+        def __init__(self, *args, **kwargs):
+            _init(self, *args, **kwargs)
+            self.max_requests = sys.maxsize
+        Worker.__init__ = __init__
+        """,
+    )
+
+
+@mutant("gunicorn-preload-ignored", "--preload still builds the app in each worker", _GW)
+def _preload_ignored(mp: pytest.MonkeyPatch) -> None:
+    _sitecustomize(
+        mp,
+        """
+        import gunicorn.arbiter
+        _setup = gunicorn.arbiter.Arbiter.setup
+        def setup(self, app):
+            app.cfg.set("preload_app", False)
+            _setup(self, app)
+        gunicorn.arbiter.Arbiter.setup = setup
+        """,
+    )
+
+
+@mutant("gevent-worker-leaves-time-alone", "the gevent worker patches sockets but not time.sleep", _GW)
+def _gevent_no_time(mp: pytest.MonkeyPatch) -> None:
+    _sitecustomize(
+        mp,
+        """
+        import gevent.monkey
+        _patch_all = gevent.monkey.patch_all
+        def patch_all(*args, **kwargs):
+            kwargs["time"] = False
+            return _patch_all(*args, **kwargs)
+        gevent.monkey.patch_all = patch_all
+        """,
+    )
