@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
+import threading
 from functools import wraps
 from typing import Any
 
@@ -390,3 +391,140 @@ def _gevent_no_time(mp: pytest.MonkeyPatch) -> None:
         gevent.monkey.patch_all = patch_all
         """,
     )
+
+
+@mutant("gunicorn-workers-share-globals", "the workers of one gunicorn share module globals", _TS)
+def _workers_share_globals(mp: pytest.MonkeyPatch) -> None:
+    # One process with two threads stands for "one shared state": what -w 2 would be if workers shared memory.
+    _sitecustomize(
+        mp,
+        """
+        import gunicorn.arbiter
+        _setup = gunicorn.arbiter.Arbiter.setup
+        def setup(self, app):
+            app.cfg.set("threads", 2)
+            _setup(self, app)
+            self.num_workers = 1
+        gunicorn.arbiter.Arbiter.setup = setup
+        """,
+    )
+
+
+# ---------------------------------------------------------------- module-level state and threads
+
+
+@mutant("threads-run-one-at-a-time", "the GIL runs one thread's code to the end before another starts", _TS)
+def _threads_serialised(mp: pytest.MonkeyPatch) -> None:
+    import threading
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def start(self: Any) -> None:
+            target = getattr(self, "_target", None)
+            if getattr(target, "__module__", "").startswith("tests.bank.test_thread_state") or (
+                getattr(getattr(target, "func", None), "__module__", "").startswith("tests.bank.test_thread_state")
+            ):
+                self._bank_ran = True
+                self.run()  # to completion, in the caller's thread
+                return None
+            return orig(self)
+
+        return start
+
+    def make_join(orig: Any) -> Any:
+        @wraps(orig)
+        def join(self: Any, timeout: float | None = None) -> None:
+            if getattr(self, "_bank_ran", False):
+                return None
+            return orig(self, timeout)
+
+        return join
+
+    _wrap(mp, threading.Thread, "start", make)
+    _wrap(mp, threading.Thread, "join", make_join)
+    mp.setattr(threading.Barrier, "wait", lambda self, timeout=None: 0)
+
+
+@mutant("flask-serialises-requests", "Flask handles one request at a time per process", _TS)
+def _flask_serialises(mp: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from flask import Flask
+
+    lock = threading.Lock()
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def wsgi_app(self: Any, environ: Any, start_response: Any) -> Any:
+            with lock:
+                return orig(self, environ, start_response)
+
+        return wsgi_app
+
+    _wrap(mp, Flask, "wsgi_app", make)
+
+
+@mutant("g-is-per-thread", "g is kept per thread, so it carries over to the thread's next request", _TS)
+def _g_per_thread(mp: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from flask.ctx import AppContext
+
+    shared: dict[int, Any] = {}
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.g = shared.setdefault(threading.get_ident(), self.g)
+
+        return __init__
+
+    _wrap(mp, AppContext, "__init__", make)
+
+
+@mutant("setup-methods-open-at-run-time", "hooks and routes can be added while the app serves requests", _TS)
+def _setup_allowed(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    mp.setattr(App, "_check_setup_finished", lambda self, f_name: None)
+
+
+_MISSING = object()
+
+
+class _ThreadLocalVar:
+    """A ContextVar look-alike that keeps its value per thread, as Flask's locals did before contextvars."""
+
+    def __init__(self, name: str, *, default: Any = _MISSING) -> None:
+        self.name = name
+        self._default = default
+        self._local = threading.local()
+
+    def get(self, *default: Any) -> Any:
+        if hasattr(self._local, "value"):
+            return self._local.value
+        if default:
+            return default[0]
+        if self._default is not _MISSING:
+            return self._default
+        raise LookupError(self)
+
+    def set(self, value: Any) -> Any:
+        token = getattr(self._local, "value", _MISSING)
+        self._local.value = value
+        return token
+
+    def reset(self, token: Any) -> None:
+        if token is _MISSING:
+            del self._local.value
+        else:
+            self._local.value = token
+
+
+@mutant("context-locals-are-thread-locals", "Flask's request and g are thread-local", _TS)
+def _thread_local_contexts(mp: pytest.MonkeyPatch) -> None:
+    import contextvars
+
+    # Before Flask is imported, so that flask.globals and werkzeug.local build on the look-alike.
+    mp.setattr(contextvars, "ContextVar", _ThreadLocalVar)

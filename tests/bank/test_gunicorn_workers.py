@@ -49,6 +49,7 @@ with ENGINE.connect() as conn:
 
 LOCK = threading.Lock()
 STATE = {"inflight": 0, "peak": 0}
+VISITS = 0
 
 
 def create_app():
@@ -89,6 +90,17 @@ def create_app():
             STATE["inflight"] -= 1
         return str(STATE["peak"])
 
+    @app.post("/visit")
+    def visit():
+        global VISITS
+        VISITS += 1
+        # Hold the request until two different processes have each taken one (up to 20 s).
+        (HERE / f"visit-{os.getpid()}").touch()
+        deadline = time.monotonic() + 20
+        while len(list(HERE.glob("visit-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return {"worker": os.getpid(), "visits": VISITS}
+
     return app
 """
 
@@ -113,10 +125,11 @@ class Server:
     folder: Path
     log: str = ""
 
-    def get(self, path: str, timeout: float = 60) -> tuple[int, str]:
+    def get(self, path: str, timeout: float = 60, method: str = "GET") -> tuple[int, str]:
         """Status and body; (0, error name) when the connection broke without a response."""
+        url = f"http://127.0.0.1:{self.port}{path}"
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=timeout) as response:
+            with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=timeout) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
