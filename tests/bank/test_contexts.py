@@ -104,6 +104,30 @@ def _app_with_teardown_log() -> tuple[Flask, list]:
     return app, log
 
 
+def test_teardown_exception_after_an_error_handler_depends_on_what_it_was_registered_for() -> None:
+    # A handler for the exception's class (or a base class) handles it: teardown gets None. A handler for
+    # the status code 500 only renders the response for an unhandled error: teardown still gets the error.
+    def run(register: object) -> tuple[int, BaseException | None]:
+        app, log = _app_with_teardown_log()
+        app.logger.disabled = True
+
+        @app.route("/div")
+        def div() -> str:
+            return str(1 / 0)
+
+        app.register_error_handler(register, lambda e: ("handled", 500))  # type: ignore[arg-type]
+        response = app.test_client().get("/div")
+        assert response.get_data() == b"handled"
+        assert log[0][1] is log[1][1]
+        return response.status_code, log[1][1]
+
+    status, exc = run(500)
+    assert status == 500 and isinstance(exc, ZeroDivisionError)
+    assert run(ZeroDivisionError) == (500, None)
+    assert run(ArithmeticError) == (500, None)
+    assert run(Exception) == (500, None)
+
+
 def test_teardown_order_and_which_runs() -> None:
     app, log = _app_with_teardown_log()
 

@@ -299,6 +299,27 @@ def test_dispatched_apps_share_the_session_cookie_path() -> None:
 # --- PROVIDE_AUTOMATIC_OPTIONS (Flask 3.1) ------------------------------------------------------
 
 
+@pytest.mark.parametrize("app_default", [True, False])
+def test_provide_automatic_options_true_per_route_adds_nothing(app_default: bool) -> None:
+    # In 3.1 only disabling works per route: an explicit True does not put OPTIONS into the rule.
+    app = Flask(__name__)
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = app_default
+
+    @app.get("/forced", provide_automatic_options=True)
+    def forced() -> str:
+        return "forced"
+
+    @app.get("/default")
+    def default() -> str:
+        return "default"
+
+    client = app.test_client()
+    r = client.options("/forced")
+    assert r.status_code == 405
+    assert sorted(r.headers["Allow"].split(", ")) == ["GET", "HEAD"]
+    assert client.options("/default").status_code == (200 if app_default else 405)
+
+
 def _options_app(config_first: bool) -> Flask:
     app = Flask(__name__)
     if config_first:
@@ -365,7 +386,9 @@ def test_provide_automatic_options_route_override() -> None:
         return "normal"
 
     client = app.test_client()
-    assert client.options("/raw").status_code == 405
+    raw_options = client.options("/raw")
+    assert raw_options.status_code == 405
+    assert sorted(raw_options.headers["Allow"].split(", ")) == ["GET", "HEAD"]
     assert client.options("/legacy").status_code == 405
     assert client.options("/normal").status_code == 200
 
