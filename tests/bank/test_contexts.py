@@ -1,6 +1,7 @@
 """Executable checks for the contexts questions of the bank."""
 
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 
 import flask
@@ -284,3 +285,39 @@ def test_g_is_per_request_session_persists() -> None:
     assert client.get("/me").get_json() == {"g": None, "session": 42}
     # Another browser (no cookie) does not see it.
     assert app.test_client().get("/me").get_json() == {"g": None, "session": None}
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_thread_needs_the_real_app_and_its_own_context() -> None:
+    app = Flask(__name__)
+    app.config["GREETING"] = "hi"
+    results: dict[str, str] = {}
+
+    def run(target: Callable[[], None]) -> None:
+        worker = threading.Thread(target=target)
+        worker.start()
+        worker.join()
+
+    @app.route("/")
+    def index() -> str:
+        proxy = current_app
+        real = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def with_proxy() -> None:
+            try:
+                results["proxy"] = proxy.config["GREETING"]
+            except RuntimeError as exc:
+                results["proxy"] = str(exc).splitlines()[0]
+
+        def with_real_app() -> None:
+            with real.app_context():
+                results["pushed"] = current_app.config["GREETING"]
+
+        run(with_proxy)
+        run(with_real_app)
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert results == {"proxy": "Working outside of application context.", "pushed": "hi"}

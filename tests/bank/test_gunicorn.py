@@ -89,3 +89,20 @@ def test_gunicorn_serves_the_factory_app(tmp_path: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert err.decode().count("Booting worker") == 2
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_factory_call_with_literal_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bank_gunicorn_args.py").write_text(
+        "from flask import Flask\n"
+        "def create_app(config_name):\n"
+        "    app = Flask(__name__)\n"
+        "    app.config['CONFIG_NAME'] = config_name\n"
+        "    return app\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "bank_gunicorn_args", raising=False)
+    assert import_app("bank_gunicorn_args:create_app('prod')").config["CONFIG_NAME"] == "prod"
