@@ -233,3 +233,248 @@ def _dispose_keeps_pool(mp: pytest.MonkeyPatch) -> None:
         return dispose
 
     _wrap(mp, Engine, "dispose", make)
+
+
+# ---------------------------------------------------------------- deployment, gunicorn
+
+
+@mutant(
+    "flask-run-single-threaded",
+    "flask run serves one request at a time unless told otherwise",
+    "test_cli.py",
+)
+def _flask_run_single_threaded(mp: pytest.MonkeyPatch) -> None:
+    import flask.cli
+
+    (threads,) = [p for p in flask.cli.run_command.params if p.name == "with_threads"]
+    mp.setattr(threads, "default", False)
+
+
+@mutant(
+    "gunicorn-never-kills-silent-workers",
+    "Gunicorn lets a sync worker stuck on one request run for as long as it takes",
+    "test_gunicorn.py",
+)
+def _gunicorn_never_kills(mp: pytest.MonkeyPatch) -> None:
+    from gunicorn.arbiter import Arbiter
+
+    mp.setattr(Arbiter, "murder_workers", lambda self: None)
+
+
+@mutant(
+    "proxyfix-leftmost-forwarded-for",
+    "ProxyFix takes the first X-Forwarded-For value as the client, whatever x_for says",
+    "test_deployment.py",
+)
+def _proxyfix_leftmost(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    def first_value(self: ProxyFix, trusted: int, value: str | None) -> str | None:
+        if not (trusted and value):
+            return None
+        values = [v.strip() for v in value.split(",")]
+        return values[0] if len(values) >= trusted else None
+
+    mp.setattr(ProxyFix, "_get_real_value", first_value)
+
+
+@mutant("trusted-hosts-ignored", "Flask accepts any Host header even with TRUSTED_HOSTS set", "test_deployment.py")
+def _trusted_hosts_ignored(mp: pytest.MonkeyPatch) -> None:
+    import flask.app
+
+    def make(orig: Any) -> Any:
+        return lambda environ, trusted_hosts=None: orig(environ, None)
+
+    _wrap(mp, flask.app, "get_host", make)
+
+
+# ---------------------------------------------------------------- auth, internals
+
+
+@mutant(
+    "password-hash-plain-sha256",
+    "generate_password_hash is a plain SHA-256 of the password, without salt",
+    "test_extensions.py",
+)
+def _password_hash_sha256(mp: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    import werkzeug.security
+
+    def plain(password: str, method: str = "sha256", salt_length: int = 16) -> str:
+        return "sha256$$" + hashlib.sha256(password.encode()).hexdigest()
+
+    mp.setattr(werkzeug.security, "generate_password_hash", plain)
+
+
+@mutant(
+    "login-required-always-redirects",
+    "@login_required redirects to /login even when no login_view is set",
+    "test_ext_forms_login.py",
+)
+def _login_required_redirects(mp: pytest.MonkeyPatch) -> None:
+    from flask import redirect
+    from flask_login import LoginManager
+
+    mp.setattr(LoginManager, "unauthorized", lambda self: redirect("/login"))
+
+
+@mutant(
+    "signal-receiver-errors-swallowed",
+    "an exception raised in a signal receiver is swallowed by the signal",
+    "test_internals.py",
+)
+def _signal_errors_swallowed(mp: pytest.MonkeyPatch) -> None:
+    import blinker
+
+    def make(orig: Any) -> Any:
+        def send(self: blinker.Signal, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return orig(self, *args, **kwargs)
+            except Exception:
+                return []
+
+        return send
+
+    _wrap(mp, blinker.Signal, "send", make)
+
+
+@mutant(
+    "signal-proxy-sender-resolved",
+    "sending a signal with the current_app proxy reaches receivers connected for the app",
+    "test_internals.py",
+)
+def _signal_proxy_resolved(mp: pytest.MonkeyPatch) -> None:
+    import blinker.base
+    from werkzeug.local import LocalProxy
+
+    def make(orig: Any) -> Any:
+        def make_id(obj: Any) -> Any:
+            if isinstance(obj, LocalProxy):
+                obj = obj._get_current_object()  # type: ignore[attr-defined]
+            return orig(obj)
+
+        return make_id
+
+    _wrap(mp, blinker.base, "make_id", make)
+
+
+@mutant(
+    "routing-error-before-hooks",
+    "a URL that matches no rule fails before any before_request function runs",
+    "test_internals.py",
+)
+def _routing_error_before_hooks(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, request
+
+    def make(orig: Any) -> Any:
+        def preprocess(self: Flask) -> Any:
+            if request.routing_exception is not None:
+                raise request.routing_exception
+            return orig(self)
+
+        return preprocess
+
+    _wrap(mp, Flask, "preprocess_request", make)
+
+
+@mutant(
+    "after-request-runs-when-propagating",
+    "after_request functions run even when debug mode re-raises the view's exception",
+    "test_internals.py",
+)
+def _after_request_when_propagating(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        def handle_exception(self: Flask, e: Exception) -> Any:
+            if self.config["PROPAGATE_EXCEPTIONS"] or self.testing or self.debug:
+                self.process_response(self.response_class("", status=500))
+            return orig(self, e)
+
+        return handle_exception
+
+    _wrap(mp, Flask, "handle_exception", make)
+
+
+# ---------------------------------------------------------------- performance, production
+
+
+@mutant(
+    "profiler-ignores-profile-dir",
+    "ProfilerMiddleware only prints its report; it cannot write profile files",
+    "test_performance.py",
+)
+def _profiler_no_files(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.middleware.profiler import ProfilerMiddleware
+
+    _with_kwargs(mp, ProfilerMiddleware, "__init__", profile_dir=None)
+
+
+@mutant(
+    "session-access-no-vary",
+    "Flask does not mark responses that read the session with Vary: Cookie",
+    "test_performance.py",
+)
+def _session_no_vary(mp: pytest.MonkeyPatch) -> None:
+    from flask.sessions import SecureCookieSessionInterface
+
+    def make(orig: Any) -> Any:
+        def save_session(self: Any, app: Any, session: Any, response: Any) -> None:
+            orig(self, app, session, response)
+            response.vary.discard("Cookie")
+
+        return save_session
+
+    _wrap(mp, SecureCookieSessionInterface, "save_session", make)
+
+
+@mutant(
+    "flask-logger-no-propagate",
+    "once Flask adds its default handler, app log records stop reaching the root logger",
+    "test_production.py",
+)
+def _flask_logger_no_propagate(mp: pytest.MonkeyPatch) -> None:
+    import flask.logging
+    import flask.sansio.app
+
+    def make(orig: Any) -> Any:
+        def create_logger(app: Any) -> Any:
+            logger = orig(app)
+            if flask.logging.default_handler in logger.handlers:
+                logger.propagate = False
+            return logger
+
+        return create_logger
+
+    _wrap(mp, flask.logging, "create_logger", make)
+    _wrap(mp, flask.sansio.app, "create_logger", make)
+
+
+@mutant(
+    "celery-pickle-by-default",
+    "Celery pickles task arguments by default, so any Python object can be passed to .delay()",
+    "test_production.py",
+)
+def _celery_pickle(mp: pytest.MonkeyPatch) -> None:
+    from celery import Celery
+
+    def make(orig: Any) -> Any:
+        def init(self: Celery, *args: Any, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+            self.conf.update(task_serializer="pickle", accept_content=["pickle", "json"])
+
+        return init
+
+    _wrap(mp, Celery, "__init__", make)
+
+
+@mutant(
+    "eager-task-errors-swallowed",
+    "in eager mode a task's exception is stored in the result and never raised by .delay()",
+    "test_production.py",
+)
+def _eager_errors_swallowed(mp: pytest.MonkeyPatch) -> None:
+    from celery import Task
+
+    _with_kwargs(mp, Task, "apply", throw=False)

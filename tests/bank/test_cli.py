@@ -333,3 +333,21 @@ def test_click_exception_exits_1_with_error_line() -> None:
     assert written == []
     # A message followed by a normal return is a success as far as the shell can tell.
     assert runner.invoke(args=["seed-quietly"]).exit_code == 0
+
+
+def test_flask_run_is_threaded_and_warns_it_is_for_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _capture_run_simple(monkeypatch)
+    app = Flask(__name__)
+    result = app.test_cli_runner().invoke(_group(app), ["run"])
+    assert result.exit_code == 0, result.output
+    # Several requests at once: the development server runs each in a thread.
+    assert calls["threaded"] is True
+    # What the real server prints when it starts.
+    logged: list[str] = []
+    monkeypatch.setattr(werkzeug.serving, "_log", lambda kind, message, *args: logged.append(message % args))
+    server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+    try:
+        server.log_startup()
+    finally:
+        server.server_close()
+    assert "This is a development server. Do not use it in a production deployment." in logged[0]
