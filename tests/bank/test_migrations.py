@@ -127,6 +127,13 @@ def test_autogenerate_sees_types_and_columns_but_not_server_defaults(tmp_path: P
     assert "with op.batch_alter_table('user', schema=None) as batch_op:" in upgrade
     assert second.migrate.alembic_ctx_kwargs == {"compare_type": True, "render_as_batch": True}
 
+    # Asked for, the comparison happens: Migrate passes extra keyword arguments on to Alembic.
+    next((second.folder / "versions").glob("*_two.py")).unlink()
+    third = _Project(tmp_path, compare_server_default=True)
+    _users_v2(third.db)
+    third.flask_db("migrate", "-m", "three")
+    assert "server_default='anon'" in third.script("three").split("def downgrade")[0]
+
 
 def test_sqlite_alter_column_needs_batch_mode_which_copies_the_table() -> None:
     engine = sa.create_engine("sqlite://")

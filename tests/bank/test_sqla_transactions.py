@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import exc
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
+
+from tests.bank.sqlite_savepoints import sqlite_savepoints
 
 db = SQLAlchemy()
 
@@ -94,24 +96,10 @@ def test_commit_on_teardown_setting_is_gone_in_flask_sqlalchemy_3(tmp_path: Path
 
 @pytest.fixture()
 def savepoint_app(tmp_path: Path) -> Iterator[Flask]:
-    """SQLAlchemy's documented pysqlite recipe, so SQLite honours SAVEPOINT as PostgreSQL does."""
+    """SQLite with SQLAlchemy's documented pysqlite recipe, so it honours SAVEPOINT as PostgreSQL does."""
     app = _app(tmp_path)
-    with app.app_context():
-        engine = db.engine
-
-    def no_driver_transactions(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    def emit_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    engine.dispose()
-    sa.event.listen(engine, "connect", no_driver_transactions)
-    sa.event.listen(engine, "begin", emit_begin)
-    yield app
-    sa.event.remove(engine, "connect", no_driver_transactions)
-    sa.event.remove(engine, "begin", emit_begin)
-    engine.dispose()
+    with sqlite_savepoints(_engine(app)):
+        yield app
 
 
 def test_begin_nested_rolls_back_only_the_failing_row(savepoint_app: Flask) -> None:
@@ -180,35 +168,41 @@ def test_read_modify_write_loses_an_update_and_an_sql_expression_does_not(tmp_pa
         s.add_all([Counter(id=1, value=0), VersionedCounter(id=1, value=0, version=1)])
         s.commit()
 
-    # Two requests interleaved: both read 0, both write 1.
-    first, second = Session(engine), Session(engine)
-    a, b = first.get(Counter, 1), second.get(Counter, 1)
-    assert a is not None and b is not None
-    a.value += 1
-    b.value += 1
-    first.commit()
+    def interleave(model: Any, write: Callable[[Any], None]) -> tuple[Session, Session]:
+        """Two requests: both read the row, then each writes and commits in turn."""
+        first, second = Session(engine), Session(engine)
+        a, b = first.get(model, 1), second.get(model, 1)
+        write(a)
+        write(b)
+        first.commit()
+        return first, second
+
+    def increment(row: Any) -> None:
+        row.value += 1
+
+    def increment_in_sql(row: Any) -> None:
+        row.value = type(row).value + 1
+
+    def value(model: Any) -> int:
+        with Session(engine) as s:
+            return int(s.scalar(sa.select(model.value)))
+
+    # Both read 0, both write 1.
+    first, second = interleave(Counter, increment)
     second.commit()
-    with Session(engine) as s:
-        assert s.get(Counter, 1).value == 1  # type: ignore[union-attr]
+    first.close()
+    second.close()
+    assert value(Counter) == 1
 
     # The same interleaving with an SQL expression: UPDATE counter SET value = value + 1.
-    first, second = Session(engine), Session(engine)
-    a, b = first.get(Counter, 1), second.get(Counter, 1)
-    assert a is not None and b is not None
-    a.value = Counter.value + 1
-    b.value = Counter.value + 1
-    first.commit()
+    first, second = interleave(Counter, increment_in_sql)
     second.commit()
-    with Session(engine) as s:
-        assert s.get(Counter, 1).value == 3  # type: ignore[union-attr]
+    first.close()
+    second.close()
+    assert value(Counter) == 3
 
     # Optimistic locking only where the mapping asks for it: version_id_col turns the lost update into an error.
-    first, second = Session(engine), Session(engine)
-    va, vb = first.get(VersionedCounter, 1), second.get(VersionedCounter, 1)
-    assert va is not None and vb is not None
-    va.value += 1
-    vb.value += 1
-    first.commit()
+    first, second = interleave(VersionedCounter, increment)
     with pytest.raises(StaleDataError, match="0 were matched"):
         second.commit()
     second.close()
