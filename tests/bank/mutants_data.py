@@ -77,6 +77,13 @@ def _cascade_delete_default(mp: pytest.MonkeyPatch) -> None:
     _with_kwargs(mp, sqlalchemy.orm, "relationship", force=False, cascade="all, delete-orphan")
 
 
+@mutant("recorded-queries-empty", "SQLALCHEMY_RECORD_QUERIES keeps no statements to read back", _REL)
+def _no_recorded_queries(mp: pytest.MonkeyPatch) -> None:
+    import flask_sqlalchemy.record_queries
+
+    mp.setattr(flask_sqlalchemy.record_queries, "get_recorded_queries", lambda: [])
+
+
 @mutant(
     "session-outlives-app-context", "objects stay attached after the app context ends", _REL, "test_ext_sqlalchemy.py"
 )
