@@ -674,3 +674,16 @@ def _scrypt_cost_grows(mp: pytest.MonkeyPatch) -> None:
         return original(password, **kwargs)
 
     mp.setattr(hashlib, "scrypt", scrypt)
+
+
+@mutant("token-payload-not-signed", "a timed token's signature covers the timestamp, not the payload", AUTH)
+def _payload_not_signed(mp: pytest.MonkeyPatch) -> None:
+    from itsdangerous import Signer
+
+    original = Signer.get_signature
+
+    def get_signature(self: Signer, value: str | bytes) -> bytes:
+        data = value if isinstance(value, bytes) else value.encode()
+        return original(self, data.rsplit(b".", 1)[-1])
+
+    mp.setattr(Signer, "get_signature", get_signature)

@@ -722,6 +722,16 @@ def test_expired_token_still_yields_its_verified_payload(clock: type[_Clock]) ->
     assert not isinstance(bad.value, SignatureExpired)
 
 
+def test_an_edited_payload_fails_the_signature() -> None:
+    s = _serializer()
+    token = s.dumps({"uid": 7})
+    _, timestamp, signature = token.split(".")
+    forged_body = base64.urlsafe_b64encode(json.dumps({"uid": 1}).encode()).rstrip(b"=").decode()
+    with pytest.raises(BadSignature):
+        s.loads(f"{forged_body}.{timestamp}.{signature}", max_age=3600)
+    assert s.loads(token, max_age=3600) == {"uid": 7}
+
+
 def test_payload_is_readable_without_the_key() -> None:
     token = _serializer().dumps({"uid": 7, "email": "ann@example.com"})
     body = token.split(".")[0]
