@@ -1,9 +1,9 @@
 """Telegram's pacing as the product ships it: one hot chat must not slow the calm chats or the bot's own push.
 
-Two runs of the real process in one test, both under the default limits (TELEGRAM_RATE_LIMITS on) against a
-Bot API that answers 429 above 30 messages/s, while the bot's own push job serves due subscribers:
-calm users alone, then the same calm users beside a user who answers as fast as the bot lets him. Delays and
-the push's pace are read off the server's clock and compared as ratios between the two runs.
+The real process under the default limits (TELEGRAM_RATE_LIMITS on), against a Bot API that answers 429
+above 30 messages/s, while the bot's own push job serves due subscribers: calm users take questions alone,
+then other calm users do the same beside a user who answers as fast as the bot lets him. Their delays and
+the push's pace are read off the server's clock and compared, as ratios, between the two phases.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ pytestmark = pytest.mark.e2e
 
 CALM = 8
 HOT = 7_199_999
-SUBSCRIBERS = [7_200_000 + k for k in range(600)]  # more than both runs serve: the push runs all along
+SUBSCRIBERS = [7_200_000 + k for k in range(600)]  # more than the test's ~30 s serve: the push runs all along
 PUSH_RATE = 15  # with the calm users (~5 messages/s) and the hot one (~1/s), under the limiter's 28/s
 CALM_TAPS = 4
-THINK = 3.0  # seconds a calm user reads before tapping: a tap costs two messages, well within 1/s a chat
+THINK = 2.5  # seconds a calm user reads before tapping: a tap costs two messages, within 1/s a chat
 
 
 async def _start_quiz(api: BotApiServer, uid: int, k: int) -> None:
@@ -78,37 +78,20 @@ async def _hot_user(api: BotApiServer, stop: asyncio.Event) -> None:
         k += 1
 
 
-async def _calm_run(
-    api: BotApiServer, bot_process: BotProcess, first_user: int, hot: bool
-) -> tuple[list[float], float]:
-    """Start the bot, wait for its push round, run the calm users; their delays and the push's pace meanwhile."""
-    served_before = sum(len(daily_messages(api, u)) for u in SUBSCRIBERS)
-    await bot_process.start()
-    await api.wait_for(
-        lambda: sum(len(daily_messages(api, u)) for u in SUBSCRIBERS) > served_before, 60, "the push under way"
-    )
-    stop = asyncio.Event()
-    hot_task = asyncio.create_task(_hot_user(api, stop)) if hot else None
-    if hot:
-        await api.wait_for(lambda: _taps(api, HOT) >= 3, 60, "the hot user past his chat's burst")
+async def _calm_phase(api: BotApiServer, first_user: int) -> tuple[list[float], float, int]:
+    """Calm users take a few questions each: their delays, the push's pace meanwhile, and the hot user's taps."""
     loop = asyncio.get_running_loop()
-    began = loop.time()
+    began = loop.time()  # the test and the server share one monotonic clock
 
     async def calm(k: int, uid: int) -> list[float]:
         await _start_quiz(api, uid, k)
         return await _answer(api, uid, CALM_TAPS, THINK)
 
     delays = [d for found in await asyncio.gather(*(calm(k, first_user + k) for k in range(CALM))) for d in found]
-    ended = loop.time()  # the test and the server share one monotonic clock
-    stop.set()
-    if hot_task is not None:
-        await hot_task
-    assert await bot_process.terminate() == 0
+    ended = loop.time()
     pushed = [m.created for u in SUBSCRIBERS for m in daily_messages(api, u) if began <= m.created <= ended]
-    served = sum(len(daily_messages(api, u)) for u in SUBSCRIBERS)
-    assert served < len(SUBSCRIBERS), served  # the push ran all along
-    assert all(len(daily_messages(api, u)) <= 1 for u in SUBSCRIBERS)
-    return delays, len(pushed) / (ended - began)
+    hot_taps = [c for c in api.callbacks.values() if c.user_id == HOT and began <= c.created <= ended]
+    return delays, len(pushed) / (ended - began), len(hot_taps)
 
 
 async def test_a_hot_chat_slows_neither_the_calm_chats_nor_the_push(api: BotApiServer, bot_process: BotProcess) -> None:
@@ -117,21 +100,30 @@ async def test_a_hot_chat_slows_neither_the_calm_chats_nor_the_push(api: BotApiS
     await bot_process.start()
     await bot_process.terminate()  # the database exists now: subscribe while the bot is down
     subscribe(bot_process, SUBSCRIBERS, "00:00", zone_past_midnight())  # due now: the bot's own job pushes
+    await bot_process.start()
+    await api.wait_for(lambda: any(daily_messages(api, u) for u in SUBSCRIBERS), 60, "the push under way")
 
-    alone, pace_alone = await _calm_run(api, bot_process, 7_100_000, hot=False)
-    beside, pace_beside = await _calm_run(api, bot_process, 7_110_000, hot=True)
+    alone, pace_alone, _ = await _calm_phase(api, 7_100_000)
+    stop = asyncio.Event()
+    hot = asyncio.create_task(_hot_user(api, stop))
+    await api.wait_for(lambda: _taps(api, HOT) >= 3, 60, "the hot user past his chat's burst")
+    beside, pace_beside, hot_taps = await _calm_phase(api, 7_110_000)
+    stop.set()
+    await hot
+    assert await bot_process.terminate() == 0
 
-    hot_taps = _taps(api, HOT)
     summary = (
         f"calm tap->next median {statistics.median(alone):.3f}s alone, {statistics.median(beside):.3f}s beside a hot "
-        f"chat ({hot_taps} taps); p90 {_p90(alone):.3f}s / {_p90(beside):.3f}s; "
+        f"chat ({hot_taps} taps meanwhile); p90 {_p90(alone):.3f}s / {_p90(beside):.3f}s; "
         f"push {pace_alone:.1f}/s alone, {pace_beside:.1f}/s beside"
     )
     print(summary)
     assert len(alone) == len(beside) == CALM * CALM_TAPS
-    assert hot_taps >= 8, summary  # the hot user really was answering fast while the calm ones played
+    assert hot_taps >= 3, summary  # the hot user really was answering while the calm ones played
+    served = [len(daily_messages(api, u)) for u in SUBSCRIBERS]
+    assert sum(served) < len(SUBSCRIBERS) and max(served) == 1, summary  # the push ran all along, once each
     # Ratios within this test, generous for a shared machine. The limiter that queued every chat behind the
-    # busiest one gave 12x the median (0.08 s -> 0.99 s) and stopped the push (13.7/s -> 0.0/s).
+    # busiest one gave 8x the median (0.06 s -> 0.49 s) and stopped the push (10.4/s -> 0.0/s).
     assert statistics.median(beside) <= 3 * statistics.median(alone), summary
     assert pace_beside >= 0.6 * pace_alone, summary
     assert not [e for e in api.errors if e[1] == 429], api.errors  # the pacing kept under Telegram's limit
