@@ -291,3 +291,52 @@ def test_blueprint_app_errorhandler_sees_unmatched_urls() -> None:
     # Registered from the blueprint but on the app: unmatched URLs reach it.
     assert client.get("/api/nope").get_json() == {"error": "not found"}
     assert client.get("/elsewhere").text == "page not found"
+
+
+def test_nested_blueprint_inherits_parent_hooks_and_handlers() -> None:
+    log: list[str] = []
+    api = Blueprint("api", __name__, url_prefix="/api")
+    v1 = Blueprint("v1", __name__, url_prefix="/v1")
+    v2 = Blueprint("v2", __name__, url_prefix="/v2")
+
+    @api.before_request
+    def api_before() -> None:
+        log.append("api.before")
+
+    @v1.before_request
+    def v1_before() -> None:
+        log.append("v1.before")
+
+    @api.errorhandler(404)
+    def api_404(e: Exception) -> tuple[dict[str, str], int]:
+        return {"from": "api"}, 404
+
+    @v1.errorhandler(404)
+    def v1_404(e: Exception) -> tuple[dict[str, str], int]:
+        return {"from": "v1"}, 404
+
+    @v1.get("/users/<int:user_id>")
+    def v1_user(user_id: int) -> str:
+        abort(404)
+
+    @v2.get("/users/<int:user_id>")
+    def v2_user(user_id: int) -> str:
+        abort(404)
+
+    api.register_blueprint(v1)
+    api.register_blueprint(v2)
+    app = Flask(__name__)
+
+    @app.before_request
+    def app_before() -> None:
+        log.append("app.before")
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    # The innermost blueprint's handler first, then its parent's.
+    assert client.get("/api/v1/users/1").get_json() == {"from": "v1"}
+    assert log == ["app.before", "api.before", "v1.before"]
+    assert client.get("/api/v2/users/1").get_json() == {"from": "api"}
+    # No rule matched: no blueprint, so neither handler.
+    unmatched = client.get("/api/v1/nope")
+    assert unmatched.status_code == 404 and unmatched.get_json() is None

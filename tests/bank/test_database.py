@@ -306,3 +306,39 @@ def test_commit_on_none_teardown_commits_the_work_done_before_abort(tmp_path: Pa
     check = sqlite3.connect(path)
     assert [r[0] for r in check.execute("select name from item")] == ["first", "second"]
     check.close()
+
+
+def test_sqlite_connection_refuses_other_threads() -> None:
+    import threading
+
+    shared = sqlite3.connect(":memory:")
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            shared.execute("select 1")
+        except sqlite3.ProgrammingError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=use)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and "same thread" in str(errors[0])
+    shared.close()
+
+
+def test_shared_connection_rollback_undoes_the_other_request(tmp_path: Path) -> None:
+    shared = sqlite3.connect(tmp_path / "shared.db", check_same_thread=False)
+    shared.execute("create table item (name text)")
+    shared.commit()
+    # Request A writes; request B, on the same connection, fails and rolls back; A then commits.
+    shared.execute("insert into item values ('from A')")
+    shared.execute("insert into item values ('from B')")
+    shared.rollback()
+    shared.commit()
+    assert shared.execute("select count(*) from item").fetchone() == (0,)
+    # And the other way round: A's commit also commits B's half-done work.
+    shared.execute("insert into item values ('from B, half done')")
+    shared.commit()
+    assert shared.execute("select name from item").fetchall() == [("from B, half done",)]
+    shared.close()
