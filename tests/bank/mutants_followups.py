@@ -793,3 +793,39 @@ def _nested_isolated(mp: pytest.MonkeyPatch) -> None:
     from flask import Request
 
     mp.setattr(Request, "blueprints", property(lambda self: [self.blueprint] if self.blueprint else []))
+
+
+@mutant(
+    "blueprint-endpoints-unprefixed",
+    "a blueprint view's endpoint is its bare function name, so two blueprints' index views clash",
+    "test_blueprints.py",
+)
+def _blueprint_endpoints_unprefixed(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.blueprints import BlueprintSetupState
+
+    def make(orig: Any) -> Any:
+        def add_url_rule(self: BlueprintSetupState, *args: Any, **kwargs: Any) -> None:
+            self.name_prefix, self.name = "", ""
+            orig(self, *args, **kwargs)
+
+        return add_url_rule
+
+    _wrap(mp, BlueprintSetupState, "add_url_rule", make)
+
+
+@mutant(
+    "tasks-start-with-empty-context",
+    "a task created in an async view starts without the view's context variables, so request fails there",
+    "test_async.py",
+)
+def _tasks_empty_context(mp: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    def make(orig: Any) -> Any:
+        def create_task(coro: Any, **kwargs: Any) -> Any:
+            kwargs["context"] = contextvars.Context()
+            return orig(coro, **kwargs)
+
+        return create_task
+
+    _wrap(mp, asyncio, "create_task", make)

@@ -346,3 +346,35 @@ def test_ensure_sync_wraps_only_coroutine_functions() -> None:
     assert wrapped is not coro
     assert wrapped() == "coro"
     assert app.converted == ["coro"]
+
+
+def test_task_in_async_view_sees_the_request_but_a_thread_does_not() -> None:
+    from flask import request
+
+    app = Flask(__name__)
+
+    @app.get("/report")
+    async def report() -> dict[str, str]:
+        async def helper() -> str:
+            await asyncio.sleep(0)
+            return request.path
+
+        task = asyncio.create_task(helper())
+        seen: dict[str, str] = {}
+
+        def in_thread() -> None:
+            try:
+                seen["thread"] = request.path
+            except RuntimeError as exc:
+                seen["thread"] = str(exc).splitlines()[0]
+
+        worker = threading.Thread(target=in_thread)
+        worker.start()
+        worker.join()
+        return {"view": request.path, "task": await task, "thread": seen["thread"]}
+
+    assert app.test_client().get("/report").get_json() == {
+        "view": "/report",
+        "task": "/report",
+        "thread": "Working outside of request context.",
+    }

@@ -340,3 +340,41 @@ def test_nested_blueprint_inherits_parent_hooks_and_handlers() -> None:
     # No rule matched: no blueprint, so neither handler.
     unmatched = client.get("/api/v1/nope")
     assert unmatched.status_code == 404 and unmatched.get_json() is None
+
+
+def test_same_view_name_in_two_blueprints() -> None:
+    def make(name: str, prefix: str) -> Blueprint:
+        bp = Blueprint(name, __name__, url_prefix=prefix)
+
+        @bp.route("/")
+        def index() -> str:  # the same function name in every blueprint
+            return url_for(".index")
+
+        return bp
+
+    app = Flask(__name__)
+    app.register_blueprint(make("main", "/"))
+    app.register_blueprint(make("admin", "/admin"))
+    assert {"main.index", "admin.index"} <= set(app.view_functions)
+    # Another blueprint under a name already registered is refused without name=.
+    with pytest.raises(ValueError, match="already registered"):
+        app.register_blueprint(make("admin", "/staff"))
+    client = app.test_client()
+    assert client.get("/").text == "/"
+    assert client.get("/admin/").text == "/admin/"
+    with app.test_request_context():
+        assert (url_for("main.index"), url_for("admin.index")) == ("/", "/admin/")
+
+    plain = Flask(__name__)
+
+    def first() -> str:
+        return "first"
+
+    def second() -> str:
+        return "second"
+
+    first.__name__ = second.__name__ = "index"
+    plain.route("/a")(first)
+    # Without blueprints the function name is the endpoint: a second "index" is refused.
+    with pytest.raises(AssertionError, match="overwriting an existing endpoint function"):
+        plain.route("/b")(second)
