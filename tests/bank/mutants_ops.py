@@ -1,0 +1,133 @@
+"""Mutants for the caching, realtime, observability, operations and testing-depth checks (see tests/bank/mutants.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import wraps
+from typing import Any
+
+import pytest
+
+from tests.bank.mutants import _default_config, _with_kwargs, _wrap, mutant
+
+# ---------------------------------------------------------------- caching
+
+CACHING = "test_caching.py"
+
+
+@mutant("cached-keys-on-query-string", "@cache.cached keys on the query string by default", CACHING)
+def _cached_query_string_default(mp: pytest.MonkeyPatch) -> None:
+    from flask_caching import Cache
+
+    _with_kwargs(mp, Cache, "cached", force=False, query_string=True)
+
+
+@mutant("cached-query-order-matters", "query_string=True keys on the raw query string, order included", CACHING)
+def _cached_raw_query(mp: pytest.MonkeyPatch) -> None:
+    from flask import request
+    from flask_caching import Cache
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def cached(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.pop("query_string", False):
+                kwargs["key_prefix"] = lambda: "view/" + request.full_path
+            return orig(self, *args, **kwargs)
+
+        return cached
+
+    _wrap(mp, Cache, "cached", make)
+
+
+@mutant("memoize-ignores-arguments", "memoize keys on the function alone, like cached", CACHING)
+def _memoize_no_args(mp: pytest.MonkeyPatch) -> None:
+    from flask_caching import Cache
+
+    mp.setattr(Cache, "_memoize_kwargs_to_args", lambda self, f, *a, **k: ((), {}))
+
+
+@mutant("memoize-keyword-calls-separate", "get_user(42) and get_user(user_id=42) are two memoize keys", CACHING)
+def _memoize_kwargs_apart(mp: pytest.MonkeyPatch) -> None:
+    from flask_caching import Cache
+
+    mp.setattr(Cache, "_memoize_kwargs_to_args", lambda self, f, *a, args_to_ignore=None, **k: (a, k))
+
+
+@mutant("send-file-cached-12-hours", "send_file lets browsers keep files 12 hours (the pre-2.0 default)", CACHING)
+def _send_file_twelve_hours(mp: pytest.MonkeyPatch) -> None:
+    _default_config(mp, "SEND_FILE_MAX_AGE_DEFAULT", 43200)
+
+
+@mutant("send-file-hashes-bytesio", "send_file derives an ETag from a BytesIO's content", CACHING)
+def _send_file_hash_bytes(mp: pytest.MonkeyPatch) -> None:
+    import flask
+    import flask.helpers
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def send_file(path_or_file: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(path_or_file, io.BytesIO) and kwargs.get("etag", True) is True:
+                kwargs["etag"] = hashlib.sha1(path_or_file.getvalue()).hexdigest()
+            return orig(path_or_file, *args, **kwargs)
+
+        return send_file
+
+    _wrap(mp, flask.helpers, "send_file", make)
+    mp.setattr(flask, "send_file", flask.helpers.send_file)
+
+
+@mutant("make-conditional-any-method", "make_conditional answers 412 to a PUT whose If-Match is stale", CACHING)
+def _conditional_put(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.wrappers import Response
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def make_conditional(self: Any, request_or_environ: Any, *args: Any, **kwargs: Any) -> Any:
+            environ = getattr(request_or_environ, "environ", request_or_environ)
+            method = environ["REQUEST_METHOD"]
+            if method not in ("GET", "HEAD"):
+                from werkzeug.exceptions import PreconditionFailed
+                from werkzeug.http import parse_etags
+
+                tag, _ = self.get_etag()
+                if_match = parse_etags(environ.get("HTTP_IF_MATCH"))
+                if environ.get("HTTP_IF_MATCH") and not if_match.contains(tag or ""):
+                    raise PreconditionFailed()
+            return orig(self, request_or_environ, *args, **kwargs)
+
+        return make_conditional
+
+    _wrap(mp, Response, "make_conditional", make)
+
+
+@mutant("simple-cache-shared", "SimpleCache is shared by every worker process", CACHING)
+def _simple_cache_shared(mp: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from flask_caching import backends
+    from flask_caching.backends.filesystemcache import FileSystemCache
+
+    shared = tempfile.mkdtemp(prefix="bank-simplecache-")
+
+    class SharedSimpleCache(FileSystemCache):
+        @classmethod
+        def factory(cls, app: Any, config: Any, args: Any, kwargs: Any) -> Any:
+            return cls(cache_dir=shared)
+
+    mp.setattr(backends, "SimpleCache", SharedSimpleCache)
+
+
+@mutant("cache-set-is-a-no-op", "a memoized result is stored nowhere, so nothing stale can stay", CACHING)
+def _cache_set_noop(mp: pytest.MonkeyPatch) -> None:
+    from cachelib import SimpleCache
+
+    mp.setattr(SimpleCache, "set", lambda self, key, value, timeout=None: True)
+
+
+@mutant("if-none-match-not-parsed", "a view cannot read If-None-Match before building the body", CACHING)
+def _if_none_match_empty(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import ETags
+    from werkzeug.sansio.request import Request
+
+    mp.setattr(Request, "if_none_match", property(lambda self: ETags()))
