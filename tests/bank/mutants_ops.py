@@ -131,3 +131,107 @@ def _if_none_match_empty(mp: pytest.MonkeyPatch) -> None:
     from werkzeug.sansio.request import Request
 
     mp.setattr(Request, "if_none_match", property(lambda self: ETags()))
+
+
+class _ThreadContext:
+    """A multiprocessing context whose "processes" are threads of this process, sharing its memory."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self.Pipe = multiprocessing.Pipe
+
+    def Process(self, target: Any, args: tuple[Any, ...] = ()) -> Any:
+        import threading
+
+        return threading.Thread(target=target, args=args)
+
+
+@mutant(
+    "workers-share-memory",
+    "gunicorn -w 4 runs four threads that share module state such as a subscriber list",
+    "test_realtime.py",
+)
+def _workers_are_threads(mp: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    mp.setattr(multiprocessing, "get_context", lambda method=None: _ThreadContext())
+
+
+# ---------------------------------------------------------------- realtime
+
+REALTIME = "test_realtime.py"
+
+
+@mutant("sse-newline-ends-event", "a single newline after data: ends an SSE event", REALTIME)
+def _sse_line_dispatch(mp: pytest.MonkeyPatch) -> None:
+    from httpx_sse._decoders import SSEDecoder
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def decode(self: Any, line: str) -> Any:
+            found = orig(self, line)
+            return orig(self, "") if line.startswith("data") and found is None else found
+
+        return decode
+
+    _wrap(mp, SSEDecoder, "decode", make)
+
+
+@mutant("sse-id-not-kept", "the client keeps no id: from the stream, so a resume cannot rely on it", REALTIME)
+def _sse_forget_id(mp: pytest.MonkeyPatch) -> None:
+    from httpx_sse._decoders import SSEDecoder
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def decode(self: Any, line: str) -> Any:
+            found = orig(self, line)
+            self._last_event_id = ""
+            return found
+
+        return decode
+
+    _wrap(mp, SSEDecoder, "decode", make)
+
+
+@mutant("streams-free-the-worker", "a streaming response does not hold a single-threaded worker", REALTIME)
+def _server_always_threaded(mp: pytest.MonkeyPatch) -> None:
+    import werkzeug.serving
+
+    _with_kwargs(mp, werkzeug.serving, "make_server", threaded=True)
+
+
+@mutant("flask-buffers-streams", "Flask collects a generator's output before sending it", REALTIME)
+def _buffer_streams(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.wrappers import Response
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def iter_encoded(self: Any) -> Any:
+            return iter([b"".join(orig(self))])
+
+        return iter_encoded
+
+    _wrap(mp, Response, "iter_encoded", make)
+
+
+@mutant("generator-not-closed", "closing the response leaves a streaming generator running", REALTIME)
+def _response_close_keeps_iterable(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.wrappers import Response
+
+    mp.setattr(Response, "close", lambda self: None)
+
+
+@mutant("websocket-rule-matches-plain-get", "a flask-sock route answers a plain HTTP GET too", REALTIME)
+def _websocket_rules_match_http(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.routing import Rule
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs["websocket"] = False
+            orig(self, *args, **kwargs)
+
+        return init
+
+    _wrap(mp, Rule, "__init__", make)
