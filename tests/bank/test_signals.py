@@ -65,6 +65,37 @@ def test_receivers_are_weak_references_by_default() -> None:
     assert calls == ["kept"]
 
 
+def test_nested_receiver_is_freed_when_the_factory_returns() -> None:
+    # With the collector off, only reference counting can free the receiver: it goes the moment the
+    # factory returns, not "later, once the garbage collector gets to it".
+    order_placed = _signals.signal("weak-factory")
+    fired: list[str] = []
+
+    def create_app() -> tuple[Flask, list[str]]:
+        app = Flask(__name__)
+
+        def log_order(sender: object, **extra: object) -> None:
+            fired.append("log_order")
+
+        order_placed.connect(log_order)
+        order_placed.send(app)
+        return app, list(fired)
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        app, inside = create_app()
+        assert inside == ["log_order"]
+        assert len(order_placed.receivers) == 0
+        fired.clear()
+        for _ in range(3):
+            order_placed.send(app)
+        assert fired == []
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def test_receiver_exception_propagates_to_the_sender() -> None:
     sig = _signals.signal("raising-receiver")
     app = Flask(__name__)
