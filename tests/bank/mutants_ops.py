@@ -235,3 +235,129 @@ def _websocket_rules_match_http(mp: pytest.MonkeyPatch) -> None:
         return init
 
     _wrap(mp, Rule, "__init__", make)
+
+
+# ---------------------------------------------------------------- observability
+
+OBS = "test_observability.py"
+
+
+@mutant("log-filter-errors-swallowed", "logging drops a record whose filter raises, and the caller goes on", OBS)
+def _filter_errors_swallowed(mp: pytest.MonkeyPatch) -> None:
+    import logging
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def handle(self: Any, record: Any) -> Any:
+            try:
+                return orig(self, record)
+            except Exception:
+                return False
+
+        return handle
+
+    _wrap(mp, logging.Handler, "handle", make)
+
+
+@mutant("g-returns-none", "`g` returns None for names nobody set", OBS)
+def _g_returns_none(mp: pytest.MonkeyPatch) -> None:
+    from flask.ctx import _AppCtxGlobals
+
+    mp.setattr(_AppCtxGlobals, "__getattr__", lambda self, name: None, raising=False)
+
+
+@mutant("flask-masks-secret-headers", "Flask masks Authorization and Cookie values in request.headers", OBS)
+def _mask_headers(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import EnvironHeaders
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def getitem(self: Any, key: Any, *args: Any) -> Any:
+            value = orig(self, key, *args)
+            return "[masked]" if str(key).lower() in ("authorization", "cookie") else value
+
+        return getitem
+
+    _wrap(mp, EnvironHeaders, "__getitem__", make)
+
+
+@mutant("requests-drops-extra-headers", "headers given to requests.post are not sent on", OBS)
+def _requests_drop_headers(mp: pytest.MonkeyPatch) -> None:
+    import requests
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def request(self: Any, method: str, url: str, **kwargs: Any) -> Any:
+            kwargs.pop("headers", None)
+            return orig(self, method, url, **kwargs)
+
+        return request
+
+    _wrap(mp, requests.Session, "request", make)
+
+
+@mutant("gunicorn-access-log-on-by-default", "Gunicorn writes an access log to stdout by default", OBS)
+def _access_log_default(mp: pytest.MonkeyPatch) -> None:
+    from gunicorn import config
+
+    mp.setattr(config.AccessLog, "default", "-")
+
+
+@mutant("multiprocess-collector-reads-one-worker", "a multiprocess scrape reports the latest worker's value", OBS)
+def _collector_one_file(mp: pytest.MonkeyPatch) -> None:
+    import glob
+    import os
+
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    def collect(self: Any) -> Any:
+        files = sorted(glob.glob(os.path.join(self._path, "*.db")), key=os.path.getmtime)
+        return self.merge(files[-1:], accumulate=True)
+
+    mp.setattr(MultiProcessCollector, "collect", collect)
+
+
+@mutant("metric-labels-normalised", "the metrics client folds ids in label values, so path labels stay cheap", OBS)
+def _labels_fold_ids(mp: pytest.MonkeyPatch) -> None:
+    import re
+
+    from prometheus_client.metrics import MetricWrapperBase
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def labels(self: Any, *values: Any, **kw: Any) -> Any:
+            return orig(self, *(re.sub(r"\d+", "N", str(v)) for v in values), **kw)
+
+        return labels
+
+    _wrap(mp, MetricWrapperBase, "labels", make)
+
+
+@mutant("otel-span-named-by-path", "the Flask instrumentation names spans after the concrete path", OBS)
+def _span_by_path(mp: pytest.MonkeyPatch) -> None:
+    import flask
+    from opentelemetry.instrumentation import flask as otel_flask
+
+    mp.setattr(otel_flask, "get_default_span_name", lambda: f"{flask.request.method} {flask.request.path}")
+
+
+@mutant("sentry-reports-handled-exceptions", "error reporters see exceptions an errorhandler handled", OBS)
+def _signal_for_handled(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, got_request_exception
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def handle_user_exception(self: Any, e: Exception) -> Any:
+            got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+            return orig(self, e)
+
+        return handle_user_exception
+
+    _wrap(mp, Flask, "handle_user_exception", make)
+
+
+@mutant("sentry-sends-pii-by-default", "Sentry sends cookies and auth headers unless told not to", OBS)
+def _sentry_pii(mp: pytest.MonkeyPatch) -> None:
+    import sentry_sdk
+
+    _with_kwargs(mp, sentry_sdk, "init", send_default_pii=True)
