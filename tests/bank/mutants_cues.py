@@ -47,3 +47,23 @@ def _teardown_none_after_500_handler(mp: pytest.MonkeyPatch) -> None:
         orig(self, exc)
 
     mp.setattr(RequestContext, "pop", pop)
+
+
+@mutant(
+    "limiter-retry-after-only-on-429",
+    "Flask-Limiter sends Retry-After only with a 429, not on successful responses",
+    "test_production.py",
+)
+def _retry_after_only_on_429(mp: pytest.MonkeyPatch) -> None:
+    from flask_limiter import Limiter
+
+    orig = Limiter._Limiter__inject_headers  # type: ignore[attr-defined]
+
+    @wraps(orig)
+    def inject(self: Any, response: Any) -> Any:
+        response = orig(self, response)
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
+    mp.setattr(Limiter, "_Limiter__inject_headers", inject)

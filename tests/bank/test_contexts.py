@@ -74,6 +74,9 @@ def test_session_persists_but_g_does_not() -> None:
     client = app.test_client()
     client.get("/set")
     assert client.get("/get").data == b"None 42"
+    # request.cookies only mirrors what the browser sent: it cannot be written to
+    with app.test_request_context(headers={"Cookie": "theme=dark"}), pytest.raises(TypeError):
+        request.cookies["user_id"] = "42"  # type: ignore[index]
 
 
 def test_request_needs_a_request_context() -> None:
@@ -232,10 +235,15 @@ def test_copy_current_request_context_needs_a_request() -> None:
 def test_stream_with_context() -> None:
     app = Flask(__name__)
 
+    threads: list[int] = []
+
     @app.route("/plain")
     def plain():  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+
         def generate():  # type: ignore[no-untyped-def]
             yield "name="
+            threads.append(threading.get_ident())
             yield request.args.get("name", "")
 
         return generate()
@@ -251,6 +259,8 @@ def test_stream_with_context() -> None:
     client = app.test_client()
     with pytest.raises(RuntimeError, match="Working outside of request context"):
         _ = client.get("/plain?name=ada").data
+    # the body is iterated later, but in the same thread as the view
+    assert threads == [threading.get_ident()] * 2
     assert client.get("/wrapped?name=ada").data == b"name=ada"
 
 

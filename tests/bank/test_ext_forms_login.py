@@ -88,6 +88,8 @@ def test_csrfprotect_checks_json_posts_and_reads_the_header() -> None:
     app = _csrf_app(protect=True)
     client = app.test_client()
     token = client.get("/page").text
+    # The browser's session cookie goes along with the POST; it does not stand in for the token.
+    assert client.get_cookie("session") is not None
 
     missing = client.post("/api/notes", json={"n": 1})
     assert missing.status_code == 400

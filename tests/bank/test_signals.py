@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 from blinker import Namespace
@@ -100,7 +101,10 @@ def test_receiver_exception_propagates_to_the_sender() -> None:
     sig = _signals.signal("raising-receiver")
     app = Flask(__name__)
 
+    threads: list[int] = []
+
     def broken(sender: object, **extra: object) -> None:
+        threads.append(threading.get_ident())
         raise KeyError("metrics backend down")
 
     sig.connect(broken, app)
@@ -111,6 +115,8 @@ def test_receiver_exception_propagates_to_the_sender() -> None:
         return "created", 201
 
     assert app.test_client().post("/orders").status_code == 500
+    # send() called the receiver in the request's own thread
+    assert threads == [threading.get_ident()]
     app.testing = True
     with pytest.raises(KeyError, match="metrics backend down"):
         app.test_client().post("/orders")
