@@ -361,3 +361,41 @@ def _sentry_pii(mp: pytest.MonkeyPatch) -> None:
     import sentry_sdk
 
     _with_kwargs(mp, sentry_sdk, "init", send_default_pii=True)
+
+
+# ---------------------------------------------------------------- operations
+
+OPS = "test_operations.py"
+
+
+@mutant("config-first-source-wins", "a later config loader keeps keys that an earlier one set", OPS)
+def _config_setdefault(mp: pytest.MonkeyPatch) -> None:
+    from flask import Config
+
+    def from_object(self: Any, obj: Any) -> None:
+        for key in dir(obj):
+            if key.isupper():
+                self.setdefault(key, getattr(obj, key))
+
+    mp.setattr(Config, "from_object", from_object)
+
+
+@mutant("health-urls-skip-hooks", "Flask runs no before_request hook for a health-check URL", OPS)
+def _health_skips_hooks(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask, request
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def preprocess_request(self: Any) -> Any:
+            return None if "health" in request.path else orig(self)
+
+        return preprocess_request
+
+    _wrap(mp, Flask, "preprocess_request", make)
+
+
+@mutant("gunicorn-graceful-10s", "Gunicorn's graceful timeout is Docker's 10 seconds", OPS)
+def _graceful_ten(mp: pytest.MonkeyPatch) -> None:
+    from gunicorn import config
+
+    mp.setattr(config.GracefulTimeout, "default", 10)
