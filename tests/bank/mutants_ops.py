@@ -399,3 +399,117 @@ def _graceful_ten(mp: pytest.MonkeyPatch) -> None:
     from gunicorn import config
 
     mp.setattr(config.GracefulTimeout, "default", 10)
+
+
+# ---------------------------------------------------------------- testing depth
+
+DEPTH = "test_testing_depth.py"
+
+
+@mutant("responses-answers-unregistered-urls", "responses answers a request nobody registered", DEPTH)
+def _responses_first_match(mp: pytest.MonkeyPatch) -> None:
+    from responses import RequestsMock
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def find_match(self: Any, request: Any) -> Any:
+            found, reasons = orig(self, request)
+            if found is None and self.registered():
+                return self.registered()[0], reasons
+            return found, reasons
+
+        return find_match
+
+    _wrap(mp, RequestsMock, "_find_match", make)
+
+
+@mutant("config-reads-environment-lazily", "app.config reads the environment each time a key is looked up", DEPTH)
+def _config_lazy_env(mp: pytest.MonkeyPatch) -> None:
+    import os
+
+    from flask import Config
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def getitem(self: Any, key: str) -> Any:
+            return os.environ.get(key, orig(self, key))
+
+        return getitem
+
+    _wrap(mp, Config, "__getitem__", make)
+
+
+@mutant("patch-reaches-imported-names", "patching a function in its module also patches names imported from it", DEPTH)
+def _patch_everywhere(mp: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def setattr_(self: Any, target: Any, name: Any = None, value: Any = None, raising: bool = True) -> None:
+            if isinstance(target, types.ModuleType) and isinstance(name, str):
+                old = getattr(target, name, None)
+                for module in list(sys.modules.values()):
+                    if module is not target and old is not None and getattr(module, name, None) is old:
+                        orig(self, module, name, value)
+            orig(self, target, name, value, raising=raising)
+
+        return setattr_
+
+    _wrap(mp, pytest.MonkeyPatch, "setattr", make)
+
+
+@mutant("async-views-run-on-the-tests-loop", "Flask runs an async view on the event loop already running", DEPTH)
+def _async_in_new_thread(mp: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import concurrent.futures
+
+    from flask import Flask
+
+    def async_to_sync(self: Any, func: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, func(*args, **kwargs)).result()
+
+        return run
+
+    mp.setattr(Flask, "async_to_sync", async_to_sync)
+
+
+@mutant("setup-allowed-after-first-request", "routes can be added to an app that has served requests", DEPTH)
+def _late_setup(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.app import App
+
+    mp.setattr(App, "_check_setup_finished", lambda self, f_name: None)
+
+
+@mutant("request-context-runs-hooks", "test_request_context runs the before_request hooks", DEPTH)
+def _context_preprocesses(mp: pytest.MonkeyPatch) -> None:
+    from flask.ctx import RequestContext
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def push(self: Any) -> None:
+            orig(self)
+            self.app.preprocess_request()
+
+        return push
+
+    _wrap(mp, RequestContext, "push", make)
+
+
+@mutant("extension-binds-one-database", "a module-level db object uses the first app's database for all apps", DEPTH)
+def _one_engine(mp: pytest.MonkeyPatch) -> None:
+    from flask_sqlalchemy import SQLAlchemy
+
+    def engines(self: Any) -> Any:
+        return self._app_engines[next(iter(self._app_engines))]
+
+    mp.setattr(SQLAlchemy, "engines", property(engines))
+
+
+@mutant("coverage-counts-branches-always", "line coverage already shows untaken branches", DEPTH)
+def _no_branch(mp: pytest.MonkeyPatch) -> None:
+    import coverage
+
+    _with_kwargs(mp, coverage.Coverage, "__init__", branch=False)
