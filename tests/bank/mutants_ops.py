@@ -513,3 +513,29 @@ def _no_branch(mp: pytest.MonkeyPatch) -> None:
     import coverage
 
     _with_kwargs(mp, coverage.Coverage, "__init__", branch=False)
+
+
+@mutant("mocked-exception-becomes-a-body", "a mock registered with an exception answers 200 instead of raising", DEPTH)
+def _exception_as_body(mp: pytest.MonkeyPatch) -> None:
+    from responses import Response as MockResponse
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def get_response(self: Any, request: Any) -> Any:
+            if isinstance(self.body, Exception):
+                self.body = b"{}"
+            return orig(self, request)
+
+        return get_response
+
+    _wrap(mp, MockResponse, "get_response", make)
+
+
+@mutant("async-views-need-an-async-test", "the test client cannot drive an async view from a plain test", DEPTH)
+def _async_views_refused(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    def async_to_sync(self: Any, func: Any) -> Any:
+        raise RuntimeError("async views need an async test")
+
+    mp.setattr(Flask, "async_to_sync", async_to_sync)
