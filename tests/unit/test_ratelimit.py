@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import functools
 import itertools
-import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -18,9 +17,10 @@ import httpx
 import looptime
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
-from telegram.request import BaseRequest
+from telegram.ext import ExtBot
 
 from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
+from tests.fake_bot_api import FakeBotApi
 
 
 def on_looptime(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -156,73 +156,56 @@ async def test_what_is_retried(method: str, error: Exception, calls: int) -> Non
     assert len(api.sent) == calls
 
 
-class Answers(BaseRequest):
-    """A Bot API transport that answers each call with the next queued (status, body), then success."""
-
-    def __init__(self, *answers: tuple[int, bytes]) -> None:
-        self.answers = list(answers)
-        self.calls = 0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        self.calls += 1
-        if self.answers:
-            return self.answers.pop(0)
-        return 200, b'{"ok": true, "result": true}'
-
-
-def _json(status: int, description: str) -> tuple[int, bytes]:
-    return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
-
-
-def _page(status: int, title: str) -> tuple[int, bytes]:
-    """A proxy's own error page, as nginx serves it in front of a self-hosted Bot API server."""
-    return status, f"<html><head><title>{status} {title}</title></head><body>{title}</body></html>".encode()
+async def _send(bot: ExtBot[None], method: str) -> object:
+    """One call of `method` the way the bot makes it."""
+    if method == "sendMessage":
+        return await bot.send_message(1, "hello")
+    if method == "sendPoll":
+        return await bot.send_poll(1, "Which?", ["a", "b"])
+    if method == "sendDocument":
+        return await bot.send_document(1, b"report", filename="report.txt")
+    if method == "sendPhoto":
+        return await bot.send_photo(1, b"\x89PNG")
+    return await bot.edit_message_text("edited", chat_id=1, message_id=5)
 
 
 @pytest.mark.parametrize(
-    ("method", "answer", "calls"),
+    ("method", "status", "description", "page", "calls"),
     [
         # The server, or a proxy in front of it, took the request and failed or gave up: it may have arrived.
-        ("sendMessage", _json(500, "Internal Server Error"), 1),
-        ("sendPoll", _json(504, "Gateway Timeout"), 1),
-        ("sendDocument", _page(504, "Gateway Time-out"), 1),
-        ("sendPhoto", _page(500, "Internal Server Error"), 1),
-        ("sendPhoto", _page(502, "Bad Gateway"), 1),  # a proxy's page says nothing of the server behind it
-        ("sendMessage", _json(500, "Internal Server Error: restart"), 1),
-        # The Bot API itself says the request was not taken: surely not arrived.
-        ("sendMessage", _json(502, "Bad Gateway"), 2),
-        ("sendPoll", _json(503, "Service Unavailable"), 2),
-        ("sendDocument", _json(502, "Bad Gateway"), 2),
+        ("sendMessage", 500, "Internal Server Error", False, 1),
+        ("sendPoll", 504, "Gateway Timeout", False, 1),
+        ("sendDocument", 504, "Gateway Time-out", True, 1),
+        ("sendPhoto", 500, "Internal Server Error", True, 1),
+        ("sendPhoto", 502, "Bad Gateway", True, 1),  # a proxy's page says nothing of the server behind it
+        ("sendMessage", 500, "Internal Server Error: restart", False, 1),
+        # The Bot API itself says it did not take the request: surely not arrived.
+        ("sendMessage", 502, "Bad Gateway", False, 2),
+        ("sendPoll", 503, "Service Unavailable", False, 2),
+        ("sendPhoto", 502, "Bad Gateway", False, 2),
         # An edit repeated changes nothing: retried after any 5xx.
-        ("editMessageText", _json(500, "Internal Server Error"), 2),
-        ("editMessageText", _page(504, "Gateway Time-out"), 2),
+        ("editMessageText", 500, "Internal Server Error", False, 2),
+        ("editMessageText", 504, "Gateway Time-out", True, 2),
     ],
 )
 @on_looptime
 async def test_a_send_is_retried_after_a_5xx_only_when_it_surely_did_not_arrive(
-    method: str, answer: tuple[int, bytes], calls: int
+    method: str, status: int, description: str, page: bool, calls: int
 ) -> None:
-    """Through PTB's own mapping of HTTP answers to exceptions, as the bot meets them."""
-    limiter, transport = Limiter(), Answers(answer)
-    data = {"chat_id": 1}
-    url = f"https://api.telegram.org/bot1:x/{method}"
-    call = limiter.process_request(transport.post, (url,), {}, method, data, None)
+    """Through a real bot and PTB's own mapping of HTTP answers to exceptions, as the bot meets them."""
+    api = FakeBotApi()
+    bot: ExtBot[None] = ExtBot("1:x", request=api, get_updates_request=api, rate_limiter=Limiter())
+    await bot.initialize()
+    if page:
+        api.fail_with_page(method, status, description)
+    else:
+        api.fail(method, status, description)
     if calls == 1:
         with pytest.raises(NetworkError):
-            await call
+            await _send(bot, method)
     else:
-        assert await call is True
-    assert transport.calls == calls
+        assert await _send(bot, method)
+    assert len(api.of(method)) == calls
 
 
 @on_looptime
