@@ -13,6 +13,7 @@ from bot.domain.bank import Bank, BankError, BankProblem, Level, McqQuestion, Op
 from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
 from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
+from bot.domain.shown_output import shown_output_problems
 from bot.domain.version_fragile import version_problems
 from bot.services.interview import QuestionView
 from bot.telegram import render
@@ -67,6 +68,8 @@ def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None) -> list[BankPr
             problems.append(BankProblem(file, q.id, "names no executable check (its checks: list is empty)"))
         problems.extend(BankProblem(file, q.id, msg) for msg in version_problems(q))
         problems.extend(BankProblem(file, q.id, msg) for msg in _poll_problems(q))
+        if isinstance(q, McqQuestion):
+            problems.extend(BankProblem(file, q.id, msg) for msg in shown_output_problems(q))
     for level in Level:
         found = len(eligible(bank, level))
         if found < MIN_PER_LEVEL:
@@ -135,6 +138,9 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
         )
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    shown = Counter(q.level.value for q in bank if isinstance(q, McqQuestion) and q.shows_output)
+    per_level = ", ".join(f"{lv.value} {shown[lv.value]}" for lv in Level)
+    out.write(f"Code-reading (shows_output, output pinned in tests/bank/outputs.json): {shown.total()} ({per_level})\n")
     out.write(f"\nPoll-eligible MCQs (a native quiz poll; at least {MIN_PER_LEVEL} per level)\n")
     for level in Level:
         polls = eligible(bank, level)
