@@ -27,7 +27,7 @@ __all__ = [
     "snippet",
 ]
 
-# Read on a phone: longer programs stop being a question about one behaviour.
+# Lines of code (blank ones not counted), read on a phone: longer programs stop being about one behaviour.
 SNIPPET_MAX_LINES = 15
 # The parametrized test that runs a question's snippet and compares its output with the pinned one.
 OUTPUT_CHECK = "tests/bank/test_outputs.py::test_output[{qid}]"
@@ -71,9 +71,9 @@ def shown_output_problems(q: McqQuestion) -> list[str]:
     if len(blocks) != 1:
         problems.append(f"shows_output: the prompt needs exactly one ```python block, found {len(blocks)}")
     else:
-        lines = blocks[0].strip("\n").splitlines()
+        lines = [line for line in blocks[0].splitlines() if line.strip()]
         if len(lines) > SNIPPET_MAX_LINES:
-            problems.append(f"shows_output: the snippet has {len(lines)} lines, over {SNIPPET_MAX_LINES}")
+            problems.append(f"shows_output: the snippet has {len(lines)} lines of code, over {SNIPPET_MAX_LINES}")
         if "print(" not in blocks[0]:
             problems.append("shows_output: the snippet prints nothing (no print() call)")
     if q.code_runs:
