@@ -221,4 +221,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (question_id, day)
     ) WITHOUT ROWID;
     """,
+    # 6: a daily group poll's lead message (a question too long for the poll, sent first) goes out once.
+    """
+    ALTER TABLE group_deliveries ADD COLUMN lead_sent INTEGER NOT NULL DEFAULT 0;
+    """,
 )
