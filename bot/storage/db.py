@@ -217,8 +217,21 @@ def _rollback_open(conn: aiosqlite.Connection) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    # Migrations hold no string literals with semicolons, so a plain split is safe.
-    return [s.strip() for s in script.split(";") if s.strip() and not _only_comments(s)]
+    """The statements of a migration script, in order."""
+    # A trigger's body holds semicolons of its own: chunks are joined until SQLite says they make a statement.
+    found: list[str] = []
+    pending = ""
+    for chunk in script.split(";"):
+        pending += chunk
+        if sqlite3.complete_statement(pending + ";"):
+            if pending.strip() and not _only_comments(pending):
+                found.append(pending.strip())
+            pending = ""
+        else:
+            pending += ";"
+    if pending.strip() and not _only_comments(pending):
+        raise ValueError(f"incomplete statement in a migration: {pending.strip()[:80]}")
+    return found
 
 
 def _only_comments(chunk: str) -> bool:

@@ -214,6 +214,12 @@ def _invariants(db: Path) -> None:
             "SELECT a.answer_id FROM answers a JOIN sessions s USING (session_id) WHERE a.user_id != s.user_id"
         ).fetchall()
         assert not orphan, f"answers recorded for another user's session: {orphan}"
+        tallies = conn.execute("SELECT question_id, level, answers, score, time_ms FROM answer_tallies").fetchall()
+        scan = conn.execute(
+            "SELECT question_id, level, COUNT(*), TOTAL(score), COALESCE(SUM(time_taken_ms), 0) FROM answers "
+            "WHERE score IS NOT NULL GROUP BY question_id, level"
+        ).fetchall()
+        assert sorted(tallies) == sorted(scan), "calibration's running tallies drifted from the answers"
     finally:
         conn.close()
 
