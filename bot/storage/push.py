@@ -188,6 +188,20 @@ class PushStore:
             return []
         return await self._db.run_write(lambda conn: _claim(conn, plans, now_ms, stale_before_ms, max_attempts))
 
+    async def still_due(self, rows: Sequence[tuple[int, dt.date]]) -> set[int]:
+        """Users of claimed (user, local date) rows that are still due: `sending`, and the user there and subscribed."""
+        if not rows:
+            return set()
+        values = ", ".join("(?, ?)" for _ in rows)
+        found = await self._db.fetch_all(
+            f"WITH batch(user_id, local_date) AS (VALUES {values}) "  # noqa: S608 (placeholders only)
+            "SELECT d.user_id FROM batch b JOIN deliveries d ON d.user_id = b.user_id AND d.local_date = b.local_date "
+            "JOIN users u ON u.user_id = d.user_id "
+            "WHERE d.status = 'sending' AND u.daily_time IS NOT NULL AND u.blocked = 0",
+            [v for uid, day in rows for v in (uid, day.isoformat())],
+        )
+        return {int(r[0]) for r in found}
+
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
         """Point a claimed row at a new daily session (its old one can no longer be shown)."""
         await self._db.execute(
