@@ -171,6 +171,7 @@ class GroupService:
         self._default_zone = default_zone
         self.quiz_seconds = quiz_seconds
         self._quiz_locks: dict[int, asyncio.Lock] = {}
+        self._quiz_waiting: dict[int, int] = {}
         self._post_failures: dict[int, int] = {}
 
     # ------------------------------------------------------------------ membership and settings
@@ -426,14 +427,21 @@ class GroupService:
     async def step(self, outbox: Outbox, quiz_id: int, bot_username: str) -> float | None:
         """Move a quiz along: post the question due, close an expired one, or finish; seconds until the next step."""
         lock = self._quiz_locks.setdefault(quiz_id, asyncio.Lock())
-        async with lock:
-            try:
-                return await self._step(outbox, quiz_id, bot_username)
-            except ChatGone:
-                quiz = await self._store.quiz(quiz_id)
-                if quiz is not None:
-                    await self.leave(quiz.chat_id)
-                return None
+        self._quiz_waiting[quiz_id] = self._quiz_waiting.get(quiz_id, 0) + 1
+        try:
+            async with lock:
+                try:
+                    return await self._step(outbox, quiz_id, bot_username)
+                except ChatGone:
+                    quiz = await self._store.quiz(quiz_id)
+                    if quiz is not None:
+                        await self.leave(quiz.chat_id)
+                    return None
+        finally:
+            # The lock lives while someone holds or waits for it: a process that runs quizzes for months keeps none.
+            self._quiz_waiting[quiz_id] -= 1
+            if not self._quiz_waiting[quiz_id]:
+                del self._quiz_waiting[quiz_id], self._quiz_locks[quiz_id]
 
     async def _step(self, outbox: Outbox, quiz_id: int, bot_username: str) -> float | None:
         while True:

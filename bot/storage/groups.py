@@ -23,7 +23,7 @@ from bot.domain.groups import PollResult, Score
 from bot.domain.schedule import Subscriber, parse_hhmm
 from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
-from bot.storage.push import Claim, ClaimState, served_on
+from bot.storage.push import Claim, Claims, ClaimState, served_on
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ class GroupStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(group, local date) pairs that cannot be claimed now."""
-        return await served_on(self._db, "group_deliveries", "chat_id", dates, stale_before_ms, max_attempts)
+        return await served_on(self._db, Claims.GROUP, dates, stale_before_ms, max_attempts)
 
     async def claim(self, chat_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
         """Take the right to post the group's poll for `day`; a re-claim returns the question already chosen."""

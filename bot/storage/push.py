@@ -102,16 +102,30 @@ _SETTLE_SQL = {
 }
 
 
+class Claims(enum.Enum):
+    """The tables of daily claims: SQL names come from here only, never from a caller's string."""
+
+    PRIVATE = "deliveries"
+    GROUP = "group_deliveries"
+
+    @property
+    def key(self) -> str:
+        """The column that says whose a row is."""
+        return "user_id" if self is Claims.PRIVATE else "chat_id"
+
+
 async def served_on(
-    db: Database, table: str, key: str, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
+    db: Database, claims: Claims, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
 ) -> set[tuple[int, dt.date]]:
-    """(key, local date) pairs of a claims table (a constant name) that cannot be claimed now."""
+    """(user or chat, local date) pairs of a claims table that cannot be claimed now."""
     wanted = sorted({d.isoformat() for d in dates})
     if not wanted:
         return set()
     marks = ", ".join("?" for _ in wanted)
+    if not isinstance(claims, Claims):  # as mypy says: a caller's string never reaches the SQL
+        raise TypeError(f"served_on takes a Claims member, not {claims!r}")
     rows = await db.fetch_all(
-        f"SELECT {key}, local_date FROM {table} WHERE local_date IN ({marks}) "  # noqa: S608 (constants, placeholders)
+        f"SELECT {claims.key}, local_date FROM {claims.value} WHERE local_date IN ({marks}) "  # noqa: S608 (enum, placeholders)
         f"AND NOT ({_CLAIMABLE})",
         (*wanted, max_attempts, stale_before_ms),
     )
@@ -173,7 +187,7 @@ class PushStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
-        return await served_on(self._db, "deliveries", "user_id", dates, stale_before_ms, max_attempts)
+        return await served_on(self._db, Claims.PRIVATE, dates, stale_before_ms, max_attempts)
 
     async def claim(
         self, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int

@@ -3,6 +3,7 @@ restart, removal, migration and /deleteme. Timers are JobQueue jobs run by hand 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,7 +18,7 @@ from bot.domain import polls
 from bot.domain.bank import McqQuestion, load_bank
 from bot.domain.markup import to_html
 from bot.domain.polls import option_labels
-from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round
+from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round, step_quiz
 from bot.telegram.services import services_of
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, chat_dict, group_update, text_update, vote_update
@@ -494,3 +495,25 @@ async def test_a_daily_polls_lead_message_goes_out_once(
         "sendPoll",  # refused
         "sendPoll",  # the poll
     ]
+
+
+async def test_quiz_steps_share_one_lock_that_goes_when_they_are_done(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    gsettings: Settings,
+) -> None:
+    group = Group(gapp, api)
+    await _added(group)
+    await group.say(12, "/groupquiz intermediate 2")
+    with _db(gsettings) as raw:
+        (quiz_id,) = raw.execute("SELECT quiz_id FROM group_quizzes").fetchone()
+    service = services_of(gapp).groups
+    for _ in range(2):
+        clock.advance(seconds=6)
+        # Timers that fire together (a late one, a re-armed one): one posts, the others wait their turn and see it.
+        await asyncio.gather(*(step_quiz(gapp, quiz_id) for _ in range(3)))
+        assert not service._quiz_locks
+    assert len(group.polls()) == 2
+    with _db(gsettings) as raw:
+        assert raw.execute("SELECT status FROM group_quizzes").fetchone() == ("finished",)

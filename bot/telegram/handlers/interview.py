@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.grading import SelfGrade
-from bot.domain.markup import to_html
+from bot.domain.markup import markup_html, to_html
 from bot.domain.mock_interview import INTERVIEW_QUESTIONS, OPEN_POSITIONS, InterviewReport, StartPick
 from bot.domain.progress import topics_mask
 from bot.services.interview import Outcome, QuestionView
@@ -170,7 +170,7 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
             explanation = f"{right_line}\n\n{explanation}"
     else:
         assert isinstance(q, OpenQuestion)
-        answer = to_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
+        answer = markup_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
         hits = list(page.covered) + [False] * (len(q.key_points) - len(page.covered))
         explanation = texts.key_points_block(
             to_html(q.model_answer), [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]
