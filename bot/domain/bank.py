@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError, model_validator
 
 __all__ = [
+    "FOLLOW_UP_SEPARATOR",
     "TOPICS",
     "Bank",
     "BankError",
@@ -23,6 +24,8 @@ __all__ = [
     "OpenQuestion",
     "Option",
     "Question",
+    "follow_up_question",
+    "follow_ups_of",
     "load_bank",
 ]
 
@@ -175,6 +178,36 @@ class OpenQuestion(_QuestionBase):
 
 
 Question = Annotated[McqQuestion | OpenQuestion, Field(discriminator="kind")]
+
+# Joins a parent's id and a follow-up's number; no slug holds it, so a follow-up's id never clashes with a question's.
+FOLLOW_UP_SEPARATOR = "/"
+
+
+def follow_up_question(parent: OpenQuestion, index: int) -> OpenQuestion:
+    """Follow-up `index` of parent as an open question of the parent's level and topic, id `<parent>/<n>`."""
+    f = parent.follow_ups[index]
+    # Built without validation: a follow-up may have a single key point, fewer than a question needs.
+    return OpenQuestion.model_construct(
+        id=f"{parent.id}{FOLLOW_UP_SEPARATOR}{index + 1}",
+        level=parent.level,
+        topic=parent.topic,
+        kind="open",
+        prompt=f.prompt,
+        references=parent.references,
+        versions=parent.versions,
+        checks=f.checks,
+        code_runs=False,
+        model_answer=f.model_answer,
+        key_points=f.key_points,
+        follow_ups=[],
+    )
+
+
+def follow_ups_of(questions: Iterable[McqQuestion | OpenQuestion]) -> list[OpenQuestion]:
+    """Every follow-up of these questions as an open question (see follow_up_question), in bank order."""
+    return [
+        follow_up_question(q, i) for q in questions if isinstance(q, OpenQuestion) for i in range(len(q.follow_ups))
+    ]
 
 
 class _QuestionFile(BaseModel):

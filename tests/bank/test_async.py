@@ -76,6 +76,7 @@ def test_async_view_goes_through_async_to_sync() -> None:
 
 def test_async_before_request_and_error_handler() -> None:
     app = _loop_app()
+    torn_down: list[str] = []
 
     @app.before_request
     async def load_user() -> None:
@@ -85,15 +86,27 @@ def test_async_before_request_and_error_handler() -> None:
     async def not_found(error: Exception) -> tuple[str, int]:
         return "custom 404", 404
 
+    # after_request and teardown functions may be coroutine functions as well.
+    @app.after_request
+    async def stamp(response: Any) -> Any:
+        response.headers["X-Async"] = "yes"
+        return response
+
+    @app.teardown_request
+    async def cleanup(exc: BaseException | None) -> None:
+        torn_down.append(str(g.user))
+
     @app.route("/me")
     def me() -> str:
         return str(g.user)
 
     client = app.test_client()
-    assert client.get("/me").data == b"ann"
+    me_response = client.get("/me")
+    assert me_response.data == b"ann" and me_response.headers["X-Async"] == "yes"
     assert client.get("/missing").data == b"custom 404"
     # before_request also runs for the 404 request (before routing fails); the handler once.
-    assert app.converted == ["load_user", "load_user", "not_found"]
+    assert app.converted == ["load_user", "stamp", "cleanup", "load_user", "not_found", "stamp", "cleanup"]
+    assert torn_down == ["ann", "ann"]
 
 
 def test_async_hook_without_extra_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +157,22 @@ def test_sync_wrapper_around_async_view_breaks() -> None:
     async def aware_view() -> str:
         return "aware"
 
+    def awaiting(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await view(*args, **kwargs)
+
+        return wrapper
+
+    @app.route("/awaiting-sync")
+    @awaiting
+    def sync_view() -> str:
+        return "sync"
+
     client = app.test_client()
+    # An async wrapper that awaits the view breaks sync views: a str cannot be awaited.
+    with pytest.raises(TypeError, match="await"):
+        client.get("/awaiting-sync")
     # The naive wrapper is a plain function, so Flask calls it directly and gets an
     # un-awaited coroutine back instead of a response.
     with pytest.raises(TypeError, match="but it was a coroutine"):

@@ -14,10 +14,12 @@ import pytest
 
 from bot.cli.bank_check import run_bank_check
 from bot.config import DEFAULT_QUESTIONS_DIR
-from bot.domain.bank import Bank, Level, code_blocks, load_bank
+from bot.domain.bank import Bank, Level, code_blocks, follow_ups_of, load_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK: Bank = load_bank(DEFAULT_QUESTIONS_DIR)
+# Follow-ups are asked like open questions: their checks and snippets are held to the same rules.
+FOLLOW_UPS = {q.id: q for q in follow_ups_of(BANK)}
 
 
 def _texts(q: object) -> list[str]:
@@ -47,7 +49,7 @@ def _functions(path: Path) -> frozenset[str]:
 
 def test_every_named_check_exists() -> None:
     missing = []
-    for q in BANK:
+    for q in [*BANK, *FOLLOW_UPS.values()]:
         for check in q.checks:
             file, func = check.split("::")
             path = ROOT / file
@@ -67,15 +69,17 @@ def test_bank_check_fails_on_a_question_without_a_check(tmp_path: Path) -> None:
 
 
 def test_every_check_file_is_a_test_module() -> None:
-    named = {c.split("::")[0] for q in BANK for c in q.checks}
+    named = {c.split("::")[0] for q in [*BANK, *FOLLOW_UPS.values()] for c in q.checks}
     assert named, "no question names a check"
     for file in named:
         assert file.startswith("tests/bank/test_"), file
 
 
-@pytest.mark.parametrize("qid", sorted(q.id for q in BANK if any(code_blocks(t) for t in _texts(q))))
+@pytest.mark.parametrize(
+    "qid", sorted(q.id for q in [*BANK, *FOLLOW_UPS.values()] if any(code_blocks(t) for t in _texts(q)))
+)
 def test_python_snippets_compile(qid: str) -> None:
-    for text in _texts(BANK[qid]):
+    for text in _texts(FOLLOW_UPS[qid] if qid in FOLLOW_UPS else BANK[qid]):
         for block in code_blocks(text):
             compile(block, f"<{qid}>", "exec")
 
@@ -93,3 +97,13 @@ def test_runnable_snippets_run(qid: str, tmp_path: Path) -> None:
             runpy.run_path(str(script), run_name="bank_snippet")
     finally:
         os.chdir(old)
+
+
+@pytest.mark.parametrize("qid", sorted(FOLLOW_UPS))
+def test_a_follow_up_model_answer_covers_its_own_key_points(qid: str) -> None:
+    # Its keywords are the ones the current grader looks for: its own model answer must be found to cover them.
+    from bot.domain.grading import covered_points
+
+    follow_up = FOLLOW_UPS[qid]
+    hits = covered_points(list(follow_up.key_points), follow_up.model_answer)
+    assert all(hits), [kp.point for kp, hit in zip(follow_up.key_points, hits, strict=True) if not hit]

@@ -230,3 +230,64 @@ def test_setup_after_first_request_is_refused() -> None:
     app.test_client().get("/")
     with pytest.raises(AssertionError, match="can no longer be called"):
         app.register_blueprint(bp)
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_bare_endpoint_in_blueprint_view_is_not_relative() -> None:
+    from werkzeug.routing import BuildError
+
+    auth = Blueprint("auth", __name__)
+    built: dict[str, str] = {}
+
+    @auth.route("/login")
+    def login() -> str:
+        built["relative"] = url_for(".login")
+        try:
+            built["bare"] = url_for("login")
+        except BuildError:
+            built["bare"] = "BuildError"
+        return "ok"
+
+    app = Flask(__name__)
+    app.register_blueprint(auth, url_prefix="/auth")
+    assert app.test_client().get("/auth/login").status_code == 200
+    assert built == {"relative": "/auth/login", "bare": "BuildError"}
+
+
+def test_unregistered_blueprint_adds_nothing_to_the_app() -> None:
+    from werkzeug.routing import BuildError
+
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @admin.route("/report")
+    def report() -> str:
+        return "report"
+
+    app = Flask(__name__)
+    # Only the static route: the blueprint recorded its rule but nothing was replayed on the app.
+    assert [r.endpoint for r in app.url_map.iter_rules()] == ["static"]
+    assert app.test_client().get("/admin/report").status_code == 404
+    with app.test_request_context(), pytest.raises(BuildError):
+        url_for("admin.report")
+    registered = Flask(__name__)
+    registered.register_blueprint(admin)
+    assert registered.test_client().get("/admin/report").data == b"report"
+
+
+def test_blueprint_app_errorhandler_sees_unmatched_urls() -> None:
+    api = Blueprint("api", __name__, url_prefix="/api")
+
+    @api.app_errorhandler(404)
+    def not_found(error: Exception) -> tuple[dict[str, str], int] | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return {"error": "not found"}, 404
+        return "page not found", 404
+
+    app = Flask(__name__)
+    app.register_blueprint(api)
+    client = app.test_client()
+    # Registered from the blueprint but on the app: unmatched URLs reach it.
+    assert client.get("/api/nope").get_json() == {"error": "not found"}
+    assert client.get("/elsewhere").text == "page not found"

@@ -288,3 +288,66 @@ def test_no_app_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delitem(sys.modules, name, raising=False)
     with pytest.raises(flask.cli.NoAppException, match=r"wsgi\.py"):
         ScriptInfo().load_app()
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_factory_with_arguments_needs_them_in_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bank_cli_argfactory.py").write_text(
+        "from flask import Flask\n"
+        "def create_app(config_name):\n"
+        "    app = Flask('made-with-' + config_name)\n"
+        "    return app\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "bank_cli_argfactory", raising=False)
+    # The factory is found, but the CLI calls it without arguments.
+    with pytest.raises(flask.cli.NoAppException, match="could not call it without arguments"):
+        ScriptInfo(app_import_path="bank_cli_argfactory").load_app()
+    # Literal arguments in --app are passed to the call.
+    app = ScriptInfo(app_import_path="bank_cli_argfactory:create_app('dev')").load_app()
+    assert app.name == "made-with-dev"
+
+
+def test_click_exception_exits_1_with_error_line() -> None:
+    app = Flask(__name__)
+    app.config["DATABASE_URL"] = "postgresql://prod.example/db"
+    written: list[int] = []
+
+    @app.cli.command("seed-db")
+    @click.option("--users", default=10, type=int)
+    def seed_db(users: int) -> None:
+        if "prod" in current_app.config["DATABASE_URL"]:
+            raise click.ClickException("refusing to seed a production database")
+        written.append(users)
+
+    @app.cli.command("seed-quietly")
+    def seed_quietly() -> None:
+        click.echo("refusing to seed a production database")
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-db", "--users", "3"])
+    assert result.exit_code == 1
+    assert result.output == "Error: refusing to seed a production database\n"
+    assert written == []
+    # A message followed by a normal return is a success as far as the shell can tell.
+    assert runner.invoke(args=["seed-quietly"]).exit_code == 0
+
+
+def test_flask_run_is_threaded_and_warns_it_is_for_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _capture_run_simple(monkeypatch)
+    app = Flask(__name__)
+    result = app.test_cli_runner().invoke(_group(app), ["run"])
+    assert result.exit_code == 0, result.output
+    # Several requests at once: the development server runs each in a thread.
+    assert calls["threaded"] is True
+    # What the real server prints when it starts.
+    logged: list[str] = []
+    monkeypatch.setattr(werkzeug.serving, "_log", lambda kind, message, *args: logged.append(message % args))
+    server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+    try:
+        server.log_startup()
+    finally:
+        server.server_close()
+    assert "This is a development server. Do not use it in a production deployment." in logged[0]

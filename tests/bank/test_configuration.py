@@ -239,3 +239,36 @@ def test_debug_reloads_templates_and_propagates(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ZeroDivisionError):
         on.test_client().get("/boom")
     assert off.test_client().get("/boom").status_code == 500
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_secret_key_is_none_until_set() -> None:
+    app = Flask(__name__)
+    # Nothing checks the key when the app is created or its config loaded.
+    assert app.config["SECRET_KEY"] is None
+    assert app.secret_key is None
+
+    @app.route("/read")
+    def read() -> str:
+        return repr(session.get("x"))
+
+    # Reading an absent session works without a key; only writing one fails (see the lowercase test).
+    assert app.test_client().get("/read").text == "None"
+
+
+def test_flask_cli_sets_debug_from_its_flag_over_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask.cli import ScriptInfo
+
+    def create_app() -> Flask:
+        app = Flask(__name__)
+        app.config["DEBUG"] = True
+        return app
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    assert create_app().debug is True
+    # The flask command loads the app, then writes its own flag over the factory's value.
+    assert ScriptInfo(create_app=create_app, load_dotenv_defaults=False).load_app().debug is False
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert ScriptInfo(create_app=create_app, load_dotenv_defaults=False).load_app().debug is True

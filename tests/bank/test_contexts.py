@@ -1,6 +1,7 @@
 """Executable checks for the contexts questions of the bank."""
 
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 
 import flask
@@ -73,6 +74,9 @@ def test_session_persists_but_g_does_not() -> None:
     client = app.test_client()
     client.get("/set")
     assert client.get("/get").data == b"None 42"
+    # request.cookies only mirrors what the browser sent: it cannot be written to
+    with app.test_request_context(headers={"Cookie": "theme=dark"}), pytest.raises(TypeError):
+        request.cookies["user_id"] = "42"  # type: ignore[index]
 
 
 def test_request_needs_a_request_context() -> None:
@@ -101,6 +105,30 @@ def _app_with_teardown_log() -> tuple[Flask, list]:
         log.append(("teardown_appcontext", exc))
 
     return app, log
+
+
+def test_teardown_exception_after_an_error_handler_depends_on_what_it_was_registered_for() -> None:
+    # A handler for the exception's class (or a base class) handles it: teardown gets None. A handler for
+    # the status code 500 only renders the response for an unhandled error: teardown still gets the error.
+    def run(register: object) -> tuple[int, BaseException | None]:
+        app, log = _app_with_teardown_log()
+        app.logger.disabled = True
+
+        @app.route("/div")
+        def div() -> str:
+            return str(1 / 0)
+
+        app.register_error_handler(register, lambda e: ("handled", 500))  # type: ignore[arg-type]
+        response = app.test_client().get("/div")
+        assert response.get_data() == b"handled"
+        assert log[0][1] is log[1][1]
+        return response.status_code, log[1][1]
+
+    status, exc = run(500)
+    assert status == 500 and isinstance(exc, ZeroDivisionError)
+    assert run(ZeroDivisionError) == (500, None)
+    assert run(ArithmeticError) == (500, None)
+    assert run(Exception) == (500, None)
 
 
 def test_teardown_order_and_which_runs() -> None:
@@ -207,10 +235,15 @@ def test_copy_current_request_context_needs_a_request() -> None:
 def test_stream_with_context() -> None:
     app = Flask(__name__)
 
+    threads: list[int] = []
+
     @app.route("/plain")
     def plain():  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+
         def generate():  # type: ignore[no-untyped-def]
             yield "name="
+            threads.append(threading.get_ident())
             yield request.args.get("name", "")
 
         return generate()
@@ -226,6 +259,8 @@ def test_stream_with_context() -> None:
     client = app.test_client()
     with pytest.raises(RuntimeError, match="Working outside of request context"):
         _ = client.get("/plain?name=ada").data
+    # the body is iterated later, but in the same thread as the view
+    assert threads == [threading.get_ident()] * 2
     assert client.get("/wrapped?name=ada").data == b"name=ada"
 
 
@@ -250,3 +285,39 @@ def test_g_is_per_request_session_persists() -> None:
     assert client.get("/me").get_json() == {"g": None, "session": 42}
     # Another browser (no cookie) does not see it.
     assert app.test_client().get("/me").get_json() == {"g": None, "session": None}
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_thread_needs_the_real_app_and_its_own_context() -> None:
+    app = Flask(__name__)
+    app.config["GREETING"] = "hi"
+    results: dict[str, str] = {}
+
+    def run(target: Callable[[], None]) -> None:
+        worker = threading.Thread(target=target)
+        worker.start()
+        worker.join()
+
+    @app.route("/")
+    def index() -> str:
+        proxy = current_app
+        real = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def with_proxy() -> None:
+            try:
+                results["proxy"] = proxy.config["GREETING"]
+            except RuntimeError as exc:
+                results["proxy"] = str(exc).splitlines()[0]
+
+        def with_real_app() -> None:
+            with real.app_context():
+                results["pushed"] = current_app.config["GREETING"]
+
+        run(with_proxy)
+        run(with_real_app)
+        return "ok"
+
+    assert app.test_client().get("/").text == "ok"
+    assert results == {"proxy": "Working outside of application context.", "pushed": "hi"}

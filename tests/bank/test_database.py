@@ -271,3 +271,38 @@ def test_commit_failing_in_teardown_gives_a_bare_500_unless_swallowed() -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=60)
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_commit_on_none_teardown_commits_the_work_done_before_abort(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table item (name text)")
+    setup.commit()
+    setup.close()
+    app = Flask(__name__)
+
+    def get_db() -> sqlite3.Connection:
+        if "db" not in g:
+            g.db = sqlite3.connect(path)
+        return g.db
+
+    @app.teardown_appcontext
+    def finish(exc: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.commit() if exc is None else db.rollback()
+            db.close()
+
+    @app.post("/half")
+    def half() -> str:
+        get_db().execute("insert into item values ('first')")
+        get_db().execute("insert into item values ('second')")
+        flask.abort(400)
+
+    assert app.test_client().post("/half").status_code == 400
+    check = sqlite3.connect(path)
+    assert [r[0] for r in check.execute("select name from item")] == ["first", "second"]
+    check.close()

@@ -257,3 +257,29 @@ def test_url_for_outside_request_needs_server_name() -> None:
     with app.app_context():
         assert url_for("reset") == "http://example.com/reset"
         assert url_for("reset", _external=False) == "/reset"
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_proxyfix_two_proxies_need_x_for_2() -> None:
+    # The client forged a value; the CDN appended the client's address, Nginx appended the CDN's.
+    headers = {"X-Forwarded-For": "6.6.6.6, 203.0.113.7, 198.51.100.20"}
+    env = {"REMOTE_ADDR": "127.0.0.1"}
+    seen = {}
+    for count in (1, 2, 3):
+        app = _echo_app()
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
+        seen[count] = _json(app.test_client().get("/where", headers=headers, environ_base=env))["ip"]
+    assert seen == {1: "198.51.100.20", 2: "203.0.113.7", 3: "6.6.6.6"}
+
+
+def test_trusted_hosts_rejects_a_forged_forwarded_host() -> None:
+    app = _echo_app()
+    app.config["TRUSTED_HOSTS"] = ["shop.example.com"]
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_host=1)  # type: ignore[method-assign]
+    client = app.test_client()
+    forged = client.get("/where", headers={"X-Forwarded-Host": "evil.example"})
+    assert forged.status_code == 400
+    honest = client.get("/where", headers={"X-Forwarded-Host": "shop.example.com"})
+    assert _json(honest)["url"] == "http://shop.example.com/where"

@@ -228,12 +228,16 @@ def test_errorhandler_most_specific_class_wins() -> None:
     class PermissionDenied(AppError):
         pass
 
+    ran: list[str] = []
+
     @app.errorhandler(Exception)
     def anything(e):
+        ran.append("generic")
         return "generic", 500
 
     @app.errorhandler(AppError)
     def app_error(e):
+        ran.append("app_error")
         return "app error", 400
 
     @app.get("/")
@@ -243,6 +247,7 @@ def test_errorhandler_most_specific_class_wins() -> None:
     r = app.test_client().get("/")
     assert r.status_code == 400
     assert r.data == b"app error"
+    assert ran == ["app_error"]
 
 
 def test_custom_api_exception_handler() -> None:
@@ -380,8 +385,11 @@ def test_debug_traps_missing_form_key() -> None:
     app = Flask(__name__)
     assert app.config["TRAP_BAD_REQUEST_ERRORS"] is None
 
+    forms: list[str] = []
+
     @app.post("/subscribe")
     def subscribe() -> str:
+        forms.append(type(request.form).__name__)
         return request.form["email"]
 
     client = app.test_client()
@@ -390,6 +398,9 @@ def test_debug_traps_missing_form_key() -> None:
     with pytest.raises(BadRequestKeyError) as info:
         client.post("/subscribe", data={})
     assert isinstance(info.value, KeyError)
+    # debug mode changes neither the form's type nor TRAP_HTTP_EXCEPTIONS
+    assert forms == ["ImmutableMultiDict", "ImmutableMultiDict"]
+    assert app.config["TRAP_HTTP_EXCEPTIONS"] is False
     assert "email" in str(info.value)
     app.debug = False
     # trapped outside debug: treated as an unhandled exception, so a logged 500

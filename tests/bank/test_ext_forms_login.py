@@ -88,6 +88,8 @@ def test_csrfprotect_checks_json_posts_and_reads_the_header() -> None:
     app = _csrf_app(protect=True)
     client = app.test_client()
     token = client.get("/page").text
+    # The browser's session cookie goes along with the POST; it does not stand in for the token.
+    assert client.get_cookie("session") is not None
 
     missing = client.post("/api/notes", json={"n": 1})
     assert missing.status_code == 400
@@ -152,3 +154,29 @@ def test_flask_login_keeps_the_id_in_the_session_and_reloads_the_user() -> None:
     assert loaded == ["7"]  # the user object was rebuilt by the loader on the next request
     client.post("/logout")
     assert client.get("/me").status_code == 401
+
+
+def test_login_required_redirects_to_login_view_or_gives_401() -> None:
+    def make(login_view: str | None) -> Flask:
+        app = Flask(__name__)
+        app.secret_key = "test"
+        manager = LoginManager(app)
+        if login_view:
+            manager.login_view = login_view
+        manager.user_loader(lambda user_id: None)
+
+        @app.get("/login")
+        def login() -> str:
+            return "login form"
+
+        @app.get("/admin")
+        @login_required
+        def admin() -> str:
+            return "admin"
+
+        return app
+
+    r = make(None).test_client().get("/admin")
+    assert r.status_code == 401
+    r = make("login").test_client().get("/admin")
+    assert (r.status_code, r.headers["Location"]) == (302, "/login?next=%2Fadmin")

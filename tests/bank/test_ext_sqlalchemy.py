@@ -185,3 +185,57 @@ def test_outer_transaction_with_savepoint_isolates_a_test(tmp_path: Path) -> Non
             sa.event.remove(engine, "begin", emit_begin)
             engine.dispose()
         assert db.session.scalar(sa.select(sa.func.count(Author.id))) == 0
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_one_extension_object_serves_each_app_through_current_app(tmp_path: Path) -> None:
+    first = _app(tmp_path, "first.db")
+    second = _app(tmp_path, "second.db")
+    # init_app keeps each app's state on that app; the extension object itself is shared.
+    assert first.extensions["sqlalchemy"] is db and second.extensions["sqlalchemy"] is db
+    with first.app_context():
+        db.session.add(Author(name="only in first"))
+        db.session.commit()
+        first_url = str(db.engine.url)
+    with second.app_context():
+        assert str(db.engine.url) != first_url
+        assert db.session.scalar(sa.select(sa.func.count(Author.id))) == 0
+    with first.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Author.id))) == 1
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        _ = db.engine
+
+
+def test_exhausted_pool_waits_pool_timeout_then_raises(tmp_path: Path) -> None:
+    default = sa.create_engine(f"sqlite:///{tmp_path / 'default.db'}")
+    assert isinstance(default.pool, sa.pool.QueuePool)
+    assert (default.pool.size(), default.pool._max_overflow, default.pool._timeout) == (5, 10, 30.0)
+    default.dispose()
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'small.db'}", pool_size=1, max_overflow=1, pool_timeout=0.01)
+    held = [engine.connect(), engine.connect()]  # pool_size + max_overflow connections, all checked out
+    with pytest.raises(sa.exc.TimeoutError, match="QueuePool limit of size 1 overflow 1 reached"):
+        engine.connect()
+    held.pop().close()
+    with engine.connect() as conn:  # one returned: the next checkout gets it
+        assert conn.scalar(sa.text("select 1")) == 1
+    held.pop().close()
+    engine.dispose()
+
+
+def test_dispose_close_false_gives_a_fresh_pool_and_keeps_old_connections(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'fork.db'}")
+    with engine.connect() as conn:
+        inherited = conn.connection.dbapi_connection
+    old_pool = engine.pool
+    assert old_pool.checkedin() == 1
+    # What a worker does after the fork: drop the parent's pool without closing its connections.
+    engine.dispose(close=False)
+    assert engine.pool is not old_pool and engine.pool.checkedin() == 0
+    assert inherited is not None and inherited.execute("select 1").fetchone() == (1,)  # still open
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection is not inherited  # the worker opens its own
+    inherited.close()
+    engine.dispose()

@@ -239,3 +239,16 @@ def test_password_hash_helpers() -> None:
     assert not check_password_hash(hashed, "wrong")
     # salted: hashing the same password twice gives different strings
     assert generate_password_hash("s3cret") != hashed
+
+
+def test_password_hash_is_salted_scrypt_by_default() -> None:
+    import hashlib
+
+    hashed = generate_password_hash("s3cret")
+    method, salt, digest = hashed.split("$")
+    assert method == "scrypt:32768:8:1"
+    assert salt and digest
+    assert hashed.split("$")[1] != generate_password_hash("s3cret").split("$")[1]  # a new salt each time
+    # A plain SHA-256 is the same for every user with this password.
+    assert hashlib.sha256(b"s3cret").hexdigest() == hashlib.sha256(b"s3cret").hexdigest()
+    assert digest != hashlib.sha256(b"s3cret").hexdigest()

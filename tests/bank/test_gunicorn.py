@@ -89,3 +89,47 @@ def test_gunicorn_serves_the_factory_app(tmp_path: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert err.decode().count("Booting worker") == 2
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_factory_call_with_literal_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bank_gunicorn_args.py").write_text(
+        "from flask import Flask\n"
+        "def create_app(config_name):\n"
+        "    app = Flask(__name__)\n"
+        "    app.config['CONFIG_NAME'] = config_name\n"
+        "    return app\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "bank_gunicorn_args", raising=False)
+    assert import_app("bank_gunicorn_args:create_app('prod')").config["CONFIG_NAME"] == "prod"
+
+
+def test_arbiter_kills_a_worker_silent_past_the_timeout() -> None:
+    import signal
+    import types
+
+    from gunicorn.arbiter import Arbiter
+
+    killed: list[tuple[int, int]] = []
+    logged: list[str] = []
+
+    def worker(silent_for: float) -> types.SimpleNamespace:
+        tmp = types.SimpleNamespace(last_update=lambda: time.monotonic() - silent_for)
+        return types.SimpleNamespace(tmp=tmp, aborted=False)
+
+    arbiter = types.SimpleNamespace(
+        timeout=30,
+        WORKERS={1: worker(31), 2: worker(5)},
+        log=types.SimpleNamespace(critical=lambda msg, *args: logged.append(msg % args)),
+        kill_worker=lambda pid, sig: killed.append((pid, sig)),
+    )
+    Arbiter.murder_workers(arbiter)  # type: ignore[arg-type]
+    # Only the worker silent for longer than the timeout: first SIGABRT, then SIGKILL on the next pass.
+    assert killed == [(1, signal.SIGABRT)]
+    assert logged == ["WORKER TIMEOUT (pid:1)"]
+    Arbiter.murder_workers(arbiter)  # type: ignore[arg-type]
+    assert killed[-1] == (1, signal.SIGKILL)

@@ -289,3 +289,88 @@ def test_view_init_every_request() -> None:
         assert client.get("/shared").data == b"hey"
     assert created.count("hello") == 3
     assert created.count("hey") == 1
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_signal_receiver_exception_propagates() -> None:
+    from flask import abort
+
+    app = Flask(__name__)
+
+    def blocker(sender: Flask, **extra: Any) -> None:
+        abort(403)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    request_started.connect(blocker, app)
+    try:
+        assert app.test_client().get("/").status_code == 403
+    finally:
+        request_started.disconnect(blocker, app)
+
+
+def test_custom_signal_needs_the_real_app_as_sender() -> None:
+    from flask import current_app
+
+    order_placed = blinker.Namespace().signal("order-placed")
+    app = Flask(__name__)
+    got: list[int] = []
+
+    @order_placed.connect_via(app)
+    def on_order(sender: Flask, order_id: int) -> None:
+        got.append(order_id)
+
+    with app.app_context():
+        order_placed.send(current_app, order_id=1)
+        order_placed.send(current_app._get_current_object(), order_id=2)  # type: ignore[attr-defined]
+    assert got == [2]
+
+
+def test_before_request_runs_for_an_unmatched_url() -> None:
+    from flask import request
+
+    app = Flask(__name__)
+    seen: list[tuple[str | None, str]] = []
+
+    @app.before_request
+    def look() -> None:
+        seen.append((request.endpoint, type(request.routing_exception).__name__))
+
+    @app.post("/only-post")
+    def only_post() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/nope").status_code == 404
+    assert client.get("/only-post").status_code == 405
+    assert seen == [(None, "NotFound"), (None, "MethodNotAllowed")]
+
+
+def test_after_request_skipped_when_exceptions_propagate() -> None:
+    app = Flask(__name__)
+    log: list[str] = []
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        log.append("after")
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        log.append(f"teardown {type(exc).__name__}")
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise ZeroDivisionError
+
+    assert app.test_client().get("/boom").status_code == 500
+    assert log == ["after", "teardown ZeroDivisionError"]
+    log.clear()
+    app.debug = True
+    with pytest.raises(ZeroDivisionError):
+        app.test_client().get("/boom")
+    assert log == ["teardown ZeroDivisionError"]

@@ -224,3 +224,55 @@ def test_flask_does_not_compress_responses() -> None:
     assert response.status_code == 200
     assert "Content-Encoding" not in response.headers
     assert len(response.data) == 100_000
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_profiler_middleware_writes_profile_files(tmp_path: Path) -> None:
+    import logging
+
+    import sqlalchemy as sa
+
+    app = Flask(__name__)
+    app.add_url_rule("/slow", "slow", lambda: str(sum(range(1000))))
+    app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=None, profile_dir=str(tmp_path))  # type: ignore[method-assign]
+    app.test_client().get("/slow")
+    # Named after method, path, duration and time: GET.slow.<ms>ms.<time>.prof
+    assert [p.name.startswith("GET.slow.") for p in tmp_path.glob("*.prof")] == [True]
+    # SQLAlchemy's echo logs every statement, the cheapest query log.
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("sqlalchemy.engine.Engine").addHandler(handler)
+    try:
+        engine = sa.create_engine("sqlite://", echo=True)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    finally:
+        logging.getLogger("sqlalchemy.engine.Engine").removeHandler(handler)
+    assert "select 1" in records
+
+
+def test_session_access_adds_vary_cookie_and_private_is_set() -> None:
+    from flask import session
+
+    app = Flask(__name__)
+    app.secret_key = "test"
+
+    @app.route("/me")
+    def me() -> Response:
+        response = Response(f"hello {session.get('name', 'guest')}")
+        response.cache_control.private = True
+        return response
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "same for everyone"
+
+    client = app.test_client()
+    r = client.get("/me")
+    assert r.headers["Vary"] == "Cookie"
+    assert r.headers["Cache-Control"] == "private"
+    assert "Vary" not in client.get("/plain").headers

@@ -79,16 +79,20 @@ def test_limiter_behind_proxy_shares_one_bucket() -> None:
 
 
 def test_limiter_headers_enabled_sends_retry_after() -> None:
-    client = _limited_app(default_limits=["1 per minute"], headers_enabled=True).test_client()
+    # Flask-Limiter 4 puts Retry-After on every response of a limited route, successful ones included.
+    client = _limited_app(default_limits=["3 per minute"], headers_enabled=True).test_client()
     first = client.get("/search")
-    assert first.headers["X-RateLimit-Limit"] == "1"
-    assert first.headers["X-RateLimit-Remaining"] == "0"
+    assert first.status_code == 200 and first.text == "results"
+    assert first.headers["X-RateLimit-Limit"] == "3"
+    assert first.headers["X-RateLimit-Remaining"] == "2"
     assert int(first.headers["X-RateLimit-Reset"]) > 0
-    over = client.get("/search")
-    assert over.status_code == 429
-    assert int(over.headers["Retry-After"]) > 0
-    plain = _limited_app(default_limits=["1 per minute"]).test_client()
-    assert "X-RateLimit-Limit" not in plain.get("/search").headers
+    assert 0 < int(first.headers["Retry-After"]) <= 60
+    responses = [client.get("/search") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert all("Retry-After" in r.headers for r in responses)
+    assert responses[1].headers["X-RateLimit-Remaining"] == "0"
+    plain = _limited_app(default_limits=["1 per minute"]).test_client().get("/search")
+    assert not any(name.startswith(("X-RateLimit", "Retry-After")) for name, _ in plain.headers.items())
 
 
 def test_limiter_key_func_runs_before_hooks_registered_later() -> None:
@@ -294,9 +298,32 @@ def test_dispatched_apps_share_the_session_cookie_path() -> None:
     # the API's cookie replaced the site's: the site can no longer read its own session
     assert client.get_cookie("session").value == api_cookie.split(";")[0].split("=", 1)[1]
     assert client.get("/who").text == "None"
+    # the site does not delete the cookie it cannot verify: it just reads an empty session
+    assert client.get_cookie("session").value == api_cookie.split(";")[0].split("=", 1)[1]
 
 
 # --- PROVIDE_AUTOMATIC_OPTIONS (Flask 3.1) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("app_default", [True, False])
+def test_provide_automatic_options_true_per_route_adds_nothing(app_default: bool) -> None:
+    # In 3.1 only disabling works per route: an explicit True does not put OPTIONS into the rule.
+    app = Flask(__name__)
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = app_default
+
+    @app.get("/forced", provide_automatic_options=True)
+    def forced() -> str:
+        return "forced"
+
+    @app.get("/default")
+    def default() -> str:
+        return "default"
+
+    client = app.test_client()
+    r = client.options("/forced")
+    assert r.status_code == 405
+    assert sorted(r.headers["Allow"].split(", ")) == ["GET", "HEAD"]
+    assert client.options("/default").status_code == (200 if app_default else 405)
 
 
 def _options_app(config_first: bool) -> Flask:
@@ -365,7 +392,9 @@ def test_provide_automatic_options_route_override() -> None:
         return "normal"
 
     client = app.test_client()
-    assert client.options("/raw").status_code == 405
+    raw_options = client.options("/raw")
+    assert raw_options.status_code == 405
+    assert sorted(raw_options.headers["Allow"].split(", ")) == ["GET", "HEAD"]
     assert client.options("/legacy").status_code == 405
     assert client.options("/normal").status_code == 200
 
@@ -407,3 +436,68 @@ def test_celery_flask_task_pushes_app_context() -> None:
         return f"{current_app.config['GREETING']} {name}"
 
     assert greet.delay("ada").get() == "hi ada"
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_late_dictconfig_with_default_handler_logs_twice(clean_logging: None) -> None:
+    logging.getLogger().handlers[:] = []
+    app = Flask("bankapp_twice")
+    app.logger.warning("starting")  # no handler configured yet: Flask attaches its default handler
+    assert default_handler in app.logger.handlers
+    first, root_out = io.StringIO(), io.StringIO()
+    old_stream = default_handler.setStream(first)  # type: ignore[attr-defined]
+    try:
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "handlers": {"out": {"class": "logging.StreamHandler", "stream": root_out}},
+                "root": {"level": "INFO", "handlers": ["out"]},
+            }
+        )
+        first.truncate(0)
+        app.logger.warning("hello")
+    finally:
+        default_handler.setStream(old_stream)  # type: ignore[attr-defined]
+    assert "hello" in first.getvalue() and root_out.getvalue() == "hello\n"
+
+
+def test_celery_serialises_task_arguments_as_json() -> None:
+    from kombu.exceptions import EncodeError
+
+    celery = _celery_for(Flask(__name__), with_context=True)
+    assert celery.conf.task_serializer == "json"
+    assert tuple(celery.conf.accept_content) == ("json",)
+
+    class Order:
+        id = 7
+
+    @celery.task
+    def send_invoice(order: object) -> str:
+        return "sent"
+
+    # Even eager mode (as in tests) runs the arguments through the serializer.
+    with pytest.raises(EncodeError, match="not JSON serializable"):
+        send_invoice.delay(Order())
+    assert send_invoice.delay(Order.id).get() == "sent"
+
+
+def test_eager_delay_returns_an_eager_result_and_propagates() -> None:
+    from celery.result import EagerResult
+
+    app = Flask(__name__)
+    celery = _celery_for(app, with_context=True)
+
+    @celery.task
+    def send_report(report_id: int) -> str:
+        if report_id < 0:
+            raise ValueError("no such report")
+        return f"report {report_id} for {current_app.name}"
+
+    result = send_report.delay(42)
+    assert isinstance(result, EagerResult)
+    assert result.get() == f"report 42 for {app.name}"
+    with pytest.raises(ValueError, match="no such report"):
+        send_report.delay(-1)

@@ -149,6 +149,7 @@ def test_cors_disallowed_origin_still_runs_the_view() -> None:
     assert ok.headers["Access-Control-Allow-Origin"] == "https://app.example"
     evil = client.post("/api/transfer", headers={"Origin": "https://evil.example"})
     assert evil.status_code == 200
+    assert evil.get_json() == ok.get_json() == {"done": True}  # the body is not dropped either
     assert "Access-Control-Allow-Origin" not in evil.headers
     # the server did the work for both: CORS only tells the browser whether the page may read it
     assert calls == ["https://app.example", "https://evil.example"]
@@ -384,14 +385,21 @@ def test_jwt_decode_requires_algorithms() -> None:
 
 def test_jwt_expired_token_rejected() -> None:
     token = jwt.encode({"sub": "42", "exp": int(time.time()) - 3600}, KEY, algorithm="HS256")
-    with pytest.raises(jwt.ExpiredSignatureError):
+    with pytest.raises(jwt.ExpiredSignatureError) as info:
         jwt.decode(token, KEY, algorithms=["HS256"])
+    assert not isinstance(info.value, jwt.InvalidSignatureError)
+    # checking exp is the default: it takes an explicit option to turn it off
+    claims = jwt.decode(token, KEY, algorithms=["HS256"], options={"verify_exp": False})
+    assert claims["sub"] == "42"
 
 
 def test_jwt_alg_none_rejected_when_algorithms_pinned() -> None:
     unsigned = jwt.encode({"sub": "1", "role": "admin"}, None, algorithm="none")
-    with pytest.raises(jwt.InvalidAlgorithmError):
+    with pytest.raises(jwt.InvalidAlgorithmError) as info:
         jwt.decode(unsigned, KEY, algorithms=["HS256"])
+    # the algorithm is refused before any signature check, and the token itself is well formed
+    assert not isinstance(info.value, jwt.DecodeError)
+    assert unsigned.count(".") == 2 and unsigned.endswith(".")
 
 
 def test_missing_authorization_header_is_500_not_401() -> None:

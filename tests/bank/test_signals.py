@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 from blinker import Namespace
@@ -65,11 +66,45 @@ def test_receivers_are_weak_references_by_default() -> None:
     assert calls == ["kept"]
 
 
+def test_nested_receiver_is_freed_when_the_factory_returns() -> None:
+    # With the collector off, only reference counting can free the receiver: it goes the moment the
+    # factory returns, not "later, once the garbage collector gets to it".
+    order_placed = _signals.signal("weak-factory")
+    fired: list[str] = []
+
+    def create_app() -> tuple[Flask, list[str]]:
+        app = Flask(__name__)
+
+        def log_order(sender: object, **extra: object) -> None:
+            fired.append("log_order")
+
+        order_placed.connect(log_order)
+        order_placed.send(app)
+        return app, list(fired)
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        app, inside = create_app()
+        assert inside == ["log_order"]
+        assert len(order_placed.receivers) == 0
+        fired.clear()
+        for _ in range(3):
+            order_placed.send(app)
+        assert fired == []
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def test_receiver_exception_propagates_to_the_sender() -> None:
     sig = _signals.signal("raising-receiver")
     app = Flask(__name__)
 
+    threads: list[int] = []
+
     def broken(sender: object, **extra: object) -> None:
+        threads.append(threading.get_ident())
         raise KeyError("metrics backend down")
 
     sig.connect(broken, app)
@@ -80,6 +115,8 @@ def test_receiver_exception_propagates_to_the_sender() -> None:
         return "created", 201
 
     assert app.test_client().post("/orders").status_code == 500
+    # send() called the receiver in the request's own thread
+    assert threads == [threading.get_ident()]
     app.testing = True
     with pytest.raises(KeyError, match="metrics backend down"):
         app.test_client().post("/orders")

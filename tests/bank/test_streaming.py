@@ -27,6 +27,11 @@ def test_stream_template_yields_chunks() -> None:
     def as_string() -> Response:
         return Response(stream_template_string("{{ 1 + 1 }}"))
 
+    @app.get("/path")
+    def path() -> Response:
+        # stream_template keeps the request context for the template while the body is sent
+        return Response(stream_template_string("{{ request.path }}"))
+
     client = app.test_client()
     r = client.get("/rows", buffered=False)
     assert r.is_streamed
@@ -35,6 +40,7 @@ def test_stream_template_yields_chunks() -> None:
     assert r.get_data(as_text=True) == "0;1;2;"
     assert produced == [0, 1, 2]
     assert client.get("/string").text == "2"
+    assert client.get("/path", buffered=False).get_data(as_text=True) == "/path"
     with app.test_request_context():
         assert render_template_string("{{ 1 + 1 }}") == "2"
 

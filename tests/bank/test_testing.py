@@ -157,6 +157,9 @@ def test_cli_runner(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["greet", "--name", "Flask"])
     assert result.exit_code == 0
     assert result.output == "Hello, Flask!\n"
+    # --name is an option: a bare positional value is a usage error (exit code 2)
+    positional = runner.invoke(args=["greet", "Flask"])
+    assert positional.exit_code == 2 and "Hello" not in positional.output
 
 
 def test_calling_click_command_directly_exits(app: Flask) -> None:
@@ -174,6 +177,10 @@ def test_with_client_preserves_context(client: FlaskClient) -> None:
         assert session["user_id"] == 42
     with pytest.raises(RuntimeError):
         request.path  # noqa: B018
+    # the session is not read from the client's cookies: outside the block it is unavailable too
+    assert client.get_cookie("session") is not None
+    with pytest.raises(RuntimeError):
+        session["user_id"]
 
 
 def test_client_keeps_cookies_between_requests(client: FlaskClient) -> None:

@@ -7,6 +7,7 @@ import warnings
 
 import blinker
 import flask
+import jinja2
 import markupsafe
 import pytest
 from flask import Blueprint, Flask, jsonify, request, session, signals, url_for
@@ -158,6 +159,9 @@ def test_removed_names_in_3_0() -> None:
         assert not hasattr(flask, name), name
     assert not hasattr(Flask(__name__), "got_first_request")
     assert str(markupsafe.escape("<b>")) == "&lt;b&gt;"
+    # Jinja no longer re-exports it either, and MarkupSafe is a hard requirement of Flask, not an extra.
+    assert not hasattr(jinja2, "Markup")
+    assert any(r.startswith("markupsafe") and "extra" not in r for r in importlib.metadata.requires("flask") or [])
 
 
 def test_werkzeug_3_required() -> None:
