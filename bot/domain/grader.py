@@ -72,6 +72,10 @@ class Grader(Protocol):
         """Grade answer against question's key points; user_id lets a paid grader apply per-user limits."""
         ...
 
+    async def aclose(self) -> None:
+        """Release what the grader holds (an HTTP client); called once at shutdown."""
+        ...
+
 
 def score_of(verdicts: Sequence[Verdict], wrong: int) -> float:
     """The score both graders and the benchmark's labels use: mean point credit less a penalty per false claim."""

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot import texts
 from bot.domain.answer_text import NEGATIONS, STOPWORDS, Phrase, Token, content_stems, tokenize
 from bot.domain.bank import KeyPoint, OpenQuestion
 from bot.domain.grader import Grade, PointGrade, Verdict, clip_answer, score_of
@@ -111,14 +112,19 @@ class OfflineGrader:
         """Grade answer against question (the Grader protocol)."""
         return self.grade_now(question, answer)
 
+    async def aclose(self) -> None:
+        """Nothing to release: the offline grader holds no connection."""
+
     def grade_now(self, question: OpenQuestion, answer: str) -> Grade:
         """Grade synchronously: no I/O, a few milliseconds."""
         text = clip_answer(answer)
         tokens = tokenize(text)
         points = question.key_points
-        if ("injection" in self.features and is_injection(text)) or ("salad" in self.features and is_salad(tokens)):
+        injection = "injection" in self.features and is_injection(text)
+        if injection or ("salad" in self.features and is_salad(tokens)):
             empty = tuple(PointGrade(kp.point, Verdict.MISSING) for kp in points)
-            return Grade(self.name, empty, (), 0.0, None, self._follow_up(question, empty))
+            feedback = texts.GRADE_INJECTION if injection else texts.GRADE_SALAD
+            return Grade(self.name, empty, (), 0.0, feedback, self._follow_up(question, empty))
         spans = self._spans(tokens)
         grades: list[PointGrade] = []
         wrong: list[str] = []
@@ -127,12 +133,17 @@ class OfflineGrader:
             grades.append(grade)
             wrong.extend(c for c in claims if c not in wrong)
         verdicts = [g.verdict for g in grades]
+        feedback = texts.grade_feedback(
+            [g.point for g in grades if g.verdict is Verdict.COVERED],
+            [g.point for g in grades if g.verdict is not Verdict.COVERED],
+            wrong,
+        )
         return Grade(
             self.name,
             tuple(grades),
             tuple(wrong),
             score_of(verdicts, len(wrong)),
-            None,
+            feedback,
             self._follow_up(question, tuple(grades)),
         )
 
