@@ -16,7 +16,7 @@ from bot.domain.grader import Grade, PointGrade, Verdict, clip_answer, score_of
 __all__ = ["FEATURES", "OfflineGrader", "is_injection", "is_salad"]
 
 # What the grader does beyond plain keyword match; bench/grader_eval.py switches each off to measure it.
-FEATURES = frozenset({"negation", "misconceptions", "injection", "salad", "two_hits"})
+FEATURES = frozenset({"negation", "misconceptions", "injection", "salad", "two_hits", "distinctive"})
 
 # Instructions aimed at a grader rather than an answer to the question: such an answer is graded as empty.
 _INJECTION = re.compile(
@@ -85,11 +85,21 @@ def _compile(point: KeyPoint) -> _CompiledPoint:
 def _compile_texts(point: str, keywords: tuple[str, ...], misconceptions: tuple[str, ...]) -> _CompiledPoint:
     stems = frozenset(content_stems(t.text for t in tokenize(" ".join((point, *keywords)))))
     claims = []
+    negative = _negated(point)
     for m in misconceptions:
         m_stems = frozenset(content_stems(t.text for t in tokenize(m)))
-        claims.append(_Claim(m, m_stems, m_stems - stems, _negated(m)))
+        m_negative = _negated(m)
+        # "It is not encrypted" against "the cookie is encrypted": when the polarities differ, the words the
+        # two share are the very claim, so none of them may be left out.
+        own = m_stems - stems if m_negative == negative else m_stems
+        claims.append(_Claim(m, m_stems, own, m_negative))
     text_stems = frozenset(content_stems(t.text for t in tokenize(point)))
-    return _CompiledPoint(tuple(Phrase.of(k) for k in keywords), stems, text_stems, _negated(point), tuple(claims))
+    return _CompiledPoint(tuple(Phrase.of(k) for k in keywords), stems, text_stems, negative, tuple(claims))
+
+
+@lru_cache(maxsize=1024)
+def _prompt_stems(prompt: str) -> frozenset[str]:
+    return frozenset(content_stems(t.text for t in tokenize(prompt)))
 
 
 def _quote(answer: str, tokens: Sequence[Token], clause: int) -> str:
@@ -126,10 +136,12 @@ class OfflineGrader:
             feedback = texts.GRADE_INJECTION if injection else texts.GRADE_SALAD
             return Grade(self.name, empty, (), 0.0, feedback, self._follow_up(question, empty))
         spans = self._spans(tokens)
+        # Words of the prompt show up in any answer on the topic, right or wrong: they are no evidence.
+        prompt = _prompt_stems(question.prompt) if "distinctive" in self.features else frozenset()
         grades: list[PointGrade] = []
         wrong: list[str] = []
         for kp in points:
-            grade, claims = self._grade_point(kp, text, tokens, spans)
+            grade, claims = self._grade_point(kp, text, tokens, spans, prompt)
             grades.append(grade)
             wrong.extend(c for c in claims if c not in wrong)
         verdicts = [g.verdict for g in grades]
@@ -164,6 +176,7 @@ class OfflineGrader:
         text: str,
         tokens: Sequence[Token],
         spans: list[tuple[set[str], bool]],
+        prompt: frozenset[str],
     ) -> tuple[PointGrade, list[str]]:
         compiled = _compile(kp)
         claims: list[str] = []
@@ -185,17 +198,19 @@ class OfflineGrader:
         first, length = min(hits.values())
         quote = _quote(text, tokens, tokens[first].clause)
         verdict = Verdict.COVERED
-        if "two_hits" in self.features and len(hits) < 2 and not self._in_context(compiled, tokens, first, length):
+        if "two_hits" in self.features and len(hits) < 2 and not self._in_context(compiled, tokens, first, length, prompt):
             verdict = Verdict.PARTLY
         return PointGrade(kp.point, verdict, quote), claims
 
     @staticmethod
-    def _in_context(compiled: _CompiledPoint, tokens: Sequence[Token], hit: int, length: int) -> bool:
+    def _in_context(
+        compiled: _CompiledPoint, tokens: Sequence[Token], hit: int, length: int, prompt: frozenset[str]
+    ) -> bool:
         """Whether the sentence of a lone keyword also uses other words of the point's text."""
         sentence = tokens[hit].sentence
         keyword = content_stems(t.text for t in tokens[hit : hit + length])
         around = content_stems(t.text for t in tokens if t.sentence == sentence)
-        return len((around - keyword) & compiled.text_stems) >= _CONTEXT_WORDS
+        return len((around - keyword - prompt) & compiled.text_stems) >= _CONTEXT_WORDS
 
     @staticmethod
     def _states(claim: _Claim, spans: list[tuple[set[str], bool]]) -> bool:
