@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import math
+import random
 import re
 import sys
 import unicodedata
@@ -31,7 +32,7 @@ from bot.domain.grader import Verdict, score_of  # noqa: E402
 from bot.domain.offline_grader import FEATURES, OfflineGrader  # noqa: E402
 
 SET_DIR = ROOT / "bench" / "grader_set"
-KINDS = ("correct", "partial", "wrong", "vague", "injection", "salad")
+KINDS = ("correct", "partial", "wrong", "vague", "injection", "salad", "correct+typos")
 GOOD, POOR = 0.7, 0.3
 _LETTER = {"C": Verdict.COVERED, "P": Verdict.PARTLY, "M": Verdict.MISSING}
 
@@ -114,6 +115,37 @@ def keyword_score(question: OpenQuestion, answer: str) -> float:
     """The before: the share of key points with a keyword at a word start."""
     hits = _old_covered_points(question.key_points, answer)
     return sum(hits) / len(hits)
+
+
+# --- Typos: the correct answers again, with the slips people make when typing fast ---
+
+
+def with_typos(text: str, seed: int, rate: float = 0.15) -> str:
+    """text with about `rate` of its words of 6+ letters mistyped (a swap, a dropped or a doubled letter)."""
+    rng = random.Random(seed)
+
+    def slip(m: re.Match[str]) -> str:
+        word = m.group()
+        if rng.random() >= rate:
+            return word
+        i = rng.randrange(1, len(word) - 1)
+        kind = rng.choice(("swap", "drop", "double"))
+        if kind == "swap":
+            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if kind == "drop":
+            return word[:i] + word[i + 1 :]
+        return word[:i] + word[i] + word[i:]
+
+    return re.sub(r"\b[A-Za-z]{6,}\b", slip, text)
+
+
+def typo_variant(items: Sequence[Labelled]) -> list[Labelled]:
+    """The correct answers with typos, labelled as before: an interviewer reads through a typo."""
+    return [
+        Labelled(x.split, x.qid, "correct+typos", with_typos(x.text, i), x.verdicts, x.wrong)
+        for i, x in enumerate(items)
+        if x.kind == "correct"
+    ]
 
 
 # --- Metrics ---
@@ -301,9 +333,8 @@ async def evaluate(
 
 
 def _llm_scorer_from_env() -> tuple[Scorer, Callable[[], Awaitable[None]]] | None:
-    from bot.services.llm_grader import build_grader
-
     from bot.config import load_settings
+    from bot.services.llm_grader import build_grader
 
     settings = load_settings()
     if settings.llm_base_url is None:
@@ -316,15 +347,34 @@ def _llm_scorer_from_env() -> tuple[Scorer, Callable[[], Awaitable[None]]] | Non
     return score, grader.aclose
 
 
+async def _typo_rows(bank: Bank, part: Sequence[Labelled], features: frozenset[str]) -> list[str]:
+    typos = typo_variant(part)
+    rows = []
+    for name, scorer in (
+        ("keyword (before)", keyword_scorer()),
+        ("offline", offline_scorer(features)),
+        ("offline without fuzzy", offline_scorer(features - {"fuzzy"})),
+    ):
+        clean = await run(bank, [x for x in part if x.kind == "correct"], scorer)
+        slipped = await run(bank, typos, scorer)
+        rows.append(
+            f"| {name} | {_pct(sum(p >= 0.5 for p in clean) / len(clean))} | "
+            f"{_pct(sum(p >= 0.5 for p in slipped) / len(slipped))} | "
+            f"{sum(clean) / len(clean):.2f} → {sum(slipped) / len(slipped):.2f} |"
+        )
+    return rows
+
+
 async def _main(args: argparse.Namespace) -> int:
     bank = load_bank(ROOT / "questions")
     items = load_set(bank)
     features = FEATURES - set(args.without)
     llm = None if args.no_llm else _llm_scorer_from_env()
+    out: dict[str, object] = {}
+    sections = []
+    goal_rows: dict[str, list[Goal]] = {}
+    typo_rows = []
     try:
-        out: dict[str, object] = {}
-        sections = []
-        goal_rows: dict[str, list[Goal]] = {}
         for split in ("dev", "holdout") if args.split == "all" else (args.split,):
             part = [x for x in items if x.split == split]
             preds = await evaluate(bank, part, llm[0] if llm else None, features)
@@ -332,14 +382,18 @@ async def _main(args: argparse.Namespace) -> int:
                 sections.append(report(f"{name}, {split} ({len(part)} answers)", part, p))
                 goal_rows[f"{name}, {split}"] = goals(part, p)
             out[split] = {name: figures(part, p).__dict__ for name, p in preds.items()}
+            typo_rows += [f"| {split} " + row for row in await _typo_rows(bank, part, features)]
     finally:
         if llm is not None:
             await llm[1]()
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
-    text = goals_table(goal_rows) + "\n\n" + "\n\n".join(sections)
-    print(text)
+    typo_table = (
+        "**Correct answers with typos** (15% of words of 6+ letters mistyped, seeded): scored ≥ 0.5\n\n"
+        "| part | grader | as written | with typos | mean score |\n|---|---|---|---|---|\n" + "\n".join(typo_rows)
+    )
+    print(goals_table(goal_rows) + "\n\n" + typo_table + "\n\n" + "\n\n".join(sections))
     return 0
 
 

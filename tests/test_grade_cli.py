@@ -1,4 +1,4 @@
-"""`python -m bot grade QUESTION_ID`: one JSON object on stdout, offline or through the (fake) LLM; exit 2 on a bad id."""
+"""`python -m bot grade QUESTION_ID`: one JSON object, offline or through the (fake) LLM; exit 2 on a bad id."""
 
 from __future__ import annotations
 
@@ -91,9 +91,7 @@ async def test_llm_grade_goes_through_the_configured_endpoint(tmp_path: Path, fa
 async def test_llm_failure_prints_the_offline_grade_and_one_log_line(tmp_path: Path, fake: FakeLlm) -> None:
     fake.mode = "schema"
     key = "sk-cli-secret-0123456789"
-    code, out, err = await _grade(
-        tmp_path, [QID], ANSWER, LLM_BASE_URL=fake.base_url, LLM_MODEL="m", LLM_API_KEY=key
-    )
+    code, out, err = await _grade(tmp_path, [QID], ANSWER, LLM_BASE_URL=fake.base_url, LLM_MODEL="m", LLM_API_KEY=key)
     assert code == 0
     assert json.loads(out)["grader"] == "offline"
     assert len(err.strip().splitlines()) == 1 and "schema" in err

@@ -7,11 +7,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 __all__ = [
     "NEGATIONS",
     "STOPWORDS",
     "Phrase",
     "Token",
+    "TokenIndex",
     "content_stems",
     "stem",
     "tokenize",
@@ -121,22 +124,63 @@ class Phrase:
             words = words[1:]
         return cls(words, keyword)
 
-    def _last_matches(self, token: str) -> bool:
-        last = self.words[-1]
+    @property
+    def _prefix(self) -> bool:
         # "endpoint" finds "endpoints"; a short or punctuation token must match whole ("g." is not "get").
-        if len(last) >= 3 and last[0].isalnum():
-            return token.startswith(last)
-        return token == last
+        last = self.words[-1]
+        return len(last) >= 3 and last[0].isalnum()
 
-    def find(self, tokens: Sequence[Token]) -> list[int]:
-        """Indexes of tokens where this phrase starts."""
+    def find(self, tokens: Sequence[Token] | TokenIndex, fuzzy: bool = False) -> list[int]:
+        """Indexes of tokens where this phrase starts; fuzzy also forgives one typo in each long word."""
+        index = tokens if isinstance(tokens, TokenIndex) else TokenIndex(tokens)
         n = len(self.words)
         if not n:
             return []
+        toks = index.tokens
         found = []
-        for i in range(len(tokens) - n + 1):
-            if all(tokens[i + j].text == self.words[j] for j in range(n - 1)) and self._last_matches(
-                tokens[i + n - 1].text
+        for i in index.positions(self.words[0], prefix=n == 1 and self._prefix, fuzzy=fuzzy):
+            if i + n > len(toks):
+                continue
+            if all(_same(toks[i + j].text, self.words[j], False, fuzzy) for j in range(1, n - 1)) and (
+                n == 1 or _same(toks[i + n - 1].text, self.words[-1], self._prefix, fuzzy)
             ):
                 found.append(i)
         return found
+
+
+class TokenIndex:
+    """An answer's tokens indexed by text, so each keyword looks at distinct words rather than every token."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.tokens = tokens
+        self._at: dict[str, list[int]] = {}
+        for i, t in enumerate(tokens):
+            self._at.setdefault(t.text, []).append(i)
+        self._memo: dict[tuple[str, bool, bool], list[int]] = {}
+
+    def positions(self, word: str, prefix: bool, fuzzy: bool) -> list[int]:
+        """Where a token matching word sits (as a prefix, forgiving a typo, when asked)."""
+        key = (word, prefix, fuzzy)
+        found = self._memo.get(key)
+        if found is None:
+            found = sorted(i for text, at in self._at.items() if _same(text, word, prefix, fuzzy) for i in at)
+            self._memo[key] = found
+        return found
+
+
+def _same(token: str, word: str, prefix: bool, fuzzy: bool) -> bool:
+    if token == word or (prefix and token.startswith(word)):
+        return True
+    # A typo inside the keyword's part of a longer word ("endpionts") counts as well.
+    return fuzzy and (_typo(token, word) or (prefix and _typo(token[: len(word)], word)))
+
+
+# Words this long may carry one typo (two from twelve letters) and still match: shorter ones collide.
+_FUZZY_MIN = 6
+
+
+def _typo(token: str, word: str) -> bool:
+    if len(word) < _FUZZY_MIN or abs(len(token) - len(word)) > 1 or token[:1] != word[:1] or not word.isalpha():
+        return False
+    allowed = 2 if len(word) >= 12 else 1
+    return Levenshtein.distance(token, word, score_cutoff=allowed) <= allowed

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import texts
-from bot.domain.answer_text import NEGATIONS, STOPWORDS, Phrase, Token, content_stems, tokenize
+from bot.domain.answer_text import NEGATIONS, STOPWORDS, Phrase, Token, TokenIndex, content_stems, tokenize
 from bot.domain.bank import KeyPoint, OpenQuestion
 from bot.domain.grader import Grade, PointGrade, Verdict, clip_answer, score_of
 
 __all__ = ["FEATURES", "OfflineGrader", "is_injection", "is_salad"]
 
 # What the grader does beyond plain keyword match; bench/grader_eval.py switches each off to measure it.
-FEATURES = frozenset({"negation", "misconceptions", "injection", "salad", "two_hits", "distinctive"})
+FEATURES = frozenset({"negation", "misconceptions", "injection", "salad", "two_hits", "distinctive", "fuzzy"})
 
 # Instructions aimed at a grader rather than an answer to the question: such an answer is graded as empty.
 _INJECTION = re.compile(
@@ -102,6 +102,18 @@ def _prompt_stems(prompt: str) -> frozenset[str]:
     return frozenset(content_stems(t.text for t in tokenize(prompt)))
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One answer, read once: tokens, their index, clause windows and sentence words."""
+
+    text: str
+    tokens: Sequence[Token]
+    index: TokenIndex
+    spans: list[tuple[set[str], bool]]
+    sentence_stems: dict[int, set[str]]
+    prompt: frozenset[str]
+
+
 def _quote(answer: str, tokens: Sequence[Token], clause: int) -> str:
     inside = [t for t in tokens if t.clause == clause]
     return answer[inside[0].start : inside[-1].end]
@@ -135,13 +147,22 @@ class OfflineGrader:
             empty = tuple(PointGrade(kp.point, Verdict.MISSING) for kp in points)
             feedback = texts.GRADE_INJECTION if injection else texts.GRADE_SALAD
             return Grade(self.name, empty, (), 0.0, feedback, self._follow_up(question, empty))
-        spans = self._spans(tokens)
-        # Words of the prompt show up in any answer on the topic, right or wrong: they are no evidence.
-        prompt = _prompt_stems(question.prompt) if "distinctive" in self.features else frozenset()
+        sentences: dict[int, list[str]] = {}
+        for t in tokens:
+            sentences.setdefault(t.sentence, []).append(t.text)
+        read = _Answer(
+            text,
+            tokens,
+            TokenIndex(tokens),
+            self._spans(tokens),
+            {s: content_stems(words) for s, words in sentences.items()},
+            # Words of the prompt show up in any answer on the topic, right or wrong: they are no evidence.
+            _prompt_stems(question.prompt) if "distinctive" in self.features else frozenset(),
+        )
         grades: list[PointGrade] = []
         wrong: list[str] = []
         for kp in points:
-            grade, claims = self._grade_point(kp, text, tokens, spans, prompt)
+            grade, claims = self._grade_point(kp, read)
             grades.append(grade)
             wrong.extend(c for c in claims if c not in wrong)
         verdicts = [g.verdict for g in grades]
@@ -170,25 +191,19 @@ class OfflineGrader:
         windows += [a + b for a, b in itertools.pairwise(parts) if a[0].sentence == b[0].sentence]
         return [(content_stems(t.text for t in w), any(t.text in NEGATIONS for t in w)) for w in windows]
 
-    def _grade_point(
-        self,
-        kp: KeyPoint,
-        text: str,
-        tokens: Sequence[Token],
-        spans: list[tuple[set[str], bool]],
-        prompt: frozenset[str],
-    ) -> tuple[PointGrade, list[str]]:
+    def _grade_point(self, kp: KeyPoint, read: _Answer) -> tuple[PointGrade, list[str]]:
         compiled = _compile(kp)
+        tokens = read.tokens
         claims: list[str] = []
         if "misconceptions" in self.features:
             for claim in compiled.misconceptions:
-                if self._states(claim, spans):
+                if self._states(claim, read.spans):
                     claims.append(claim.text)
         if claims:
             return PointGrade(kp.point, Verdict.MISSING), claims
         hits: dict[str, tuple[int, int]] = {}  # keyword -> (first affirmative hit, its length in tokens)
         for phrase in compiled.phrases:
-            for i in phrase.find(tokens):
+            for i in phrase.find(read.index, fuzzy="fuzzy" in self.features):
                 if "negation" in self.features and not compiled.negative and self._negated_at(tokens, i):
                     continue
                 hits.setdefault(phrase.raw, (i, len(phrase.words)))
@@ -196,21 +211,18 @@ class OfflineGrader:
         if not hits:
             return PointGrade(kp.point, Verdict.MISSING), claims
         first, length = min(hits.values())
-        quote = _quote(text, tokens, tokens[first].clause)
+        quote = _quote(read.text, tokens, tokens[first].clause)
         verdict = Verdict.COVERED
-        if "two_hits" in self.features and len(hits) < 2 and not self._in_context(compiled, tokens, first, length, prompt):
+        if "two_hits" in self.features and len(hits) < 2 and not self._in_context(compiled, read, first, length):
             verdict = Verdict.PARTLY
         return PointGrade(kp.point, verdict, quote), claims
 
     @staticmethod
-    def _in_context(
-        compiled: _CompiledPoint, tokens: Sequence[Token], hit: int, length: int, prompt: frozenset[str]
-    ) -> bool:
-        """Whether the sentence of a lone keyword also uses other words of the point's text."""
-        sentence = tokens[hit].sentence
-        keyword = content_stems(t.text for t in tokens[hit : hit + length])
-        around = content_stems(t.text for t in tokens if t.sentence == sentence)
-        return len((around - keyword - prompt) & compiled.text_stems) >= _CONTEXT_WORDS
+    def _in_context(compiled: _CompiledPoint, read: _Answer, hit: int, length: int) -> bool:
+        """Whether the sentence of a lone keyword also uses other, distinctive words of the point's text."""
+        keyword = content_stems(t.text for t in read.tokens[hit : hit + length])
+        around = read.sentence_stems[read.tokens[hit].sentence]
+        return len((around - keyword - read.prompt) & compiled.text_stems) >= _CONTEXT_WORDS
 
     @staticmethod
     def _states(claim: _Claim, spans: list[tuple[set[str], bool]]) -> bool:
