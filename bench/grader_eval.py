@@ -1,6 +1,6 @@
 """Grader benchmark: keyword match (before), the offline grader, and the LLM grader when LLM_BASE_URL is set.
 
-Usage: python bench/grader_eval.py [--split dev|holdout|all] [--without FEATURE ...] [--json] [--write-docs]
+Usage: python bench/grader_eval.py [--split dev|holdout|all] [--without FEATURE ...] [--no-llm] [--fake-llm] [--json]
 
 Scores every labelled answer of bench/grader_set/ and reports, per answer kind and per split: the mean
 predicted and labelled score, band accuracy (good >= 0.7, partial, poor < 0.3), false credit (a poor answer
@@ -332,6 +332,45 @@ async def evaluate(
     return preds
 
 
+@dataclass
+class PromptSize:
+    """What the LLM grader sent per answer, measured on the prompts a fake endpoint recorded."""
+
+    requests: int
+    mean_chars: float
+    max_chars: int
+
+    @property
+    def mean_tokens(self) -> float:
+        """Tokens per request, estimated at 4 characters a token (English text with code)."""
+        return self.mean_chars / 4
+
+
+async def with_fake_llm(bank: Bank, items: Sequence[Labelled]) -> tuple[list[float], PromptSize]:
+    """Run the LLM grader on every answer against the loopback fake of tests/fake_llm.py (plumbing only)."""
+    from bot.config import Settings
+    from bot.services.llm_grader import build_grader
+    from tests.fake_llm import FakeLlm
+
+    fake = FakeLlm()
+    await fake.start()
+    grader = build_grader(Settings(_env_file=None, llm_base_url=fake.base_url, llm_model="fake"))
+    try:
+
+        async def score(q: OpenQuestion, text: str) -> float:
+            grade = await grader.grade(q, text)
+            if grade.grader != "llm":
+                raise RuntimeError(f"the fake LLM did not grade {q.id}")
+            return grade.score
+
+        preds = await run(bank, items, score)
+    finally:
+        await grader.aclose()
+        await fake.stop()
+    sizes = [sum(len(m["content"]) for m in r["messages"]) for r in fake.requests]
+    return preds, PromptSize(len(sizes), sum(sizes) / len(sizes), max(sizes))
+
+
 def _llm_scorer_from_env() -> tuple[Scorer, Callable[[], Awaitable[None]]] | None:
     from bot.config import load_settings
     from bot.services.llm_grader import build_grader
@@ -374,10 +413,18 @@ async def _main(args: argparse.Namespace) -> int:
     sections = []
     goal_rows: dict[str, list[Goal]] = {}
     typo_rows = []
+    notes = []
     try:
         for split in ("dev", "holdout") if args.split == "all" else (args.split,):
             part = [x for x in items if x.split == split]
             preds = await evaluate(bank, part, llm[0] if llm else None, features)
+            if args.fake_llm:
+                preds["llm (fake endpoint: plumbing only)"], size = await with_fake_llm(bank, part)
+                notes.append(
+                    f"LLM prompts recorded by the fake, {split}: {size.requests} requests, "
+                    f"{size.mean_chars:.0f} characters on average (max {size.max_chars}), "
+                    f"about {size.mean_tokens:.0f} tokens at 4 characters a token"
+                )
             for name, p in preds.items():
                 sections.append(report(f"{name}, {split} ({len(part)} answers)", part, p))
                 goal_rows[f"{name}, {split}"] = goals(part, p)
@@ -393,7 +440,7 @@ async def _main(args: argparse.Namespace) -> int:
         "**Correct answers with typos** (15% of words of 6+ letters mistyped, seeded): scored ≥ 0.5\n\n"
         "| part | grader | as written | with typos | mean score |\n|---|---|---|---|---|\n" + "\n".join(typo_rows)
     )
-    print(goals_table(goal_rows) + "\n\n" + typo_table + "\n\n" + "\n\n".join(sections))
+    print("\n\n".join([goals_table(goal_rows), typo_table, *sections, *notes]))
     return 0
 
 
@@ -403,6 +450,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "holdout", "all"), default="all")
     parser.add_argument("--without", nargs="*", default=[], choices=sorted(FEATURES), help="features to switch off")
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM grader even when LLM_BASE_URL is set")
+    parser.add_argument(
+        "--fake-llm",
+        action="store_true",
+        help="also run the LLM grader against tests/fake_llm.py (plumbing, prompt size)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     return asyncio.run(_main(parser.parse_args(argv)))
 
