@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,14 @@ HEALTH_PATH = "/healthz"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of about 35 URL-safe characters.
 TOKEN_FORM = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
+
+
+def _http_url(value: str, hint: str) -> SplitResult:
+    """The parts of an http(s) URL with a host; ValueError naming the form otherwise."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL, {hint}")
+    return parts
 
 
 class Settings(BaseSettings):
@@ -75,9 +83,7 @@ class Settings(BaseSettings):
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
+        parts = _http_url(value, "with a host")
         if (parts.path or "/") == HEALTH_PATH:
             raise ValueError(f"its path must not be {HEALTH_PATH}, where the health check answers")
         return value.strip()
@@ -94,9 +100,7 @@ class Settings(BaseSettings):
     def _llm_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL, e.g. https://api.openai.com/v1")
+        _http_url(value, "e.g. https://api.openai.com/v1")
         return value.strip().rstrip("/")
 
     @model_validator(mode="after")

@@ -6,11 +6,9 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import McqQuestion, load_bank
@@ -50,15 +48,6 @@ async def _grade(cwd: Path, args: list[str], stdin: str, **env: str) -> tuple[in
     return proc.returncode, out.decode(), err.decode()
 
 
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeLlm]:
-    """The fake endpoint, started."""
-    server = FakeLlm()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 async def test_offline_grade_prints_one_json_object(tmp_path: Path) -> None:
     code, out, err = await _grade(tmp_path, [QID], ANSWER)
     assert code == 0, err
@@ -76,22 +65,24 @@ async def test_offline_grade_prints_one_json_object(tmp_path: Path) -> None:
     assert isinstance(grade["wrong"], list) and isinstance(grade["feedback"], str)
 
 
-async def test_llm_grade_goes_through_the_configured_endpoint(tmp_path: Path, fake: FakeLlm) -> None:
-    fake.replies.append(recorded(QID))
-    code, out, err = await _grade(tmp_path, [QID], ANSWER, LLM_BASE_URL=fake.base_url, LLM_MODEL="test-model")
+async def test_llm_grade_goes_through_the_configured_endpoint(tmp_path: Path, fake_llm: FakeLlm) -> None:
+    fake_llm.replies.append(recorded(QID))
+    code, out, err = await _grade(tmp_path, [QID], ANSWER, LLM_BASE_URL=fake_llm.base_url, LLM_MODEL="test-model")
     assert code == 0, err
     grade = json.loads(out)
-    assert grade["grader"] == "llm" and len(fake.requests) == 1
+    assert grade["grader"] == "llm" and len(fake_llm.requests) == 1
     assert [p["verdict"] for p in grade["points"]] == ["covered", "covered", "partly", "missing", "partly"]
     assert grade["points"][3]["quote"] is None  # the recorded reply invented that quote
     assert grade["score"] == pytest.approx(0.6)
     assert grade["follow_up"].startswith("What happens to an app.run() call")
 
 
-async def test_llm_failure_prints_the_offline_grade_and_one_log_line(tmp_path: Path, fake: FakeLlm) -> None:
-    fake.mode = "schema"
+async def test_llm_failure_prints_the_offline_grade_and_one_log_line(tmp_path: Path, fake_llm: FakeLlm) -> None:
+    fake_llm.mode = "schema"
     key = "sk-cli-secret-0123456789"
-    code, out, err = await _grade(tmp_path, [QID], ANSWER, LLM_BASE_URL=fake.base_url, LLM_MODEL="m", LLM_API_KEY=key)
+    code, out, err = await _grade(
+        tmp_path, [QID], ANSWER, LLM_BASE_URL=fake_llm.base_url, LLM_MODEL="m", LLM_API_KEY=key
+    )
     assert code == 0
     assert json.loads(out)["grader"] == "offline"
     assert len(err.strip().splitlines()) == 1 and "schema" in err
