@@ -70,9 +70,18 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0, le=300)
     # LLM calls per user per hour; past it that user's answers are graded offline.
     llm_max_per_user_hour: int = Field(default=30, ge=0, le=100_000)
+    # Voice answers: the endpoint's /audio/transcriptions model (e.g. whisper-1); unset = voice asks for text.
+    transcribe_model: str | None = None
 
     @field_validator(
-        "webhook_url", "webhook_secret", "health_port", "llm_base_url", "llm_api_key", "llm_model", mode="before"
+        "webhook_url",
+        "webhook_secret",
+        "health_port",
+        "llm_base_url",
+        "llm_api_key",
+        "llm_model",
+        "transcribe_model",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

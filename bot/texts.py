@@ -453,7 +453,10 @@ def report_text(
     lines.append(f"⏱ Total time: {escape(total)}" + (f" ({', '.join(extra)})" if extra else ""))
     lines.append(change or "📈 This is your first interview: the next one will show the change.")
     if ungraded:
-        lines += ["", f"<i>{ungraded} open answer(s) count by key points until you grade them in the debrief.</i>"]
+        lines += [
+            "",
+            f"<i>{ungraded} open answer(s) count with the grader's score until you grade them in the debrief.</i>",
+        ]
     if weakest:
         lines += ["", "Tap a weak topic for a quiz on it."]
     return "\n".join(lines)
@@ -730,3 +733,41 @@ def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence
         first = "This does not make any of the key points yet."
     second = f"Missing: {missing[0].rstrip('.')}." if missing else "Every key point is there."
     return f"{first} {second}"
+
+
+# Graded open answers: what the grader found, its suggestion, and the self-grade buttons under it.
+VERDICT_MARKS = {"covered": "✅", "partly": "🌓", "missing": "▫️"}
+GRADING_PENDING = "⏳ <i>Grading your answer…</i>"
+
+
+def graded_points_block(
+    model_html: str,
+    points: Sequence[tuple[str, str]],
+    wrong: Sequence[str],
+    feedback: str | None,
+    suggested: str | None,
+    by_llm: bool,
+) -> str:
+    """The model answer, each key point made, half made or missing, the false claims, feedback, the suggestion."""
+    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b> <i>(✅ made · 🌓 partly · ▫️ missing)</i>"]
+    lines += [f"{VERDICT_MARKS.get(v, '▫️')} {escape(p)}" for p, v in points]
+    if wrong:
+        lines += ["", "<b>Not right</b>", *(f"❌ {escape(w)}" for w in wrong)]
+    if feedback:
+        lines += ["", f"💬 {escape(feedback)}"]
+    if suggested is not None:
+        who = "the AI grader" if by_llm else "the grader"
+        lines += ["", f"Suggested: <b>{escape(GRADE_LABELS.get(suggested, suggested))}</b> ({who}). Your tap decides."]
+    return "\n".join(lines)
+
+
+def pending_points_block(model_html: str, points: Sequence[str]) -> str:
+    """The model answer and key points while the grade is still being worked out."""
+    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>", *(f"• {escape(p)}" for p in points)]
+    return "\n".join([*lines, "", GRADING_PENDING])
+
+
+def grade_button(grade: str, suggested: bool) -> str:
+    """A self-grade button; the grader's suggestion is marked."""
+    label = GRADE_LABELS.get(grade, grade)
+    return f"👉 {label}" if suggested else label

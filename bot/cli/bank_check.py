@@ -25,6 +25,7 @@ from bot.domain.bank import (
 )
 from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
+from bot.domain.offline_grader import OfflineGrader
 from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
 from bot.domain.shown_output import shown_output_problems
 from bot.domain.version_fragile import version_problems
@@ -61,7 +62,8 @@ def _message_problems(q: McqQuestion | OpenQuestion) -> Iterable[str]:
         wrong = next(i for i, o in enumerate(q.options) if not o.correct)
         messages["result"] = render.mcq_result_unclipped(view, wrong, False)
     else:
-        messages["model answer"] = render.model_answer_unclipped(view, tuple(False for _ in q.key_points))
+        # Every point missing: each gets a line, and the feedback names the first.
+        messages["model answer"] = render.model_answer_unclipped(view, OfflineGrader().grade_now(q, ""))
     for what, body in messages.items():
         if len(body) > TELEGRAM_TEXT_LIMIT:
             yield f"{what} message is {len(body)} characters after escaping, over {TELEGRAM_TEXT_LIMIT}"

@@ -13,13 +13,16 @@ from bot import texts
 from bot.config import Settings
 from bot.domain.bank import Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain.clock import Clock, SystemClock
+from bot.domain.grader import Grade
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
 from bot.domain.markup import to_plain
-from bot.services.interview import InterviewService, QuestionView
+from bot.services.grading import GradingService
+from bot.services.interview import InterviewService, Outcome, QuestionView
 from bot.services.mock_interview import MockInterviewService
-from bot.services.wiring import build_services
+from bot.services.wiring import Services, build_services
 from bot.storage.db import Database
+from bot.telegram import render
 from bot.telegram.handlers.interview import debrief_message, report_message
 
 # The terminal user is not a Telegram account; 0 is never a Telegram user id.
@@ -79,15 +82,21 @@ async def _ask_mcq(svc: InterviewService, view: QuestionView, inp: TextIO, out: 
     return res.next is None
 
 
-async def _ask_open(svc: InterviewService, view: QuestionView, inp: TextIO, out: TextIO) -> bool:
+async def _ask_open(
+    svc: InterviewService, grading: GradingService, view: QuestionView, inp: TextIO, out: TextIO
+) -> bool:
     q = view.question
     assert isinstance(q, OpenQuestion)
     text = _read(texts.CLI_OPEN_PROMPT, inp, out)
     res = await svc.answer_open(LOCAL_USER_ID, text)
-    covered = res.covered if res else ()
-    out.write("\nModel answer:\n" + to_plain(q.model_answer) + "\n\nKey points:\n")
-    for kp, hit in zip(q.key_points, covered, strict=False):
-        out.write(f"  [{'x' if hit else ' '}] {kp.point}\n")
+    found: Grade | None
+    if res is not None and res.outcome is Outcome.RECORDED:
+        if grading.uses_llm:
+            out.write(_plain(texts.GRADING_PENDING) + "\n")
+        found = await grading.grade_answer(view.session_id, view.position, q, text, LOCAL_USER_ID)
+    else:
+        found = await grading.grade_of(view.session_id, view.position, q, text)
+    out.write("\n" + _plain(render.model_answer_unclipped(view, found)) + "\n")
     while (grade := GRADES.get(_read(texts.CLI_GRADE_PROMPT, inp, out))) is None:
         out.write(texts.CLI_BAD_GRADE + "\n")
     graded = await svc.grade_open(LOCAL_USER_ID, view.session_id, view.position, grade)
@@ -147,6 +156,7 @@ async def run_practice(
     """Run one quiz or interview in the terminal; print the score at the end or at end of input."""
     bank = load_bank(settings.questions_dir)
     db = await Database.open(settings.database_path)
+    services: Services | None = None
     try:
         services = build_services(settings, db, bank, clock or SystemClock(), rng or random.Random())
         svc = services.interview
@@ -169,7 +179,10 @@ async def run_practice(
         try:
             while view is not None:
                 _show(view, out)
-                done = await (_ask_mcq if isinstance(view.question, McqQuestion) else _ask_open)(svc, view, inp, out)
+                if isinstance(view.question, McqQuestion):
+                    done = await _ask_mcq(svc, view, inp, out)
+                else:
+                    done = await _ask_open(svc, services.grading, view, inp, out)
                 view = None if done else await svc.view(session_id, view.position + 1)
         except _EndOfInput:
             pass
@@ -179,4 +192,6 @@ async def run_practice(
         out.write("\n" + texts.CLI_SCORE.format(right=summary.right, total=total) + "\n")
         return 0
     finally:
+        if services is not None:
+            await services.grading.aclose()
         await db.close()

@@ -11,6 +11,8 @@ from bot.domain.bank import OpenQuestion
 
 __all__ = [
     "MAX_ANSWER_CHARS",
+    "NAILED_FROM",
+    "PARTLY_FROM",
     "WRONG_PENALTY",
     "Grade",
     "Grader",
@@ -18,6 +20,7 @@ __all__ = [
     "Verdict",
     "clip_answer",
     "score_of",
+    "suggested_grade",
 ]
 
 # An answer is cut to this many characters before any grader reads it: it bounds an LLM call's cost.
@@ -88,3 +91,15 @@ def score_of(verdicts: Sequence[Verdict], wrong: int) -> float:
 def clip_answer(answer: str) -> str:
     """The part of an answer any grader reads: at most MAX_ANSWER_CHARS characters, outer space stripped."""
     return answer.strip()[:MAX_ANSWER_CHARS]
+
+
+# The bands the benchmark scores against: a grade this high suggests "Nailed it", below PARTLY_FROM "Missed".
+NAILED_FROM = 0.7
+PARTLY_FROM = 0.3
+
+
+def suggested_grade(score: float) -> str:
+    """The self-grade ("nailed", "partly" or "missed") a grader's score suggests."""
+    if score >= NAILED_FROM:
+        return "nailed"
+    return "partly" if score >= PARTLY_FROM else "missed"

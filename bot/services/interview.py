@@ -242,9 +242,10 @@ class InterviewService:
         """True when an open question has its typed answer and waits for the self-grade."""
         return await self._store.answer_at(view.session_id, view.position) is not None
 
-    async def stored_coverage(self, view: QuestionView) -> tuple[bool, ...]:
-        """Key points covered by the typed answer already stored for an open question."""
-        return _coverage(view, await self._store.answer_at(view.session_id, view.position))
+    async def stored_text(self, view: QuestionView) -> str | None:
+        """The typed answer already stored for an open question, if any."""
+        stored = await self._store.answer_at(view.session_id, view.position)
+        return None if stored is None else stored.answer_text
 
     async def message_sent(self, view: QuestionView, message_id: int) -> None:
         """Remember the message that shows a question."""

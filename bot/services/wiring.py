@@ -10,10 +10,13 @@ from bot import texts
 from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
+from bot.domain.grader import Grader
 from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
+from bot.services.grading import GradingService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.llm_grader import build_grader
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -21,6 +24,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.grades import GradeStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
@@ -43,6 +47,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    grading: GradingService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -55,8 +60,10 @@ def build_services(
     rng: random.Random,
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
+    grader: Grader | None = None,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None);
+    `grader` grades open answers (the one the settings choose if None)."""
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -77,6 +84,7 @@ def build_services(
         disabled=interview.disabled_ids,
     )
     calibration = CalibrationService(db, bank, clock)
+    grading = GradingService(grader or build_grader(settings, clock), GradeStore(db), clock, settings.llm_timeout)
     mock = MockInterviewService(
         MockInterviewStore(db),
         interview,
@@ -89,4 +97,4 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, grading)

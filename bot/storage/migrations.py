@@ -273,4 +273,17 @@ MIGRATIONS: tuple[str, ...] = (
                 score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
     END;
     """,
+    # The grader's verdict on a typed interview answer, stored when its background grading lands; the debrief
+    # and the report read it (a self-grade on the answer row still decides what counts once tapped).
+    """
+    CREATE TABLE answer_grades (
+        session_id  INTEGER NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        grader      TEXT NOT NULL,
+        score       REAL NOT NULL CHECK (score BETWEEN 0 AND 1),
+        detail      TEXT NOT NULL,
+        graded_at   INTEGER NOT NULL,
+        PRIMARY KEY (session_id, position)
+    );
+    """,
 )

@@ -116,6 +116,8 @@ def build_application(
             await listener.stop()
         found = app.bot_data.get("services")
         if isinstance(found, Services):
+            # Background grades stop first: they write to the database.
+            await found.grading.aclose()
             await found.db.close()
 
     builder = (

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.domain.bank import Level, McqQuestion, OpenQuestion
+from bot.domain.grader import Grade, suggested_grade
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode, Summary
 from bot.domain.layout import options_fit_buttons
@@ -95,25 +96,46 @@ def mcq_result_unclipped(view: QuestionView, chosen: int, correct: bool) -> str:
     return "\n".join(lines)
 
 
-def model_answer_unclipped(view: QuestionView, covered: tuple[bool, ...]) -> str:
-    """The model-answer message at full length."""
+def model_answer_unclipped(view: QuestionView, grade: Grade | None) -> str:
+    """The model-answer message at full length: with what the grader found, or (nothing typed) the bare points."""
     q = view.question
     assert isinstance(q, OpenQuestion)
-    # An empty `covered` means nothing was typed (the daily push's "Show answer").
-    hits = list(covered) + [False] * (len(q.key_points) - len(covered))
-    points = [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]
-    return texts.model_answer_block(to_html(q.model_answer), points, typed=bool(covered))
-
-
-def model_answer(view: QuestionView, covered: tuple[bool, ...]) -> tuple[str, InlineKeyboardMarkup]:
-    """The model answer and key points, with self-grade buttons."""
-    text = model_answer_unclipped(view, covered)
-    buttons = [
-        InlineKeyboardButton(
-            texts.GRADE_LABELS[g.value], callback_data=GradeCb(view.session_id, view.position, g).pack()
+    if grade is None:
+        # Nothing was typed (the daily push's "Show answer").
+        return texts.model_answer_block(
+            to_html(q.model_answer), [(kp.point, False) for kp in q.key_points], typed=False
         )
+    return graded_points(q, grade, suggest=True)
+
+
+def graded_points(q: OpenQuestion, grade: Grade | None, suggest: bool) -> str:
+    """Model answer and key points as the grader saw them (made, half made, missing), false claims, feedback."""
+    model = to_html(q.model_answer)
+    if grade is None:
+        return texts.pending_points_block(model, [kp.point for kp in q.key_points])
+    return texts.graded_points_block(
+        model,
+        [(p.point, p.verdict.value) for p in grade.points],
+        list(grade.wrong),
+        grade.feedback,
+        suggested_grade(grade.score) if suggest else None,
+        grade.grader == "llm",
+    )
+
+
+def grade_buttons(grade: Grade | None, data: Callable[[SelfGrade], CallbackData]) -> list[InlineKeyboardButton]:
+    """The three self-grade buttons, the grader's suggestion marked."""
+    suggestion = None if grade is None else suggested_grade(grade.score)
+    return [
+        InlineKeyboardButton(texts.grade_button(g.value, g.value == suggestion), callback_data=data(g).pack())
         for g in SelfGrade
     ]
+
+
+def model_answer(view: QuestionView, grade: Grade | None) -> tuple[str, InlineKeyboardMarkup]:
+    """The model answer and key points, with self-grade buttons (the grader's suggestion marked)."""
+    text = model_answer_unclipped(view, grade)
+    buttons = grade_buttons(grade, lambda g: GradeCb(view.session_id, view.position, g))
     return _clip(text), InlineKeyboardMarkup([buttons])
 
 

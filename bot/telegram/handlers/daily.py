@@ -186,7 +186,7 @@ async def _on_reveal(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
         await chat.edit(
             context.bot, chat_id, query.message.message_id, f"{texts.DAILY_HEADER}\n\n{render.question_body(view)}"
         )
-    _, grade_markup = render.model_answer(view, ())
+    _, grade_markup = render.model_answer(view, None)
     text = texts.reveal_text(to_html(view.question.model_answer), [kp.point for kp in view.question.key_points])
     await chat.send(context.bot, chat_id, text, grade_markup)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from telegram import Bot
 
+from bot.domain.bank import OpenQuestion
+from bot.domain.grader import Grade
 from bot.domain.interview import Mode, Summary
+from bot.services.grading import GradingService
 from bot.services.interview import InterviewService, QuestionView
 from bot.telegram import chat, render
 
@@ -14,6 +17,12 @@ async def ask(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView)
     text, markup = render.question_message(view)
     message = await chat.send(bot, chat_id, text, markup)
     await svc.message_sent(view, message.message_id)
+
+
+async def stored_grade(svc: InterviewService, grading: GradingService, view: QuestionView) -> Grade | None:
+    """The grade of the typed answer stored for an open question (None when nothing was typed)."""
+    assert isinstance(view.question, OpenQuestion)
+    return await grading.grade_of(view.session_id, view.position, view.question, await svc.stored_text(view))
 
 
 async def finish(bot: Bot, chat_id: int, view: QuestionView, summary: Summary) -> None:
@@ -40,11 +49,10 @@ async def follow_up(
         await finish(bot, chat_id, view, summary)
 
 
-async def resume(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView) -> None:
+async def resume(bot: Bot, chat_id: int, svc: InterviewService, grading: GradingService, view: QuestionView) -> None:
     """Show the current question again; an open question already answered gets its grade buttons again."""
     if await svc.awaiting_grade(view):
-        covered = await svc.stored_coverage(view)
-        text, markup = render.model_answer(view, covered)
+        text, markup = render.model_answer(view, await stored_grade(svc, grading, view))
         await chat.send(bot, chat_id, text, markup)
         return
     await ask(bot, chat_id, svc, view)

@@ -6,45 +6,63 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.domain.bank import McqQuestion
+from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.interview import Mode
 from bot.services.interview import Outcome
 from bot.telegram import chat, render
 from bot.telegram.handlers import interview, reports
-from bot.telegram.services import services
+from bot.telegram.handlers.flow import stored_grade
+from bot.telegram.services import App, services, services_of
 
 MAX_ANSWER_CHARS = 4000
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Takes a typed answer, shows the model answer and asks for a self-grade."""
+    """Takes a typed answer, shows what the grader found and asks for a self-grade."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
     if await reports.take_comment(update, context, user.id, message.text):
         return
-    svc = services(context).interview
-    current = await svc.current(user.id)
+    await take_answer(context.application, message.chat_id, user.id, message.text[:MAX_ANSWER_CHARS])
+
+
+async def take_answer(app: App, chat_id: int, user_id: int, text: str) -> None:
+    """An answer to the waiting open question (typed, or a voice message's transcript)."""
+    svc = services_of(app)
+    current = await svc.interview.current(user_id)
     if current is not None and current.mode is Mode.INTERVIEW:
         if isinstance(current.question, McqQuestion):
-            await chat.send(context.bot, message.chat_id, texts.TAP_AN_OPTION)
+            await chat.send(app.bot, chat_id, texts.TAP_AN_OPTION)
             return
-        await interview.on_open_answer(
-            context.application, message.chat_id, user.id, current, message.text[:MAX_ANSWER_CHARS]
-        )
+        await interview.on_open_answer(app, chat_id, user_id, current, text)
         return
-    result = await svc.answer_open(user.id, message.text[:MAX_ANSWER_CHARS])
+    result = await svc.interview.answer_open(user_id, text)
     if result is None:
-        current = await svc.current(user.id)
+        current = await svc.interview.current(user_id)
         hint = (
             texts.TAP_AN_OPTION if current and isinstance(current.question, McqQuestion) else texts.NO_QUESTION_WAITING
         )
-        await chat.send(context.bot, message.chat_id, hint)
+        await chat.send(app.bot, chat_id, hint)
         return
+    view = result.view
+    question = view.question
+    assert isinstance(question, OpenQuestion)
     if result.outcome is Outcome.DUPLICATE:
-        await chat.send(context.bot, message.chat_id, texts.GRADE_FIRST)
-    text, markup = render.model_answer(result.view, result.covered)
-    await chat.send(context.bot, message.chat_id, text, markup)
+        await chat.send(app.bot, chat_id, texts.GRADE_FIRST)
+        body, markup = render.model_answer(view, await stored_grade(svc.interview, svc.grading, view))
+        await chat.send(app.bot, chat_id, body, markup)
+        return
+    if not svc.grading.uses_llm:
+        grade = await svc.grading.grade_answer(view.session_id, view.position, question, text, user_id)
+        body, markup = render.model_answer(view, grade)
+        await chat.send(app.bot, chat_id, body, markup)
+        return
+    # An LLM may take seconds: say so at once, then edit the message into the grade.
+    pending = await chat.send(app.bot, chat_id, texts.GRADING_PENDING)
+    grade = await svc.grading.grade_answer(view.session_id, view.position, question, text, user_id)
+    body, markup = render.model_answer(view, grade)
+    await chat.edit(app.bot, chat_id, pending.message_id, body, markup)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,7 +17,7 @@ from bot.telegram.chat import chat_of
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.handlers import review as review_flow
 from bot.telegram.handlers.commands import picker
-from bot.telegram.handlers.flow import ask, follow_up, resume
+from bot.telegram.handlers.flow import ask, follow_up, resume, stored_grade
 from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
 
@@ -96,8 +96,8 @@ async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     message = query.message
     chat_id = chat_of(query)
     if res.outcome is Outcome.RECORDED and message is not None:
-        covered = await svc.stored_coverage(res.view)
-        text, _ = render.model_answer(res.view, covered)
+        grade = await stored_grade(svc, services(context).grading, res.view)
+        text, _ = render.model_answer(res.view, grade)
         await chat.edit(
             context.bot,
             chat_id,
@@ -160,7 +160,7 @@ async def _on_resume(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     if view.mode is Mode.INTERVIEW:
         await interview_flow.ask(context.application, chat_id, view)
         return
-    await resume(context.bot, chat_id, svc, view)
+    await resume(context.bot, chat_id, svc, services(context).grading, view)
 
 
 async def _on_start_over(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: StartOverCb) -> None:

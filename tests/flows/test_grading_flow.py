@@ -1,0 +1,134 @@
+"""Graded open answers on the started Application: in /review at once, with the LLM fake or offline."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.storage.interviews import InterviewStore
+from bot.telegram.app import build_application
+from bot.telegram.callback import GradeCb, unpack
+from bot.telegram.services import Services
+from tests.clock import FakeClock
+from tests.fake_bot_api import FakeBotApi, buttons, unthrottled
+from tests.fake_llm import FakeLlm, recorded
+from tests.flows.driver import ChatDriver
+
+QID = "basics-flask-run-vs-python"
+ANSWER = (
+    "python app.py just runs the file, and only serves if it calls app.run() at the bottom. flask run finds "
+    "the app itself (FLASK_APP or --app) and is what the docs recommend. Both are dev servers only."
+)
+
+
+def with_llm(settings: Settings, fake: FakeLlm, **extra: Any) -> Settings:
+    """The test settings with the LLM grader pointed at the loopback fake."""
+    return settings.model_copy(update={"llm_base_url": fake.base_url, "llm_model": "test-model", **extra})
+
+
+@pytest_asyncio.fixture
+async def started(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIterator[Any]:
+    """Starts an Application on given settings; stops every one it started."""
+    apps: list[Application] = []  # type: ignore[type-arg]
+
+    async def start(s: Settings) -> Application:  # type: ignore[type-arg]
+        app = build_application(s, clock=clock, rng=random.Random(5), request=api, limiter=unthrottled(s))
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def _svc(app: Application) -> Services:  # type: ignore[type-arg]
+    found = app.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+async def _review_of(app: Application, user: ChatDriver, clock: FakeClock, qid: str = QID) -> None:  # type: ignore[type-arg]
+    """A one-question review session waiting on an open question."""
+    await user.say("/start")
+    store = InterviewStore(_svc(app).db)
+    now = int(clock.now().timestamp() * 1000)
+    assert await store.create_session(user.user_id, "quiz", "fresher", [(qid, ())], None, now, "review") is not None
+
+
+def _grade_rows(settings: Settings) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(settings.database_path) as raw:
+        return list(raw.execute("SELECT position, grader, score FROM answer_grades"))
+
+
+async def test_review_answer_shows_the_llm_grade_with_the_suggestion_marked(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    fake_llm.replies.append(recorded(QID))
+    app = await started(with_llm(settings, fake_llm))
+    user = ChatDriver(app, api)
+    await _review_of(app, user, clock)
+    await user.say(ANSWER)
+    # "Grading…" goes out at once and is edited into the grade when the LLM answers.
+    assert "Grading your answer" in api.sent_texts()[-1]
+    shown = user.last()
+    text = shown["text"]
+    assert "Model answer" in text and "Key points" in text
+    assert "💬 Good on how each command finds and starts the app." in text
+    assert "✅ python app.py runs the module" in text
+    # The reply quoted words the answer never said for point 4: that point counts as missing.
+    marks = [line.split(" ", 1)[0] for line in text.splitlines()]
+    assert marks.count("▫️") == 1 and marks.count("🌓") == 2 and marks.count("✅") == 2
+    assert "Suggested: <b>🤏 Partly</b> (the AI grader)" in text
+    labels = [label for label, _ in buttons(shown)]
+    assert labels == ["💪 Nailed it", "👉 🤏 Partly", "🙈 Missed"]
+    assert len(fake_llm.requests) == 1 and ANSWER in fake_llm.prompts()[-1]
+    [(position, grader, score)] = _grade_rows(settings)
+    assert position == 0 and grader == "llm" and score == 0.6
+    # The learner's tap decides: "Nailed it" against the suggested "Partly".
+    nailed = next(d for label, d in buttons(shown) if "Nailed" in label)
+    assert isinstance(unpack(nailed), GradeCb)
+    await user.tap(shown, nailed)
+    graded = api.messages[(user.user_id, shown["message_id"])]["text"]
+    assert "Your grade: <b>💪 Nailed it</b>" in graded and "💬 Good on how" in graded
+    with sqlite3.connect(settings.database_path) as raw:
+        assert raw.execute("SELECT self_grade FROM answers").fetchall() == [("nailed",)]
+
+
+async def test_invalid_json_from_the_llm_falls_back_to_the_offline_grade(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    fake_llm.mode = "not_json"
+    app = await started(with_llm(settings, fake_llm))
+    user = ChatDriver(app, api)
+    await _review_of(app, user, clock)
+    await user.say(ANSWER)
+    text = user.last()["text"]
+    assert "Suggested:" in text and "(the grader)" in text and "Traceback" not in text
+    assert [g for _, g, _ in _grade_rows(settings)] == ["offline"]
+
+
+async def test_offline_grade_comes_in_one_message_and_a_resume_shows_it_again(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, started: Any
+) -> None:
+    app = await started(settings)
+    user = ChatDriver(app, api)
+    await _review_of(app, user, clock)
+    sent = len(api.sent_texts())
+    await user.say("flask run is what the docs recommend; python app.py only serves when it calls app.run()")
+    assert len(api.sent_texts()) == sent + 1
+    first = user.last()["text"]
+    assert "Suggested:" in first and "(the grader)" in first and "👉" in "".join(lb for lb, _ in buttons(user.last()))
+    # A second answer before the grade tap gets the same grade again, not a new one.
+    await user.say("something else entirely")
+    assert "grade your answer" in api.sent_texts()[-2] and user.last()["text"] == first
