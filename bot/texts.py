@@ -771,3 +771,17 @@ def grade_button(grade: str, suggested: bool) -> str:
     """A self-grade button; the grader's suggestion is marked."""
     label = GRADE_LABELS.get(grade, grade)
     return f"👉 {label}" if suggested else label
+
+
+# Voice answers.
+VOICE_NEEDS_TEXT = "I can't listen to voice messages here: please type your answer."
+VOICE_TOO_LONG = (
+    "That voice message is too long for me (at most 2 minutes and 2 MB). Please send a shorter one or type it."
+)
+VOICE_NOT_HEARD = "I could not make out that voice message. Please try again or type your answer."
+VOICE_OVER_QUOTA = "You have sent a lot of voice answers this hour. Please type this one."
+
+
+def voice_heard(transcript: str) -> str:
+    """The transcript of a voice answer, shown before it is graded like typed text."""
+    return f"🎙 I heard: <i>{escape(transcript)}</i>"

@@ -50,6 +50,8 @@ class FakeBotApi(BaseRequest):
     held: dict[int, asyncio.Event] = field(default_factory=dict)
     # Called with every call as it arrives (to look at the bot's state at that moment).
     on_call: Callable[[Call], None] | None = None
+    # Files the bot may fetch with getFile and download, by file id.
+    files: dict[str, bytes] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -106,6 +108,11 @@ class FakeBotApi(BaseRequest):
         pool_timeout: Any = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:
+            # A download of a file getFile described: its path is "voice/<file id>.oga".
+            self.calls.append(Call("download", {"url": url}))
+            content = self.files.get(name.removesuffix(".oga"))
+            return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data else {}
         files = {}
         if request_data is not None and request_data.contains_files:
@@ -232,6 +239,15 @@ class FakeBotApi(BaseRequest):
             return msg
         if name == "getUpdates":
             return []
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            content = self.files.get(file_id, b"")
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(content),
+                "file_path": f"voice/{file_id}.oga",
+            }
         return True
 
 
@@ -334,6 +350,23 @@ def text_update(bot: Bot, user_id: int, text: str, update_id: int | None = None,
     }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
+
+
+def voice_update(
+    bot: Bot, user_id: int, file_id: str, duration: int, file_size: int | None, update_id: int | None = None
+) -> Update:
+    """A voice message from a user in a private chat."""
+    voice: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration}
+    if file_size is not None:
+        voice["file_size"] = file_size
+    message = {
+        "message_id": next(_update_ids) + 10_000,
+        "date": NOW,
+        "chat": {"id": user_id, "type": "private"},
+        "from": user_dict(user_id),
+        "voice": voice,
+    }
     return Update.de_json({"update_id": update_id or next(_update_ids), "message": message}, bot)
 
 

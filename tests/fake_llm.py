@@ -2,7 +2,8 @@
 
 It replies with recorded JSON (queued replies, else one built from the prompt), and can instead hang,
 answer 5xx, send a body that is not JSON, a message that is not JSON, or JSON that misses the schema.
-It keeps every request it received, so tests can read the prompts (and count their size).
+It keeps every request it received, so tests can read the prompts (and count their size). It also
+transcribes audio (/audio/transcriptions) into a set text, keeping what it was sent.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class FakeLlm:
     replies: deque[dict[str, Any]] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    # What /audio/transcriptions answers, and what it received: (model, audio bytes) per request.
+    transcript: str = "flask run finds the app itself, and python app.py only serves when it calls app.run()"
+    transcriptions: list[tuple[str, bytes]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     base_url: str = ""
@@ -60,6 +64,7 @@ class FakeLlm:
         """Listen on a free loopback port."""
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._complete)
+        app.router.add_post("/v1/audio/transcriptions", self._transcribe)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -77,6 +82,18 @@ class FakeLlm:
     def prompts(self) -> list[str]:
         """Every message text of every request received, system and user, in order."""
         return [m["content"] for r in self.requests for m in r["messages"]]
+
+    async def _transcribe(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        upload = form["file"]
+        audio = upload.file.read() if isinstance(upload, web.FileField) else str(upload).encode()
+        self.transcriptions.append((str(form["model"]), audio))
+        if self.mode == "hang":
+            await self._release.wait()
+            return web.Response(status=499)
+        if self.mode == "status":
+            return web.json_response({"error": {"message": "overloaded"}}, status=self.status)
+        return web.json_response({"text": self.transcript})
 
     async def _complete(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

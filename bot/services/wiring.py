@@ -22,6 +22,7 @@ from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
 from bot.services.reports import ReportService
 from bot.services.review import ReviewService
+from bot.services.transcribe import Transcriber, build_transcriber
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.grades import GradeStore
@@ -48,6 +49,8 @@ class Services:
     calibration: CalibrationService
     groups: GroupService
     grading: GradingService
+    # None unless LLM_BASE_URL and TRANSCRIBE_MODEL are set: then voice answers are transcribed.
+    transcriber: Transcriber | None = None
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -97,4 +100,17 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, grading)
+    return Services(
+        settings,
+        db,
+        interview,
+        progress,
+        push,
+        mock,
+        review,
+        reports,
+        calibration,
+        groups,
+        grading,
+        build_transcriber(settings, clock),
+    )

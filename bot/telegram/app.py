@@ -118,6 +118,8 @@ def build_application(
         if isinstance(found, Services):
             # Background grades stop first: they write to the database.
             await found.grading.aclose()
+            if found.transcriber is not None:
+                await found.transcriber.aclose()
             await found.db.close()
 
     builder = (
@@ -175,6 +177,7 @@ def register_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(router.on_callback))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND, commands.unknown))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, messages.on_text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.VOICE, messages.on_voice))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, messages.on_other))
     app.add_handler(MessageHandler(in_group & filters.COMMAND, groups.private_only))
     app.add_error_handler(on_error)

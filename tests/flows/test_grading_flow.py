@@ -16,7 +16,7 @@ from bot.telegram.app import build_application
 from bot.telegram.callback import GradeCb, unpack
 from bot.telegram.services import Services
 from tests.clock import FakeClock
-from tests.fake_bot_api import FakeBotApi, buttons, unthrottled
+from tests.fake_bot_api import FakeBotApi, buttons, unthrottled, voice_update
 from tests.fake_llm import FakeLlm, recorded
 from tests.flows.driver import ChatDriver
 
@@ -132,3 +132,55 @@ async def test_offline_grade_comes_in_one_message_and_a_resume_shows_it_again(
     # A second answer before the grade tap gets the same grade again, not a new one.
     await user.say("something else entirely")
     assert "grade your answer" in api.sent_texts()[-2] and user.last()["text"] == first
+
+
+AUDIO = b"OggS\x00fake-opus-audio" * 64
+
+
+async def test_a_voice_answer_is_transcribed_shown_and_graded_like_text(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    app = await started(with_llm(settings, fake_llm, transcribe_model="whisper-1"))
+    user = ChatDriver(app, api)
+    await _review_of(app, user, clock)
+    api.files["v1"] = AUDIO
+    await app.process_update(voice_update(app.bot, user.user_id, "v1", 14, len(AUDIO)))
+    assert [c.method for c in api.calls if c.method in ("getFile", "download")] == ["getFile", "download"]
+    assert fake_llm.transcriptions == [("whisper-1", AUDIO)]
+    heard = next(t for t in api.sent_texts() if "I heard" in t)
+    assert heard == f"🎙 I heard: <i>{fake_llm.transcript}</i>"
+    # Graded like typed text: the transcript is the answer the grader read and the one stored.
+    assert fake_llm.transcript in fake_llm.prompts()[-1]
+    assert "Suggested:" in user.last()["text"] and buttons(user.last())
+    with sqlite3.connect(settings.database_path) as raw:
+        assert raw.execute("SELECT answer_text FROM answers").fetchall() == [(fake_llm.transcript,)]
+    # The audio itself is stored nowhere.
+    assert AUDIO[:16] not in settings.database_path.read_bytes()
+
+
+async def test_voice_refusals_too_long_unheard_and_without_transcription(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    app = await started(with_llm(settings, fake_llm, transcribe_model="whisper-1"))
+    user = ChatDriver(app, api)
+    await _review_of(app, user, clock)
+    api.files["long"] = AUDIO
+    await app.process_update(voice_update(app.bot, user.user_id, "long", 121, len(AUDIO)))
+    assert "too long" in user.last()["text"]
+    await app.process_update(voice_update(app.bot, user.user_id, "big", 30, 2 * 1024 * 1024 + 1))
+    assert "too long" in user.last()["text"]
+    assert not api.of("getFile") and not fake_llm.transcriptions  # refused before anything was downloaded
+    fake_llm.mode = "status"
+    api.files["v2"] = AUDIO
+    await app.process_update(voice_update(app.bot, user.user_id, "v2", 10, None))
+    assert "could not make out" in user.last()["text"] and "Traceback" not in user.last()["text"]
+    with sqlite3.connect(settings.database_path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)  # still waiting for an answer
+    # Without TRANSCRIBE_MODEL: one line asking for text, and nothing downloaded.
+    plain = await started(settings.model_copy(update={"database_path": settings.database_path.with_name("b.db")}))
+    other = ChatDriver(plain, api, user_id=2002)
+    await _review_of(plain, other, clock)
+    sent = len(api.sent_texts())
+    await plain.process_update(voice_update(plain.bot, other.user_id, "v3", 10, 100))
+    assert api.sent_texts()[sent:] == ["I can't listen to voice messages here: please type your answer."]
+    assert len(api.of("getFile")) == 1
