@@ -133,6 +133,13 @@ async def _interview(svc: MockInterviewService, level: Level, inp: TextIO, out: 
         view = step.next
     out.write(texts.CLI_DEBRIEF + "\n")
     pages = await svc.debrief_pages_of(session_id)
+    waiting = svc.grading_positions(pages)
+    if waiting:
+        # The terminal has nothing else to show meanwhile: wait for the grades (at most about LLM_TIMEOUT).
+        out.write(_plain(texts.GRADING_PENDING) + "\n")
+        for position in waiting:
+            await svc.grade_landed(session_id, position)
+        pages = await svc.debrief_pages_of(session_id)
     for i, page in enumerate(pages):
         text, _ = debrief_message(pages, i)
         out.write("\n" + _plain(text) + "\n")

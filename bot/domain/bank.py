@@ -249,6 +249,9 @@ class Bank:
                 raise ValueError(f"duplicate id {q.id}")
             self._by_id[q.id] = q
         self.sources: dict[str, str] = dict(sources or {})
+        # A follow-up is asked under its own id `<parent>/<n>` (see follow_up_question); sessions and cards
+        # that hold one find it here, while iteration and levels list only the bank's own questions.
+        self._follow_ups: dict[str, OpenQuestion] = {f.id: f for f in follow_ups_of(self._by_id.values())}
         self._of_level: dict[tuple[Level, str | None], tuple[McqQuestion | OpenQuestion, ...]] = {}
 
     def __len__(self) -> int:
@@ -258,14 +261,17 @@ class Bank:
         return iter(self._by_id.values())
 
     def __contains__(self, qid: object) -> bool:
-        return qid in self._by_id
+        return qid in self._by_id or qid in self._follow_ups
 
     def get(self, qid: str) -> McqQuestion | OpenQuestion | None:
-        """The question with this id, or None if the bank no longer has it."""
-        return self._by_id.get(qid)
+        """The question (or follow-up) with this id, or None if the bank no longer has it."""
+        return self._by_id.get(qid) or self._follow_ups.get(qid)
 
     def __getitem__(self, qid: str) -> McqQuestion | OpenQuestion:
-        return self._by_id[qid]
+        found = self.get(qid)
+        if found is None:
+            raise KeyError(qid)
+        return found
 
     def of_level(self, level: Level, kind: str | None = None) -> list[McqQuestion | OpenQuestion]:
         """Questions of one level, optionally of one kind, in bank order."""

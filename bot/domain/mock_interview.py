@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
+from bot.domain.bank import FOLLOW_UP_SEPARATOR, Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.estimate import LEVELS, Estimate, Evidence, difficulty, estimate, level_index, nearest_level
+from bot.domain.grader import Grade, Verdict
 
 INTERVIEW_QUESTIONS = 10
 # Open questions go to these positions (0-based) when the level has one left: three of ten, spread out.
@@ -21,6 +22,8 @@ MIN_TOPICS = 6
 UNSURE_START = Level.INTERMEDIATE
 GRADE_SCORES = {"nailed": 1.0, "partly": 0.5, "missed": 0.0}
 WEAK_TOPICS_SHOWN = 3
+# Follow-up questions one interview may ask; each takes the place of the next question.
+MAX_FOLLOW_UPS = 2
 
 
 class StartPick(enum.StrEnum):
@@ -121,16 +124,30 @@ class Scored:
 
 
 def answer_score(
-    kind: str, correct: bool | None, grade: str | None, covered: Sequence[bool], timed_out: bool
+    kind: str, correct: bool | None, grade: str | None, machine: float, timed_out: bool
 ) -> tuple[float, bool]:
-    """The score of an answer and whether it is final: an open answer counts its key points until self-graded."""
+    """The score of an answer and whether it is final: an open answer counts the grader's score (`machine`)
+    until the learner's own grade replaces it."""
     if timed_out:
         return 0.0, True
     if kind == "mcq":
         return (1.0 if correct else 0.0), True
     if grade is not None:
         return GRADE_SCORES[grade], True
-    return (sum(covered) / len(covered) if covered else 0.0), False
+    return machine, False
+
+
+def follow_up_for(question: OpenQuestion, grade: Grade, asked: Sequence[str]) -> str | None:
+    """The id of the authored follow-up to ask next: one that probes a key point this answer missed, while the
+    interview has asked fewer than MAX_FOLLOW_UPS (a follow-up is never followed up itself)."""
+    if FOLLOW_UP_SEPARATOR in question.id or sum(FOLLOW_UP_SEPARATOR in q for q in asked) >= MAX_FOLLOW_UPS:
+        return None
+    for i, follow_up in enumerate(question.follow_ups):
+        probed = grade.points[follow_up.probes] if follow_up.probes < len(grade.points) else None
+        qid = f"{question.id}{FOLLOW_UP_SEPARATOR}{i + 1}"
+        if probed is not None and probed.verdict is Verdict.MISSING and qid not in asked:
+            return qid
+    return None
 
 
 def rate(start: Level, answers: Sequence[Scored], observed: Mapping[str, float]) -> Estimate:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.clock import Clock
 from bot.domain.estimate import Estimate
-from bot.domain.grading import SelfGrade, covered_points, grade_mcq
+from bot.domain.grader import Grade
+from bot.domain.grading import SelfGrade, grade_mcq
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.mock_interview import (
     INTERVIEW_QUESTIONS,
@@ -23,10 +24,12 @@ from bot.domain.mock_interview import (
     build_report,
     choose_next,
     deadline,
+    follow_up_for,
     is_over_time,
     next_level,
 )
 from bot.domain.review import rating_for_grade, rating_for_mcq, review
+from bot.services.grading import GradingService
 from bot.services.interview import InterviewService, Outcome, QuestionView
 from bot.storage.cards import PendingReview
 from bot.storage.mock_interviews import (
@@ -80,11 +83,13 @@ class Deadline:
 
 @dataclass(frozen=True)
 class DebriefPage:
-    """One closed question of an interview with the user's answer."""
+    """One closed question of an interview with the user's answer and, for a typed one, the grader's verdict
+    (None with `grading` while the grade is still being worked out)."""
 
     view: QuestionView
     answer: InterviewAnswer
-    covered: tuple[bool, ...]
+    grade: Grade | None = None
+    grading: bool = False
 
 
 class MockInterviewService:
@@ -100,6 +105,7 @@ class MockInterviewService:
         budgets: Budgets,
         difficulties: Difficulties,
         disabled: Disabled,
+        grading: GradingService,
     ) -> None:
         self._store = store
         self._sessions = sessions
@@ -109,6 +115,7 @@ class MockInterviewService:
         self.budgets = budgets
         self._difficulties = difficulties
         self._disabled = disabled
+        self._grading = grading
 
     @property
     def sessions(self) -> InterviewService:
@@ -146,12 +153,13 @@ class MockInterviewService:
 
     async def _scored(self, session_id: int) -> list[Scored]:
         out = []
+        grades = await self._grading.stored(session_id)
         for a in await self._store.answers(session_id):
             question = self._bank.get(a.question_id)
             if question is None:
                 continue
-            covered = self._covered(question, a.answer_text)
-            score, final = answer_score(a.kind, a.correct, a.self_grade, covered, a.timed_out)
+            machine = self._machine(question, a.answer_text, grades.get(a.position))
+            score, final = answer_score(a.kind, a.correct, a.self_grade, machine, a.timed_out)
             out.append(
                 Scored(
                     a.question_id,
@@ -167,14 +175,20 @@ class MockInterviewService:
             )
         return out
 
-    @staticmethod
-    def _covered(question: McqQuestion | OpenQuestion, text: str | None) -> tuple[bool, ...]:
+    def _machine(self, question: McqQuestion | OpenQuestion, text: str | None, stored: Grade | None) -> float:
+        """The grader's score of a typed answer: the stored grade's, else the offline one (until it lands)."""
         if not isinstance(question, OpenQuestion) or not text:
-            return ()
-        return tuple(covered_points(question.key_points, text))
+            return 0.0
+        return stored.score if stored is not None else self._grading.offline(question, text).score
 
     async def _close(
-        self, view: QuestionView, user_id: int, now: dt.datetime, closing: Closing, pending: PendingReview | None
+        self,
+        view: QuestionView,
+        user_id: int,
+        now: dt.datetime,
+        closing: Closing,
+        pending: PendingReview | None,
+        offline: Grade | None = None,
     ) -> Step:
         session = await self._sessions.get_session(view.session_id)
         start = Level(session.level) if session is not None else view.question.level
@@ -182,14 +196,20 @@ class MockInterviewService:
         if view.position + 1 < view.size:
             sofar = await self._scored(view.session_id)
             question = view.question
-            score, _ = answer_score(
-                closing.kind, closing.correct, None, self._covered(question, closing.answer_text), closing.timed_out
-            )
+            machine = 0.0 if offline is None else offline.score
+            score, _ = answer_score(closing.kind, closing.correct, None, machine, closing.timed_out)
             sofar.append(Scored(question.id, question.level, question.topic, question.kind, score, 0.0))
             target = next_level(start, sofar, await self._difficulties())
             recent = await self._store.recent_questions(user_id, _ms(now - RECENT))
             asked = await self._store.asked(view.session_id)
-            nxt = choose_next(self._bank, target, view.position + 1, asked, recent, self._rng, await self._disabled())
+            # An answer that missed a key point is probed on it (the offline grade decides: it is there at once).
+            probe = None
+            if offline is not None and isinstance(question, OpenQuestion):
+                probe = follow_up_for(question, offline, asked)
+            nxt = self._bank.get(probe) if probe is not None else None
+            if nxt is None:
+                disabled = await self._disabled()
+                nxt = choose_next(self._bank, target, view.position + 1, asked, recent, self._rng, disabled)
             following = None if nxt is None else self._slot(nxt, now)
         closed = await self._store.close(closing, _ms(now), following, pending)
         if closed is Closed.ALREADY:
@@ -249,7 +269,8 @@ class MockInterviewService:
         return await self._close(view, user_id, now, closing, pending)
 
     async def answer_open(self, user_id: int, view: QuestionView, text: str) -> Step:
-        """Record a typed answer to the current open question; acknowledged, graded in the debrief."""
+        """Record a typed answer to the current open question; it is graded in the background (never holding up
+        the next question), shown in the debrief."""
         question = view.question
         if not isinstance(question, OpenQuestion):
             return Step(Outcome.INVALID, view)
@@ -265,7 +286,10 @@ class MockInterviewService:
             answer_text=text,
             over_time=due is not None and is_over_time(now, due),
         )
-        return await self._close(view, user_id, now, closing, None)
+        step = await self._close(view, user_id, now, closing, None, self._grading.offline(question, text))
+        if step.outcome is Outcome.RECORDED:
+            self._grading.start(view.session_id, view.position, question, text, user_id)
+        return step
 
     async def expire(self, session_id: int, position: int) -> Expiry:
         """Close a question whose deadline has passed (once, whoever else tries); else say how long to wait."""
@@ -310,12 +334,32 @@ class MockInterviewService:
         if session.status != "finished":
             return None
         pages = []
+        grades = await self._grading.stored(session_id)
         for a in await self._store.answers(session_id):
             view = await self._sessions.view(session_id, a.position)
             if view is None:
                 continue
-            pages.append(DebriefPage(view, a, self._covered(view.question, a.answer_text)))
+            question = view.question
+            if not isinstance(question, OpenQuestion) or not a.answer_text:
+                pages.append(DebriefPage(view, a))
+            elif a.position in grades:
+                pages.append(DebriefPage(view, a, grades[a.position]))
+            elif self._grading.pending(session_id, a.position):
+                pages.append(DebriefPage(view, a, grading=True))
+            else:
+                # Not graded in the background (a restart came between): the offline grade, now.
+                pages.append(DebriefPage(view, a, self._grading.offline(question, a.answer_text)))
         return pages
+
+    def grading_positions(self, pages: list[DebriefPage]) -> list[int]:
+        """The positions whose grade is still being worked out."""
+        return [p.answer.position for p in pages if p.grading]
+
+    async def grade_landed(self, session_id: int, position: int) -> bool:
+        """Wait for one background grade (at most about LLM_TIMEOUT), then update the stored estimate."""
+        landed = await self._grading.wait(session_id, position) is not None
+        await self._store_estimate(session_id)
+        return landed
 
     async def debrief_pages_of(self, session_id: int) -> list[DebriefPage]:
         """The debrief pages of a finished interview, whoever asks (the bot itself, at the end)."""

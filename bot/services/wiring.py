@@ -97,6 +97,7 @@ def build_services(
         Budgets(settings.interview_seconds_mcq, settings.interview_seconds_open),
         calibration.difficulties,
         interview.disabled_ids,
+        grading,
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)

@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.storage.interviews import InterviewStore
 from bot.telegram.app import build_application
-from bot.telegram.callback import GradeCb, unpack
+from bot.telegram.callback import DebriefCb, GradeCb, unpack
 from bot.telegram.services import Services
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons, unthrottled, voice_update
@@ -184,3 +184,88 @@ async def test_voice_refusals_too_long_unheard_and_without_transcription(
     await plain.process_update(voice_update(plain.bot, other.user_id, "v3", 10, 100))
     assert api.sent_texts()[sent:] == ["I can't listen to voice messages here: please type your answer."]
     assert len(api.of("getFile")) == 1
+
+
+async def _interview(app: Application, user: ChatDriver, answer: Any, on_open: Any = None) -> list[str]:  # type: ignore[type-arg]
+    """Run a whole mock interview: the first option of every MCQ, `answer(question)` to every open one."""
+    from bot.domain.bank import McqQuestion
+
+    await user.say("/interview")
+    intro = user.last()
+    await user.tap(intro, buttons(intro)[0][1])
+    asked: list[str] = []
+    while (view := await _svc(app).interview.current(user.user_id)) is not None:
+        asked.append(view.question.id)
+        if isinstance(view.question, McqQuestion):
+            message = user.last_with_buttons()
+            await user.tap(message, buttons(message)[0][1])
+        else:
+            await user.say(answer(view.question))
+            if on_open is not None:
+                on_open(view)
+    return asked
+
+
+async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback_and_suggestion(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    app = await started(with_llm(settings, fake_llm))
+    user = ChatDriver(app, api)
+    asked = await _interview(app, user, lambda q: "I am not sure, something about Flask")
+    # Open answers that missed their key points were probed by an authored follow-up on one of them, at most twice.
+    follow_ups = [(i, qid) for i, qid in enumerate(asked) if "/" in qid]
+    assert 1 <= len(follow_ups) <= 2 and len(asked) == 10
+    for i, qid in follow_ups:
+        assert asked[i - 1] == qid.split("/")[0]
+    graded = [p for p in await _svc(app).mock.debrief_pages_of(await _last_session(settings))]
+    open_pages = [p for p in graded if p.grade is not None]
+    assert len(open_pages) >= 3 and all(p.grade is not None and p.grade.grader == "llm" for p in open_pages)
+    # Every open answer went to the LLM, follow-ups graded against their own key points.
+    assert len(fake_llm.requests) == len(open_pages)
+    debrief = next(m for m in user.messages() if m["text"].startswith("<b>Debrief 1/10</b>"))
+    index = next(i for i, p in enumerate(graded) if p.grade is not None)
+    await user.tap(debrief, DebriefCb(graded[0].view.session_id, index).pack())
+    page = api.messages[(user.user_id, debrief["message_id"])]
+    assert "💬 Some of it is there." in page["text"] and "(the AI grader)" in page["text"]
+    assert "Suggested: <b>🤏 Partly</b>" in page["text"]
+    assert any(label.startswith("👉") for label, _ in buttons(page))
+    report = next(m for m in reversed(user.messages()) if "Estimated level:" in m["text"])
+    assert "count with the grader's score until you grade them in the debrief" in report["text"]
+
+
+async def _last_session(settings: Settings) -> int:
+    with sqlite3.connect(settings.database_path) as raw:
+        return int(raw.execute("SELECT MAX(session_id) FROM sessions").fetchone()[0])
+
+
+async def test_a_hanging_llm_never_holds_up_the_interview_and_the_debrief_is_edited_when_grades_fall_back(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, fake_llm: FakeLlm, started: Any
+) -> None:
+    fake_llm.mode = "hang"
+    app = await started(with_llm(settings, fake_llm, llm_timeout=60))
+    user = ChatDriver(app, api)
+    seen: list[tuple[int, int]] = []
+
+    def next_question_out(view: Any) -> None:
+        # When the answer's handler returns, the next question is in the chat while the grade still hangs.
+        current = next(m for m in reversed(user.messages()) if "<b>Question " in m["text"])
+        seen.append((len(fake_llm.requests), int(current["text"].split("/")[0].rsplit(" ", 1)[-1])))
+        assert current["text"].startswith(f"<b>Question {view.position + 2}/") or view.position == 9
+
+    asked = await _interview(app, user, lambda q: "flask run and app.run are dev servers", next_question_out)
+    assert len(asked) == 10 and seen and all(n >= 1 for n, _ in seen)
+    session = await _last_session(settings)
+    pages = await _svc(app).mock.debrief_pages_of(session)
+    waiting = [i for i, p in enumerate(pages) if p.grading]
+    assert waiting  # no grade has landed: the endpoint hangs
+    debrief = next(m for m in user.messages() if m["text"].startswith("<b>Debrief 1/10</b>"))
+    await user.tap(debrief, DebriefCb(session, waiting[0]).pack())
+    assert "Grading your answer" in api.messages[(user.user_id, debrief["message_id"])]["text"]
+    # The endpoint gives up (an error): each grade falls back to the offline one and the page is edited.
+    fake_llm._release.set()
+    await api.wait_for(lambda: "Suggested:" in api.messages[(user.user_id, debrief["message_id"])]["text"])
+    page = api.messages[(user.user_id, debrief["message_id"])]["text"]
+    assert "(the grader)" in page and "Grading your answer" not in page
+    with sqlite3.connect(settings.database_path) as raw:
+        graders = {r[0] for r in raw.execute("SELECT grader FROM answer_grades WHERE session_id = ?", (session,))}
+    assert graders == {"offline"}

@@ -76,7 +76,7 @@ def test_a_follow_up_is_asked_as_an_open_question_of_its_parent() -> None:
     assert [q.id for q in follow_ups_of([parent])] == ["ctx-open/1", "ctx-open/2"]
     view = QuestionView(1, 0, 1, bank_check.Mode.INTERVIEW, asked, (), None, False)
     assert "And in a CLI?" in render.question_body(view)
-    assert "Context variables do not follow" in render.model_answer_unclipped(view, (False,))
+    assert "Context variables do not follow" in render.model_answer_unclipped(view, None)
 
 
 def test_a_follow_up_too_long_to_send_fails_the_check(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from bot.domain.bank import OpenQuestion, load_bank
 from bot.domain.interview import Mode
 from bot.domain.markup import to_html
 from bot.domain.mock_interview import InterviewAnswer
+from bot.domain.offline_grader import OfflineGrader
 from bot.services.interview import QuestionView
 from bot.services.mock_interview import DebriefPage
 from bot.telegram.handlers.interview import debrief_message
@@ -15,7 +16,7 @@ from bot.telegram.handlers.interview import debrief_message
 def _page(question: OpenQuestion, typed: str) -> DebriefPage:
     view = QuestionView(1, 0, 10, Mode.INTERVIEW, question, (), None, False)
     answer = InterviewAnswer(0, question.id, question.topic, "open", (), None, None, typed, None, 1000, False, False)
-    return DebriefPage(view, answer, ())
+    return DebriefPage(view, answer, OfflineGrader().grade_now(question, typed))
 
 
 def test_typed_answers_do_not_fill_the_render_cache() -> None:

@@ -114,11 +114,11 @@ def test_estimate_moves_with_the_answers_and_reports_confidence() -> None:
     assert StartPick.UNSURE.level is Level.INTERMEDIATE and StartPick.ADVANCED.level is Level.ADVANCED
 
 
-def test_open_answers_count_key_points_until_graded() -> None:
-    assert answer_score("open", None, None, [True, False, True, False], False) == (0.5, False)
-    assert answer_score("open", None, "nailed", [False], False) == (1.0, True)
-    assert answer_score("mcq", True, None, (), True) == (0.0, True)
-    assert answer_score("mcq", False, None, (), False) == (0.0, True)
+def test_open_answers_count_the_grader_score_until_graded() -> None:
+    assert answer_score("open", None, None, 0.5, False) == (0.5, False)
+    assert answer_score("open", None, "nailed", 0.0, False) == (1.0, True)
+    assert answer_score("mcq", True, None, 0.0, True) == (0.0, True)
+    assert answer_score("mcq", False, None, 0.0, False) == (0.0, True)
 
 
 def test_deadlines_with_an_injected_clock() -> None:
@@ -201,3 +201,37 @@ def test_deep_link_payloads(payload: str, kind: str, value: object) -> None:
 )
 def test_bad_deep_link_payloads_are_ignored(payload: str) -> None:
     assert deeplink.parse(payload) is None
+
+
+def test_a_follow_up_probes_a_missed_point_at_most_twice_per_interview() -> None:
+    from bot.domain.bank import OpenQuestion
+    from bot.domain.grader import Grade, PointGrade, Verdict
+    from bot.domain.mock_interview import MAX_FOLLOW_UPS, follow_up_for
+
+    parent = next(q for q in BANK if isinstance(q, OpenQuestion) and len(q.follow_ups) == 2)
+    probed = [f.probes for f in parent.follow_ups]
+
+    def graded(missing: set[int]) -> Grade:
+        points = tuple(
+            PointGrade(kp.point, Verdict.MISSING if i in missing else Verdict.COVERED)
+            for i, kp in enumerate(parent.key_points)
+        )
+        return Grade("offline", points, (), 0.5)
+
+    assert follow_up_for(parent, graded(set()), [parent.id]) is None  # nothing missed
+    assert follow_up_for(parent, graded({probed[1]}), [parent.id]) == f"{parent.id}/2"
+    assert follow_up_for(parent, graded(set(probed)), [parent.id]) == f"{parent.id}/1"
+    # A follow-up already asked is not asked again, and none comes after the interview's second.
+    assert follow_up_for(parent, graded(set(probed)), [parent.id, f"{parent.id}/1"]) == f"{parent.id}/2"
+    assert MAX_FOLLOW_UPS == 2
+    assert follow_up_for(parent, graded(set(probed)), ["a/1", "b/2", parent.id]) is None
+    # The follow-up is itself asked as an open question of the parent's level (so it counts as one in the
+    # estimate), and is never followed up.
+    asked = BANK[f"{parent.id}/1"]
+    assert isinstance(asked, OpenQuestion) and asked.level == parent.level and asked.topic == parent.topic
+    assert f"{parent.id}/1" in BANK and all("/" not in q.id for q in BANK)
+    assert follow_up_for(asked, graded(set(probed)), [parent.id]) is None
+    sofar = [Scored(asked.id, asked.level, asked.topic, "open", 1.0, 30.0)]
+    assert rate(parent.level, sofar, {}) == rate(
+        parent.level, [Scored(parent.id, parent.level, "x", "open", 1.0, 30.0)], {}
+    )

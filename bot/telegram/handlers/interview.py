@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.domain.bank import McqQuestion, OpenQuestion
-from bot.domain.grading import SelfGrade
 from bot.domain.markup import markup_html, to_html
 from bot.domain.mock_interview import INTERVIEW_QUESTIONS, OPEN_POSITIONS, InterviewReport, StartPick
 from bot.domain.progress import topics_mask
@@ -36,6 +35,9 @@ _REFUSED = {
     Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
     Outcome.INVALID: texts.CB_INVALID,
 }
+
+
+_DEBRIEF_PAGES = "debrief_pages"
 
 
 def _job_name(session_id: int, position: int) -> str:
@@ -96,19 +98,50 @@ async def _after(app: App, chat_id: int, step: Step) -> None:
     if step.next is not None:
         await ask(app, chat_id, step.next)
     elif step.finished and step.view is not None:
-        await finish(app.bot, chat_id, services_of(app).mock, step.view.session_id)
+        await finish(app, chat_id, step.view.session_id)
 
 
-async def finish(bot: Bot, chat_id: int, svc: MockInterviewService, session_id: int) -> None:
-    """Send the first debrief page and the report."""
+def _shown_pages(app: App) -> dict[tuple[int, int], int]:
+    """Which page each debrief message shows, so a grade that lands later edits the page in view."""
+    found = app.bot_data.setdefault(_DEBRIEF_PAGES, {})
+    assert isinstance(found, dict)
+    return found
+
+
+async def finish(app: App, chat_id: int, session_id: int) -> None:
+    """Send the first debrief page and the report; grades still being worked out edit both when they land."""
+    svc = services_of(app).mock
+    bot = app.bot
     pages = await svc.debrief_pages_of(session_id)
     await chat.send(bot, chat_id, texts.INTERVIEW_OVER)
+    debrief_id = None
     if pages:
         text, markup = debrief_message(pages, 0)
-        await chat.send(bot, chat_id, text, markup)
+        debrief_id = (await chat.send(bot, chat_id, text, markup)).message_id
+        _shown_pages(app)[(chat_id, debrief_id)] = 0
     report_text, report_markup = report_message(await svc.report(session_id))
     message = await chat.send(bot, chat_id, report_text, report_markup)
     await svc.report_sent(session_id, message.message_id)
+    for position in svc.grading_positions(pages):
+        app.create_task(_when_graded(app, chat_id, session_id, position, debrief_id), name="grade-landed")
+
+
+async def _when_graded(app: App, chat_id: int, session_id: int, position: int, debrief_id: int | None) -> None:
+    """A background grade landed (or LLM_TIMEOUT passed, so the offline grade stands): show it."""
+    svc = services_of(app).mock
+    try:
+        await svc.grade_landed(session_id, position)
+        pages = await svc.debrief_pages_of(session_id)
+        index = None if debrief_id is None else _shown_pages(app).get((chat_id, debrief_id))
+        if debrief_id is not None and index is not None and 0 <= index < len(pages):
+            text, markup = debrief_message(pages, index)
+            await chat.edit(app.bot, chat_id, debrief_id, text, markup)
+        report_id = await svc.report_message(session_id)
+        if report_id is not None:
+            text, rmarkup = report_message(await svc.report(session_id))
+            await chat.edit(app.bot, chat_id, report_id, text, rmarkup)
+    except Exception:
+        logger.exception("could not show the grade of %s/%s", session_id, position)
 
 
 def report_message(report: InterviewReport) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -171,10 +204,10 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
     else:
         assert isinstance(q, OpenQuestion)
         answer = markup_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
-        hits = list(page.covered) + [False] * (len(q.key_points) - len(page.covered))
-        explanation = texts.key_points_block(
-            to_html(q.model_answer), [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]
-        )
+        if a.answer_text:
+            explanation = render.graded_points(q, page.grade, suggest=a.self_grade is None)
+        else:
+            explanation = texts.key_points_block(to_html(q.model_answer), [(kp.point, False) for kp in q.key_points])
     body = texts.debrief_page(
         index + 1,
         len(pages),
@@ -189,14 +222,7 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
     )
     rows: list[list[InlineKeyboardButton]] = []
     if isinstance(q, OpenQuestion) and not a.timed_out and a.self_grade is None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    texts.GRADE_LABELS[g.value], callback_data=DebriefGradeCb(view.session_id, a.position, g).pack()
-                )
-                for g in SelfGrade
-            ]
-        )
+        rows.append(render.grade_buttons(page.grade, lambda g: DebriefGradeCb(view.session_id, a.position, g)))
     nav = []
     if index > 0:
         nav.append(InlineKeyboardButton(texts.BTN_PREV, callback_data=DebriefCb(view.session_id, index - 1).pack()))
@@ -324,6 +350,7 @@ async def _on_debrief(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, 
     await chat.answer(query)
     text, markup = debrief_message(pages, data.page)
     if query.message is not None:
+        _shown_pages(context.application)[(chat_of(query), query.message.message_id)] = data.page
         await chat.edit(context.bot, chat_of(query), query.message.message_id, text, markup)
 
 
