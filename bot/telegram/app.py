@@ -117,6 +117,7 @@ def build_application(
         found = app.bot_data.get("services")
         if isinstance(found, Services):
             # Background grades stop first: they write to the database.
+            await interview.stop_watchers(app)
             await found.grading.aclose()
             if found.transcriber is not None:
                 await found.transcriber.aclose()

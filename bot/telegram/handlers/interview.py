@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
@@ -38,6 +41,7 @@ _REFUSED = {
 
 
 _DEBRIEF_PAGES = "debrief_pages"
+_WATCHERS = "grade_watchers"
 
 
 def _job_name(session_id: int, position: int) -> str:
@@ -123,7 +127,24 @@ async def finish(app: App, chat_id: int, session_id: int) -> None:
     message = await chat.send(bot, chat_id, report_text, report_markup)
     await svc.report_sent(session_id, message.message_id)
     for position in svc.grading_positions(pages):
-        app.create_task(_when_graded(app, chat_id, session_id, position, debrief_id), name="grade-landed")
+        _watch(app, _when_graded(app, chat_id, session_id, position, debrief_id))
+
+
+def _watch(app: App, work: Coroutine[Any, Any, None]) -> None:
+    """Run work beside the updates; stop_watchers ends what is left at shutdown."""
+    tasks = app.bot_data.setdefault(_WATCHERS, set())
+    assert isinstance(tasks, set)
+    task = asyncio.get_running_loop().create_task(work, name="grade-landed")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def stop_watchers(app: App) -> None:
+    """Cancel the waits for grades still out (a restart shows their offline grade) and let them finish."""
+    tasks = list(app.bot_data.get(_WATCHERS, ()))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _when_graded(app: App, chat_id: int, session_id: int, position: int, debrief_id: int | None) -> None:
