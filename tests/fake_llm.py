@@ -58,6 +58,7 @@ class FakeLlm:
     transcriptions: list[tuple[str, bytes]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     base_url: str = ""
 
     async def start(self) -> str:
@@ -79,6 +80,13 @@ class FakeLlm:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def wait_requests(self, n: int, within: float = 10.0) -> None:
+        """Wait (without polling) until n chat-completion requests have arrived."""
+        async with asyncio.timeout(within):
+            while len(self.requests) < n:
+                await self._arrived.wait()
+                self._arrived.clear()
+
     def prompts(self) -> list[str]:
         """Every message text of every request received, system and user, in order."""
         return [m["content"] for r in self.requests for m in r["messages"]]
@@ -98,6 +106,7 @@ class FakeLlm:
     async def _complete(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
+        self._arrived.set()
         self.headers.append(dict(request.headers))
         if self.mode == "hang":
             await self._release.wait()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -255,9 +254,7 @@ async def test_a_hanging_llm_never_holds_up_the_interview_and_the_debrief_is_edi
 
     asked = await _interview(app, user, lambda q: "flask run and app.run are dev servers", next_question_out)
     assert len(asked) == 10 and len(seen) >= 3 and all(seen)
-    async with asyncio.timeout(10):  # every grade went out to the endpoint, and hangs there
-        while len(fake_llm.requests) < len(seen):
-            await asyncio.sleep(0.01)
+    await fake_llm.wait_requests(len(seen))  # every grade went out to the endpoint, and hangs there
     session = await _last_session(settings)
     pages = await _svc(app).mock.debrief_pages_of(session)
     waiting = [i for i, p in enumerate(pages) if p.grading]
