@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import random
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain import deeplink
@@ -110,3 +113,24 @@ def test_the_button_payload_round_trips_within_telegram_limits() -> None:
     packed = ChangesCb().pack()
     assert len(packed.encode()) <= MAX_BYTES
     assert unpack(packed) == ChangesCb()
+
+
+def test_bank_check_counts_the_drill_and_its_totals_want_enough_of_it(tmp_path: Path) -> None:
+    from bot.cli.bank_check import drill_problems, run_bank_check
+    from bot.domain.bank import Bank
+
+    few = [_mcq(f"v-{i}", "Flask >= 2.3", level) for i, level in enumerate(Level)]
+    problems = drill_problems(Bank(few, {}))
+    assert [p.message for p in problems] == [
+        f"4 questions for the Flask 2 -> 3 drill, fewer than {MIN_DRILL_QUESTIONS}"
+    ]
+    assert drill_problems(BANK) == []
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    data = {"questions": [q.model_dump(mode="json", exclude_defaults=True) | {"kind": "mcq"} for q in few]}
+    (folder / "basics.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = io.StringIO()
+    run_bank_check(folder, out)
+    assert "Flask 2 -> 3 drill (MCQs whose versions name a Flask or Werkzeug 2.x/3.x release): 4, at least 25" in (
+        out.getvalue()
+    )
