@@ -34,9 +34,9 @@ from bot.telegram import render
 TELEGRAM_TEXT_LIMIT = 4096
 # Off until the bank v4 rewrite brings the score under its bounds; the report below prints it either way.
 ENFORCE_ELIMINATION = False
-# Bank v4 (issue 22): every open question carries 1-2 follow-ups, and the bank reaches its totals. Off until every
-# author of v4 has landed; the report below prints both either way.
-ENFORCE_FOLLOW_UPS = False
+# Bank v4 (issue 22): every open question carries 1-2 follow-ups (on: every open question on main has them), and
+# the bank reaches its totals (off until every author of v4 has landed). The report below prints both either way.
+ENFORCE_FOLLOW_UPS = True
 ENFORCE_TOTALS = False
 MIN_QUESTIONS = 440
 MIN_QUESTIONS_PER_LEVEL = 100

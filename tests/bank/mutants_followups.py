@@ -478,3 +478,126 @@ def _eager_errors_swallowed(mp: pytest.MonkeyPatch) -> None:
     from celery import Task
 
     _with_kwargs(mp, Task, "apply", throw=False)
+
+
+# ---------------------------------------------------------------- request-response, routing, rest-api
+
+
+@mutant(
+    "get-json-force-ignored", "get_json(force=True) still insists on a JSON content type", "test_request_response.py"
+)
+def _get_json_force_ignored(mp: pytest.MonkeyPatch) -> None:
+    from flask import Request
+
+    def make(orig: Any) -> Any:
+        # Not _with_kwargs: its own `force` parameter would swallow this one.
+        def get_json(self: Request, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+            return orig(self, False, silent, cache)
+
+        return get_json
+
+    _wrap(mp, Request, "get_json", make)
+
+
+@mutant(
+    "type-conversion-raises",
+    "args.get(key, default, type=int) raises ValueError when the value is not a number",
+    "test_request_response.py",
+    "test_rest_api.py",
+)
+def _type_conversion_raises(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.datastructures import TypeConversionDict
+
+    def get(self: Any, key: Any, default: Any = None, type: Any = None) -> Any:
+        try:
+            rv = self[key]
+        except KeyError:
+            return default
+        return rv if type is None else type(rv)
+
+    mp.setattr(TypeConversionDict, "get", get)
+
+
+@mutant(
+    "client-keeps-post-on-301",
+    "a client follows a 301 after a POST by repeating the POST with its body",
+    "test_routing.py",
+)
+def _client_keeps_post_on_301(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.test import Client
+
+    def make(orig: Any) -> Any:
+        def resolve_redirect(self: Client, response: Any, buffered: bool = False) -> Any:
+            if response.status_code in (301, 302):
+                response.status_code = 307
+            return orig(self, response, buffered=buffered)
+
+        return resolve_redirect
+
+    _wrap(mp, Client, "resolve_redirect", make)
+
+
+@mutant(
+    "itsdangerous-signature-unchecked",
+    "a token signed with itsdangerous can be edited by the client and still loads",
+    "test_rest_api.py",
+)
+def _itsdangerous_unchecked(mp: pytest.MonkeyPatch) -> None:
+    from itsdangerous import Signer
+
+    mp.setattr(Signer, "verify_signature", lambda self, value, sig: True)
+
+
+# ---------------------------------------------------------------- static files, templates
+
+
+@mutant(
+    "static-max-age-config-only",
+    "the static route reads SEND_FILE_MAX_AGE_DEFAULT only; overriding get_send_file_max_age has no effect",
+    "test_static_files.py",
+)
+def _static_max_age_config_only(mp: pytest.MonkeyPatch) -> None:
+    import flask.helpers
+    from flask import Flask, current_app
+
+    def config_only(filename: str | None) -> Any:
+        return current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+
+    def make_static(orig: Any) -> Any:
+        def send_static_file(self: Flask, filename: str) -> Any:
+            return flask.helpers.send_from_directory(self.static_folder, filename)  # type: ignore[arg-type]
+
+        return send_static_file
+
+    def make_prepare(orig: Any) -> Any:
+        def prepare(**kwargs: Any) -> Any:
+            if kwargs.get("max_age") is None:
+                kwargs["max_age"] = config_only
+            return orig(**kwargs)
+
+        return prepare
+
+    _wrap(mp, Flask, "send_static_file", make_static)
+    _wrap(mp, flask.helpers, "_prepare_send_file_kwargs", make_prepare)
+
+
+@mutant(
+    "static-url-path-always-static",
+    "the static route is served under /static whatever the folder is called",
+    "test_static_files.py",
+)
+def _static_url_path_always_static(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    _with_kwargs(mp, Flask, "__init__", force=False, static_url_path="/static")
+
+
+@mutant(
+    "sandbox-allows-dunder",
+    "Jinja's sandbox lets templates reach attributes such as __class__",
+    "test_templates.py",
+)
+def _sandbox_allows_dunder(mp: pytest.MonkeyPatch) -> None:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    mp.setattr(SandboxedEnvironment, "is_safe_attribute", lambda self, obj, attr, value: True)

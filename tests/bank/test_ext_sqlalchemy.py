@@ -12,6 +12,8 @@ from flask import Flask, render_template_string
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship, selectinload
 
+from tests.bank.sqlite_savepoints import sqlite_savepoints
+
 # Created unbound, as in an `extensions.py` module; every test binds it to its own app with init_app().
 db = SQLAlchemy()
 
@@ -158,19 +160,8 @@ def test_many_to_one_in_template_is_n_plus_one_and_joinedload_fixes_it(
 def test_outer_transaction_with_savepoint_isolates_a_test(tmp_path: Path) -> None:
     app = _app(tmp_path)
     with app.app_context():
-        engine = db.engine
-
         # SQLAlchemy's documented recipe: let SQLAlchemy, not pysqlite, emit BEGIN so SAVEPOINT works.
-        def no_driver_transactions(dbapi_connection: Any, record: Any) -> None:
-            dbapi_connection.isolation_level = None
-
-        def emit_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
-
-        engine.dispose()
-        sa.event.listen(engine, "connect", no_driver_transactions)
-        sa.event.listen(engine, "begin", emit_begin)
-        try:
+        with sqlite_savepoints(db.engine) as engine:
             connection = engine.connect()
             outer = connection.begin()
             session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -180,10 +171,6 @@ def test_outer_transaction_with_savepoint_isolates_a_test(tmp_path: Path) -> Non
             session.close()
             outer.rollback()  # the fixture's teardown
             connection.close()
-        finally:
-            sa.event.remove(engine, "connect", no_driver_transactions)
-            sa.event.remove(engine, "begin", emit_begin)
-            engine.dispose()
         assert db.session.scalar(sa.select(sa.func.count(Author.id))) == 0
 
 

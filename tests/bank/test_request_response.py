@@ -411,3 +411,30 @@ def test_get_data_in_after_request_breaks_send_file(tmp_path: Path) -> None:
     app.testing = True
     with pytest.raises(RuntimeError, match="direct passthrough"):
         client.get("/file")
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_get_json_force_ignores_the_content_type() -> None:
+    app = Flask(__name__)
+
+    @app.post("/items")
+    def items() -> dict[str, Any]:
+        return {"got": request.get_json(force=True)}
+
+    client = app.test_client()
+    r = client.post("/items", data='{"a": 1}', content_type="text/plain")
+    assert (r.status_code, r.get_json()) == (200, {"got": {"a": 1}})
+
+
+def test_args_type_int_default_for_empty_value() -> None:
+    app = Flask(__name__)
+
+    @app.get("/list")
+    def listing() -> dict[str, int]:
+        return {"page": request.args.get("page", 1, type=int)}
+
+    client = app.test_client()
+    pages = [client.get(f"/list{q}").get_json()["page"] for q in ("?page=7", "?page=abc", "?page=", "")]
+    assert pages == [7, 1, 1, 1]

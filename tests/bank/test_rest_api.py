@@ -327,3 +327,41 @@ def test_page_size_needs_a_lower_bound() -> None:
     assert client.get("/clamped?limit=-1").get_json() == {"rows": 1}
     assert client.get("/clamped?limit=1000").get_json() == {"rows": 100}
     db.close()
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_signed_cursor_round_trips_and_rejects_tampering() -> None:
+    from itsdangerous import BadSignature, URLSafeSerializer
+
+    app = Flask(__name__)
+    app.secret_key = "test"
+
+    def serializer() -> URLSafeSerializer:
+        return URLSafeSerializer(app.secret_key, salt="events-cursor")
+
+    @app.get("/events")
+    def events() -> Any:
+        token = request.args.get("cursor")
+        after = 0
+        if token:
+            try:
+                after = serializer().loads(token)["id"]
+            except BadSignature:
+                return {"error": "bad cursor"}, 400
+        ids = list(range(after + 1, after + 3))
+        cursor = serializer().dumps({"id": ids[-1]})
+        return {"ids": ids, "next": url_for("events", cursor=cursor)}
+
+    client = app.test_client()
+    first = client.get("/events").get_json()
+    assert first["ids"] == [1, 2]
+    second = client.get(first["next"]).get_json()
+    assert second["ids"] == [3, 4]
+    # An edited payload with the old signature is refused.
+    forged = URLSafeSerializer("guessed", salt="events-cursor").dumps({"id": 1000})
+    payload = forged.split(".")[0]
+    signature = first["next"].split("cursor=")[1].split(".")[1]
+    assert client.get(f"/events?cursor={payload}.{signature}").status_code == 400
+    assert client.get(f"/events?cursor={forged}").status_code == 400

@@ -516,3 +516,26 @@ def test_head_is_added_by_werkzeug_rule_not_flask() -> None:
 
     assert seen == [{"GET", "OPTIONS"}]  # what Flask passes: no HEAD
     assert next(r for r in app.url_map.iter_rules() if r.rule == "/items").methods == {"GET", "HEAD", "OPTIONS"}
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_moved_post_needs_308_not_301() -> None:
+    from flask import redirect, request
+
+    app = Flask(__name__)
+
+    @app.post("/v1/orders")
+    def old_orders():  # type: ignore[no-untyped-def]
+        return redirect("/v2/orders", int(request.args.get("code", "301")))
+
+    @app.route("/v2/orders", methods=["GET", "POST"])
+    def orders() -> str:
+        return f"{request.method} {request.get_data(as_text=True)!r}"
+
+    client = app.test_client()
+    moved = {
+        code: client.post(f"/v1/orders?code={code}", data="qty=2", follow_redirects=True).text for code in (301, 308)
+    }
+    assert moved == {301: "GET ''", 308: "POST 'qty=2'"}

@@ -184,3 +184,38 @@ def test_traversal_in_the_url_needs_a_path_rule(tmp_path: Path) -> None:
     ok = client.get("/naive/report.txt")
     assert ok.status_code == 200
     ok.close()
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_get_send_file_max_age_override_per_file(tmp_path: Path) -> None:
+    import re
+
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "app.3f9a1c.css").write_text("body{}", encoding="utf-8")
+    (tmp_path / "static" / "plain.css").write_text("body{}", encoding="utf-8")
+
+    class VersionedFlask(Flask):
+        def get_send_file_max_age(self, filename: str | None) -> int | None:
+            if filename and re.search(r"\.[0-9a-f]{6,}\.", filename):
+                return 31536000
+            return super().get_send_file_max_age(filename)
+
+    client = VersionedFlask(__name__, root_path=str(tmp_path)).test_client()
+    hashed = client.get("/static/app.3f9a1c.css")
+    plain = client.get("/static/plain.css")
+    assert hashed.headers["Cache-Control"] == "public, max-age=31536000"
+    assert plain.headers["Cache-Control"] == "no-cache"
+    hashed.close()
+    plain.close()
+
+
+def test_static_url_path_follows_the_folder_name(tmp_path: Path) -> None:
+    _make_tree(tmp_path)
+    app = Flask(__name__, root_path=str(tmp_path), static_folder="assets")
+    with app.test_request_context():
+        assert url_for("static", filename="logo.png") == "/assets/logo.png"
+    response = app.test_client().get("/assets/logo.png")
+    assert response.data == b"png"
+    response.close()

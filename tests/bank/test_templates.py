@@ -257,3 +257,23 @@ def test_context_from_kwargs_globals_and_processor() -> None:
 
     body = app.test_client().get("/p").data.decode()
     assert body == "Ann|/p|7|test|/p|[]|Shop|[]|&lt;b&gt;x&lt;/b&gt;"
+
+
+# ---------------------------------------------------------------- follow-ups (issue 22)
+
+
+def test_sandbox_refuses_unsafe_attributes() -> None:
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import escape
+
+    sandbox = SandboxedEnvironment(autoescape=True)
+    assert sandbox.from_string("Hello {{ name }}").render(name="<Ann>") == "Hello &lt;Ann&gt;"
+    with pytest.raises(SecurityError, match="__class__"):
+        sandbox.from_string("{{ ''.__class__.__mro__ }}").render()
+    # The app's own environment lets a template reach Python internals.
+    app = Flask(__name__)
+    with app.app_context():
+        assert "object" in render_template_string("{{ ''.__class__.__mro__ }}")
+        # Escaping the input before building the template source leaves the braces alone.
+        assert render_template_string(f"<h1>Hello {escape('{{ 7*7 }}')}</h1>") == "<h1>Hello 49</h1>"

@@ -128,6 +128,7 @@ def test_follow_ups_may_echo_their_parent_but_not_another_question(tmp_path: Pat
 
 def test_every_open_question_needs_a_follow_up_once_enforced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _bank(tmp_path, _open("ctx-bare"), _open("ctx-probed", "advanced", follow_ups=[_follow_up()]))
+    monkeypatch.setattr(bank_check, "ENFORCE_FOLLOW_UPS", False)
     _, report = _report(folder)
     assert "has no follow_ups" not in report
     assert "Follow-ups: 1 on 1 of 2 open questions; misconceptions on key points: 2" in report
