@@ -1,9 +1,12 @@
-"""One bot process per database: an OS lock on a file beside it, held for the life of the process."""
+"""One bot process per database: an OS lock on a file beside it, held for the life of the process.
+
+fcntl is imported only when the lock is taken: it does not exist on Windows, where the terminal practice (which
+takes no lock) must still run.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from pathlib import Path
 
@@ -28,6 +31,8 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock and write our pid in the file, or raise AlreadyRunning."""
+        import fcntl
+
         ensure_folder(self.path.parent)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -46,6 +51,8 @@ class InstanceLock:
     def release(self) -> None:
         """Drop the lock (the file stays: removing it would race with a process about to lock it)."""
         if self._fd is not None:
+            import fcntl
+
             with contextlib.suppress(OSError):
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)

@@ -43,7 +43,7 @@ def greeting(first_name: str) -> str:
     return (
         f"Hi, {escape(first_name)}! I help you get ready for a <b>Flask interview</b>.\n\n"
         "• /quiz — 10 multiple-choice questions of one level, with explanations\n"
-        "• /interview — a mock interview: type answers to open questions, compare them with a model answer\n"
+        "• /interview — a timed mock interview that adapts to your answers and ends with your estimated level\n"
         "• /daily — one well-chosen question a day at your local time\n"
         "• /stats — where you stand, topic by topic\n\n"
         "Pick a level to start a quiz:"
@@ -53,8 +53,9 @@ def greeting(first_name: str) -> str:
 HELP = (
     "<b>What I can do</b>\n"
     + "\n".join(f"/{command} — {about}" for command, about in COMMANDS)
-    + "\n\nTap an option to answer. In an interview, type your answer to open questions, "
-    "then grade yourself against the model answer.\n\n"
+    + "\n\nTap an option to answer, or type your answer to an open question. In a mock interview every question "
+    "is timed and the next one gets harder or easier with your answers; they are discussed at the end, where you "
+    "grade your open answers against the model answer and get your estimated level.\n\n"
     "Upgrading an app or brushing up? The button below drills what changed from Flask 2 to 3."
 )
 BTN_CHANGES = "🆕 What changed in Flask 2 → 3"
@@ -541,6 +542,11 @@ def report_notice(question_id: str, reason: str) -> str:
         f"🚩 New report on <code>{escape(question_id)}</code>: {escape(REPORT_REASONS.get(reason, reason))}. "
         "/reports lists the open ones."
     )
+
+
+def question_heading(question_id: str, level: str, topic: str) -> str:
+    """The first line of a question shown to admins: id, level and topic."""
+    return f"<code>{escape(question_id)}</code> · {escape(level)} · {escape(topic)}"
 
 
 def report_group(

@@ -19,9 +19,11 @@ from tests.fake_bot_api import FakeBotApi, unthrottled
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
-# In CI the property tests replay the same examples every run, so a run is never red by chance; on a
-# developer's machine they explore new ones (what they find is kept as an @example).
-hypothesis.settings.register_profile("ci", derandomize=True)
+# In CI the property tests replay the same examples every run, so a run is never red by chance (and a clean
+# clone keeps no example database). On a developer's machine they explore new ones, and Hypothesis keeps every
+# failure it finds in .hypothesis/ to replay it first next time (turn what it finds into an @example). So no test
+# sets `database`: tests/unit/test_hypothesis_settings.py checks that.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis.settings.load_profile("ci")
 

@@ -90,3 +90,24 @@ def test_invalid_bank_names_file_and_id(tmp_path: Path) -> None:
     assert "bad.yaml: bad-one" in done.stderr and "exactly one correct" in done.stderr
     check = _run(["bank", "check"], tmp_path, "", QUESTIONS_DIR=str(bank))
     assert check.returncode == 1 and "bad.yaml: bad-one" in check.stdout
+
+
+def test_practice_runs_where_fcntl_does_not_exist(tmp_path: Path) -> None:
+    # Windows has no fcntl: only the bot's instance lock needs it, so the terminal practice must not import it.
+    no_fcntl = (
+        "import runpy, sys; sys.modules['fcntl'] = None; sys.argv = ['bot', 'practice', '--level', 'fresher']; "
+        "runpy.run_module('bot', run_name='__main__', alter_sys=True)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_"))}
+    env["DATABASE_PATH"] = str(tmp_path / "p.sqlite3")
+    done = subprocess.run(
+        [sys.executable, "-c", no_fcntl],
+        input="A\n" * 10,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Question ") == 10 and "Score: " in done.stdout

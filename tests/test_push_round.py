@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from bot.cli.push import run_push
@@ -264,3 +265,29 @@ async def test_sigterm_in_the_middle_of_a_batch_stops_between_sends_and_releases
     assert code == 0 and f"sent: {len(USERS) - len(sent)}\n" in out.getvalue()
     assert sorted(int(c.params["chat_id"]) for c in api.of("sendMessage")) == USERS  # each once
     assert {(s, a) for _, s, a in _rows(settings.database_path)} == {("sent", 1)}
+
+
+async def test_users_who_leave_or_unsubscribe_after_the_claim_are_not_sent_to(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(START)
+    push = _service(settings, db, clock)
+    store = push._store
+    claim = type(store).claim
+    left, unsubscribed = USERS[3], USERS[40]
+
+    async def claim_then_change(self: object, *args: object) -> object:
+        found = await claim(self, *args)  # type: ignore[arg-type]
+        with sqlite3.connect(settings.database_path) as raw:  # another process: /deleteme and /daily off
+            raw.execute("PRAGMA foreign_keys = ON")
+            raw.execute("DELETE FROM users WHERE user_id = ?", (left,))
+            raw.execute("UPDATE users SET daily_time = NULL WHERE user_id = ?", (unsubscribed,))
+        return found
+
+    monkeypatch.setattr(type(store), "claim", claim_then_change)
+    sender = Sender(clock)
+    report = await push.run_round(sender)
+    assert left not in sender.sent and unsubscribed not in sender.sent
+    assert (report.sent, report.already, report.failed) == (len(USERS) - 2, 2, 0)
+    rows = {uid: (status, attempts) for uid, status, attempts in _rows(settings.database_path)}
+    assert left not in rows and rows[unsubscribed] == ("failed", 0)  # released: a /daily on today sends it

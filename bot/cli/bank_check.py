@@ -27,6 +27,7 @@ from bot.domain.changes import MIN_DRILL_QUESTIONS, drill_pool
 from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
 from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
+from bot.domain.shown_output import shown_output_problems
 from bot.domain.version_fragile import version_problems
 from bot.services.interview import QuestionView
 from bot.telegram import render
@@ -90,6 +91,7 @@ def _missing_checks(checks: Iterable[str], root: Path | None) -> Iterable[str]:
         return
     for check in checks:
         file, func = check.split("::")
+        func = func.split("[", 1)[0]  # a parametrized check, test_output[<question id>], names its function
         path = root / file
         if not path.is_file() or func not in _test_functions(path):
             yield f"names a check that does not exist: {check}"
@@ -169,6 +171,8 @@ def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None, checks_root: P
         problems.extend(BankProblem(file, q.id, msg) for msg in _check_problems(q, checks_root))
         problems.extend(BankProblem(file, q.id, msg) for msg in version_problems(q))
         problems.extend(BankProblem(file, q.id, msg) for msg in _poll_problems(q))
+        if isinstance(q, McqQuestion):
+            problems.extend(BankProblem(file, q.id, msg) for msg in shown_output_problems(q))
         if isinstance(q, OpenQuestion):
             problems.extend(BankProblem(file, q.id, msg) for msg in _follow_up_problems(q, checks_root))
     for level in Level:
@@ -269,6 +273,9 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
     )
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
+    shown = Counter(q.level.value for q in bank if isinstance(q, McqQuestion) and q.shows_output)
+    per_level = ", ".join(f"{lv.value} {shown[lv.value]}" for lv in Level)
+    out.write(f"Code-reading (shows_output, output pinned in tests/bank/outputs.json): {shown.total()} ({per_level})\n")
     _follow_up_report(bank, out)
     out.write(f"\nPoll-eligible MCQs (a native quiz poll; at least {MIN_PER_LEVEL} per level)\n")
     for level in Level:

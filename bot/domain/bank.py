@@ -74,8 +74,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 OptionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 # A quiz poll's explanation holds 200 characters (bot.domain.polls checks it as Telegram counts).
 PollText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-# A pytest node id such as tests/bank/test_routing.py::test_default_methods.
-CheckId = Annotated[str, StringConstraints(pattern=r"^tests/bank/test_[a-z0-9_]+\.py::test_[A-Za-z0-9_]+$")]
+# A pytest node id such as tests/bank/test_routing.py::test_default_methods, or one case of a test
+# parametrized by question id, such as tests/bank/test_outputs.py::test_output[routing-x].
+CheckId = Annotated[
+    str, StringConstraints(pattern=r"^tests/bank/test_[a-z0-9_]+\.py::test_[A-Za-z0-9_]+(\[[a-z0-9]+(-[a-z0-9]+)*\])?$")
+]
 Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
 
 MIN_OPTIONS = 3

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.domain.bank import McqQuestion, OpenQuestion
 
-__all__ = ["DUPLICATE_THRESHOLD", "SimilarPair", "right_answer", "similar_pairs", "similarity", "words"]
+__all__ = ["DUPLICATE_THRESHOLD", "SimilarPair", "prompt_words", "right_answer", "similar_pairs", "similarity", "words"]
 
 # Score at or above which two questions count as teaching the same fact. Chosen on the v2 bank (265
 # questions, 34,980 pairs) by reading the ranking: every pair scoring 0.30 or more asked the same
@@ -36,11 +36,44 @@ def words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.casefold()) if len(w) > 1 and w not in _STOPWORDS)
 
 
+# A code-reading question (shows_output) is mostly a snippet, and every snippet shares the scaffolding of a
+# small Flask program; its right option is a raw output (`None`, `200 404`) that many unrelated snippets print.
+# Compared as written, 22 of the first 32 such questions "duplicated" one another. So for them the prompt
+# is compared without the scaffolding's words and the answer is the explanation's prose: the fact taught.
+_SCAFFOLD = """
+What does this program print?
+from flask import Flask, request, render_template_string
+app = Flask(__name__)
+@app.get("/")
+def index():
+    return ""
+c = app.test_client()
+r = c.get("/")
+print(r.status_code, r.text)
+with app.app_context():
+    print(render_template_string(""))
+"""
+_SCAFFOLD_WORDS = words(_SCAFFOLD)
+_FENCE = re.compile(r"```\w*\n.*?```", re.DOTALL)
+
+
+def _code_reading(question: McqQuestion | OpenQuestion) -> bool:
+    return isinstance(question, McqQuestion) and question.shows_output
+
+
 def right_answer(question: McqQuestion | OpenQuestion) -> str:
-    """The right option of an MCQ, the model answer of an open question."""
+    """The right option of an MCQ (a code-reading one's explanation prose), the model answer of an open question."""
     if isinstance(question, McqQuestion):
+        if question.shows_output:
+            return _FENCE.sub(" ", question.explanation)
         return question.options[question.correct_index].text
     return question.model_answer
+
+
+def prompt_words(question: McqQuestion | OpenQuestion) -> frozenset[str]:
+    """The words of a prompt that can tell it apart (a code-reading prompt loses its scaffolding)."""
+    found = words(question.prompt)
+    return found - _SCAFFOLD_WORDS if _code_reading(question) else found
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -71,7 +104,7 @@ class SimilarPair:
 def similarity(a: McqQuestion | OpenQuestion, b: McqQuestion | OpenQuestion) -> SimilarPair:
     """Word overlap (Jaccard) of the prompts and of the right answers of two questions."""
     return SimilarPair(
-        a, b, _jaccard(words(a.prompt), words(b.prompt)), _jaccard(words(right_answer(a)), words(right_answer(b)))
+        a, b, _jaccard(prompt_words(a), prompt_words(b)), _jaccard(words(right_answer(a)), words(right_answer(b)))
     )
 
 
@@ -79,7 +112,7 @@ def similar_pairs(
     questions: Iterable[McqQuestion | OpenQuestion], threshold: float = DUPLICATE_THRESHOLD
 ) -> list[SimilarPair]:
     """Every pair scoring at least threshold, most alike first."""
-    keyed = [(q, words(q.prompt), words(right_answer(q))) for q in questions]
+    keyed = [(q, prompt_words(q), words(right_answer(q))) for q in questions]
     found = []
     for (a, pa, aa), (b, pb, ab) in itertools.combinations(keyed, 2):
         # A geometric mean reaches threshold only if both overlaps do: skip the answer when the prompt cannot.

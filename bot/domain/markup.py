@@ -21,10 +21,16 @@ def _inline_html(text: str) -> str:
     return "".join(out)
 
 
-# Bank texts are few and fixed, and every question and result renders them again: ~2% of an answer's CPU.
+# Bank texts are few and fixed, and every question and result renders them again: ~2% of an answer's CPU. Only
+# they go through the cache: a user's text (markup_html) would fill it with entries nobody asks for again.
 @functools.lru_cache(maxsize=4096)
 def to_html(text: str) -> str:
-    """Render bank markup as Telegram HTML; everything outside tags is escaped."""
+    """Render bank markup as Telegram HTML, cached; everything outside tags is escaped."""
+    return markup_html(text)
+
+
+def markup_html(text: str) -> str:
+    """Render markup as Telegram HTML, for any text (a user's answer too); everything outside tags is escaped."""
     out: list[str] = []
     last = 0
     for m in _FENCE.finditer(text):

@@ -171,6 +171,7 @@ class GroupService:
         self._default_zone = default_zone
         self.quiz_seconds = quiz_seconds
         self._quiz_locks: dict[int, asyncio.Lock] = {}
+        self._quiz_waiting: dict[int, int] = {}
         self._post_failures: dict[int, int] = {}
 
     # ------------------------------------------------------------------ membership and settings
@@ -283,8 +284,9 @@ class GroupService:
         claim = await self._store.claim(chat_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
         if claim.state is not ClaimState.CLAIMED:
             return
-        qid = await self._store.claimed_question(chat_id, day)
-        question = self.full_explanation(qid) if qid else None
+        earlier = await self._store.claimed_post(chat_id, day)
+        question = self.full_explanation(earlier.question_id) if earlier.question_id else None
+        lead_sent = earlier.lead_sent
         if question is None or not polls.poll_eligible(question):
             chosen = await self._choose(chat_id, item.subscriber.level, 1)
             if not chosen:
@@ -294,10 +296,23 @@ class GroupService:
                 return
             question = chosen[0]
             await self._store.attach_question(chat_id, day, question.id)
+            lead_sent = False
         try:
             await self._close_daily(outbox, chat_id)
             spec = self._spec(question, bot_username, "")
-            sent, sent_at = await self._post(outbox, chat_id, spec, None)
+            if spec.lead_html is not None and not lead_sent:
+                await self._send_lead(outbox, chat_id, day, spec.lead_html)
+            try:
+                sent = await outbox.poll(chat_id, spec, None)
+            except SendFailed as exc:
+                if not exc.maybe_sent:
+                    raise
+                # As the private push does: a missed poll is better than a second one the same day.
+                logger.warning("daily poll in group %s may have been posted (%s); not posting it again", chat_id, exc)
+                await self._store.mark_maybe_posted(chat_id, day)
+                report.posted += 1
+                return
+            sent_at = _ms(self._clock.now())
         except ChatGone:
             await self._store.mark_failed(chat_id, day, gone=True)
             await self.leave(chat_id)
@@ -315,6 +330,16 @@ class GroupService:
             return
         await self._store.mark_posted(chat_id, day, self._poll_row(chat_id, question, spec, sent, sent_at, "daily"))
         report.posted += 1
+
+    async def _send_lead(self, outbox: Outbox, chat_id: int, day: dt.date, html: str) -> None:
+        """Send the daily poll's lead message, marked first: no later attempt repeats one that may have arrived."""
+        await self._store.set_lead_sent(chat_id, day, True)
+        try:
+            await outbox.text(chat_id, html)
+        except (SendFailed, ChatMoved) as exc:
+            if not (isinstance(exc, SendFailed) and exc.maybe_sent):
+                await self._store.set_lead_sent(chat_id, day, False)  # surely not sent: the next attempt sends it
+            raise
 
     async def _close_daily(self, outbox: Outbox, chat_id: int) -> None:
         """Stop the group's earlier daily polls, each with a one-line result."""
@@ -402,14 +427,21 @@ class GroupService:
     async def step(self, outbox: Outbox, quiz_id: int, bot_username: str) -> float | None:
         """Move a quiz along: post the question due, close an expired one, or finish; seconds until the next step."""
         lock = self._quiz_locks.setdefault(quiz_id, asyncio.Lock())
-        async with lock:
-            try:
-                return await self._step(outbox, quiz_id, bot_username)
-            except ChatGone:
-                quiz = await self._store.quiz(quiz_id)
-                if quiz is not None:
-                    await self.leave(quiz.chat_id)
-                return None
+        self._quiz_waiting[quiz_id] = self._quiz_waiting.get(quiz_id, 0) + 1
+        try:
+            async with lock:
+                try:
+                    return await self._step(outbox, quiz_id, bot_username)
+                except ChatGone:
+                    quiz = await self._store.quiz(quiz_id)
+                    if quiz is not None:
+                        await self.leave(quiz.chat_id)
+                    return None
+        finally:
+            # The lock lives while someone holds or waits for it: a process that runs quizzes for months keeps none.
+            self._quiz_waiting[quiz_id] -= 1
+            if not self._quiz_waiting[quiz_id]:
+                del self._quiz_waiting[quiz_id], self._quiz_locks[quiz_id]
 
     async def _step(self, outbox: Outbox, quiz_id: int, bot_username: str) -> float | None:
         while True:

@@ -21,8 +21,10 @@ Delivery policy: every subscriber gets at most one question per local date, and 
   released, so the next round or `push` sends it.
 - One user's failure is logged and skipped; the round goes on: a batch whose claim or settle fails is retried
   one user at a time. The push and the same user's handlers are not serialised (the push may run in another
-  process): a claim re-checks the subscription in its transaction, and a /deleteme after it only makes the
-  later settle find no row (the question may still go out, as a send already on its way would).
+  process): a claim re-checks the subscription in its transaction, and claims are checked again, RECHECK_AHEAD
+  of sends at a time, just before they are sent: a /deleteme, /daily off or block confirmed after the claim
+  sends nothing (the row is released) unless it came within RECHECK_AHEAD of the send, when it only makes the
+  settle find no row (as for a send already on its way).
 Sends are paced at `rate()` per second (the rate limiter lowers it after flood waits) with an injected
 clock and sleep, so tests never wait.
 """
@@ -62,6 +64,9 @@ IN_FLIGHT = 8
 # so a batch is sent long before its lease (STALE_AFTER) runs out and a slow push still claims one at a time.
 CLAIM_BATCH = 64
 CLAIM_AHEAD = dt.timedelta(seconds=10)
+# Claims are re-checked (one query) for the next this-much of sends just before they go out, so a user who leaves
+# or unsubscribes after the claim is not sent a question unless the send was at most this close.
+RECHECK_AHEAD = dt.timedelta(seconds=1)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -242,17 +247,27 @@ class PushService:
                 part = chunk[at : at + self._claim_size()]
                 at += len(part)
                 jobs = await self._claim(part, choices, flight)
+                checked, gone = 0, set[int]()
                 for n, job in enumerate(jobs):
+                    if n >= checked:
+                        checked = n + self._recheck_size()
+                        gone = await flight.withdrawn(jobs[n:checked])
+                    if job.user_id in gone:
+                        continue
                     await flight.slot()
                     await pacer.wait()
                     if stop() or flight.stopped:
                         flight.report.stopped = True
                         flight.free_slot()
-                        await flight.give_back(jobs[n:])
+                        await flight.give_back([j for j in jobs[n:] if j.user_id not in gone])
                         return
                     flight.start(job)
                     # Let the send just started reach the wire before the next slot is booked.
                     await asyncio.sleep(0)
+
+    def _recheck_size(self) -> int:
+        """How many claims to re-check at once before sending: about RECHECK_AHEAD of sends at the pace now."""
+        return max(1, min(CLAIM_BATCH, int(self._rate() * RECHECK_AHEAD.total_seconds())))
 
     def _claim_size(self) -> int:
         """How many rows to claim at once: about CLAIM_AHEAD of sends at the pace now, within [1, CLAIM_BATCH]."""
@@ -384,6 +399,21 @@ class _Flight:
         if result.status is SendStatus.STOPPED:
             self.stopped = True
         await self._settle([(_settled(job, result), True)])
+
+    async def withdrawn(self, jobs: Sequence[_Job]) -> set[int]:
+        """Re-check claims about to be sent; settle (release) and return the users who left or unsubscribed since."""
+        try:
+            due = await self._store.still_due([(j.user_id, j.local_date) for j in jobs])
+        except Exception as exc:  # the claim checked them already: a failed re-check sends as before
+            logger.warning("re-checking %d daily questions before sending failed: %s", len(jobs), exc)
+            return set()
+        gone = [j for j in jobs if j.user_id not in due]
+        for j in gone:
+            logger.info("daily question for user %s not sent: they left or unsubscribed after the claim", j.user_id)
+        self.report.already += len(gone)
+        self._resolved(len(gone))
+        await self.settle([Settled(j.user_id, j.local_date, Outcome.RELEASED) for j in gone])
+        return {j.user_id for j in gone}
 
     async def give_back(self, jobs: Sequence[_Job]) -> None:
         """Release claims that will not be sent this round: a later round (or `push`) sends them."""

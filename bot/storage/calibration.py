@@ -10,15 +10,11 @@ from bot.storage.db import Database
 async def answer_tallies(db: Database) -> list[AnswerTally]:
     """Per question and session level: answers, summed score (right = 1, partly = ½) and seconds taken.
 
-    Open answers count once self-graded; a timed-out question counts as wrong.
+    Open answers count once self-graded; a timed-out question counts as wrong. Triggers keep the tallies in the
+    transaction of every change to answers (migration 7), so this reads a row per question and level, never the
+    answers themselves.
     """
-    rows = await db.fetch_all(
-        "SELECT question_id, level, COUNT(*), TOTAL(score), TOTAL(time_taken_ms) / 1000.0 FROM ("
-        "SELECT question_id, level, time_taken_ms, CASE WHEN timed_out = 1 THEN 0.0 "
-        "WHEN kind = 'mcq' THEN correct WHEN self_grade = 'nailed' THEN 1.0 WHEN self_grade = 'partly' THEN 0.5 "
-        "WHEN self_grade = 'missed' THEN 0.0 END AS score FROM answers) WHERE score IS NOT NULL "
-        "GROUP BY question_id, level"
-    )
+    rows = await db.fetch_all("SELECT question_id, level, answers, score, time_ms / 1000.0 FROM answer_tallies")
     levels = {lv.value: lv for lv in Level}
     return [
         AnswerTally(str(r[0]), levels[str(r[1])], int(r[2]), float(r[3]), float(r[4]))

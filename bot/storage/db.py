@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import threading
@@ -87,10 +86,16 @@ class Database:
         """
         cancelled = threading.Event()
         async with self._lock:
-            # aiosqlite queues a function for its thread with Connection._execute, which every one of its
-            # calls goes through (0.21 and 0.22 have no public name for it; the dependency pins <0.23).
-            done: Awaitable[T] = self._conn._execute(_atomically, self._conn, work, cancelled)  # type: ignore[no-untyped-call]
-            return await self._finish(done, cancelled.set)
+            return await self._finish(self._on_thread(_atomically, work, cancelled), cancelled.set)
+
+    def _on_thread(self, fn: Callable[..., T], *args: object) -> Awaitable[T]:
+        """Queue `fn(connection, *args)` for the database thread, behind every statement queued before it.
+
+        aiosqlite runs its calls one at a time, in order, through Connection._execute (0.21 and 0.22 have no
+        public name for it; tests/storage/test_aiosqlite_api.py pins it, and the dependency pins <0.23).
+        """
+        done: Awaitable[T] = self._conn._execute(fn, self._conn, *args)  # type: ignore[no-untyped-call]
+        return done
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -103,36 +108,38 @@ class Database:
         """BEGIN … COMMIT that never leaves the shared connection inside a transaction, whatever fails.
 
         A statement runs on aiosqlite's thread to its end even if the task awaiting it is cancelled (a BEGIN
-        waiting out the busy timeout, say), so BEGIN and COMMIT are awaited to completion; whatever fails or
-        is cancelled, an open transaction is rolled back before the lock is released.
+        waiting out the busy timeout, say), so BEGIN and COMMIT are awaited to completion, through any number
+        of cancellations. Whatever fails or is cancelled, the rollback is decided on the thread, queued behind
+        every statement already handed to it: only there is `in_transaction` the connection's true state.
         """
         try:
             await self._finish(self._conn.execute(begin))
             yield
             await self._finish(self._conn.execute("COMMIT"))
         except BaseException:
-            await self._finish(self._rollback())
+            await self._finish(self._on_thread(_rollback_open))
             raise
-
-    async def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            try:
-                await self._conn.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                logger.error("rollback failed: %s", exc)
 
     @staticmethod
     async def _finish(statement: Awaitable[T], on_cancel: Callable[[], None] | None = None) -> T:
-        """Await a statement to its end even if this task is cancelled meanwhile (then re-raise the cancel)."""
+        """Await a statement to its end even if this task is cancelled meanwhile, once or more (then re-raise).
+
+        The task keeps the lock until then, so nothing it handed to the thread can run after the next holder's work.
+        """
         task = asyncio.ensure_future(statement)
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            if on_cancel is not None:
-                on_cancel()
-            with contextlib.suppress(Exception):
-                await task
-            raise
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:
+                if not cancelled and on_cancel is not None:
+                    on_cancel()
+                cancelled = True
+        if cancelled:
+            if not task.cancelled():
+                task.exception()  # retrieved: the caller is told it was cancelled, not how the statement ended
+            raise asyncio.CancelledError
+        return task.result()
 
     async def fetch_all(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
         """The rows of one SELECT, in a single round trip to the database thread.
@@ -187,25 +194,44 @@ class _Abandoned(Exception):
 def _atomically(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T], cancelled: threading.Event) -> T:
     """On the database thread: BEGIN IMMEDIATE, `work`, COMMIT; ROLLBACK if anything fails or the caller left."""
     raw = conn._conn  # the sqlite3 connection: only this thread may use it
-    raw.execute("BEGIN IMMEDIATE")
     try:
+        raw.execute("BEGIN IMMEDIATE")
         result = work(raw)
         if cancelled.is_set():
             raise _Abandoned
         raw.execute("COMMIT")
     except BaseException:
-        if raw.in_transaction:
-            try:
-                raw.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                logger.error("rollback failed: %s", exc)
+        _rollback_open(conn)
         raise
     return result
 
 
+def _rollback_open(conn: aiosqlite.Connection) -> None:
+    """On the database thread: roll back the transaction open on the connection, if one is."""
+    raw = conn._conn
+    if raw.in_transaction:
+        try:
+            raw.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            logger.error("rollback failed: %s", exc)
+
+
 def _statements(script: str) -> list[str]:
-    # Migrations hold no string literals with semicolons, so a plain split is safe.
-    return [s.strip() for s in script.split(";") if s.strip() and not _only_comments(s)]
+    """The statements of a migration script, in order."""
+    # A trigger's body holds semicolons of its own: chunks are joined until SQLite says they make a statement.
+    found: list[str] = []
+    pending = ""
+    for chunk in script.split(";"):
+        pending += chunk
+        if sqlite3.complete_statement(pending + ";"):
+            if pending.strip() and not _only_comments(pending):
+                found.append(pending.strip())
+            pending = ""
+        else:
+            pending += ";"
+    if pending.strip() and not _only_comments(pending):
+        raise ValueError(f"incomplete statement in a migration: {pending.strip()[:80]}")
+    return found
 
 
 def _only_comments(chunk: str) -> bool:

@@ -2,6 +2,10 @@
 
 The daily group poll uses the same claim policy as the private push (bot/storage/push.py): a row per
 (group, local date) is claimed with status `sending` in a BEGIN IMMEDIATE transaction before anything is sent.
+A poll that may have reached the group although its send failed (a timeout) closes the claim as `sent` with no
+poll id: it is never posted again. A question too long for a poll goes first as a message of its own (the lead);
+`lead_sent` is set before that message is sent and cleared only if it surely did not arrive, so a later attempt
+posts the poll without repeating the lead.
 A group quiz marks the position it is about to post (`sending`) before sendPoll and stores the poll, clearing
 the mark, right after: a mark found without its poll after a restart means the send may or may not have
 happened, and the quiz is closed rather than risk posting that question twice.
@@ -19,7 +23,7 @@ from bot.domain.groups import PollResult, Score
 from bot.domain.schedule import Subscriber, parse_hhmm
 from bot.storage.cards import PendingReview, store_review
 from bot.storage.db import Database
-from bot.storage.push import Claim, ClaimState, served_on
+from bot.storage.push import Claim, Claims, ClaimState, served_on
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ class PollRow:
     sent_at: int
     closes_at: int | None
     closed: bool
+
+
+@dataclass(frozen=True)
+class ClaimedPost:
+    """What earlier attempts of a daily claim left: the question chosen, and whether its lead may have gone out."""
+
+    question_id: str | None
+    lead_sent: bool
 
 
 @dataclass(frozen=True)
@@ -256,7 +268,7 @@ class GroupStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(group, local date) pairs that cannot be claimed now."""
-        return await served_on(self._db, "group_deliveries", "chat_id", dates, stale_before_ms, max_attempts)
+        return await served_on(self._db, Claims.GROUP, dates, stale_before_ms, max_attempts)
 
     async def claim(self, chat_id: int, day: dt.date, now_ms: int, stale_before_ms: int, max_attempts: int) -> Claim:
         """Take the right to post the group's poll for `day`; a re-claim returns the question already chosen."""
@@ -281,18 +293,28 @@ class GroupStore:
             row = await cur.fetchone()
         return Claim(ClaimState.TAKEN) if row is None else Claim(ClaimState.CLAIMED, None, int(row[0]))
 
-    async def claimed_question(self, chat_id: int, day: dt.date) -> str | None:
-        """The question a claim chose earlier (a resend after a crash asks the same one)."""
+    async def claimed_post(self, chat_id: int, day: dt.date) -> ClaimedPost:
+        """The question a claim chose earlier (a resend after a crash asks the same one), and its lead's state."""
         row = await self._db.fetch_one(
-            "SELECT question_id FROM group_deliveries WHERE chat_id = ? AND local_date = ?", (chat_id, day.isoformat())
+            "SELECT question_id, lead_sent FROM group_deliveries WHERE chat_id = ? AND local_date = ?",
+            (chat_id, day.isoformat()),
         )
-        return None if row is None or row[0] is None else str(row[0])
+        if row is None:
+            return ClaimedPost(None, False)
+        return ClaimedPost(None if row[0] is None else str(row[0]), bool(row[1]))
 
     async def attach_question(self, chat_id: int, day: dt.date, question_id: str) -> None:
-        """Remember the question of a claim."""
+        """Remember the question of a claim (a new question has sent no lead yet)."""
         await self._db.execute(
-            "UPDATE group_deliveries SET question_id = ? WHERE chat_id = ? AND local_date = ?",
+            "UPDATE group_deliveries SET question_id = ?, lead_sent = 0 WHERE chat_id = ? AND local_date = ?",
             (question_id, chat_id, day.isoformat()),
+        )
+
+    async def set_lead_sent(self, chat_id: int, day: dt.date, sent: bool) -> None:
+        """Mark the claim's lead message as (maybe) sent, before sending it; unmark it if it surely was not."""
+        await self._db.execute(
+            "UPDATE group_deliveries SET lead_sent = ? WHERE chat_id = ? AND local_date = ?",
+            (int(sent), chat_id, day.isoformat()),
         )
 
     async def mark_posted(self, chat_id: int, day: dt.date, poll: PollRow) -> None:
@@ -303,6 +325,13 @@ class GroupStore:
                 "UPDATE group_deliveries SET status = 'sent', poll_id = ? WHERE chat_id = ? AND local_date = ?",
                 (poll.poll_id, chat_id, day.isoformat()),
             )
+
+    async def mark_maybe_posted(self, chat_id: int, day: dt.date) -> None:
+        """The daily poll may have gone out (its send timed out): close the claim as sent, with no poll to store."""
+        await self._db.execute(
+            "UPDATE group_deliveries SET status = 'sent' WHERE chat_id = ? AND local_date = ?",
+            (chat_id, day.isoformat()),
+        )
 
     async def mark_failed(self, chat_id: int, day: dt.date, gone: bool) -> None:
         """Posting failed; `gone` (403, chat not found) closes the claim for good."""

@@ -221,4 +221,56 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (question_id, day)
     ) WITHOUT ROWID;
     """,
+    # 6: a daily group poll's lead message (a question too long for the poll, sent first) goes out once.
+    """
+    ALTER TABLE group_deliveries ADD COLUMN lead_sent INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 7: running answer tallies per question and session level, for calibration (bot/storage/calibration.py),
+    # kept by triggers in the transaction of every change to answers, so nothing ever rescans them (a row whose
+    # last answer goes, with a /deleteme say, goes too). An answer's
+    # score is 1 right, ½ partly, 0 wrong or timed out, and NULL (not counted) while an open one is not graded.
+    """
+    ALTER TABLE answers ADD COLUMN score REAL GENERATED ALWAYS AS (
+        CASE WHEN timed_out = 1 THEN 0.0 WHEN kind = 'mcq' THEN correct WHEN self_grade = 'nailed' THEN 1.0
+        WHEN self_grade = 'partly' THEN 0.5 WHEN self_grade = 'missed' THEN 0.0 END
+    ) VIRTUAL;
+    CREATE TABLE answer_tallies (
+        question_id  TEXT NOT NULL,
+        level        TEXT NOT NULL,
+        answers      INTEGER NOT NULL,
+        score        REAL NOT NULL,
+        time_ms      INTEGER NOT NULL,
+        PRIMARY KEY (question_id, level)
+    ) WITHOUT ROWID;
+    INSERT INTO answer_tallies (question_id, level, answers, score, time_ms)
+        SELECT question_id, level, COUNT(*), TOTAL(score), COALESCE(SUM(time_taken_ms), 0) FROM answers
+        WHERE score IS NOT NULL GROUP BY question_id, level;
+    CREATE TRIGGER answer_tallies_insert AFTER INSERT ON answers WHEN NEW.score IS NOT NULL
+    BEGIN
+        INSERT INTO answer_tallies (question_id, level, answers, score, time_ms)
+            VALUES (NEW.question_id, NEW.level, 1, NEW.score, COALESCE(NEW.time_taken_ms, 0))
+            ON CONFLICT (question_id, level) DO UPDATE SET answers = answers + 1,
+                score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
+    END;
+    CREATE TRIGGER answer_tallies_delete AFTER DELETE ON answers WHEN OLD.score IS NOT NULL
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, score = score - OLD.score,
+            time_ms = time_ms - COALESCE(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND answers = 0;
+    END;
+    CREATE TRIGGER answer_tallies_update
+    AFTER UPDATE OF question_id, level, kind, correct, self_grade, timed_out, time_taken_ms ON answers
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, score = score - OLD.score,
+            time_ms = time_ms - COALESCE(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level AND OLD.score IS NOT NULL;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND answers = 0;
+        INSERT INTO answer_tallies (question_id, level, answers, score, time_ms)
+            SELECT NEW.question_id, NEW.level, 1, NEW.score, COALESCE(NEW.time_taken_ms, 0)
+            WHERE NEW.score IS NOT NULL
+            ON CONFLICT (question_id, level) DO UPDATE SET answers = answers + 1,
+                score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
+    END;
+    """,
 )

@@ -102,16 +102,30 @@ _SETTLE_SQL = {
 }
 
 
+class Claims(enum.Enum):
+    """The tables of daily claims: SQL names come from here only, never from a caller's string."""
+
+    PRIVATE = "deliveries"
+    GROUP = "group_deliveries"
+
+    @property
+    def key(self) -> str:
+        """The column that says whose a row is."""
+        return "user_id" if self is Claims.PRIVATE else "chat_id"
+
+
 async def served_on(
-    db: Database, table: str, key: str, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
+    db: Database, claims: Claims, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
 ) -> set[tuple[int, dt.date]]:
-    """(key, local date) pairs of a claims table (a constant name) that cannot be claimed now."""
+    """(user or chat, local date) pairs of a claims table that cannot be claimed now."""
     wanted = sorted({d.isoformat() for d in dates})
     if not wanted:
         return set()
     marks = ", ".join("?" for _ in wanted)
+    if not isinstance(claims, Claims):  # as mypy says: a caller's string never reaches the SQL
+        raise TypeError(f"served_on takes a Claims member, not {claims!r}")
     rows = await db.fetch_all(
-        f"SELECT {key}, local_date FROM {table} WHERE local_date IN ({marks}) "  # noqa: S608 (constants, placeholders)
+        f"SELECT {claims.key}, local_date FROM {claims.value} WHERE local_date IN ({marks}) "  # noqa: S608 (enum, placeholders)
         f"AND NOT ({_CLAIMABLE})",
         (*wanted, max_attempts, stale_before_ms),
     )
@@ -173,7 +187,7 @@ class PushStore:
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
     ) -> set[tuple[int, dt.date]]:
         """(user, local date) pairs on those dates that cannot be claimed now: sent, blocked, in flight, given up."""
-        return await served_on(self._db, "deliveries", "user_id", dates, stale_before_ms, max_attempts)
+        return await served_on(self._db, Claims.PRIVATE, dates, stale_before_ms, max_attempts)
 
     async def claim(
         self, plans: Sequence[DailyPlan], now_ms: int, stale_before_ms: int, max_attempts: int
@@ -187,6 +201,20 @@ class PushStore:
         if not plans:
             return []
         return await self._db.run_write(lambda conn: _claim(conn, plans, now_ms, stale_before_ms, max_attempts))
+
+    async def still_due(self, rows: Sequence[tuple[int, dt.date]]) -> set[int]:
+        """Users of claimed (user, local date) rows that are still due: `sending`, and the user there and subscribed."""
+        if not rows:
+            return set()
+        values = ", ".join("(?, ?)" for _ in rows)
+        found = await self._db.fetch_all(
+            f"WITH batch(user_id, local_date) AS (VALUES {values}) "  # noqa: S608 (placeholders only)
+            "SELECT d.user_id FROM batch b JOIN deliveries d ON d.user_id = b.user_id AND d.local_date = b.local_date "
+            "JOIN users u ON u.user_id = d.user_id "
+            "WHERE d.status = 'sending' AND u.daily_time IS NOT NULL AND u.blocked = 0",
+            [v for uid, day in rows for v in (uid, day.isoformat())],
+        )
+        return {int(r[0]) for r in found}
 
     async def attach_session(self, user_id: int, day: dt.date, session_id: int) -> None:
         """Point a claimed row at a new daily session (its old one can no longer be shown)."""

@@ -52,9 +52,9 @@ from bot.telegram.webhook import HttpListener
 logger = logging.getLogger(__name__)
 
 _HEALTH_LISTENER = "health_listener"
+# Only what a handler takes: an edited message would only be ignored (no command or answer runs twice).
 ALLOWED_UPDATES = [
     Update.MESSAGE,
-    Update.EDITED_MESSAGE,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
     Update.POLL_ANSWER,
@@ -139,7 +139,7 @@ def build_application(
 
 
 def register_handlers(app: App) -> None:
-    """Wire every handler; private chats get the interview, groups polls and leaderboards; edited messages nothing."""
+    """Wire every handler; private chats get the interview, groups polls and leaderboards; edits nothing."""
     app.add_handler(TypeHandler(Update, senders.remember_user), group=-1)
     # A command's `filters` replace PTB's default UpdateType.MESSAGES, which would let edits run it again.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

@@ -152,8 +152,9 @@ async def serve_webhook(
         finally:
             if app.running:
                 await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
+                # As PTB's run_polling: post_stop follows stop(), and a start that failed stopped nothing.
+                if app.post_stop is not None:
+                    await app.post_stop(app)
             await app.shutdown()
             if app.post_shutdown is not None:
                 await app.post_shutdown(app)

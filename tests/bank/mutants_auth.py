@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bank.mutants import mutant
+from tests.bank.mutants import _with_kwargs, mutant
 
 AUTH = "test_auth.py"
 
@@ -533,13 +533,7 @@ def _nonce_always(mp: pytest.MonkeyPatch) -> None:
 def _no_leeway(mp: pytest.MonkeyPatch) -> None:
     from authlib.integrations.flask_client import FlaskOAuth2App
 
-    original = FlaskOAuth2App.authorize_access_token
-
-    def authorize(self: Any, **kwargs: Any) -> Any:
-        kwargs["leeway"] = 0
-        return original(self, **kwargs)
-
-    mp.setattr(FlaskOAuth2App, "authorize_access_token", authorize)
+    _with_kwargs(mp, FlaskOAuth2App, "authorize_access_token", leeway=0)
 
 
 @mutant("authlib-audience-not-checked", "Authlib does not look at aud or azp at all", AUTH)

@@ -601,3 +601,231 @@ def _sandbox_allows_dunder(mp: pytest.MonkeyPatch) -> None:
     from jinja2.sandbox import SandboxedEnvironment
 
     mp.setattr(SandboxedEnvironment, "is_safe_attribute", lambda self, obj, attr, value: True)
+
+
+# ---------------------------------------------------------------- new open questions (issue 22)
+
+
+@mutant("abort-does-not-stop-the-view", "abort() returns, and the code after it keeps running", "test_errors.py")
+def _abort_returns(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.exceptions import Aborter
+
+    mp.setattr(Aborter, "__call__", lambda self, code, *args, **kwargs: None)
+
+
+@mutant(
+    "server-error-without-original",
+    "the 500 handler only gets a generic InternalServerError, with no trace of the error that was raised",
+    "test_errors.py",
+)
+def _server_error_without_original(mp: pytest.MonkeyPatch) -> None:
+    from werkzeug.exceptions import InternalServerError
+
+    def make(orig: Any) -> Any:
+        def init(self: InternalServerError, *args: Any, original_exception: Any = None, **kwargs: Any) -> None:
+            orig(self, *args, **kwargs)
+
+        return init
+
+    _wrap(mp, InternalServerError, "__init__", make)
+
+
+def _find_handler(order: str) -> Any:
+    """A Flask._find_error_handler that searches in another order than Flask's."""
+
+    def find(self: Any, e: Exception, blueprints: list[str]) -> Any:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        codes = (code, None) if code is not None else (None,)
+        mro = exc_class.__mro__[::-1] if order == "generic-first" else exc_class.__mro__
+        for cls in mro:
+            for c in codes:
+                for name in names:
+                    handler = self.error_handler_spec[name][c].get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    return find
+
+
+@mutant(
+    "errorhandler-generic-first",
+    "Flask prefers the handler of the most generic class, so an HTTPException handler beats one for its subclass",
+    "test_errors.py",
+)
+def _errorhandler_generic_first(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "_find_error_handler", _find_handler("generic-first"))
+
+
+@mutant(
+    "errorhandler-most-specific-anywhere",
+    "Flask picks the handler for the most specific class, whether the app or the blueprint registered it",
+    "test_errors.py",
+)
+def _errorhandler_specific_anywhere(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    mp.setattr(Flask, "_find_error_handler", _find_handler("specific-first"))
+
+
+@mutant(
+    "gather-runs-one-by-one",
+    "asyncio.gather waits for each awaitable before starting the next",
+    "test_async.py",
+)
+def _gather_sequential(mp: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    async def gather(*aws: Any, return_exceptions: bool = False) -> list[Any]:
+        return [await aw for aw in aws]
+
+    mp.setattr(asyncio, "gather", gather)
+
+
+@mutant("ensure-sync-wraps-everything", "ensure_sync wraps plain functions too", "test_async.py")
+def _ensure_sync_wraps_everything(mp: pytest.MonkeyPatch) -> None:
+    import functools
+
+    from flask import Flask
+
+    def make(orig: Any) -> Any:
+        def ensure_sync(self: Flask, func: Any) -> Any:
+            converted = orig(self, func)
+            return converted if converted is not func else functools.wraps(func)(lambda *a, **k: func(*a, **k))
+
+        return ensure_sync
+
+    _wrap(mp, Flask, "ensure_sync", make)
+
+
+@mutant("client-follows-redirects", "the test client follows redirects by default", "test_testing.py")
+def _client_follows_redirects(mp: pytest.MonkeyPatch) -> None:
+    from flask.testing import FlaskClient
+
+    _with_kwargs(mp, FlaskClient, "open", force=False, follow_redirects=True)
+
+
+@mutant("usage-error-exit-1", "a missing argument or unknown option makes a command exit with 1", "test_testing.py")
+def _usage_error_exit_1(mp: pytest.MonkeyPatch) -> None:
+    import click
+
+    mp.setattr(click.UsageError, "exit_code", 1)
+
+
+@mutant(
+    "flask-login-client-ignores-user",
+    "FlaskLoginClient(user=...) does not log the user in",
+    "test_ext_forms_login.py",
+)
+def _login_client_ignores_user(mp: pytest.MonkeyPatch) -> None:
+    from flask_login import FlaskLoginClient
+
+    def make(orig: Any) -> Any:
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("user", None)
+            orig(self, *args, **kwargs)
+
+        return init
+
+    _wrap(mp, FlaskLoginClient, "__init__", make)
+
+
+@mutant(
+    "after-this-request-runs-last",
+    "after_this_request callbacks run after the app's after_request functions",
+    "test_request_response.py",
+)
+def _after_this_request_last(mp: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+    from flask.globals import _cv_request
+
+    def make(orig: Any) -> Any:
+        def process_response(self: Flask, response: Any) -> Any:
+            ctx = _cv_request.get()
+            once, ctx._after_request_functions = list(ctx._after_request_functions), []
+            response = orig(self, response)
+            for func in once:
+                response = func(response)
+            return response
+
+        return process_response
+
+    _wrap(mp, Flask, "process_response", make)
+
+
+@mutant(
+    "session-recovers-after-failed-commit",
+    "after a failed commit the session can be used again without rollback()",
+    "test_ext_sqlalchemy.py",
+)
+def _session_recovers(mp: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.orm import Session
+
+    def make(orig: Any) -> Any:
+        def commit(self: Session) -> None:
+            try:
+                orig(self)
+            except Exception:
+                self.rollback()
+                raise
+
+        return commit
+
+    _wrap(mp, Session, "commit", make)
+
+
+@mutant("sqlite-any-thread", "a sqlite3 connection can be used from any thread", "test_database.py")
+def _sqlite_any_thread(mp: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    _with_kwargs(mp, sqlite3, "connect", check_same_thread=False)
+
+
+@mutant(
+    "nested-blueprints-isolated",
+    "a parent blueprint's hooks and error handlers do not apply to its nested blueprints",
+    "test_blueprints.py",
+)
+def _nested_isolated(mp: pytest.MonkeyPatch) -> None:
+    from flask import Request
+
+    mp.setattr(Request, "blueprints", property(lambda self: [self.blueprint] if self.blueprint else []))
+
+
+@mutant(
+    "blueprint-endpoints-unprefixed",
+    "a blueprint view's endpoint is its bare function name, so two blueprints' index views clash",
+    "test_blueprints.py",
+)
+def _blueprint_endpoints_unprefixed(mp: pytest.MonkeyPatch) -> None:
+    from flask.sansio.blueprints import BlueprintSetupState
+
+    def make(orig: Any) -> Any:
+        def add_url_rule(self: BlueprintSetupState, *args: Any, **kwargs: Any) -> None:
+            self.name_prefix, self.name = "", ""
+            orig(self, *args, **kwargs)
+
+        return add_url_rule
+
+    _wrap(mp, BlueprintSetupState, "add_url_rule", make)
+
+
+@mutant(
+    "tasks-start-with-empty-context",
+    "a task created in an async view starts without the view's context variables, so request fails there",
+    "test_async.py",
+)
+def _tasks_empty_context(mp: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    def make(orig: Any) -> Any:
+        def create_task(coro: Any, **kwargs: Any) -> Any:
+            kwargs["context"] = contextvars.Context()
+            return orig(coro, **kwargs)
+
+        return create_task
+
+    _wrap(mp, asyncio, "create_task", make)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.bank.mutants import mutant
+from tests.bank.mutants import _with_kwargs, mutant
 
 VALIDATION = "test_validation.py"
 
@@ -17,28 +17,14 @@ VALIDATION = "test_validation.py"
 def _unknown_excluded(mp: pytest.MonkeyPatch) -> None:
     import marshmallow
 
-    original = marshmallow.Schema.__init__
-
-    @wraps(original)
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("unknown", marshmallow.EXCLUDE)
-        original(self, *args, **kwargs)
-
-    mp.setattr(marshmallow.Schema, "__init__", init)
+    _with_kwargs(mp, marshmallow.Schema, "__init__", force=False, unknown=marshmallow.EXCLUDE)
 
 
 @mutant("marshmallow-int-strict", "fields.Int() refuses 3.7 and '3' by default", VALIDATION)
 def _int_strict(mp: pytest.MonkeyPatch) -> None:
     from marshmallow import fields
 
-    original = fields.Integer.__init__
-
-    @wraps(original)
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("strict", True)
-        original(self, *args, **kwargs)
-
-    mp.setattr(fields.Integer, "__init__", init)
+    _with_kwargs(mp, fields.Integer, "__init__", force=False, strict=True)
 
 
 @mutant("marshmallow-accepts-missing", "marshmallow 4 still accepts missing= and default=", VALIDATION)

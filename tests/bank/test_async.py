@@ -298,3 +298,83 @@ def test_task_left_running_by_async_view_is_cancelled() -> None:
     assert app.test_client().post("/signup").status_code == 201
     assert finished.wait(1)
     assert outcome == ["cancelled"]
+
+
+# ---------------------------------------------------------------- open questions of issue 22
+
+
+def test_blocking_call_in_async_view_does_not_overlap() -> None:
+    import time
+
+    app = Flask(__name__)
+    in_flight = 0
+    peak = {"blocking": 0, "awaiting": 0}
+
+    async def call(kind: str) -> str:
+        nonlocal in_flight
+        in_flight += 1
+        peak[kind] = max(peak[kind], in_flight)
+        if kind == "blocking":
+            time.sleep(0.01)  # noqa: ASYNC251  # the blocking call the question warns about
+        else:
+            await asyncio.sleep(0.01)
+        in_flight -= 1
+        return kind
+
+    @app.route("/<kind>")
+    async def index(kind: str) -> dict[str, list[str]]:
+        return {"results": list(await asyncio.gather(call(kind), call(kind), call(kind)))}
+
+    client = app.test_client()
+    assert client.get("/blocking").get_json() == {"results": ["blocking"] * 3}
+    assert client.get("/awaiting").get_json() == {"results": ["awaiting"] * 3}
+    # gather overlaps only calls that yield to the loop: blocking ones ran one after another
+    assert peak == {"blocking": 1, "awaiting": 3}
+
+
+def test_ensure_sync_wraps_only_coroutine_functions() -> None:
+    app = _loop_app()
+
+    def plain() -> str:
+        return "plain"
+
+    async def coro() -> str:
+        return "coro"
+
+    assert app.ensure_sync(plain) is plain
+    wrapped = app.ensure_sync(coro)
+    assert wrapped is not coro
+    assert wrapped() == "coro"
+    assert app.converted == ["coro"]
+
+
+def test_task_in_async_view_sees_the_request_but_a_thread_does_not() -> None:
+    from flask import request
+
+    app = Flask(__name__)
+
+    @app.get("/report")
+    async def report() -> dict[str, str]:
+        async def helper() -> str:
+            await asyncio.sleep(0)
+            return request.path
+
+        task = asyncio.create_task(helper())
+        seen: dict[str, str] = {}
+
+        def in_thread() -> None:
+            try:
+                seen["thread"] = request.path
+            except RuntimeError as exc:
+                seen["thread"] = str(exc).splitlines()[0]
+
+        worker = threading.Thread(target=in_thread)
+        worker.start()
+        worker.join()
+        return {"view": request.path, "task": await task, "thread": seen["thread"]}
+
+    assert app.test_client().get("/report").get_json() == {
+        "view": "/report",
+        "task": "/report",
+        "thread": "Working outside of request context.",
+    }

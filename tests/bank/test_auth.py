@@ -380,6 +380,20 @@ def _cookie(client: Any, name: str) -> Any:
     return client.get_cookie(name)
 
 
+def _remembered_login(app: Flask) -> tuple[Any, str]:
+    """A browser that logged user 1 in with remember=True, and the value of its remember-me cookie."""
+    client = app.test_client()
+    client.post("/login/1?remember=1")
+    return client, _cookie(client, "remember_token").value
+
+
+def _browser_with_remember_cookie(app: Flask, value: str) -> Any:
+    """A new browser (no session cookie) that sends only this remember-me cookie."""
+    client = app.test_client()
+    client.set_cookie("remember_token", value)
+    return client
+
+
 @UTCNOW
 def test_remember_cookie_is_the_id_and_an_hmac_for_365_days() -> None:
     import hmac
@@ -407,12 +421,9 @@ def test_remember_cookie_is_the_id_and_an_hmac_for_365_days() -> None:
 @UTCNOW
 def test_remember_cookie_restores_a_non_fresh_login_and_fresh_views_refuse_it() -> None:
     app, _ = _flask_login_app()
-    client = app.test_client()
-    client.post("/login/1?remember=1")
-    value = _cookie(client, "remember_token").value
+    client, value = _remembered_login(app)
     # A new browser session: the session cookie is gone, the remember cookie is sent.
-    fresh_client = app.test_client()
-    fresh_client.set_cookie("remember_token", value)
+    fresh_client = _browser_with_remember_cookie(app, value)
     assert fresh_client.get("/private").text == "private 1"
     with fresh_client.session_transaction() as sess:
         assert sess["_fresh"] is False
@@ -429,21 +440,17 @@ def test_remember_cookie_has_no_server_side_expiry_or_revocation() -> None:
     from flask_login.utils import encode_cookie
 
     app, _ = _flask_login_app()
-    client = app.test_client()
-    client.post("/login/1?remember=1")
-    stolen = _cookie(client, "remember_token").value
+    client, stolen = _remembered_login(app)
     client.post("/logout")  # logs out this browser: its cookie is deleted...
     assert _cookie(client, "remember_token") is None
-    thief = app.test_client()
-    thief.set_cookie("remember_token", stolen)
+    thief = _browser_with_remember_cookie(app, stolen)
     # ...but a copy still logs in: nothing on the server records that it was revoked or how old it is.
     assert thief.get("/private").text == "private 1"
     with app.test_request_context():
         assert encode_cookie("1") == stolen  # the same value, whenever it is made
     # Changing SECRET_KEY invalidates every copy (and every session) at once.
     app.secret_key = "rotated"
-    again = app.test_client()
-    again.set_cookie("remember_token", stolen)
+    again = _browser_with_remember_cookie(app, stolen)
     assert again.get("/private").status_code == 401
 
 
@@ -482,12 +489,10 @@ def test_alternative_token_in_get_id_revokes_remember_cookies() -> None:
     client = app.test_client()
     client.post("/login")
     stolen = _cookie(client, "remember_token").value
-    thief = app.test_client()
-    thief.set_cookie("remember_token", stolen)
+    thief = _browser_with_remember_cookie(app, stolen)
     assert thief.get("/private").text == "private"
     ann.session_token = "v2"  # "log out everywhere" / password changed
-    thief2 = app.test_client()
-    thief2.set_cookie("remember_token", stolen)
+    thief2 = _browser_with_remember_cookie(app, stolen)
     assert thief2.get("/private").status_code == 401
     assert client.get("/private").status_code == 401  # every old session of the user is out too
 
@@ -782,8 +787,7 @@ def test_secret_key_fallbacks_cover_sessions_but_not_remember_cookies_or_own_tok
     with client.session_transaction() as sess:
         assert sess["cart"] == [42]
     # ...but Flask-Login signs the remember cookie with SECRET_KEY alone,
-    only_remember = app.test_client()
-    only_remember.set_cookie("remember_token", remember)
+    only_remember = _browser_with_remember_cookie(app, remember)
     assert only_remember.get("/private").status_code == 401
     # and a serializer built from app.secret_key knows nothing of the fallbacks.
     with pytest.raises(BadSignature):

@@ -291,3 +291,90 @@ def test_blueprint_app_errorhandler_sees_unmatched_urls() -> None:
     # Registered from the blueprint but on the app: unmatched URLs reach it.
     assert client.get("/api/nope").get_json() == {"error": "not found"}
     assert client.get("/elsewhere").text == "page not found"
+
+
+def test_nested_blueprint_inherits_parent_hooks_and_handlers() -> None:
+    log: list[str] = []
+    api = Blueprint("api", __name__, url_prefix="/api")
+    v1 = Blueprint("v1", __name__, url_prefix="/v1")
+    v2 = Blueprint("v2", __name__, url_prefix="/v2")
+
+    @api.before_request
+    def api_before() -> None:
+        log.append("api.before")
+
+    @v1.before_request
+    def v1_before() -> None:
+        log.append("v1.before")
+
+    @api.errorhandler(404)
+    def api_404(e: Exception) -> tuple[dict[str, str], int]:
+        return {"from": "api"}, 404
+
+    @v1.errorhandler(404)
+    def v1_404(e: Exception) -> tuple[dict[str, str], int]:
+        return {"from": "v1"}, 404
+
+    @v1.get("/users/<int:user_id>")
+    def v1_user(user_id: int) -> str:
+        abort(404)
+
+    @v2.get("/users/<int:user_id>")
+    def v2_user(user_id: int) -> str:
+        abort(404)
+
+    api.register_blueprint(v1)
+    api.register_blueprint(v2)
+    app = Flask(__name__)
+
+    @app.before_request
+    def app_before() -> None:
+        log.append("app.before")
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    # The innermost blueprint's handler first, then its parent's.
+    assert client.get("/api/v1/users/1").get_json() == {"from": "v1"}
+    assert log == ["app.before", "api.before", "v1.before"]
+    assert client.get("/api/v2/users/1").get_json() == {"from": "api"}
+    # No rule matched: no blueprint, so neither handler.
+    unmatched = client.get("/api/v1/nope")
+    assert unmatched.status_code == 404 and unmatched.get_json() is None
+
+
+def test_same_view_name_in_two_blueprints() -> None:
+    def make(name: str, prefix: str) -> Blueprint:
+        bp = Blueprint(name, __name__, url_prefix=prefix)
+
+        @bp.route("/")
+        def index() -> str:  # the same function name in every blueprint
+            return url_for(".index")
+
+        return bp
+
+    app = Flask(__name__)
+    app.register_blueprint(make("main", "/"))
+    app.register_blueprint(make("admin", "/admin"))
+    assert {"main.index", "admin.index"} <= set(app.view_functions)
+    # Another blueprint under a name already registered is refused without name=.
+    with pytest.raises(ValueError, match="already registered"):
+        app.register_blueprint(make("admin", "/staff"))
+    client = app.test_client()
+    assert client.get("/").text == "/"
+    assert client.get("/admin/").text == "/admin/"
+    with app.test_request_context():
+        assert (url_for("main.index"), url_for("admin.index")) == ("/", "/admin/")
+
+    plain = Flask(__name__)
+
+    def first() -> str:
+        return "first"
+
+    def second() -> str:
+        return "second"
+
+    first.__name__ = second.__name__ = "index"
+    plain.route("/a")(first)
+    # Without blueprints the function name is the endpoint: a second "index" is refused.
+    with pytest.raises(AssertionError, match="overwriting an existing endpoint function"):
+        plain.route("/b")(second)

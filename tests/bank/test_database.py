@@ -135,13 +135,13 @@ def test_current_app_outside_context_raises() -> None:
         assert current_app.name == app.name
 
 
-def test_teardown_commit_or_rollback_per_request(tmp_path: Path) -> None:
+def _commit_on_none_app(tmp_path: Path) -> tuple[Flask, Path, list[BaseException | None]]:
+    """The tempting design: an item table, and a teardown that commits on None and rolls back otherwise."""
     path = tmp_path / "app.db"
     setup = sqlite3.connect(path)
     setup.execute("create table item (name text)")
     setup.commit()
     setup.close()
-
     app = Flask(__name__)
     seen: list[BaseException | None] = []
 
@@ -162,6 +162,22 @@ def test_teardown_commit_or_rollback_per_request(tmp_path: Path) -> None:
             db.rollback()
         db.close()
 
+    app.extensions["get_db"] = get_db
+    return app, path, seen
+
+
+def _item_names(path: Path) -> list[str]:
+    check = sqlite3.connect(path)
+    try:
+        return [r[0] for r in check.execute("select name from item")]
+    finally:
+        check.close()
+
+
+def test_teardown_commit_or_rollback_per_request(tmp_path: Path) -> None:
+    app, path, seen = _commit_on_none_app(tmp_path)
+    get_db = app.extensions["get_db"]
+
     @app.post("/ok")
     def ok() -> tuple[str, int]:
         get_db().execute("insert into item values ('ok')")
@@ -178,9 +194,7 @@ def test_teardown_commit_or_rollback_per_request(tmp_path: Path) -> None:
     assert client.post("/fail").status_code == 500
     assert seen[0] is None
     assert isinstance(seen[1], RuntimeError)
-    check = sqlite3.connect(path)
-    assert [r[0] for r in check.execute("select name from item")] == ["ok"]
-    check.close()
+    assert _item_names(path) == ["ok"]
 
 
 def test_after_request_can_read_g() -> None:
@@ -277,24 +291,8 @@ def test_commit_failing_in_teardown_gives_a_bare_500_unless_swallowed() -> None:
 
 
 def test_commit_on_none_teardown_commits_the_work_done_before_abort(tmp_path: Path) -> None:
-    path = tmp_path / "app.db"
-    setup = sqlite3.connect(path)
-    setup.execute("create table item (name text)")
-    setup.commit()
-    setup.close()
-    app = Flask(__name__)
-
-    def get_db() -> sqlite3.Connection:
-        if "db" not in g:
-            g.db = sqlite3.connect(path)
-        return g.db
-
-    @app.teardown_appcontext
-    def finish(exc: BaseException | None) -> None:
-        db = g.pop("db", None)
-        if db is not None:
-            db.commit() if exc is None else db.rollback()
-            db.close()
+    app, path, seen = _commit_on_none_app(tmp_path)
+    get_db = app.extensions["get_db"]
 
     @app.post("/half")
     def half() -> str:
@@ -303,6 +301,41 @@ def test_commit_on_none_teardown_commits_the_work_done_before_abort(tmp_path: Pa
         flask.abort(400)
 
     assert app.test_client().post("/half").status_code == 400
-    check = sqlite3.connect(path)
-    assert [r[0] for r in check.execute("select name from item")] == ["first", "second"]
-    check.close()
+    assert seen == [None]
+    assert _item_names(path) == ["first", "second"]
+
+
+def test_sqlite_connection_refuses_other_threads() -> None:
+    import threading
+
+    shared = sqlite3.connect(":memory:")
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            shared.execute("select 1")
+        except sqlite3.ProgrammingError as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=use)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and "same thread" in str(errors[0])
+    shared.close()
+
+
+def test_shared_connection_rollback_undoes_the_other_request(tmp_path: Path) -> None:
+    shared = sqlite3.connect(tmp_path / "shared.db", check_same_thread=False)
+    shared.execute("create table item (name text)")
+    shared.commit()
+    # Request A writes; request B, on the same connection, fails and rolls back; A then commits.
+    shared.execute("insert into item values ('from A')")
+    shared.execute("insert into item values ('from B')")
+    shared.rollback()
+    shared.commit()
+    assert shared.execute("select count(*) from item").fetchone() == (0,)
+    # And the other way round: A's commit also commits B's half-done work.
+    shared.execute("insert into item values ('from B, half done')")
+    shared.commit()
+    assert shared.execute("select name from item").fetchall() == [("from B, half done",)]
+    shared.close()

@@ -432,3 +432,139 @@ def test_not_found_handler_for_unmatched_and_abort() -> None:
 
     r = other.test_client().get("/nope")
     assert (r.status_code, r.data) == (200, b"custom page")
+
+
+# ---------------------------------------------------------------- open questions of issue 22
+
+
+def test_abort_description_and_helper_function() -> None:
+    app = Flask(__name__)
+    books = {1: "Dune"}
+
+    def get_book_or_404(book_id: int) -> str:
+        if book_id not in books:
+            abort(404, description=f"No book {book_id}")
+        return books[book_id]
+
+    @app.get("/books/<int:book_id>")
+    def book(book_id: int) -> str:
+        return get_book_or_404(book_id)
+
+    @app.get("/guarded/<int:book_id>")
+    def guarded(book_id: int) -> tuple[str, int] | str:
+        try:
+            return get_book_or_404(book_id)
+        except Exception:
+            return "oops", 500
+
+    client = app.test_client()
+    assert client.get("/books/1").text == "Dune"
+    missing = client.get("/books/7")
+    assert missing.status_code == 404 and b"No book 7" in missing.data
+    # NotFound is an Exception: a broad except in the view swallows it.
+    swallowed = client.get("/guarded/7")
+    assert (swallowed.status_code, swallowed.text) == (500, "oops")
+
+
+def test_abort_500_has_no_original_exception() -> None:
+    app = Flask(__name__)
+    seen: list[object] = []
+
+    @app.errorhandler(500)
+    def server_error(e: InternalServerError) -> tuple[str, int]:
+        seen.append(e.original_exception)
+        return "sorry", 500
+
+    @app.get("/abort")
+    def explicit() -> str:
+        abort(500)
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise KeyError("k")
+
+    client = app.test_client()
+    client.get("/abort")
+    client.get("/boom")
+    assert seen[0] is None
+    assert isinstance(seen[1], KeyError)
+
+
+def test_badrequest_subclass_defaults_to_400() -> None:
+    from werkzeug.exceptions import BadRequest
+
+    class ValidationFailed(BadRequest):
+        pass
+
+    class PlainFailure(Exception):
+        pass
+
+    app = Flask(__name__)
+
+    @app.get("/http")
+    def http() -> str:
+        raise ValidationFailed("quantity must be positive")
+
+    @app.get("/plain")
+    def plain() -> str:
+        raise PlainFailure("quantity must be positive")
+
+    client = app.test_client()
+    # Without any handler: the HTTPException subclass is a 400, a plain exception a 500.
+    assert client.get("/http").status_code == 400
+    assert client.get("/plain").status_code == 500
+
+    handled = Flask(__name__)
+    handled.add_url_rule("/http", view_func=http)
+
+    @handled.errorhandler(HTTPException)
+    def any_http(e: HTTPException) -> tuple[dict[str, str], int]:
+        return {"handler": "http"}, e.code or 500
+
+    @handled.errorhandler(ValidationFailed)
+    def validation(e: ValidationFailed) -> tuple[dict[str, str], int]:
+        return {"handler": "validation"}, 422
+
+    r = handled.test_client().get("/http")
+    assert (r.status_code, r.get_json()) == (422, {"handler": "validation"})
+
+
+def test_errorhandler_lookup_code_then_blueprint_then_mro() -> None:
+    from flask import Blueprint
+
+    shop = Blueprint("shop", __name__)
+
+    @shop.errorhandler(Exception)
+    def shop_anything(e: Exception) -> tuple[str, int]:
+        return "shop Exception", 500
+
+    @shop.get("/boom")
+    def boom() -> str:
+        raise ValueError("x")
+
+    @shop.get("/gone")
+    def gone() -> str:
+        abort(404)
+
+    app = Flask(__name__)
+
+    @app.errorhandler(ValueError)
+    def app_value(e: ValueError) -> tuple[str, int]:
+        return "app ValueError", 500
+
+    @app.errorhandler(404)
+    def app_404(e: NotFound) -> tuple[str, int]:
+        return "app 404", 404
+
+    @app.get("/app-boom")
+    def app_boom() -> str:
+        raise ValueError("y")
+
+    app.register_blueprint(shop)
+    client = app.test_client()
+    # The blueprint is searched before the app, even though the app's class is more specific.
+    assert client.get("/boom").text == "shop Exception"
+    # Handlers for the status code come first: the app's 404 beats the blueprint's Exception.
+    assert client.get("/gone").text == "app 404"
+    # Outside the blueprint, only the app's handlers count.
+    assert client.get("/app-boom").text == "app ValueError"

@@ -180,3 +180,21 @@ def test_login_required_redirects_to_login_view_or_gives_401() -> None:
     assert r.status_code == 401
     r = make("login").test_client().get("/admin")
     assert (r.status_code, r.headers["Location"]) == (302, "/login?next=%2Fadmin")
+
+
+def test_flask_login_client_logs_a_user_in() -> None:
+    from flask_login import FlaskLoginClient
+
+    app = Flask(__name__)
+    app.secret_key = "test"
+    manager = LoginManager(app)
+    manager.user_loader(lambda user_id: _User(user_id))
+
+    @app.get("/me")
+    @login_required
+    def me() -> str:
+        return str(current_user.id)
+
+    assert app.test_client().get("/me").status_code == 401
+    app.test_client_class = FlaskLoginClient
+    assert app.test_client(user=_User("7")).get("/me").text == "7"

@@ -226,3 +226,33 @@ def test_dispose_close_false_gives_a_fresh_pool_and_keeps_old_connections(tmp_pa
         assert conn.connection.dbapi_connection is not inherited  # the worker opens its own
     inherited.close()
     engine.dispose()
+
+
+# ---------------------------------------------------------------- open questions of issue 22
+
+
+def test_failed_commit_needs_rollback(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    with app.app_context():
+        db.session.add(Author(id=1, name="first"))
+        db.session.commit()
+        db.session.add(Author(id=1, name="same primary key"))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        with pytest.raises(sa.exc.PendingRollbackError):
+            db.session.scalar(sa.select(sa.func.count(Author.id)))
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count(Author.id))) == 1
+
+
+def test_recorded_queries_count_the_statements_of_a_context(tmp_path: Path) -> None:
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    app = _app(tmp_path, SQLALCHEMY_RECORD_QUERIES=True)
+    _seed(app, 5)
+    with app.app_context():
+        authors = db.session.scalars(sa.select(Author)).all()
+        titles = [book.title for author in authors for book in author.books]  # lazy: one query per author
+        selects = [q for q in get_recorded_queries() if q.statement.lstrip().upper().startswith("SELECT")]
+        assert len(titles) == 5
+        assert len(selects) == 1 + 5

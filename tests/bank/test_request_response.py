@@ -438,3 +438,36 @@ def test_args_type_int_default_for_empty_value() -> None:
     client = app.test_client()
     pages = [client.get(f"/list{q}").get_json()["page"] for q in ("?page=7", "?page=abc", "?page=", "")]
     assert pages == [7, 1, 1, 1]
+
+
+def test_after_this_request_runs_once_before_after_request() -> None:
+    from flask import after_this_request
+
+    app = Flask(__name__)
+    log: list[str] = []
+
+    @app.after_request
+    def every(response: Response) -> Response:
+        log.append("after_request")
+        return response
+
+    @app.get("/special")
+    def special() -> str:
+        @after_this_request
+        def only_here(response: Response) -> Response:
+            log.append("after_this_request")
+            response.headers["X-Once"] = "1"
+            return response
+
+        return "ok"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/special").headers["X-Once"] == "1"
+    assert log == ["after_this_request", "after_request"]
+    log.clear()
+    assert "X-Once" not in client.get("/plain").headers
+    assert log == ["after_request"]

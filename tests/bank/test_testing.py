@@ -189,3 +189,28 @@ def test_client_keeps_cookies_between_requests(client: FlaskClient) -> None:
     assert client.get("/whoami").get_json() == {"user_id": 42}
     fresh = client.application.test_client()
     assert fresh.get("/whoami").get_json() == {"user_id": None}
+
+
+# ---------------------------------------------------------------- open questions of issue 22
+
+
+def test_follow_redirects_gives_the_final_page_and_history(client: FlaskClient) -> None:
+    first = client.post("/login")
+    assert (first.status_code, first.headers["Location"]) == (302, "/whoami")
+    followed = client.application.test_client().post("/login", follow_redirects=True)
+    assert followed.request.path == "/whoami"
+    assert [r.status_code for r in followed.history] == [302]
+    assert followed.get_json() == {"user_id": 42}
+
+
+def test_cli_usage_errors_exit_2(runner: FlaskCliRunner, app: Flask) -> None:
+    @app.cli.command("import-users")
+    @click.argument("file")
+    def import_users(file: str) -> None:
+        click.echo(f"importing {file}")
+
+    missing = runner.invoke(args=["import-users"])
+    assert missing.exit_code == 2 and "Error: Missing argument 'FILE'." in missing.output
+    unknown = runner.invoke(args=["import-users", "a.csv", "--force"])
+    assert unknown.exit_code == 2 and "Error: No such option '--force'." in unknown.output
+    assert "importing" not in missing.output + unknown.output

@@ -3,6 +3,7 @@ restart, removal, migration and /deleteme. Timers are JobQueue jobs run by hand 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,9 +14,11 @@ from telegram.ext import Application, Job
 
 from bot import texts
 from bot.config import Settings
-from bot.domain.bank import McqQuestion
+from bot.domain import polls
+from bot.domain.bank import McqQuestion, load_bank
+from bot.domain.markup import to_html
 from bot.domain.polls import option_labels
-from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round
+from bot.telegram.polls import GROUP_PUSH_JOB, QUIZ_JOB_PREFIX, run_group_round, step_quiz
 from bot.telegram.services import services_of
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, chat_dict, group_update, text_update, vote_update
@@ -415,3 +418,102 @@ async def test_deep_link_under_a_poll_shows_the_full_explanation(gapp: Applicati
     assert api.sent_texts()[-1] == texts.DEEP_LINK_GONE
     await gapp.process_update(text_update(gapp.bot, 21, "/start q-"))
     assert api.sent_texts()[-1] == texts.greeting("Ann")
+
+
+def _only_question(gsettings: Settings, keep: str) -> None:
+    """Disable every other question (as admins do after reports), so the daily poll asks `keep`."""
+    bank = load_bank(gsettings.questions_dir)
+    with _db(gsettings) as raw:
+        raw.executemany(
+            "INSERT INTO disabled_questions (question_id, disabled_at) VALUES (?, 0)",
+            [(q.id,) for q in bank if q.id != keep],
+        )
+
+
+def _needs_a_lead(gsettings: Settings) -> McqQuestion:
+    """A poll-eligible question whose prompt does not fit in a poll: it goes first as a message (the lead)."""
+    bank = load_bank(gsettings.questions_dir)
+    for q in polls.eligible(bank):
+        spec = polls.build_poll(q, list(range(len(q.options))), "b", see_above="?", more="")
+        if spec.lead_html is not None:
+            return q
+    raise AssertionError("the bank has no question that needs a lead message")
+
+
+async def test_a_daily_poll_whose_answer_was_lost_is_not_posted_again(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    gsettings: Settings,
+) -> None:
+    group = Group(gapp, api)
+    await _added(group)
+    await group.say(ADMIN, "/daily 09:00")
+    api.lost_answers["sendPoll"] = 1  # Telegram posts the poll, but the answer never comes back (a timeout)
+    reports = [await run_group_round(gapp)]
+    for minutes in (1, 1, 10):  # the next rounds, also after a claim's lease would have run out
+        clock.advance(minutes=minutes)
+        reports.append(await run_group_round(gapp))
+    assert len(group.polls()) == 1 and len(api.of("sendPoll")) == 1
+    assert [r.posted for r in reports if r is not None] == [1, 0, 0, 0]  # counted as posted, as the push does
+    with _db(gsettings) as raw:
+        assert raw.execute("SELECT status, attempts FROM group_deliveries").fetchall() == [("sent", 1)]
+    clock.advance(days=1)  # the next day has its own poll (yesterday's is unknown, so nothing to stop)
+    report = await run_group_round(gapp)
+    assert report is not None and report.posted == 1 and len(group.polls()) == 2
+
+
+async def test_a_daily_polls_lead_message_goes_out_once(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    gsettings: Settings,
+) -> None:
+    question = _needs_a_lead(gsettings)
+    _only_question(gsettings, question.id)
+    group = Group(gapp, api)
+    await _added(group)
+    await group.say(ADMIN, "/daily 09:00")
+    lead = to_html(question.prompt)
+    before = len(group.bot_texts())
+    # The lead surely did not arrive: no poll either, and the next round sends both.
+    api.fail("sendMessage", 400, "Bad Request: message could not be sent")
+    report = await run_group_round(gapp)
+    assert report is not None and report.failed == 1 and not group.polls()
+    # Now the lead arrives but the poll after it fails: the next round posts the poll alone.
+    clock.advance(minutes=1)
+    api.fail("sendPoll", 400, "Bad Request: poll could not be sent")
+    report = await run_group_round(gapp)
+    assert report is not None and report.failed == 1 and not group.polls()
+    clock.advance(minutes=1)
+    report = await run_group_round(gapp)
+    assert report is not None and report.posted == 1 and len(group.polls()) == 1
+    assert group.bot_texts()[before:] == [lead]
+    assert [c.method for c in api.calls if c.method in ("sendMessage", "sendPoll")][-4:] == [
+        "sendMessage",  # refused
+        "sendMessage",  # the lead
+        "sendPoll",  # refused
+        "sendPoll",  # the poll
+    ]
+
+
+async def test_quiz_steps_share_one_lock_that_goes_when_they_are_done(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    gsettings: Settings,
+) -> None:
+    group = Group(gapp, api)
+    await _added(group)
+    await group.say(12, "/groupquiz intermediate 2")
+    with _db(gsettings) as raw:
+        (quiz_id,) = raw.execute("SELECT quiz_id FROM group_quizzes").fetchone()
+    service = services_of(gapp).groups
+    for _ in range(2):
+        clock.advance(seconds=6)
+        # Timers that fire together (a late one, a re-armed one): one posts, the others wait their turn and see it.
+        await asyncio.gather(*(step_quiz(gapp, quiz_id) for _ in range(3)))
+        assert not service._quiz_locks
+    assert len(group.polls()) == 2
+    with _db(gsettings) as raw:
+        assert raw.execute("SELECT status FROM group_quizzes").fetchone() == ("finished",)

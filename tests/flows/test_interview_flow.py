@@ -37,3 +37,14 @@ async def test_group_gets_private_only_notice(app: Application, api: FakeBotApi)
 
     await app.process_update(text_update(app.bot, 77, "/quiz", chat_type="group"))
     assert "private chat" in api.sent_texts()[-1]
+
+
+async def test_start_and_help_describe_the_mock_interview_as_it_runs(app: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
+    user = ChatDriver(app, api)
+    for command in ("/start", "/help"):
+        await user.say(command)
+        said = next(m["text"] for m in reversed(user.messages()) if "/interview" in m["text"])
+        line = next(x for x in said.splitlines() if x.lstrip("• ").startswith("/interview"))
+        assert "timed" in line, line
+        assert "estimate" in said and ("adapt" in said or "harder" in said), said
+        assert "compare them with a model answer" not in said  # the old, untimed interview

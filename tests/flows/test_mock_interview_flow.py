@@ -166,3 +166,29 @@ async def test_whole_interview_with_timeout_restart_debrief_and_report(
         assert second["message_id"] != report["message_id"] and "Since your previous interview" in second["text"]
     finally:
         await _stopped(app)
+
+
+async def test_a_question_whose_send_fails_still_times_out(
+    settings: Settings, api: FakeBotApi, clock: FakeClock
+) -> None:
+    app = await _started(settings, api, clock, seed=11)
+    try:
+        user = ChatDriver(app, api)
+        await user.say("/interview")
+        intro = user.last()
+        api.fail("sendMessage", 400, "Bad Request: the question could not be sent")
+        await user.tap(intro, buttons(intro)[0][1])
+        assert not any("Question 1/10" in m["text"] for m in user.messages())  # the first question never went out
+        view = await _svc(app).interview.current(user.user_id)
+        assert view is not None and view.position == 0 and view.message_id is None
+        # Its deadline is armed all the same: when the time is up, the question closes and the next one comes.
+        assert app.job_queue is not None
+        [job] = app.job_queue.get_jobs_by_name(f"deadline-{view.session_id}-0")
+        clock.advance(seconds=_svc(app).mock.budgets.of(view.question.kind) + 1)
+        await job.run(app)
+        assert any("⏰ Time is up for question 1" in t for t in api.sent_texts())
+        assert any("Question 2/10" in m["text"] for m in user.messages())
+        after = await _svc(app).interview.current(user.user_id)
+        assert after is not None and after.position == 1 and after.message_id is not None
+    finally:
+        await _stopped(app)

@@ -1,15 +1,76 @@
-"""The shared connection heals: a failed COMMIT or a cancelled BEGIN never leaves it inside a transaction."""
+"""The shared connection heals: a failed COMMIT or a cancelled BEGIN never leaves it inside a transaction.
+
+The cancellation tests wait on the database thread's real state: a trace callback, run on that thread as a
+statement starts, sets a `threading.Event`, so a cancel is known to arrive while BEGIN IMMEDIATE is waiting
+there for another connection's lock (not merely queued, or not yet handed over).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.storage.db import Database
+
+
+class _Trace:
+    """What the database thread runs, recorded on that thread; `began` is set once BEGIN IMMEDIATE starts."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.began = threading.Event()
+
+    def __call__(self, sql: str) -> None:
+        self.statements.append(sql)
+        if sql.startswith("BEGIN IMMEDIATE"):
+            self.began.set()
+
+    async def wait_for_begin(self) -> None:
+        """Until BEGIN IMMEDIATE runs on the database thread (where it then waits out the other lock)."""
+        assert await asyncio.to_thread(self.began.wait, 10), "BEGIN IMMEDIATE never reached the database thread"
+
+
+async def _traced(db: Database) -> _Trace:
+    trace = _Trace()
+    await db._conn.set_trace_callback(trace)
+    return trace
+
+
+@dataclass
+class _Waiting:
+    """A write whose BEGIN IMMEDIATE runs on the database thread, waiting for the lock `blocker` holds."""
+
+    db: Database
+    blocker: sqlite3.Connection
+    trace: _Trace
+    task: asyncio.Task[object]
+
+
+@asynccontextmanager
+async def _begin_waits(path: Path, write: Callable[[Database], Awaitable[object]]) -> AsyncIterator[_Waiting]:
+    db = await Database.open(path)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        trace = await _traced(db)
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        task: asyncio.Task[object] = asyncio.ensure_future(write(db))
+        await trace.wait_for_begin()
+        yield _Waiting(db, blocker, trace, task)
+    finally:
+        blocker.close()
+        await db.close()
+
+
+async def _turn() -> None:
+    """One turn of the event loop: a task just cancelled has taken the CancelledError by the time this returns."""
+    await asyncio.sleep(0)
 
 
 async def _users(db: Database) -> list[int]:
@@ -42,30 +103,16 @@ async def test_a_failed_commit_is_rolled_back_and_the_next_write_works(tmp_path:
 
 
 async def test_a_begin_cancelled_while_it_waits_for_the_lock_is_undone(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    try:
-        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        started = asyncio.Event()
-
-        async def write() -> None:
-            started.set()
-            await _add_user(db, 2)
-
-        task = asyncio.create_task(write())
-        await started.wait()
-        for _ in range(3):  # let the task hand BEGIN IMMEDIATE to the database thread
-            await asyncio.sleep(0)
-        task.cancel()
-        blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled task
+    async with _begin_waits(tmp_path / "bot.sqlite3", lambda db: _add_user(db, 2)) as w:
+        w.task.cancel()
+        await _turn()
+        assert not w.task.done()  # it waits for its BEGIN to end on the thread
+        w.blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled task
         with pytest.raises(asyncio.CancelledError):
-            await task
-        await _add_user(db, 3)
-        assert await _users(db) == [3]
-    finally:
-        blocker.close()
-        await db.close()
+            await w.task
+        assert w.trace.statements == ["BEGIN IMMEDIATE", "ROLLBACK"]  # begun on the thread, then undone there
+        await _add_user(w.db, 3)
+        assert await _users(w.db) == [3]
 
 
 def _insert_user(user_id: int) -> Callable[[sqlite3.Connection], None]:
@@ -98,23 +145,42 @@ async def test_run_write_rolls_back_a_failed_commit_and_the_next_write_works(tmp
 
 
 async def test_run_write_cancelled_while_begin_waits_is_rolled_back(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    try:
-        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        task = asyncio.create_task(db.run_write(_insert_user(2)))
-        for _ in range(3):  # let the task hand its transaction to the database thread, where BEGIN waits
-            await asyncio.sleep(0)
-        task.cancel()
-        for _ in range(3):  # let the cancelled task tell the thread its caller has gone
-            await asyncio.sleep(0)
-        assert not task.done()  # it holds the lock until the thread is done
-        blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled caller
+    async with _begin_waits(tmp_path / "bot.sqlite3", lambda db: db.run_write(_insert_user(2))) as w:
+        w.task.cancel()
+        await _turn()  # the cancelled task tells the thread its caller has gone
+        assert not w.task.done()  # it holds the lock until the thread is done
+        w.blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled caller
         with pytest.raises(asyncio.CancelledError):
-            await task
-        await db.run_write(_insert_user(3))
-        assert await _users(db) == [3]
-    finally:
-        blocker.close()
-        await db.close()
+            await w.task
+        # The work ran after BEGIN, and the thread rolled it back because its caller had left.
+        assert [s.split()[0] for s in w.trace.statements] == ["BEGIN", "INSERT", "ROLLBACK"]
+        await w.db.run_write(_insert_user(3))
+        assert await _users(w.db) == [3]
+
+
+async def _committed_users(path: Path) -> list[int]:
+    """Users another connection sees: what was committed."""
+    with sqlite3.connect(path) as other:
+        return [int(r[0]) for r in other.execute("SELECT user_id FROM users ORDER BY user_id")]
+
+
+@pytest.mark.parametrize("how", ["write", "run_write"])
+async def test_a_second_cancel_while_begin_waits_orphans_no_transaction(tmp_path: Path, how: str) -> None:
+    def write(db: Database) -> Awaitable[object]:
+        return _add_user(db, 2) if how == "write" else db.run_write(_insert_user(2))
+
+    async with _begin_waits(tmp_path / "bot.sqlite3", write) as w:
+        w.task.cancel()
+        await _turn()
+        assert not w.task.done()  # the first cancel is taken while BEGIN still waits on the thread
+        w.task.cancel()
+        await _turn()
+        assert not w.task.done()  # so is the second: the lock is kept until the thread is done
+        w.blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled task
+        with pytest.raises(asyncio.CancelledError):
+            await w.task
+        # The next write in autocommit must commit on its own, not land in a transaction left open (0 rows).
+        insert = "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (3, 3, 'U', 0)"
+        assert await w.db.execute(insert) == 1
+        assert await _committed_users(tmp_path / "bot.sqlite3") == [3]
+        assert w.trace.statements[-2].startswith("ROLLBACK") and w.trace.statements[-1].startswith("INSERT")

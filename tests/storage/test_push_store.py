@@ -15,7 +15,7 @@ from bot.domain.review import review
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
-from bot.storage.push import DailyPlan, Outcome, PushStore, Settled
+from bot.storage.push import Claims, DailyPlan, Outcome, PushStore, Settled, served_on
 
 DAY = dt.date(2026, 1, 1)
 MIN = 60_000
@@ -154,3 +154,22 @@ async def test_cards_review_in_place_and_cascade_with_the_user(db: Database) -> 
         await conn.execute("DELETE FROM users WHERE user_id = ?", (1,))
     assert await cards.due_times(1) == {}
     assert await PushStore(db).deliveries(1) == []
+
+
+async def test_served_on_reads_the_claims_tables_it_names_and_takes_no_string(db: Database, tmp_path: Path) -> None:
+    day = dt.date(2026, 1, 1)
+    with sqlite3.connect(tmp_path / "push.sqlite3") as raw:
+        raw.execute("INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (7, 7, 'A', 0)")
+        raw.execute(
+            "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) VALUES (7, ?, 'sent', 1, 0)",
+            (day.isoformat(),),
+        )
+        raw.execute(
+            "INSERT INTO group_deliveries (chat_id, local_date, status, attempts, claimed_at) "
+            "VALUES (-9, ?, 'sent', 1, 0)",
+            (day.isoformat(),),
+        )
+    assert await served_on(db, Claims.PRIVATE, [day], 0, 5) == {(7, day)}
+    assert await served_on(db, Claims.GROUP, [day], 0, 5) == {(-9, day)}
+    with pytest.raises(TypeError):
+        await served_on(db, "deliveries", [day], 0, 5)  # type: ignore[arg-type]

@@ -1,13 +1,16 @@
-"""Application wiring that needs no network: the Bot API file URL derived from the API URL."""
+"""Application wiring that needs no network: the Bot API file URL, rate limits, the update types asked for."""
 
 from __future__ import annotations
 
 import pytest
+from telegram import Update
+from telegram.ext import Application
 
 from bot.config import Settings
-from bot.telegram.app import build_application
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.ratelimit import Limiter
 from tests.conftest import TOKEN
+from tests.fake_bot_api import bot_membership_update, chat_dict, edited_update, tap_update, text_update, vote_update
 
 
 @pytest.mark.parametrize(
@@ -41,3 +44,23 @@ def test_telegram_rate_limits_can_be_lifted(
     assert isinstance(limiter, Limiter)
     assert limiter._overall.rate == overall
     assert limiter.bulk_rate == settings.push_rate
+
+
+async def test_the_bot_subscribes_only_to_updates_a_handler_takes(app: Application) -> None:  # type: ignore[type-arg]
+    samples = {
+        Update.MESSAGE: text_update(app.bot, 1, "/start"),
+        Update.EDITED_MESSAGE: edited_update(app.bot, 1, "/start"),
+        Update.CALLBACK_QUERY: tap_update(app.bot, 1, {"message_id": 5, "date": 0, "chat": chat_dict(1)}, "x"),
+        Update.MY_CHAT_MEMBER: bot_membership_update(app.bot, -100, "left", "member"),
+        Update.POLL_ANSWER: vote_update(app.bot, "p1", 1, [0]),
+    }
+    # Group -1 sees every update (it remembers the user); the handlers that act are in the groups after it.
+    acting = [h for group, handlers in app.handlers.items() if group >= 0 for h in handlers]
+
+    def taken(update: Update) -> bool:
+        return any(h.check_update(update) not in (None, False) for h in acting)
+
+    assert set(ALLOWED_UPDATES) <= set(samples)
+    assert all(taken(samples[kind]) for kind in ALLOWED_UPDATES), [k for k in ALLOWED_UPDATES if not taken(samples[k])]
+    # Edits are taken by nothing (an edited answer or command must not run again), so none is asked for.
+    assert not taken(samples[Update.EDITED_MESSAGE]) and Update.EDITED_MESSAGE not in ALLOWED_UPDATES

@@ -51,7 +51,7 @@ def test_chunk_never_breaks_markup() -> None:
         _shown(part)
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.one_of(

@@ -31,7 +31,7 @@ from tests.clock import FakeClock
 from tests.conftest import TOKEN
 from tests.fake_bot_api import NOW, FakeBotApi, buttons, tap_update, text_update, unthrottled
 
-FUZZ = settings(max_examples=50, deadline=None, database=None)
+FUZZ = settings(max_examples=50, deadline=None)
 ints = st.integers(min_value=-(2**53), max_value=2**53)
 
 # Every payload class the codec knows (the decorator registers each as a direct subclass).
@@ -214,6 +214,12 @@ def _invariants(db: Path) -> None:
             "SELECT a.answer_id FROM answers a JOIN sessions s USING (session_id) WHERE a.user_id != s.user_id"
         ).fetchall()
         assert not orphan, f"answers recorded for another user's session: {orphan}"
+        tallies = conn.execute("SELECT question_id, level, answers, score, time_ms FROM answer_tallies").fetchall()
+        scan = conn.execute(
+            "SELECT question_id, level, COUNT(*), TOTAL(score), COALESCE(SUM(time_taken_ms), 0) FROM answers "
+            "WHERE score IS NOT NULL GROUP BY question_id, level"
+        ).fetchall()
+        assert sorted(tallies) == sorted(scan), "calibration's running tallies drifted from the answers"
     finally:
         conn.close()
 
@@ -250,7 +256,7 @@ async def _fresh_app() -> AsyncIterator[tuple[Application, FakeBotApi, Path, lis
             await app.post_shutdown(app)
 
 
-@settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(actions, min_size=1, max_size=40))
 # Found by CI: a forged level tap on a message in a group, from a user who never wrote in private.
 @example(steps=[("group", 3101, "/quiz"), ("forge", 3101, "l:quiz:fresher")])

@@ -1,4 +1,5 @@
-"""The HTTP listener on a real PTB Application: secret check, body check, hand-over to the update queue, health."""
+"""The HTTP listener on a real PTB Application: secret check, body check, hand-over to the update queue, health;
+and serve_webhook's shutdown order."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot import texts
+from bot.config import Settings
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.services import services_of
-from bot.telegram.webhook import SECRET_HEADER, HttpListener
-from tests.fake_bot_api import FakeBotApi, user_dict
+from bot.telegram.webhook import SECRET_HEADER, HttpListener, serve_webhook
+from tests.fake_bot_api import FakeBotApi, unthrottled, user_dict
 
 SECRET = "unit_Secret-1"
 
@@ -84,3 +89,27 @@ async def test_health_is_503_once_the_database_stops_answering(
         async with http.get(base + "/healthz") as resp:
             assert resp.status == 503
             assert (await resp.json())["status"] == "error"
+
+
+async def test_post_stop_runs_only_after_stop(settings: Settings, api: FakeBotApi) -> None:
+    # As PTB's run_polling does: post_stop follows Application.stop(); a start that failed stops nothing.
+    configured = settings.model_copy(
+        update={"webhook_url": "https://example.com/hook", "webhook_secret": SecretStr("s3cret-value")}
+    )
+    app = build_application(configured, request=api, limiter=unthrottled(configured), webhook=True)
+    calls: list[str] = []
+
+    async def failing_post_init(_: object) -> None:
+        calls.append("post_init")
+        raise RuntimeError("the database cannot be opened")
+
+    async def post_stop(_: object) -> None:
+        calls.append("post_stop")
+
+    async def post_shutdown(_: object) -> None:
+        calls.append("post_shutdown")
+
+    app.post_init, app.post_stop, app.post_shutdown = failing_post_init, post_stop, post_shutdown
+    with pytest.raises(RuntimeError, match="cannot be opened"):
+        await serve_webhook(app, configured, ALLOWED_UPDATES)
+    assert calls == ["post_init", "post_shutdown"]

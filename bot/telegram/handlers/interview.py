@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.grading import SelfGrade
-from bot.domain.markup import to_html
+from bot.domain.markup import markup_html, to_html
 from bot.domain.mock_interview import INTERVIEW_QUESTIONS, OPEN_POSITIONS, InterviewReport, StartPick
 from bot.domain.progress import topics_mask
 from bot.services.interview import Outcome, QuestionView
@@ -77,17 +77,18 @@ def disarm(job_queue: Jobs | None, session_id: int, position: int) -> None:
 
 
 async def ask(app: App, chat_id: int, view: QuestionView) -> None:
-    """Send an interview question with its time budget, remember its message and arm its deadline."""
+    """Arm an interview question's deadline, then send it with its time budget and remember its message."""
     svc = services_of(app).mock
     text, markup = render.question_message(view, InterviewAnswerCb)
     if isinstance(view.question, OpenQuestion):
         text = render.question_body(view) + "\n\n" + texts.open_prompt_hint()
     due = await svc.deadline_of(view)
     left = svc.budgets.of(view.question.kind) if due is None else (due - svc.now()).total_seconds()
+    # Armed first: a send that fails must not leave the question without a deadline until the next restart.
+    arm(app.job_queue, view.session_id, view.position, left)
     text = f"{text}\n\n{texts.interview_budget(max(0, round(left)))}"
     message = await chat.send(app.bot, chat_id, text, markup)
     await services_of(app).interview.message_sent(view, message.message_id)
-    arm(app.job_queue, view.session_id, view.position, left)
 
 
 async def _after(app: App, chat_id: int, step: Step) -> None:
@@ -169,7 +170,7 @@ def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKe
             explanation = f"{right_line}\n\n{explanation}"
     else:
         assert isinstance(q, OpenQuestion)
-        answer = to_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
+        answer = markup_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
         hits = list(page.covered) + [False] * (len(q.key_points) - len(page.covered))
         explanation = texts.key_points_block(
             to_html(q.model_answer), [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]

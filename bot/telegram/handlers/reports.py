@@ -12,7 +12,7 @@ from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.markup import to_html
 from bot.domain.report_reason import Reason, ReportAction
 from bot.services.reports import ReportGroup
-from bot.telegram import chat
+from bot.telegram import chat, render
 from bot.telegram.callback import ReportActionCb, ReportCb, ReportReasonCb
 from bot.telegram.chat import chat_of
 from bot.telegram.handlers.routes import Routes
@@ -115,14 +115,13 @@ async def reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def question_text(question: McqQuestion | OpenQuestion) -> str:
     """A question as editors need to see it: prompt, options with the right one marked, explanation."""
-    parts = [f"<code>{question.id}</code> · {question.level.value} · {question.topic}", to_html(question.prompt)]
+    parts = [texts.question_heading(question.id, question.level.value, question.topic), to_html(question.prompt)]
     if isinstance(question, McqQuestion):
         parts.append("\n".join(f"{'✅' if o.correct else '▫️'} {to_html(o.text)}" for o in question.options))
         parts.append(to_html(question.explanation))
     else:
         parts.append(to_html(question.model_answer))
-    text = "\n\n".join(parts)
-    return text if len(text) <= 4096 else text[:4095] + "…"
+    return render.clip("\n\n".join(parts))
 
 
 async def _on_action(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ReportActionCb) -> None:
