@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="the file to write")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     sub.add_parser("stats", help="print the operator's figures: users, activity, pushes, blocked users")
+    grade = sub.add_parser("grade", help="grade an answer read from stdin; print the grade as JSON")
+    grade.add_argument("question_id", help="an open question's id (or a follow-up's, <id>/<n>)")
     return parser
 
 
@@ -126,14 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration: {exc}", file=sys.stderr)
         return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    terminal = args.command in ("practice", "bank", "reports", "backup", "stats") or (
+    terminal = args.command in ("practice", "bank", "reports", "backup", "stats", "grade") or (
         args.command is None and settings.telegram_bot_token is None
     )
     # In the terminal the quiz is the output; routine INFO lines would only get in its way.
     level = settings.log_level if not terminal or settings.log_level == "DEBUG" else "WARNING"
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    setup_logging(level, [token, secret])
-    install_excepthooks([token, secret])
+    llm_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    secrets = [s for s in (token, secret, llm_key) if s]
+    setup_logging(level, secrets)
+    install_excepthooks(secrets)
     try:
         if args.command == "bank" and args.bank_command == "calibrate":
             from bot.cli.editors import run_calibrate
@@ -155,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(settings, args.path, args.force)
         if args.command == "stats":
             return _stats(settings)
+        if args.command == "grade":
+            from bot.cli.grade import run_grade
+
+            return asyncio.run(run_grade(settings, args.question_id))
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # Unexpected: the traceback helps, but it goes through the same redaction as the logs.
-        print(redacted_traceback(exc, [token, secret]), file=sys.stderr, end="")
+        print(redacted_traceback(exc, secrets), file=sys.stderr, end="")
         return 1
 
 

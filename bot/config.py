@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,14 @@ HEALTH_PATH = "/healthz"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of about 35 URL-safe characters.
 TOKEN_FORM = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,64}")
+
+
+def _http_url(value: str, hint: str) -> SplitResult:
+    """The parts of an http(s) URL with a host; ValueError naming the form otherwise."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL, {hint}")
+    return parts
 
 
 class Settings(BaseSettings):
@@ -55,8 +63,17 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    # The LLM grader: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp); unset = offline only.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout: float = Field(default=20.0, gt=0, le=300)
+    # LLM calls per user per hour; past it that user's answers are graded offline.
+    llm_max_per_user_hour: int = Field(default=30, ge=0, le=100_000)
 
-    @field_validator("webhook_url", "webhook_secret", "health_port", mode="before")
+    @field_validator(
+        "webhook_url", "webhook_secret", "health_port", "llm_base_url", "llm_api_key", "llm_model", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -66,9 +83,7 @@ class Settings(BaseSettings):
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
+        parts = _http_url(value, "with a host")
         if (parts.path or "/") == HEALTH_PATH:
             raise ValueError(f"its path must not be {HEALTH_PATH}, where the health check answers")
         return value.strip()
@@ -79,6 +94,20 @@ class Settings(BaseSettings):
         if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _http_url(value, "e.g. https://api.openai.com/v1")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _llm_model_with_url(self) -> Settings:
+        if self.llm_base_url is not None and self.llm_model is None:
+            raise ValueError("LLM_MODEL: is required when LLM_BASE_URL is set (e.g. gpt-4o-mini, llama3.1)")
+        return self
 
     @model_validator(mode="after")
     def _secret_with_url(self) -> Settings:

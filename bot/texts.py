@@ -734,3 +734,20 @@ def top_mine(name: str, week: tuple[int, int] | None, every: tuple[int, int] | N
 def full_explanation(prompt_html: str, right_html: str, explanation_html: str) -> str:
     """A poll question's full explanation, opened from its deep link."""
     return f"{prompt_html}\n\nRight answer: ✅ {right_html}\n\n<b>Why</b>\n{explanation_html}"
+
+
+# The offline grader's feedback (plain text: the renderer escapes it). At most two sentences.
+GRADE_INJECTION = "This talks to the grader instead of answering the question, so it earns no credit."
+GRADE_SALAD = "A list of terms is not an explanation: say what each one does and why it matters here."
+
+
+def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence[str]) -> str:
+    """Two sentences on an offline grade: the first false claim or the first point made, then the first one missed."""
+    if wrong:
+        first = f"Not so: {wrong[0].rstrip('.')}."
+    elif right:
+        first = f"Right: {right[0].rstrip('.')}."
+    else:
+        first = "This does not make any of the key points yet."
+    second = f"Missing: {missing[0].rstrip('.')}." if missing else "Every key point is there."
+    return f"{first} {second}"

@@ -16,6 +16,7 @@ from bot.config import DEFAULT_QUESTIONS_DIR, Settings
 from bot.telegram.app import build_application
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, unthrottled
+from tests.fake_llm import FakeLlm
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 
@@ -65,3 +66,12 @@ async def app(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIte
     await application.shutdown()
     assert application.post_shutdown is not None
     await application.post_shutdown(application)
+
+
+@pytest_asyncio.fixture
+async def fake_llm() -> AsyncIterator[FakeLlm]:
+    """The loopback fake OpenAI-compatible endpoint (tests/fake_llm.py), started."""
+    server = FakeLlm()
+    await server.start()
+    yield server
+    await server.stop()

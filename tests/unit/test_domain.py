@@ -101,3 +101,16 @@ def test_domain_imports_neither_telegram_nor_aiosqlite() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_key_points_match_dotted_and_decorated_names() -> None:
+    points = [
+        KeyPoint(point="handler", keywords=["errorhandler"]),
+        KeyPoint(point="wraps", keywords=["wraps"]),
+        KeyPoint(point="g", keywords=["g."]),
+    ]
+    answer = "Register @app.errorhandler(404) and keep functools.wraps on the decorator."
+    assert covered_points(points, answer) == [True, True, False]
+    assert covered_points(points, "store it on g.user") == [False, False, True]
+    # "g." is a whole token followed by a dot, not any word starting with g.
+    assert covered_points(points, "get the good value") == [False, False, False]
