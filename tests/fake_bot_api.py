@@ -37,7 +37,7 @@ class FakeBotApi(BaseRequest):
     """Records every call and answers like Telegram would; failures can be queued per method."""
 
     calls: list[Call] = field(default_factory=list)
-    failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, bytes]]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     # Group chats: (chat id, user id) of each administrator; polls the bot sent, by poll id.
     admins: set[tuple[int, int]] = field(default_factory=set)
@@ -65,7 +65,12 @@ class FakeBotApi(BaseRequest):
 
     def fail(self, method: str, status: int, description: str, **extra: Any) -> None:
         """Make the next call of `method` fail with this status."""
-        self.failures.setdefault(method, []).append((status, {"description": description, **extra}))
+        self.failures.setdefault(method, []).append((status, _error(status, {"description": description, **extra})))
+
+    def fail_with_page(self, method: str, status: int, title: str) -> None:
+        """Make the next call of `method` get a proxy's own error page (HTML, not the Bot API's JSON)."""
+        page = f"<html><head><title>{status} {title}</title></head><body><h1>{title}</h1></body></html>"
+        self.failures.setdefault(method, []).append((status, page.encode()))
 
     def hold(self, chat_id: int) -> asyncio.Event:
         """Make calls about `chat_id` wait until the returned event is set."""
@@ -118,8 +123,7 @@ class FakeBotApi(BaseRequest):
             await gate.wait()
         queued = self.failures.get(name)
         if queued:
-            status, body = queued.pop(0)
-            return status, _error(status, body)
+            return queued.pop(0)
         if name == "sendPoll":
             problem = poll_problem(params)
             if problem is not None:
@@ -211,6 +215,18 @@ class FakeBotApi(BaseRequest):
                 "from": BOT_USER,
                 "caption": params.get("caption", ""),
                 "document": {"file_id": "doc1", "file_unique_id": "udoc1", "file_name": filename},
+            }
+            self.messages[(chat_id, msg["message_id"])] = msg
+            return msg
+        if name == "sendPhoto":
+            chat_id = int(params["chat_id"])
+            msg = {
+                "message_id": next(self._ids),
+                "date": NOW,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "caption": params.get("caption", ""),
+                "photo": [{"file_id": "photo1", "file_unique_id": "uphoto1", "width": 90, "height": 90}],
             }
             self.messages[(chat_id, msg["message_id"])] = msg
             return msg

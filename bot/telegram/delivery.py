@@ -1,10 +1,18 @@
 """The one retry policy of the bot: which failed Bot API calls may be tried again, and when.
 
-A call that may have reached Telegram (a timeout, a connection lost after the request went out) is tried
-again only if repeating it changes nothing: edits, callback answers, settings. A message, a document or a
-pushed question is never sent twice: after such a failure it is reported, not repeated. Failures that
-prove nothing arrived (no connection could be made, or Telegram answered 5xx) are retried for every
-method. Flood waits (429) are handled by the rate limiter, which every call passes through.
+A call is repeated only if repeating it cannot do a thing twice. Edits, callback answers and settings
+(IDEMPOTENT) change nothing the second time, so they are retried after any network failure or 5xx. Every
+other call (sendMessage, sendPoll, sendDocument, sendPhoto, the pushed question…) is retried only when
+the request surely did not arrive:
+- no connection could be made (refused, DNS, connect or pool timeout): not a byte left;
+- the Bot API answered 502 Bad Gateway or 503 Service Unavailable in its own JSON: its front end could
+  not hand the request to the server, or the server refused to take it.
+It is never retried after a 500 or 504 (the server or a proxy in front of a self-hosted server took the
+request, then failed or gave up waiting: it may have been carried out), nor any other 5xx, nor an
+answer that is not the Bot API's JSON (a proxy's error page says nothing about the server behind it),
+nor a timeout or a connection lost after the request went out. Such a send is reported, not repeated:
+a missed message beats a duplicate one. Flood waits (429) are handled by the rate limiter, which every
+call passes through.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ IDEMPOTENT = frozenset(
 BRING_UP = frozenset({"getMe", "setWebhook"})
 # httpx failures raised before a byte of the request left: nothing can have arrived.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Descriptions of the 5xx answers that say the request was not taken: 502 and 503.
+_NOT_TAKEN = ("bad gateway", "service unavailable")
 
 
 def may_have_arrived(exc: TelegramError) -> bool:
@@ -53,8 +63,13 @@ def may_have_arrived(exc: TelegramError) -> bool:
         return False
     if isinstance(exc, TimedOut):
         return True
-    # PTB raises NetworkError without an httpx cause for an HTTP error answer (5xx): Telegram did nothing.
-    return isinstance(exc, NetworkError) and exc.__cause__ is not None
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return False  # Telegram answered and refused the call: 4xx, a flood wait, a migrated chat
+    if exc.__cause__ is not None:
+        # The connection broke after the request went out, or the answer was not the Bot API's JSON.
+        return True
+    # An HTTP error answer in the Bot API's JSON. PTB keeps its description, not its status code.
+    return not exc.message.lower().startswith(_NOT_TAKEN)
 
 
 def retry_delay(method: str, exc: TelegramError, attempt: int) -> float | None:

@@ -1,4 +1,4 @@
-"""The one error handler: log with update and user ids, tell the user, answer a pending tap."""
+"""The one error handler: log with update and user ids (or the job), tell the user, answer a pending tap."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure with its traceback and tells the user something went wrong."""
     if not isinstance(update, Update):
         error = context.error
+        if context.job is not None:
+            # PTB reports a job's failure with no update, as it does a poller's: tell them apart first.
+            if isinstance(error, TelegramError):
+                logger.warning("job %s failed: Bot API call failed: %s", context.job.name, error)
+            else:
+                logger.error("job %s failed", context.job.name, exc_info=error)
+            return
         if isinstance(error, TelegramError):
             # run_polling hands getUpdates failures here; PTB retries them with backoff, so one line each.
             polling_errors = context.bot_data.setdefault(_POLLING_ERRORS, PollingErrors())

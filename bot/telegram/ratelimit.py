@@ -5,8 +5,12 @@ replies), pauses every request while one waits out a 429, and has no limit per p
 
 - Overall: `overall` calls with a chat id per second, spaced evenly (Telegram allows about 30).
 - Per chat: about one message a second in a private chat (with a short burst), 20 a minute in a group.
+- Independence: a reply first waits for its own chat's turn, then books the next overall slot, so a chat
+  over its limit delays only itself: another chat's reply waits at most for the overall slots already
+  taken (about 1/overall each), never for the busy chat's backlog.
 - Priority: calls made inside `bulk_traffic()` (the daily push) only take a slot no reply is waiting
-  for, so replies overtake a running push; every flood (429), a reply's or the push's, halves the
+  for (a reply waiting for an overall slot, not one waiting for its own chat's turn), so replies overtake
+  a running push and a busy chat does not stop it; every flood (429), a reply's or the push's, halves the
   push's pace (`bulk_rate`, read by its pacer), which creeps back with every push message that goes out.
   The 429s of calls in flight together that meet one flood (before its wait is over) halve it once.
 - Failures: a 429 is waited out and retried (at most MAX_FLOOD_WAIT in total per call); other failures
@@ -21,7 +25,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.error import RetryAfter, TelegramError
@@ -76,6 +80,13 @@ class _Gcra:
         self.tat = max(self.tat, start) + 1 / self.rate
 
 
+@dataclass
+class _ChatCell(_Gcra):
+    """A chat's limit, and its queue: the chat's replies take their turns one after another, in order."""
+
+    turns: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 def chat_of(data: dict[str, Any]) -> int | str | None:
     """The chat a call is about, as Telegram counts limits; None for calls without one."""
     chat_id = data.get("chat_id")
@@ -102,7 +113,7 @@ class Limiter(BaseRateLimiter[None]):
         self._overall = _Gcra(overall, 1)
         self._private_rate = private_rate
         self._group_rate = group_rate
-        self._chats: dict[int | str, _Gcra] = {}
+        self._chats: dict[int | str, _ChatCell] = {}
         self._bulk_ceiling = bulk_rate
         self._bulk_rate = bulk_rate
         self._max_flood_wait = max_flood_wait
@@ -139,18 +150,18 @@ class Limiter(BaseRateLimiter[None]):
         """Make bulk callers waiting for a slot, and those that come later, raise BulkStopped."""
         self._stopped.set()
 
-    def _chat_limit(self, chat: int | str) -> _Gcra:
+    def _chat_limit(self, chat: int | str) -> _ChatCell:
         found = self._chats.get(chat)
         if found is None:
             group = isinstance(chat, str) or chat < 0
-            found = _Gcra(self._group_rate, GROUP_BURST) if group else _Gcra(self._private_rate, PRIVATE_BURST)
+            found = _ChatCell(self._group_rate, GROUP_BURST) if group else _ChatCell(self._private_rate, PRIVATE_BURST)
             self._chats[chat] = found
             if len(self._chats) > 10_000:
                 self._forget_idle(asyncio.get_running_loop().time())
         return found
 
     def _forget_idle(self, now: float) -> None:
-        for key in [k for k, v in self._chats.items() if v.tat < now]:
+        for key in [k for k, v in self._chats.items() if v.tat < now and not v.turns.locked()]:
             del self._chats[key]
 
     async def _wait(self, delay: float) -> None:
@@ -160,16 +171,32 @@ class Limiter(BaseRateLimiter[None]):
     async def _reply_slot(self, chat: int | str | None) -> None:
         if chat is None:
             return
-        now = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
         limit = self._chat_limit(chat)
-        start = max(now, limit.free_at(), self._overall.free_at())
-        limit.book(start)
-        self._overall.book(start)
-        self._replies_waiting += 1
-        try:
-            await self._wait(start - now)
-        finally:
-            self._replies_waiting -= 1
+        async with limit.turns:
+            # First the chat's own turn, which holds up nobody else: booking the overall slot at that turn
+            # would queue every other chat's replies behind the busiest chat, and counting this wait as a
+            # reply waiting would stop the push for as long. (A push send may take the chat's slot
+            # meanwhile: hence the loop.)
+            turn = limit.free_at()
+            while turn > loop.time():
+                await self._wait(turn - loop.time())
+                if limit.free_at() <= turn:
+                    break
+                turn = limit.free_at()
+            now = max(loop.time(), turn)  # a timer may wake a hair early
+            # Then the next overall slot, at most a few 1/overall away: only this wait holds back the push.
+            # The chat's slot is booked at the time the call goes, so its next turn counts from then.
+            start = max(now, self._overall.free_at())
+            limit.book(start)
+            self._overall.book(start)
+            if start <= loop.time():
+                return
+            self._replies_waiting += 1
+            try:
+                await self._wait(start - loop.time())
+            finally:
+                self._replies_waiting -= 1
 
     async def _bulk_slot(self, chat: int | str | None) -> None:
         loop = asyncio.get_running_loop()

@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.telegram.delivery import flood_wait
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -94,7 +96,7 @@ async def until_up(
         except (NetworkError, RetryAfter) as exc:
             reason = _reason(exc)
             if isinstance(exc, RetryAfter):
-                delay = max(delay, exc.retry_after if isinstance(exc.retry_after, int) else 1.0)
+                delay = max(delay, flood_wait(exc))
         if attempts is not None and attempt >= attempts:
             raise ApiUnreachable(f"{what} failed {attempt} times; last: {reason}")
         logger.warning(

@@ -85,7 +85,9 @@ class HttpListener:
             await self._runner.cleanup()
 
     async def _hook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # aiohttp decodes header bytes that are not UTF-8 as lone surrogates: take them back as they came,
+        # so such a header is a wrong secret (403), not an encoding error (500 and a traceback).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self._secret):
             return web.Response(status=403, text="forbidden")
         try:

@@ -202,6 +202,7 @@ class StoredMessage:
     reply_markup: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     edit_date: int | None = None
+    created: float = field(default_factory=time.monotonic)  # the server's clock, for pacing measurements
 
     def to_api(self) -> dict[str, Any]:
         msg: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": self.chat, "from": self.sender}

@@ -5,16 +5,21 @@ Updates go in through `update_queue` as the poller puts them, so PTB's own machi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
 import sqlite3
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest_asyncio
+from telegram.error import NetworkError
 
 from bot.config import Settings
 from bot.domain.schedule import DailySettings
 from bot.telegram.app import build_application
+from bot.telegram.concurrency import MAX_CONCURRENT_UPDATES, PerUserUpdateProcessor
 from bot.telegram.jobs import run_push_round
 from bot.telegram.services import App, services_of
 from tests.clock import FakeClock
@@ -125,3 +130,72 @@ async def test_saved_is_said_after_the_setting_is_stored(running: App, api: Fake
     await running.update_queue.put(tap_update(running.bot, ANN, message, data))
     await running.update_queue.join()
     assert stored_when_answered == ["07:00"]
+
+
+async def test_a_failing_job_is_logged_as_that_jobs_failure(running: App) -> None:
+    """PTB hands a job's error to the error handler with no update, as it does a failed getUpdates."""
+    assert running.job_queue is not None
+    lines = _Lines(2)
+    logger = logging.getLogger("bot.telegram")  # the error handler's lines, and the poller's (startup)
+    logger.addHandler(lines)
+    try:
+
+        async def broken(context: object) -> None:
+            raise RuntimeError("the job broke")
+
+        async def offline(context: object) -> None:
+            raise NetworkError("httpx.ConnectError: offline") from httpx.ConnectError("offline")
+
+        running.job_queue.run_once(broken, 0, name="broken-job")
+        running.job_queue.run_once(offline, 0, name="offline-job")
+        await asyncio.wait_for(lines.full.wait(), 10)
+    finally:
+        logger.removeHandler(lines)
+
+    said = {r.getMessage(): r for r in lines.records}
+    assert said["job broken-job failed"].exc_info is not None  # a bug: its traceback
+    assert said["job offline-job failed: Bot API call failed: httpx.ConnectError: offline"].exc_info is None
+
+
+class _Lines(logging.Handler):
+    """Keeps the error handler's records; `full` is set once it has `count` of them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = count
+        self.records: list[logging.LogRecord] = []
+        self.full = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name not in ("bot.telegram.errors", "bot.telegram.startup"):
+            return
+        self.records.append(record)
+        if len(self.records) >= self.count:
+            self.full.set()
+
+
+async def test_the_started_application_caps_concurrent_updates_and_keeps_each_users_order(
+    running: App, api: FakeBotApi
+) -> None:
+    processor = running.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)
+    users = [8000 + k for k in range(MAX_CONCURRENT_UPDATES + 6)]
+    gates = [api.hold(u) for u in users]  # every reply hangs: each update keeps its slot until released
+    for u in users:
+        await running.update_queue.put(text_update(running.bot, u, "/help"))
+    for u in users[:3] + users[-3:]:  # a second update each, behind the first (some of which wait for a slot)
+        await running.update_queue.put(text_update(running.bot, u, "/start"))
+
+    await api.wait_for(lambda: len(api.of("sendMessage")) >= MAX_CONCURRENT_UPDATES)
+    await api.wait_for(lambda: processor.active_owners() == len(users))  # every update is in the processor
+    assert processor.current_concurrent_updates == MAX_CONCURRENT_UPDATES
+    assert len(api.of("sendMessage")) == MAX_CONCURRENT_UPDATES  # the other 6 users wait for a slot
+
+    for gate in gates:
+        gate.set()
+    await running.update_queue.join()
+    assert len(api.of("sendMessage")) == len(users) + 6
+    for u in users[:3] + users[-3:]:
+        replies = [str(c.params["text"]) for c in api.to_chat(u)]
+        assert len(replies) == 2 and "What I can do" in replies[0] and "What I can do" not in replies[1], replies
+    assert processor.current_concurrent_updates == 0 and processor.active_owners() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
+from telegram.ext import BaseUpdateProcessor
 
 from bot.telegram.concurrency import PerUserUpdateProcessor
 
@@ -86,3 +87,9 @@ async def test_a_users_waiting_updates_take_no_slot() -> None:
     assert processor.current_concurrent_updates == 1
     release.set()
     await asyncio.gather(*backlog, late)
+
+
+def test_ptbs_final_process_update_is_not_overridden() -> None:
+    """PTB marks process_update @final: the per-user turn and our slot are taken in do_process_update."""
+    assert "process_update" not in vars(PerUserUpdateProcessor)
+    assert PerUserUpdateProcessor.process_update is BaseUpdateProcessor.process_update

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import logging
 import sys
 import threading
 
+import looptime
 import pytest
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.config import ConfigError, load_settings
 from bot.logs import install_excepthooks, redacted_traceback
@@ -189,3 +191,29 @@ def test_a_conflict_is_logged_at_most_once_a_minute(caplog: pytest.LogCaptureFix
     assert sum("409 Conflict" in m for m in messages) == 2
     assert any("httpx.ReadError" in m for m in messages)
     assert all(r.exc_info is None for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("wait", "timedelta_api"),
+    [
+        (dt.timedelta(seconds=7.5), False),  # PTB 22 gives a float for a fractional wait
+        (dt.timedelta(seconds=7), True),  # a timedelta with PTB_TIMEDELTA, as later versions always will
+        (dt.timedelta(seconds=7), False),  # an int
+    ],
+)
+def test_a_flood_wait_at_start_up_is_waited_out_whatever_its_type(
+    wait: dt.timedelta, timedelta_api: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true" if timedelta_api else "false")
+    caplog.set_level(logging.WARNING, "bot.telegram.startup")
+    api = _Api(RetryAfter(wait))
+    loop = looptime.new_event_loop(_enabled=True)  # the wait passes on a fast-forwarded clock
+    try:
+        started = loop.time()
+        assert loop.run_until_complete(until_up(api, "getMe", asyncio.Event(), delays=[1, 1])) == "me"
+        waited = loop.time() - started
+    finally:
+        loop.close()
+    assert api.calls == 2
+    assert wait.total_seconds() <= waited < wait.total_seconds() + 0.5
+    assert f"retrying in {wait.total_seconds():g} s" in caplog.records[0].getMessage()

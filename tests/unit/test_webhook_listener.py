@@ -3,6 +3,9 @@ and serve_webhook's shutdown order."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -89,6 +92,40 @@ async def test_health_is_503_once_the_database_stops_answering(
         async with http.get(base + "/healthz") as resp:
             assert resp.status == 503
             assert (await resp.json())["status"] == "error"
+
+
+async def test_a_secret_header_that_is_not_utf8_is_refused_with_403(
+    app: Application,  # type: ignore[type-arg]
+    base: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Raw bytes on the wire (an HTTP client would refuse to send them): no 500, no traceback."""
+    await app.start()
+    try:
+        host, port = base.removeprefix("http://").split(":")
+        body = json.dumps(_help_update(4)).encode()
+        for secret in (b"\xff\xfe", SECRET.encode()[:-1] + b"\xe9", b"\xed\xa0\x80"):  # not UTF-8; a lone surrogate
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                b"POST /hook HTTP/1.1\r\nHost: " + host.encode() + b"\r\nContent-Type: application/json\r\n"
+                b"Content-Length: "
+                + str(len(body)).encode()
+                + b"\r\n"
+                + SECRET_HEADER.encode()
+                + b": "
+                + secret
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
+            await writer.drain()
+            status_line = await reader.readline()
+            writer.close()
+            await writer.wait_closed()
+            assert status_line.split()[1] == b"403", (secret, status_line)
+    finally:
+        await app.stop()
+    assert app.update_queue.empty()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], caplog.text
 
 
 async def test_post_stop_runs_only_after_stop(settings: Settings, api: FakeBotApi) -> None:
