@@ -33,12 +33,9 @@ from bot.services.interview import QuestionView
 from bot.telegram import render
 
 TELEGRAM_TEXT_LIMIT = 4096
-# Off until the bank v4 rewrite brings the score under its bounds; the report below prints it either way.
-ENFORCE_ELIMINATION = False
-# Bank v4 (issue 22): every open question carries 1-2 follow-ups (on: every open question on main has them), and
-# the bank reaches its totals (off until every author of v4 has landed). The report below prints both either way.
+# Bank v4 (issue 22): every open question carries 1-2 follow-ups. The flag lets a test show both sides of the rule;
+# the elimination-cue bounds and the totals (with the drill's size) are always enforced.
 ENFORCE_FOLLOW_UPS = True
-ENFORCE_TOTALS = False
 MIN_QUESTIONS = 440
 MIN_QUESTIONS_PER_LEVEL = 100
 MIN_OPEN_PERCENT = 20
@@ -192,12 +189,10 @@ def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None, checks_root: P
             )
     for shares in cue_shares(bank):
         problems.extend(BankProblem("(bank)", shares.label, msg) for msg in shares.problems())
-    if ENFORCE_ELIMINATION:
-        for cue in elimination_shares(bank):
-            problems.extend(BankProblem("(bank)", cue.label, msg) for msg in cue.problems())
-    if ENFORCE_TOTALS:
-        problems.extend(total_problems(bank))
-        problems.extend(drill_problems(bank))
+    for cue in elimination_shares(bank):
+        problems.extend(BankProblem("(bank)", cue.label, msg) for msg in cue.problems())
+    problems.extend(total_problems(bank))
+    problems.extend(drill_problems(bank))
     return problems
 
 

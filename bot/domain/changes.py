@@ -16,8 +16,9 @@ DRILL_LENGTH = QUIZ_LENGTH
 MIN_DRILL_QUESTIONS = 25
 
 # A Flask or Werkzeug 2.x or 3.x release named in `versions` ("Flask >= 2.3", "Removed in Flask 2.3",
-# "Werkzeug >= 2.1"); an extension's own release ("Flask-Limiter 4.x") or Flask 1.x alone does not count.
-_RELEASE = re.compile(r"(?<![\w-])(?:Flask|Werkzeug)(?![\w-])\D*?\b[23]\.\d")
+# "Werkzeug 3.x"): the number follows the name, at most after a comparison, so an extension's own release
+# ("Flask-Limiter 4.x"), another library's ("Flask app, PyJWT 2.8", "bcrypt 5.0") or Flask 1.x does not count.
+_RELEASE = re.compile(r"(?<![\w-])(?:flask|werkzeug)\s*(?:[<>=~!]=?\s*)?[23](?:\.[\dx]|(?![\w.]))", re.IGNORECASE)
 _LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
 
 

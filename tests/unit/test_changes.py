@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,10 @@ def _mcq(qid: str, versions: str | None, level: Level = Level.FRESHER) -> McqQue
         "Werkzeug >= 2.1",
         "Flask >= 3.1.2 (the last request's context after follow_redirects)",
         "Flask >= 1.1 (lists: Flask >= 2.2)",
+        "Werkzeug 3.x",
+        "Flask <= 3.1 (302 in every release so far)",
+        "Flask 3.1, Flask-Login 0.6",
+        "flask 3",
     ],
 )
 def test_a_flask_or_werkzeug_2_or_3_release_makes_a_drill_question(versions: str) -> None:
@@ -49,7 +54,26 @@ def test_a_flask_or_werkzeug_2_or_3_release_makes_a_drill_question(versions: str
 
 
 @pytest.mark.parametrize(
-    "versions", [None, "Flask >= 1.1", "Flask-Limiter 4.x", "Flask-SQLAlchemy >= 3.0", "PyJWT 2.x", "Click >= 8.2"]
+    "versions",
+    [
+        None,
+        "Flask >= 1.1",
+        "Flask-Limiter 4.x",
+        "Flask-SQLAlchemy >= 3.0",
+        "PyJWT 2.x",
+        "Click >= 8.2",
+        "bcrypt 5.0",
+        "Authlib 1.9",
+        "argon2-cffi 25",
+        "itsdangerous 2.1+",
+        "marshmallow 3 and 4",
+        "flask-smorest 0.47",
+        "Flask-Migrate 4.1, Alembic 1.x",
+        # Another library's release after Flask's name is not a Flask release.
+        "Flask app with PyJWT 2.8",
+        "Werkzeug hashes against bcrypt 3.2",
+        "Flask 1.1, Jinja2 3.1",
+    ],
 )
 def test_extensions_libraries_and_old_releases_stay_out(versions: str | None) -> None:
     assert not is_change(_mcq("q", versions))
@@ -61,6 +85,11 @@ def test_the_shipped_bank_has_enough_drill_questions() -> None:
     assert all(isinstance(q, McqQuestion) and q.versions for q in pool)
     # Every level has some, so the drill can go from the easiest up.
     assert {q.level for q in pool} == set(Level)
+    # Questions pinned to another library's release (bcrypt, Authlib, an extension) stay out of it.
+    ids = {q.id for q in pool}
+    assert not ids & {"auth-hash-bcrypt-72-bytes", "auth-oidc-pkce-opt-in", "prod-limiter-headers"}
+    for q in pool:
+        assert q.versions and re.search(r"(?<![\w-])(flask|werkzeug) ", q.versions, re.IGNORECASE), q.id
 
 
 def test_a_plan_is_drill_questions_easiest_first_without_repeats() -> None:
