@@ -165,6 +165,13 @@ def admin_stats(users: int, sessions: int, answers: int) -> str:
     return f"<b>Bot stats</b>\nUsers: {users}\nSessions: {sessions}\nAnswers: {answers}"
 
 
+def admin_grader(outcomes: Sequence[tuple[str, int, float]]) -> str:
+    """LLM grader calls since start by outcome (ok, timeout, …) with their mean seconds."""
+    if not outcomes:
+        return "LLM grader: no calls since start"
+    return "LLM grader: " + ", ".join(f"{escape(o)} {n} (~{s:.1f} s)" for o, n, s in outcomes)
+
+
 # Terminal practice
 CLI_NO_TOKEN = (
     "No TELEGRAM_BOT_TOKEN is set (put it in .env to run the Telegram bot).\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 
 from bot.domain.bank import OpenQuestion
 from bot.domain.clock import Clock
@@ -17,11 +19,32 @@ logger = logging.getLogger(__name__)
 _GRACE = 1.0
 
 
+@dataclass
+class GraderStats:
+    """LLM grader calls since start, by outcome ("ok", "timeout", …), with the seconds they took."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self, outcome: str, seconds: float) -> None:
+        """Count one call (the LLM grader's on_outcome hook)."""
+        self.calls[outcome] += 1
+        self.seconds[outcome] = self.seconds.get(outcome, 0.0) + seconds
+
+    def mean_seconds(self, outcome: str) -> float:
+        """The mean duration of the calls that ended this way."""
+        n = self.calls[outcome]
+        return self.seconds.get(outcome, 0.0) / n if n else 0.0
+
+
 class GradingService:
     """One grader for every front end, plus the interview's background grades and where they are kept."""
 
-    def __init__(self, grader: Grader, store: GradeStore, clock: Clock, timeout: float) -> None:
+    def __init__(
+        self, grader: Grader, store: GradeStore, clock: Clock, timeout: float, stats: GraderStats | None = None
+    ) -> None:
         self.grader = grader
+        self.stats = stats or GraderStats()
         self._store = store
         self._clock = clock
         self._timeout = timeout

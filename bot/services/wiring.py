@@ -13,7 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.grader import Grader
 from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
-from bot.services.grading import GradingService
+from bot.services.grading import GraderStats, GradingService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.llm_grader import build_grader
@@ -87,7 +87,9 @@ def build_services(
         disabled=interview.disabled_ids,
     )
     calibration = CalibrationService(db, bank, clock)
-    grading = GradingService(grader or build_grader(settings, clock), GradeStore(db), clock, settings.llm_timeout)
+    stats = GraderStats()
+    grader = grader or build_grader(settings, clock, on_outcome=stats.record)
+    grading = GradingService(grader, GradeStore(db), clock, settings.llm_timeout, stats)
     mock = MockInterviewService(
         MockInterviewStore(db),
         interview,

@@ -103,6 +103,10 @@ async def test_review_answer_shows_the_llm_grade_with_the_suggestion_marked(
     assert "Your grade: <b>💪 Nailed it</b>" in graded and "💬 Good on how" in graded
     with sqlite3.connect(settings.database_path) as raw:
         assert raw.execute("SELECT self_grade FROM answers").fetchall() == [("nailed",)]
+    # Operators see the LLM calls by outcome.
+    admin = ChatDriver(app, api, user_id=42)
+    await admin.say("/admin")
+    assert "LLM grader: ok 1 (~" in admin.last()["text"]
 
 
 async def test_invalid_json_from_the_llm_falls_back_to_the_offline_grade(
@@ -116,6 +120,9 @@ async def test_invalid_json_from_the_llm_falls_back_to_the_offline_grade(
     text = user.last()["text"]
     assert "Suggested:" in text and "(the grader)" in text and "Traceback" not in text
     assert [g for _, g, _ in _grade_rows(settings)] == ["offline"]
+    admin = ChatDriver(app, api, user_id=42)
+    await admin.say("/admin")
+    assert "LLM grader: invalid_json 1 (~" in admin.last()["text"]
 
 
 async def test_offline_grade_comes_in_one_message_and_a_resume_shows_it_again(

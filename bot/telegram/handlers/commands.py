@@ -129,4 +129,10 @@ async def admin_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await chat.send(context.bot, tg_chat.id, texts.NOT_ADMIN)
         return
     users, sessions, answers = await svc.interview.totals()
-    await chat.send(context.bot, tg_chat.id, texts.admin_stats(users, sessions, answers))
+    text = texts.admin_stats(users, sessions, answers)
+    if svc.grading.uses_llm:
+        calls = svc.grading.stats.calls
+        text += "\n" + texts.admin_grader(
+            [(o, n, svc.grading.stats.mean_seconds(o)) for o, n in sorted(calls.items(), key=lambda c: -c[1])]
+        )
+    await chat.send(context.bot, tg_chat.id, text)
