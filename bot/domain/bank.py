@@ -249,8 +249,8 @@ class Bank:
                 raise ValueError(f"duplicate id {q.id}")
             self._by_id[q.id] = q
         self.sources: dict[str, str] = dict(sources or {})
-        # A follow-up is asked under its own id `<parent>/<n>` (see follow_up_question); sessions and cards
-        # that hold one find it here, while iteration and levels list only the bank's own questions.
+        # A follow-up is asked under its own id `<parent>/<n>` (see follow_up_question); an interview that holds
+        # one finds it with get(), while `in`, iteration and levels know only the bank's own questions.
         self._follow_ups: dict[str, OpenQuestion] = {f.id: f for f in follow_ups_of(self._by_id.values())}
         self._of_level: dict[tuple[Level, str | None], tuple[McqQuestion | OpenQuestion, ...]] = {}
 
@@ -261,7 +261,8 @@ class Bank:
         return iter(self._by_id.values())
 
     def __contains__(self, qid: object) -> bool:
-        return qid in self._by_id or qid in self._follow_ups
+        # Only the bank's own questions: a follow-up out of its interview (in /review, a push) lacks its context.
+        return qid in self._by_id
 
     def get(self, qid: str) -> McqQuestion | OpenQuestion | None:
         """The question (or follow-up) with this id, or None if the bank no longer has it."""

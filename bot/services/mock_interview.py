@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
+from bot.domain.bank import FOLLOW_UP_SEPARATOR, Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.clock import Clock
 from bot.domain.estimate import Estimate
 from bot.domain.grader import Grade
@@ -374,7 +374,10 @@ class MockInterviewService:
         if answer is None:
             return False
         now = self._clock.now()
-        pending = PendingReview(user_id, answer.question_id, lambda s: review(s, rating_for_grade(grade), now))
+        # A follow-up gets no review card: asked on its own later, it would lack the question it follows.
+        pending = None
+        if FOLLOW_UP_SEPARATOR not in answer.question_id:
+            pending = PendingReview(user_id, answer.question_id, lambda s: review(s, rating_for_grade(grade), now))
         if not await self._store.grade(user_id, session_id, position, grade.value, pending):
             return False
         await self._store_estimate(session_id)

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.bank import Bank, McqQuestion, OpenQuestion
+from bot.domain.bank import FOLLOW_UP_SEPARATOR, Bank, McqQuestion, OpenQuestion
 from bot.domain.clock import Clock
 from bot.domain.report_reason import Reason
 from bot.storage.reports import ReportRow, ReportStore
@@ -97,9 +97,11 @@ class ReportService:
     async def question_of(self, user_id: int, session_id: int, position: int) -> str | None:
         """The question at a position of the user's session; None if it is not theirs or gone from the bank."""
         found = await self._store.question_at(session_id, position)
-        if found is None or found[0] != user_id or found[1] not in self._bank:
+        if found is None or found[0] != user_id:
             return None
-        return found[1]
+        # A follow-up is reported as the question it belongs to: their texts live in one bank entry.
+        qid = found[1].split(FOLLOW_UP_SEPARATOR, 1)[0]
+        return qid if qid in self._bank else None
 
     async def file(self, user_id: int, session_id: int, position: int, reason: Reason) -> Filed | None:
         """Store (or replace) the user's report on a question they were asked; None if the button is forged."""

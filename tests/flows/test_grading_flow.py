@@ -238,6 +238,19 @@ async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback
     assert any(label.startswith("👉") for label, _ in buttons(page))
     report = next(m for m in reversed(user.messages()) if "Estimated level:" in m["text"])
     assert "count with the grader's score until you grade them in the debrief" in report["text"]
+    # Graded in the debrief, a follow-up's tap updates the report but makes no review card of its own (alone
+    # in /review it would lack the question it follows); its Report button files against the parent question.
+    position, qid = follow_ups[0]
+    await user.tap(debrief, DebriefCb(graded[0].view.session_id, position).pack())
+    page = api.messages[(user.user_id, debrief["message_id"])]
+    nailed = next(d for label, d in buttons(page) if "Nailed" in label)
+    await user.tap(page, nailed)
+    assert "Your grade: <b>💪 Nailed it</b>" in api.messages[(user.user_id, debrief["message_id"])]["text"]
+    with sqlite3.connect(settings.database_path) as raw:
+        cards = {r[0] for r in raw.execute("SELECT question_id FROM cards")}
+    assert not any("/" in c for c in cards)
+    session = graded[0].view.session_id
+    assert await _svc(app).reports.question_of(user.user_id, session, position) == qid.split("/")[0]
 
 
 async def _last_session(settings: Settings) -> int:
