@@ -129,6 +129,8 @@ async def _interview(svc: MockInterviewService, level: Level, inp: TextIO, out: 
         else:
             text = _read(texts.CLI_OPEN_PROMPT, inp, out)
             step = await svc.answer_open(LOCAL_USER_ID, view, text)
+            if step.outcome is Outcome.RECORDED:
+                svc.grade_in_background(LOCAL_USER_ID, view, text)
         out.write(texts.CLI_RECEIVED + (" " + texts.CLI_OVER_TIME if step.over_time else "") + "\n")
         view = step.next
     out.write(texts.CLI_DEBRIEF + "\n")

@@ -269,8 +269,8 @@ class MockInterviewService:
         return await self._close(view, user_id, now, closing, pending)
 
     async def answer_open(self, user_id: int, view: QuestionView, text: str) -> Step:
-        """Record a typed answer to the current open question; it is graded in the background (never holding up
-        the next question), shown in the debrief."""
+        """Record a typed answer to the current open question; the caller then has it graded in the background
+        (grade_in_background), never holding up the next question."""
         question = view.question
         if not isinstance(question, OpenQuestion):
             return Step(Outcome.INVALID, view)
@@ -286,10 +286,12 @@ class MockInterviewService:
             answer_text=text,
             over_time=due is not None and is_over_time(now, due),
         )
-        step = await self._close(view, user_id, now, closing, None, self._grading.offline(question, text))
-        if step.outcome is Outcome.RECORDED:
-            self._grading.start(view.session_id, view.position, question, text, user_id)
-        return step
+        return await self._close(view, user_id, now, closing, None, self._grading.offline(question, text))
+
+    def grade_in_background(self, user_id: int, view: QuestionView, text: str) -> None:
+        """Grade a recorded typed answer in the background and keep the grade (the debrief shows it)."""
+        if isinstance(view.question, OpenQuestion):
+            self._grading.start(view.session_id, view.position, view.question, text, user_id)
 
     async def expire(self, session_id: int, position: int) -> Expiry:
         """Close a question whose deadline has passed (once, whoever else tries); else say how long to wait."""

@@ -308,13 +308,20 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
 
 async def on_open_answer(app: App, chat_id: int, user_id: int, view: QuestionView, text: str) -> None:
     """Take a typed answer to an interview's open question: acknowledge it and move on."""
-    step = await services_of(app).mock.answer_open(user_id, view, text)
+    svc = services_of(app).mock
+    step = await svc.answer_open(user_id, view, text)
     if step.outcome is not Outcome.RECORDED:
         await chat.send(app.bot, chat_id, texts.NO_QUESTION_WAITING)
         return
     disarm(app.job_queue, view.session_id, view.position)
+    if step.finished:
+        # The debrief goes out next: it waits for this grade too.
+        svc.grade_in_background(user_id, view, text)
     await chat.send(app.bot, chat_id, texts.open_received(step.over_time))
     await _after(app, chat_id, step)
+    if not step.finished:
+        # Started once the next question is out, so its request never competes with sending it.
+        svc.grade_in_background(user_id, view, text)
 
 
 async def expire(app: App, session_id: int, position: int) -> None:
