@@ -775,6 +775,7 @@ def graded_points_block(
     feedback: str | None,
     suggested: str | None,
     by_llm: bool,
+    follow_up: str | None = None,
 ) -> str:
     """The model answer, each key point made, half made or missing, the false claims, feedback, the suggestion."""
     lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b> <i>(✅ made · 🌓 partly · ▫️ missing)</i>"]
@@ -783,6 +784,8 @@ def graded_points_block(
         lines += ["", "<b>Not right</b>", *(f"❌ {escape(w)}" for w in wrong)]
     if feedback:
         lines += ["", f"💬 {escape(feedback)}"]
+    if follow_up:
+        lines += [f"🔎 <i>A follow-up to think about:</i> {escape(follow_up)}"]
     if suggested is not None:
         who = "the AI grader" if by_llm else "the grader"
         lines += ["", f"Suggested: <b>{escape(GRADE_LABELS.get(suggested, suggested))}</b> ({who}). Your tap decides."]

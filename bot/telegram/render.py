@@ -120,6 +120,7 @@ def graded_points(q: OpenQuestion, grade: Grade | None, suggest: bool) -> str:
         grade.feedback,
         suggested_grade(grade.score) if suggest else None,
         grade.grader == "llm",
+        grade.follow_up,
     )
 
 

@@ -86,6 +86,7 @@ async def test_review_answer_shows_the_llm_grade_with_the_suggestion_marked(
     assert "Model answer" in text and "Key points" in text
     assert "💬 Good on how each command finds and starts the app." in text
     assert "✅ python app.py runs the module" in text
+    assert "🔎 <i>A follow-up to think about:</i> What happens to an app.run() call in app.py" in text
     # The reply quoted words the answer never said for point 4: that point counts as missing.
     marks = [line.split(" ", 1)[0] for line in text.splitlines()]
     assert marks.count("▫️") == 1 and marks.count("🌓") == 2 and marks.count("✅") == 2
