@@ -13,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
 from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
@@ -22,6 +23,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
@@ -44,6 +46,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    export: ExportService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -102,4 +105,5 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    export = ExportService(ExportStore(db), clock)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, export)

@@ -170,6 +170,7 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("export", progress.export, filters=private))
     app.add_handler(CommandHandler("reset", progress.reset, filters=private))
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
+    app.add_handler(CommandHandler("privacy", progress.privacy, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
