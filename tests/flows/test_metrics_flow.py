@@ -16,10 +16,12 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.telegram.jobs import run_push_round
 from bot.telegram.observe import metrics_of
+from bot.telegram.polls import run_group_round
 from bot.telegram.webhook import HttpListener
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
 from tests.flows.driver import ChatDriver, Sleeper, started_app, stop_app
+from tests.flows.test_group_flow import ADMIN, Group, _added
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -119,3 +121,16 @@ async def test_open_sessions_errors_and_the_webhook_listener(
     metrics = metrics_of(mapp)
     assert metrics is not None and metrics.registry is not REGISTRY
     assert REGISTRY.get_sample_value("bot_updates_total", {"type": "message"}) is None
+
+
+async def test_group_polls_are_counted(mapp: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
+    posted, kicked = Group(mapp, api), Group(mapp, api, -4242)
+    for group in (posted, kicked):
+        await _added(group)
+        await group.say(ADMIN, "/daily 09:00")
+    api.fail("sendPoll", 403, "Forbidden: bot was kicked from the group chat")
+    await run_group_round(mapp)
+    samples = await _scrape(mapp)
+    assert _sum(samples, "bot_deliveries_total", kind="group_poll", outcome="sent") == 1
+    assert _sum(samples, "bot_deliveries_total", kind="group_poll", outcome="blocked") == 1
+    assert _sum(samples, "bot_deliveries_total", kind="push") == 0
