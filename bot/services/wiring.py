@@ -12,7 +12,9 @@ from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.grader import Grader
 from bot.domain.mock_interview import Budgets
+from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.grading import GraderStats, GradingService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
@@ -25,6 +27,7 @@ from bot.services.review import ReviewService
 from bot.services.transcribe import Transcriber, build_transcriber
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.grades import GradeStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
@@ -48,6 +51,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    export: ExportService
     grading: GradingService
     # None unless LLM_BASE_URL and TRANSCRIBE_MODEL are set: then voice answers are transcribed.
     transcriber: Transcriber | None = None
@@ -64,9 +68,13 @@ def build_services(
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
     grader: Grader | None = None,
+    observer: DeliveryObserver = NO_METRICS,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None);
-    `grader` grades open answers (the one the settings choose if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
+
+    `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`; `grader`
+    grades open answers (the one the settings choose if None).
+    """
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -74,7 +82,15 @@ def build_services(
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
+        PushStore(db),
+        cards,
+        interview,
+        clock,
+        rng,
+        settings.default_timezone,
+        push_rate or settings.push_rate,
+        sleep,
+        observer,
     )
     groups = GroupService(
         GroupStore(db),
@@ -103,6 +119,7 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
+    export = ExportService(ExportStore(db), clock)
     return Services(
         settings,
         db,
@@ -114,6 +131,7 @@ def build_services(
         reports,
         calibration,
         groups,
+        export,
         grading,
         build_transcriber(settings, clock),
     )

@@ -273,8 +273,8 @@ MIGRATIONS: tuple[str, ...] = (
                 score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
     END;
     """,
-    # The grader's verdict on a typed interview answer, stored when its background grading lands; the debrief
-    # and the report read it (a self-grade on the answer row still decides what counts once tapped).
+    # The grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
+    # debrief and the report read it (a self-grade on the answer row still decides what counts once tapped).
     """
     CREATE TABLE answer_grades (
         session_id  INTEGER NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
