@@ -97,6 +97,16 @@ class Metrics:
             registry=r,
         )
         self.active_sessions = Gauge("bot_active_sessions", "Open quiz and interview sessions", registry=r)
+        self.grader_calls = Counter(
+            "bot_grader_calls",
+            "LLM grader calls, by outcome (ok, timeout, http_error, unreachable, invalid_json, schema, paused, "
+            "over_quota; all but ok were graded offline instead)",
+            ["outcome"],
+            registry=r,
+        )
+        self.grader_seconds = Histogram(
+            "bot_grader_seconds", "Time to grade one answer with the LLM grader (fallback included)", registry=r
+        )
         for kind in DELIVERY_KINDS:
             for outcome in OUTCOMES:
                 self.deliveries.labels(kind, outcome)
@@ -128,6 +138,11 @@ class Metrics:
         self.deliveries.labels(kind, outcome).inc()
         if lag_seconds is not None and outcome == SENT:
             self.delivery_lag.labels(kind).observe(max(0.0, lag_seconds))
+
+    def on_grade(self, outcome: str, seconds: float) -> None:
+        """One LLM grader call ended this way after `seconds`."""
+        self.grader_calls.labels(outcome).inc()
+        self.grader_seconds.observe(max(0.0, seconds))
 
     def on_db_write(self, seconds: float) -> None:
         """One write transaction took `seconds`."""

@@ -212,7 +212,7 @@ EXPORT_JSON_FILENAME = "flask-interview-data.json"
 EXPORT_USAGE = "Send /export for your answers as CSV, or /export json for everything I store about you."
 
 
-def privacy(contact: str, llm_host: str | None) -> str:
+def privacy(contact: str, llm_host: str | None, voice: bool = False) -> str:
     """The /privacy message: what is stored, for how long, where answers may go, and who runs the bot."""
     llm = (
         f"\n• To grade them, your typed answers to open questions (with the question) are sent to "
@@ -220,6 +220,11 @@ def privacy(contact: str, llm_host: str | None) -> str:
         if llm_host
         else ""
     )
+    if llm_host and voice:
+        llm += (
+            " The audio of a voice answer goes there too, to be turned into text; the bot keeps only the text, "
+            "never the audio."
+        )
     who = (
         f"This bot is run by {escape(contact)}. Ask them about your data."
         if contact.strip()

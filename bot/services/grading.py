@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.bank import OpenQuestion
@@ -23,6 +24,8 @@ _GRACE = 1.0
 class GraderStats:
     """LLM grader calls since start, by outcome ("ok", "timeout", …), with the seconds they took."""
 
+    # Also told of each call: the /metrics series (bot/metrics.py), when the bot runs with them.
+    also: Callable[[str, float], None] | None = None
     calls: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -30,6 +33,8 @@ class GraderStats:
         """Count one call (the LLM grader's on_outcome hook)."""
         self.calls[outcome] += 1
         self.seconds[outcome] = self.seconds.get(outcome, 0.0) + seconds
+        if self.also is not None:
+            self.also(outcome, seconds)
 
     def mean_seconds(self, outcome: str) -> float:
         """The mean duration of the calls that ended this way."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import texts
@@ -69,11 +70,12 @@ def build_services(
     push_rate: Rate | None = None,
     grader: Grader | None = None,
     observer: DeliveryObserver = NO_METRICS,
+    on_grade: Callable[[str, float], None] | None = None,
 ) -> Services:
     """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
 
     `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`; `grader`
-    grades open answers (the one the settings choose if None).
+    grades open answers (the one the settings choose if None); `on_grade` sees each LLM grader call.
     """
     cards = CardStore(db)
     report_store = ReportStore(db)
@@ -103,7 +105,7 @@ def build_services(
         disabled=interview.disabled_ids,
     )
     calibration = CalibrationService(db, bank, clock)
-    stats = GraderStats()
+    stats = GraderStats(on_grade)
     grader = grader or build_grader(settings, clock, on_outcome=stats.record)
     grading = GradingService(grader, GradeStore(db), clock, settings.llm_timeout, stats)
     mock = MockInterviewService(

@@ -102,7 +102,17 @@ def build_application(
         rate = lambda: the_limiter.bulk_rate  # noqa: E731
         attach(
             app.bot_data,
-            build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate, observer=metrics),
+            build_services(
+                settings,
+                db,
+                bank,
+                the_clock,
+                the_rng,
+                sleep or asyncio.sleep,
+                rate,
+                observer=metrics,
+                on_grade=metrics.on_grade,
+            ),
         )
         schedule_push(app)
         await schedule_groups(app)

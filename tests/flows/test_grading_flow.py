@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.storage.interviews import InterviewStore
 from bot.telegram.app import build_application
 from bot.telegram.callback import DebriefCb, GradeCb, unpack
+from bot.telegram.observe import metrics_of
 from bot.telegram.services import Services
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons, unthrottled, voice_update
@@ -108,6 +109,10 @@ async def test_review_answer_shows_the_llm_grade_with_the_suggestion_marked(
     admin = ChatDriver(app, api, user_id=42)
     await admin.say("/admin")
     assert "LLM grader: ok 1 (~" in admin.last()["text"]
+    metrics = metrics_of(app)
+    assert metrics is not None
+    assert metrics.registry.get_sample_value("bot_grader_calls_total", {"outcome": "ok"}) == 1
+    assert metrics.registry.get_sample_value("bot_grader_seconds_count") == 1
 
 
 async def test_invalid_json_from_the_llm_falls_back_to_the_offline_grade(
@@ -164,6 +169,9 @@ async def test_a_voice_answer_is_transcribed_shown_and_graded_like_text(
         assert raw.execute("SELECT answer_text FROM answers").fetchall() == [(fake_llm.transcript,)]
     # The audio itself is stored nowhere.
     assert AUDIO[:16] not in settings.database_path.read_bytes()
+    # /privacy says the audio goes to the LLM host and is not kept.
+    await user.say("/privacy")
+    assert "127.0.0.1" in user.last()["text"] and "never the audio" in user.last()["text"]
 
 
 async def test_voice_refusals_too_long_unheard_and_without_transcription(

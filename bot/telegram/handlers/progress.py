@@ -176,7 +176,8 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     settings = services(context).settings
     llm_host = urlsplit(settings.llm_base_url).hostname if settings.llm_base_url else None
-    await chat.send(context.bot, ids[1], texts.privacy(settings.privacy_contact, llm_host))
+    voice = settings.transcribe_model is not None
+    await chat.send(context.bot, ids[1], texts.privacy(settings.privacy_contact, llm_host, voice))
 
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
