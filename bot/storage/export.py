@@ -24,6 +24,7 @@ USER_TABLES: Final[tuple[tuple[str, str], ...]] = (
 # Tables whose rows belong to rows of a user table: (table, its key column, parent table, parent key column).
 CHILD_TABLES: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("session_questions", "session_id", "sessions", "session_id"),
+    ("answer_grades", "session_id", "sessions", "session_id"),  # the grader's verdict on each typed answer
 )
 
 Row = dict[str, object]
