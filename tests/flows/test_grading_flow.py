@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,14 +11,13 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.storage.interviews import InterviewStore
-from bot.telegram.app import build_application
 from bot.telegram.callback import DebriefCb, GradeCb, unpack
 from bot.telegram.observe import metrics_of
-from bot.telegram.services import Services
+from bot.telegram.services import services_of
 from tests.clock import FakeClock
-from tests.fake_bot_api import FakeBotApi, buttons, unthrottled, voice_update
+from tests.fake_bot_api import FakeBotApi, buttons, voice_update
 from tests.fake_llm import FakeLlm, recorded
-from tests.flows.driver import ChatDriver
+from tests.flows.driver import ChatDriver, Sleeper, started_app, stop_app
 
 QID = "basics-flask-run-vs-python"
 ANSWER = (
@@ -34,35 +32,23 @@ def with_llm(settings: Settings, fake: FakeLlm, **extra: Any) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def started(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIterator[Any]:
-    """Starts an Application on given settings; stops every one it started."""
+async def started(api: FakeBotApi, clock: FakeClock) -> AsyncIterator[Any]:
+    """Starts an Application on given settings (tests/flows/driver.py); stops every one it started."""
     apps: list[Application] = []  # type: ignore[type-arg]
 
     async def start(s: Settings) -> Application:  # type: ignore[type-arg]
-        app = build_application(s, clock=clock, rng=random.Random(5), request=api, limiter=unthrottled(s))
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        apps.append(app)
-        return app
+        apps.append(await started_app(s, api, clock, Sleeper(clock)))
+        return apps[-1]
 
     yield start
     for app in apps:
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
-
-
-def _svc(app: Application) -> Services:  # type: ignore[type-arg]
-    found = app.bot_data["services"]
-    assert isinstance(found, Services)
-    return found
+        await stop_app(app)
 
 
 async def _review_of(app: Application, user: ChatDriver, clock: FakeClock, qid: str = QID) -> None:  # type: ignore[type-arg]
     """A one-question review session waiting on an open question."""
     await user.say("/start")
-    store = InterviewStore(_svc(app).db)
+    store = InterviewStore(services_of(app).db)
     now = int(clock.now().timestamp() * 1000)
     assert await store.create_session(user.user_id, "quiz", "fresher", [(qid, ())], None, now, "review") is not None
 
@@ -210,7 +196,7 @@ async def _interview(app: Application, user: ChatDriver, answer: Any, on_open: A
     intro = user.last()
     await user.tap(intro, buttons(intro)[0][1])
     asked: list[str] = []
-    while (view := await _svc(app).interview.current(user.user_id)) is not None:
+    while (view := await services_of(app).interview.current(user.user_id)) is not None:
         asked.append(view.question.id)
         if isinstance(view.question, McqQuestion):
             message = user.last_with_buttons()
@@ -233,7 +219,7 @@ async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback
     assert 1 <= len(follow_ups) <= 2 and len(asked) == 10
     for i, qid in follow_ups:
         assert asked[i - 1] == qid.split("/")[0]
-    graded = [p for p in await _svc(app).mock.debrief_pages_of(await _last_session(settings))]
+    graded = [p for p in await services_of(app).mock.debrief_pages_of(await _last_session(settings))]
     open_pages = [p for p in graded if p.grade is not None]
     assert len(open_pages) >= 3 and all(p.grade is not None and p.grade.grader == "llm" for p in open_pages)
     # Every open answer went to the LLM, follow-ups graded against their own key points.
@@ -259,7 +245,7 @@ async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback
         cards = {r[0] for r in raw.execute("SELECT question_id FROM cards")}
     assert not any("/" in c for c in cards)
     session = graded[0].view.session_id
-    assert await _svc(app).reports.question_of(user.user_id, session, position) == qid.split("/")[0]
+    assert await services_of(app).reports.question_of(user.user_id, session, position) == qid.split("/")[0]
 
 
 async def _last_session(settings: Settings) -> int:
@@ -279,13 +265,13 @@ async def test_a_hanging_llm_never_holds_up_the_interview_and_the_debrief_is_edi
         # When the answer's handler returns, the next question is in the chat while the grade still hangs.
         current = next(m for m in reversed(user.messages()) if "<b>Question " in m["text"])
         assert current["text"].startswith(f"<b>Question {view.position + 2}/") or view.position == 9
-        seen.append(_svc(app).grading.pending(view.session_id, view.position))
+        seen.append(services_of(app).grading.pending(view.session_id, view.position))
 
     asked = await _interview(app, user, lambda q: "flask run and app.run are dev servers", next_question_out)
     assert len(asked) == 10 and len(seen) >= 3 and all(seen)
     await fake_llm.wait_requests(len(seen))  # every grade went out to the endpoint, and hangs there
     session = await _last_session(settings)
-    pages = await _svc(app).mock.debrief_pages_of(session)
+    pages = await services_of(app).mock.debrief_pages_of(session)
     waiting = [i for i, p in enumerate(pages) if p.grading]
     assert waiting  # no grade has landed: the endpoint hangs
     debrief = next(m for m in user.messages() if m["text"].startswith("<b>Debrief 1/10</b>"))
