@@ -476,6 +476,61 @@ def weak_topic_button(topic: str) -> str:
     return f"🎯 {topic}"
 
 
+# The interview's transcript (an HTML document) and its share line
+BTN_TRANSCRIPT = "📄 Transcript"
+BTN_SHARE = "📣 Share"
+BTN_SHARE_PICK_CHAT = "↗️ Send to a chat"
+TRANSCRIPT_CAPTION = "📄 Your interview: every question, your answer, the verdict and the explanation."
+TRANSCRIPT_LANG = "en"
+TRANSCRIPT_ANSWER = "Your answer"
+TRANSCRIPT_EXPLANATION = "Explanation"
+TRANSCRIPT_ESTIMATE = "Estimate"
+TRANSCRIPT_QUESTIONS = "Questions"
+TRANSCRIPT_FOOTER = "Made by the Flask interview bot. Practise again: "
+
+
+def transcript_filename(day: str) -> str:
+    """The transcript document's file name."""
+    return f"flask-interview-{day}.html"
+
+
+def transcript_title(day: str) -> str:
+    """The transcript's title (plain text: the renderer escapes it)."""
+    return f"Flask mock interview · {day}"
+
+
+def transcript_question(number: int, total: int, level: str, topic: str) -> str:
+    """A question's heading in the transcript (plain text)."""
+    return f"Question {number}/{total} · {LEVEL_NAMES.get(level, level)} · {topic}"
+
+
+def transcript_time(seconds: int, over_time: bool) -> str:
+    """The time an answer took (plain text)."""
+    return f"⏱ {duration_text(seconds)}" + (" (over time)" if over_time else "")
+
+
+def transcript_estimate(level: str, confidence: str, se: float, evidence: list[tuple[str, int, int]]) -> list[str]:
+    """The estimate's lines in the transcript (plain text)."""
+    lines = [f"Estimated level: {LEVEL_NAMES.get(level, level)}", f"Confidence: {confidence} (±{se:.1f} of a level)"]
+    lines += [f"{LEVEL_NAMES.get(lv, lv)}: {asked} asked · {right} right" for lv, asked, right in evidence]
+    return lines
+
+
+def share_head(level: str, marks: str) -> str:
+    """The spoiler-free result: the estimate and one mark per question (plain text)."""
+    return f"🎤 Flask mock interview: {LEVEL_NAMES.get(level, level)} level\n{marks}"
+
+
+def share_line(head: str, link: str) -> str:
+    """The result to forward, with a link that starts an interview (plain text)."""
+    return f"{head}\nTry it: {link}"
+
+
+def share_message(line: str) -> str:
+    """The message that carries the share line (HTML)."""
+    return f"{escape(line)}\n\n<i>Forward this message, or tap below to pick a chat.</i>"
+
+
 # /review
 REVIEW_NONE = "Nothing to review: you have no review cards yet. Answer some questions in /quiz first."
 
