@@ -169,6 +169,29 @@ STATS_EMPTY = (
 )
 STATS_LEGEND = "<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>"
 BTN_WEAKEST = "🎯 Quiz my weakest topics"
+# The /stats chart (plain text: matplotlib draws it; no emoji, its fonts have none)
+CHART_NOW = "now"
+CHART_BAR = "readiness bar"
+CHART_DAY_FORMAT = "%d %b"
+STATS_CHART_CAPTION = "📊 Readiness by topic at your level, and your answers per day over the last 30 days."
+STATS_CHART_FILENAME = "stats.png"
+
+
+def chart_readiness_title(level: str) -> str:
+    """The title above the readiness bars."""
+    return f"Readiness by topic · {LEVEL_NAMES.get(level, level)}"
+
+
+def chart_forecast_label(day: object | None) -> str:
+    """The legend of the forecast bars (a date when there is one)."""
+    return "forecast" if day is None else f"forecast on {day:%d %b}"
+
+
+def chart_days_title(total: int) -> str:
+    """The title above the answers-per-day bars."""
+    return f"Answers per day, last 30 days ({total} in all)"
+
+
 HISTORY_EMPTY = "No sessions yet. Send /quiz or /interview to start one; they will be listed here."
 HISTORY_NO_ANSWERS = "No answers were recorded in that session."
 HISTORY_GONE = "That session is no longer stored."

@@ -3,8 +3,10 @@ one question is left unanswered and times out; the interview ends in the debrief
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import PIL.Image
 import pytest
 
 from tests.e2e.botapi import BOT_USER, BotApiServer, StoredMessage
@@ -83,6 +85,18 @@ async def test_interview_with_a_timeout_ends_in_debrief_and_report(api: BotApiSe
     shared = next(m for m in api.bot_messages(USER) if link in (m.text or ""))
     marks = (shared.text or "").split("\n")[1]
     assert len(marks) == 10 and marks.count("⏰") >= 1 and set(marks) <= {"✅", "❌", "⏰"}
+
+    # /stats: the chart as a photo (multipart sendPhoto, a real PNG), then the text.
+    api.send_text(USER, "/stats")
+    await api.wait_for(lambda: _uploads(api, "sendPhoto", "photo") != [], 60, "the /stats chart")
+    [photo] = _uploads(api, "sendPhoto", "photo")
+    assert photo["content_type"] == "image/png" and photo["content"].startswith(b"\x89PNG\r\n\x1a\n")
+    image = PIL.Image.open(io.BytesIO(photo["content"]))
+    assert image.width == 800 and image.height > 600
+    await api.wait_for(
+        lambda: "Your progress" in (api.bot_messages(USER)[-1].text or ""), 30, "the /stats text after the chart"
+    )
+    assert any("photo" in m.extra for m in api.bot_messages(USER))
     assert await bot_process.terminate() == 0
 
 
