@@ -28,7 +28,7 @@ section{border-top:1px solid #ddd;padding:14px 0}
 .verdict{margin:6px 0 2px}
 .time{color:#666;font-size:.9rem}
 .marks{font-size:1.2rem;letter-spacing:2px}
-pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-all;background:#f6f8fa;border-radius:8px;
+pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal;background:#f6f8fa;border-radius:8px;
 padding:8px 10px;margin:6px 0;font-size:.85rem;line-height:1.4}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 p code,.tg>code{background:#f1f1f1;border-radius:4px;padding:0 3px}
@@ -42,8 +42,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
 # The bank wraps its prose at ~100 columns; Telegram keeps those breaks, a page on a phone should not. A break
-# before a lowercase word continues a sentence; other breaks (option lists, key points) stay.
-_SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[a-z])")
+# before a lowercase word or a parenthesis continues a sentence; other breaks (option lists, key points) stay.
+_SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[a-z(])")
 _AROUND_PRE = re.compile(r"\n+(?=<pre\b)|(?<=</pre>)\n+")
 
 
