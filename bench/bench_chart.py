@@ -68,6 +68,13 @@ async def measure(path: Path, runs: int) -> dict[str, object]:
             total_ms.append((t2 - t0) * 1000)
         stop.set()
         await ticker
+        # The same ticker for as long again with no drawing: the machine's own noise, to compare the lag with.
+        quiet: list[float] = []
+        stop = asyncio.Event()
+        ticker = asyncio.create_task(_ticker(quiet, stop))
+        await asyncio.sleep(sum(total_ms) / 1000)
+        stop.set()
+        await ticker
         return {
             "answers": sum(lp.answered for lp in report.levels),
             "topics": len(report.chart.topics),
@@ -79,6 +86,7 @@ async def measure(path: Path, runs: int) -> dict[str, object]:
             "render_cpu": render_cpu_ms,
             "total": total_ms,
             "lags": lags,
+            "quiet": quiet,
         }
     finally:
         await db.close()
@@ -108,7 +116,8 @@ def main() -> None:
         ("render_cpu", "chart: CPU time of the drawing thread"),
         ("stats", "/stats report with the chart's data"),
         ("total", "/stats report + chart"),
-        ("lags", f"event loop: lateness of a {TICK_S * 1000:.0f} ms tick"),
+        ("lags", f"event loop: lateness of a {TICK_S * 1000:.0f} ms tick while charts are drawn"),
+        ("quiet", "event loop: the same tick with nothing drawn (baseline)"),
     ):
         values = found[key]
         assert isinstance(values, list)
