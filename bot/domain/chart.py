@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.domain.bank import TOPICS
 from bot.domain.progress import BUCKET_MS
 
 CHART_DAYS = 30
@@ -48,3 +49,16 @@ def since_ms(today: dt.date, zone: dt.tzinfo, days: int = CHART_DAYS) -> int:
     """The epoch ms of the local midnight that starts the chart's first day."""
     start = dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time(), zone)
     return int(start.timestamp() * 1000)
+
+
+def with_goal(
+    chart: ChartData,
+    level: str,
+    now: Mapping[str, float],
+    at_date: Mapping[str, float],
+    date: dt.date,
+    bar: float,
+) -> ChartData:
+    """The chart for a goal: the goal level's topics, readiness now and the forecast at its date, the bar."""
+    topics = tuple(TopicBar(t, now.get(t, 0.0), at_date.get(t, 0.0)) for t in TOPICS if t in now or t in at_date)
+    return ChartData(level, topics, chart.days, (date, bar))

@@ -16,7 +16,7 @@ from bench.bench_stats import HEAVY_USER, NOW, generate
 from bot import chart
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import load_bank
-from bot.domain.chart import ChartData, TopicBar, daily_counts, since_ms
+from bot.domain.chart import ChartData, TopicBar, daily_counts, since_ms, with_goal
 from bot.domain.progress import BUCKET_MS
 from bot.services.progress import FsrsCards, ProgressService
 from bot.storage.db import Database
@@ -85,3 +85,13 @@ async def test_chart_cost_does_not_grow_with_history(tmp_path: Path) -> None:
         await db.close()
     ratio = statistics.median(heavy) / statistics.median(light)
     assert ratio < 3.0, f"10k answers cost {ratio:.2f}x what 100 answers cost"
+
+
+def test_with_goal_draws_the_goal_level_now_and_at_the_date() -> None:
+    days = tuple((dt.date(2026, 3, 1) + dt.timedelta(days=i), 1) for i in range(30))
+    base = ChartData("fresher", (TopicBar("routing", 0.5),), days)
+    goal = with_goal(
+        base, "advanced", {"routing": 0.2, "async": 0.1}, {"async": 0.7, "routing": 0.9}, dt.date(2026, 5, 1), 0.8
+    )
+    assert goal.level == "advanced" and goal.days == days and goal.goal == (dt.date(2026, 5, 1), 0.8)
+    assert goal.topics == (TopicBar("routing", 0.2, 0.9), TopicBar("async", 0.1, 0.7))  # in bank topic order
