@@ -14,6 +14,7 @@ from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -23,6 +24,7 @@ from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -43,6 +45,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    languages: LanguageService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -66,6 +69,7 @@ def build_services(
     push = PushService(
         PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
+    languages = LanguageService(LanguageStore(db))
     groups = GroupService(
         GroupStore(db),
         bank,
@@ -75,6 +79,7 @@ def build_services(
         settings.default_timezone,
         settings.group_quiz_seconds,
         disabled=interview.disabled_ids,
+        language_of=languages.of_chat,
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
@@ -89,4 +94,4 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, languages)

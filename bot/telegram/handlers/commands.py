@@ -62,7 +62,7 @@ async def _follow(
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lists the commands."""
     if update.effective_chat:
-        await chat.send(context.bot, update.effective_chat.id, texts.HELP)
+        await chat.send(context.bot, update.effective_chat.id, texts.help_text())
 
 
 async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode) -> None:

@@ -203,7 +203,7 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     if data.confirm != 1:
         text = texts.ERASE_KEPT
     elif data.what is Erasure.RESET:
-        text = texts.RESET_DONE.format(answers=await svc.reset(user_id))
+        text = texts.reset_done(await svc.reset(user_id))
         logger.info("user %s reset their progress", user_id)
     else:
         await svc.delete(user_id)
