@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import gettext
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -20,7 +21,6 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_datetime
-from babel.dates import format_time as _babel_time
 
 DOMAIN = "bot"
 DEFAULT = "en"
@@ -54,6 +54,24 @@ def resolve(chosen: str | None, group: str | None, telegram_code: str | None) ->
         found = normalise(candidate)
         if found is not None:
             return found
+    return DEFAULT
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The terminal's language, as gettext reads it: LANGUAGE (a list), LC_ALL, LC_MESSAGES, LANG; else English."""
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if not value:
+            continue
+        if name == "LANGUAGE":
+            for item in value.split(":"):
+                found = normalise(item.split(".", 1)[0])
+                if found is not None:
+                    return found
+            continue
+        # The first variable set decides, as in gettext: LANG=C means English even if a later one says more.
+        return normalise(value.split(".", 1)[0].split("@", 1)[0]) or DEFAULT
     return DEFAULT
 
 
@@ -109,12 +127,7 @@ _ = gettext_
 
 
 def format_datetime(moment: dt.datetime, zone: str | None = None, fmt: str = "d MMM HH:mm") -> str:
-    """A moment in the user's zone (UTC if none), with month names of the current language: `5 мая 14:30`."""
-    tz = ZoneInfo(zone) if zone else dt.UTC
+    """A moment in `zone` (else its own zone; naive means UTC), months in the current language: `5 мая 14:30`."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return _babel_datetime(aware.astimezone(tz), fmt, locale=_current.get())
-
-
-def format_time(moment: dt.datetime | dt.time, fmt: str = "HH:mm") -> str:
-    """A time of day in the current language's digits and order."""
-    return _babel_time(moment, fmt, locale=_current.get())
+    local = aware.astimezone(ZoneInfo(zone)) if zone else aware
+    return _babel_datetime(local, fmt, tzinfo=local.tzinfo, locale=_current.get())

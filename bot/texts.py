@@ -211,6 +211,11 @@ CLI_EMPTY = N_("No questions for level {level}.")
 CLI_BANK_ENGLISH = N_("(The questions themselves are in English.)")
 
 
+def cli_question_header(position: int, size: int, level: str, topic: str) -> str:
+    """The line above a question in the terminal (plain text)."""
+    return _("Question {number}/{size}").format(number=position + 1, size=size) + f" · {level} · {topic}"
+
+
 # Progress and personal data: /stats, /history, /reset, /export, /deleteme
 STATS_EMPTY = N_(
     "You have not answered any questions yet. Send /quiz to take your first quiz "
@@ -809,10 +814,10 @@ def poll_result(result: PollResult) -> str:
     if not result.answered:
         return _("📊 Last question: nobody answered.")
     line = ngettext(
-        "📊 Last question: {n} answered, {percent}% right.",
-        "📊 Last question: {n} answered, {percent}% right.",
+        "📊 Last question: {n} answered, {percent} right.",
+        "📊 Last question: {n} answered, {percent} right.",
         result.answered,
-    ).format(n=result.answered, percent=result.percent_right)
+    ).format(n=result.answered, percent=f"{result.percent_right}%")
     if result.first_right:
         line += " " + _("First right answer: <b>{name}</b>.").format(name=escape(result.first_right))
     return line
@@ -829,7 +834,7 @@ def quiz_ranking(table: Sequence[Score], interrupted: bool) -> str:
     rows = list(table)
     head = _("🏁 <b>Group quiz over</b> (stopped early)") if interrupted else _("🏁 <b>Group quiz over</b>")
     if not rows:
-        return f"{head}\n{_('Nobody answered this time.')}"
+        return head + "\n" + _("Nobody answered this time.")
     lines = [_score_line(i, s.first_name, s.points, s.answered) for i, s in enumerate(rows, start=1)]
     return "\n".join([head, *lines, "", _("<i>Ties go to the faster total answer time.</i>")])
 
@@ -861,7 +866,8 @@ def top_mine(name: str, week: tuple[int, int] | None, every: tuple[int, int] | N
 def full_explanation(prompt_html: str, right_html: str, explanation_html: str) -> str:
     """A poll question's full explanation, opened from its deep link."""
     right = _("Right answer: ✅ {option}").format(option=right_html)
-    return f"{prompt_html}\n\n{right}\n\n{_('<b>Why</b>')}\n{explanation_html}"
+    why = _("<b>Why</b>")
+    return f"{prompt_html}\n\n{right}\n\n{why}\n{explanation_html}"
 
 
 # The offline grader's feedback (plain text: the renderer escapes it). At most two sentences.

@@ -141,6 +141,8 @@ def problems(lang: str, template: Catalog | None = None) -> list[str]:
         if not all(strings) or (isinstance(message.id, (list, tuple)) and len(strings) < catalog.num_plurals):
             found.append(f"{lang}: untranslated {label}")
             continue
+        # Babel's own checks (a `%` that reads as a %-format directive in one and not the other, and so on).
+        found += [f"{lang}: {label}: {error}" for error in entry.check(catalog)]
         wanted = set().union(*(placeholders(s) for s in _strings(message)))
         for text in strings:
             if placeholders(text) - wanted:
