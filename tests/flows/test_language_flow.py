@@ -232,3 +232,23 @@ async def test_start_up_publishes_the_menu_and_descriptions_per_language(lapp: A
     commands = [c if isinstance(c, dict) else c.to_dict() for c in commands]
     assert [c["command"] for c in commands] == [name for name, _ in texts.COMMANDS]
     assert all(_russian(c["description"]) for c in commands)
+
+
+async def test_an_interview_deadline_job_speaks_the_users_language(
+    lapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+) -> None:
+    await _say(lapp, 901, "/interview", "ru")
+    intro = _last(api, 901)
+    assert intro["text"].startswith("🎤 <b>Пробное собеседование</b>")
+    await lapp.process_update(_with_code(tap_update(lapp.bot, 901, intro, buttons(intro)[0][1]), "ru", lapp.bot))
+    found = services_of(lapp)
+    view = await found.interview.current(901)
+    assert view is not None and lapp.job_queue is not None
+    [job] = lapp.job_queue.get_jobs_by_name(f"deadline-{view.session_id}-0")
+    clock.advance(seconds=found.mock.budgets.of(view.question.kind) + 1)
+    with i18n.use("en"):  # whatever the language of the task that runs the job
+        await job.run(lapp)
+    assert any(t.startswith("⏰ Время на вопрос 1 вышло") for t in _texts(api, 901))
+    assert _texts(api, 901)[-1].startswith("<b>Вопрос 2/")

@@ -248,3 +248,26 @@ def test_every_poll_fits_in_every_language(lang: str) -> None:
             assert spec.explanation.count("\n") <= 2, question.id
             if question.poll_explanation is not None:
                 assert texts.POLL_MORE in spec.explanation or "t.me/" in spec.explanation
+
+
+def test_no_module_reads_a_text_at_import_time() -> None:
+    """`X = {...: texts.CB_STALE}` at module level would freeze the English of import time for every user."""
+    found = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.name.startswith("texts") or "texts" in path.parts[-2:-1]:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, in_code = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                inside = in_code or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                if (
+                    not inside
+                    and isinstance(child, ast.Attribute)
+                    and isinstance(child.value, ast.Name)
+                    and child.value.id == "texts"
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{child.lineno}: texts.{child.attr}")
+                stack.append((child, inside))
+    assert not found, "read these texts inside a function (per update), not at import:\n" + "\n".join(found)
