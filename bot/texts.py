@@ -60,6 +60,7 @@ MODE_NAMES = {
     "interview": N_("mock interview"),
     "daily": N_("daily question"),
     "review": N_("review"),
+    "changes": N_("Flask 2 → 3 drill"),
 }
 
 
@@ -84,13 +85,32 @@ def help_text() -> str:
         "is timed and the next one gets harder or easier with your answers; they are discussed at the end, where "
         "you grade your open answers against the model answer and get your estimated level."
     )
-    return _("<b>What I can do</b>") + "\n" + commands + "\n\n" + tail
+    changes = _("Upgrading an app or brushing up? The button below drills what changed from Flask 2 to 3.")
+    return _("<b>What I can do</b>") + "\n" + commands + "\n\n" + tail + "\n\n" + changes
 
 
 PICK_LEVEL = {
     "quiz": N_("Choose the level of your quiz:"),
     "interview": N_("Choose the level of your mock interview:"),
 }
+BTN_CHANGES = N_("🆕 What changed in Flask 2 → 3")
+
+
+def changes_intro(size: int) -> str:
+    """The message before the first question of the Flask 2 → 3 drill."""
+    head = _("<b>What changed from Flask 2 to 3</b>")
+    body = ngettext(
+        "{size} question on behaviour that depends on the release: what was removed, new defaults and "
+        "new settings. Each explanation names the version.",
+        "{size} questions on behaviour that depends on the release: what was removed, new defaults and "
+        "new settings. Each explanation names the version.",
+        size,
+    ).format(size=size)
+    return f"{head}\n{body}"
+
+
+CHANGES_EMPTY = N_("There are no questions about Flask releases to drill right now.")
+CB_CHANGES_USED = N_("That drill has ended. Send /help for a new one.")
 
 
 RESUME_OR_RESTART = N_("You have an unfinished {mode} (question {pos} of {size}). Resume it or start over?")
