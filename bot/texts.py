@@ -31,9 +31,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("review", N_("Your due review cards, now")),
     ("stats", N_("Your progress: readiness by topic, streaks")),
     ("history", N_("Your last sessions and answers")),
-    ("export", N_("Download your answers as CSV")),
+    ("export", N_("Download your answers as CSV (/export json: everything)")),
     ("reset", N_("Erase your progress, keep your settings")),
     ("deleteme", N_("Delete all your data")),
+    ("privacy", N_("What I store about you, and who runs me")),
     ("daily", N_("A question every day at your time")),
     ("timezone", N_("Set your time zone for the daily question")),
     ("language", N_("Interface language: English or Russian")),
@@ -249,6 +250,47 @@ HISTORY_GONE = N_("That session is no longer stored.")
 EXPORT_EMPTY = N_("There is nothing to export yet: you have not answered any questions. Send /quiz to start.")
 EXPORT_CAPTION = N_("Your answers, one row each (times in UTC).")
 EXPORT_FILENAME = "flask-interview-answers.csv"
+EXPORT_JSON_CAPTION = N_(
+    "Everything I store about you, as JSON: settings, sessions, answers, review cards, reports and group votes "
+    "(times in Unix milliseconds, UTC)."
+)
+EXPORT_JSON_FILENAME = "flask-interview-data.json"
+EXPORT_USAGE = N_("Send /export for your answers as CSV, or /export json for everything I store about you.")
+
+
+def privacy(contact: str, llm_host: str | None) -> str:
+    """The /privacy message: what is stored, for how long, where answers may go, and who runs the bot."""
+    llm = ""
+    if llm_host:
+        llm = "\n" + _(
+            "• To grade them, your typed answers to open questions (with the question) are sent to "
+            "<code>{host}</code>, the language model this bot is set up with."
+        ).format(host=escape(llm_host))
+    if contact.strip():
+        who = _("This bot is run by {contact}. Ask them about your data.").format(contact=escape(contact))
+    else:
+        who = _("The person running this bot has not published a contact.")
+    return _(
+        "<b>What I store about you</b>\n"
+        "• Your Telegram user id, chat id and first name; the level, time zone, daily-question time and interface "
+        "language you chose, and the language your Telegram app reports.\n"
+        "• Every quiz, mock interview, review and daily question you take: the questions, your answers "
+        "(what you type for open questions too), their grades and times.\n"
+        "• Your review schedule (when each question comes back), and the reports and comments you send "
+        "about questions.\n"
+        "• In groups: your answers to my quiz polls, and your first name for the leaderboard.\n"
+        "• Whether each daily question reached you, so it is never sent twice."
+        "{llm}\n\n"
+        "<b>For how long</b>\n"
+        "Until you erase it: /reset erases your progress (answers, sessions, review cards) and keeps your "
+        "settings; /deleteme erases everything. Nothing expires on its own, and backups the operator keeps "
+        "may hold a copy until they are replaced.\n\n"
+        "<b>Your copy</b>\n"
+        "/export sends your answers as CSV; /export json sends every row I store about you.\n\n"
+        "<b>Who runs this bot</b>\n{who}"
+    ).format(llm=llm, who=who)
+
+
 RESET_CONFIRM = N_(
     "Reset your progress? This erases every answer, session and review card. "
     "Your settings (time zone, daily question time) stay."

@@ -22,7 +22,7 @@ TEXT_MODULES = sorted(
 )
 MARKERS = {"_", "N_", "ngettext", "gettext_"}
 # Literals of the texts layer that are not words in a language: a file name, the option letters.
-NOT_WORDS = {"flask-interview-answers.csv", "ABCDEF"}
+NOT_WORDS = {"flask-interview-answers.csv", "flask-interview-data.json", "ABCDEF"}
 
 # Telegram's limits (telegram.constants) and how wide a label may be where the bot puts it.
 CALLBACK_ANSWER_MAX = 200
