@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 from bot.domain.progress import BUCKET_MS, QuestionStat
 from bot.storage.db import Database
@@ -75,13 +74,13 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
-    cur = await conn.execute(
+def _tables_with(conn: sqlite3.Connection, column: str) -> list[str]:
+    cur = conn.execute(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
         "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND c.name = ? ORDER BY m.name",
         (column,),
     )
-    return [str(r[0]) for r in await cur.fetchall()]
+    return [str(r[0]) for r in cur.fetchall()]
 
 
 class ProgressStore:
@@ -214,26 +213,27 @@ class ProgressStore:
 
     async def reset(self, user_id: int) -> int:
         """Erase answers, sessions and cards, keeping the user row and its settings; return answers erased."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
-            erased = cur.rowcount
-            await conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))  # cascades to its questions
-            await conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
+
+        def work(conn: sqlite3.Connection) -> int:
+            erased = conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,)).rowcount
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))  # cascades to its questions
+            conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
             return erased
+
+        return await self._db.run_write(work)
 
     async def delete_user(self, user_id: int) -> bool:
         """Erase every row about the user in one transaction; False if nothing was stored."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("SELECT chat_id FROM users WHERE user_id = ?", (user_id,))
-            row = await cur.fetchone()
+
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT chat_id FROM users WHERE user_id = ?", (user_id,)).fetchone()
             chat_id = int(row[0]) if row else user_id
             # Cascades cover the tables that declare them; this sweep covers any that do not.
             for column, value in (("user_id", user_id), ("chat_id", chat_id)):
-                for table in await _tables_with(conn, column):
+                for table in _tables_with(conn, column):
                     if table != "users":
-                        await conn.execute(
-                            f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?",  # noqa: S608
-                            (value,),
-                        )
-            await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+                        conn.execute(f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?", (value,))  # noqa: S608
+            conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return row is not None
+
+        return await self._db.run_write(work)
