@@ -262,27 +262,13 @@ class InterviewService:
 
         def decide(session: SessionRow, slot: SlotRow | None, _reads: Reads) -> Attempt | None:
             view = self.view_of(session, slot)
-            if session.user_id != user_id or view is None or not isinstance(view.question, McqQuestion):
+            if session.user_id != user_id or view is None:
                 return None
-            if not 0 <= shown_index < len(view.order):
+            answer = tapped(view, user_id, shown_index)
+            if answer is None:
                 return None
-            verdict = grade_mcq(view.question, view.order, shown_index)
-            question = view.question
-            return Attempt(
-                NewAnswer(
-                    session_id,
-                    position,
-                    user_id,
-                    question.id,
-                    question.topic,
-                    "mcq",
-                    chosen=verdict.chosen,
-                    correct=verdict.correct,
-                ),
-                advance=True,
-                review=self._review(user_id, question.id, rating_for_mcq(verdict.correct)),
-                follow=True,
-            )
+            review = self._review(user_id, answer.question_id, rating_for_mcq(bool(answer.correct)))
+            return Attempt(answer, advance=True, review=review, follow=True)
 
         done = await self._store.record_answer(At(session_id, position), decide, _ms(self._clock))
         if done.session is None:
@@ -377,6 +363,25 @@ class InterviewService:
             return False
         await self._store.cancel(session.session_id, _ms(self._clock))
         return True
+
+
+def tapped(view: QuestionView, user_id: int, shown_index: int, over_time: bool = False) -> NewAnswer | None:
+    """The graded answer a tap on a shown option records; None if the question is no MCQ or the option is not shown."""
+    question = view.question
+    if not isinstance(question, McqQuestion) or not 0 <= shown_index < len(view.order):
+        return None
+    verdict = grade_mcq(question, view.order, shown_index)
+    return NewAnswer(
+        view.session_id,
+        view.position,
+        user_id,
+        question.id,
+        question.topic,
+        "mcq",
+        chosen=verdict.chosen,
+        correct=verdict.correct,
+        over_time=over_time,
+    )
 
 
 def _coverage(view: QuestionView, stored: AnswerRow | None) -> tuple[bool, ...]:

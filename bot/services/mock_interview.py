@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.clock import Clock
 from bot.domain.estimate import Estimate
-from bot.domain.grading import SelfGrade, covered_points, grade_mcq
+from bot.domain.grading import SelfGrade, covered_points
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.mock_interview import (
     INTERVIEW_QUESTIONS,
@@ -29,7 +29,7 @@ from bot.domain.mock_interview import (
     rate,
 )
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
-from bot.services.interview import InterviewService, Outcome, QuestionView
+from bot.services.interview import InterviewService, Outcome, QuestionView, tapped
 from bot.storage.answers import Attempt, NewAnswer, Reads, Recorded, SavedEstimate, Settled
 from bot.storage.cards import PendingReview
 from bot.storage.interviews import At, InterviewStore
@@ -259,22 +259,8 @@ class MockInterviewService:
         now_ms = _ms(self._clock.now())
 
         def closer(session: SessionRow, view: QuestionView, slot: SlotRow) -> tuple[NewAnswer, Rating | None] | None:
-            question = view.question
-            if not isinstance(question, McqQuestion) or not 0 <= shown_index < len(view.order):
-                return None
-            verdict = grade_mcq(question, view.order, shown_index)
-            answer = NewAnswer(
-                session_id,
-                position,
-                user_id,
-                question.id,
-                question.topic,
-                "mcq",
-                chosen=verdict.chosen,
-                correct=verdict.correct,
-                over_time=_over(slot, now_ms),
-            )
-            return answer, rating_for_mcq(verdict.correct)
+            answer = tapped(view, user_id, shown_index, over_time=_over(slot, now_ms))
+            return None if answer is None else (answer, rating_for_mcq(bool(answer.correct)))
 
         _, step = await self._close(At(session_id, position), user_id, closer)
         return step
