@@ -7,7 +7,7 @@ one answer path, `record`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.storage import sessions
@@ -128,7 +128,7 @@ class InterviewStore:
         self,
         user_id: int,
         mode: str,
-        level: str,
+        level: str | Callable[[Sequence[NextSlot]], str],
         plan: Plan | Planner,
         origin_message_id: int | None,
         now_ms: int,
@@ -139,8 +139,9 @@ class InterviewStore:
         """Plan and store a new session and read its first question, in one transaction and one hand-off.
 
         A `Planner` runs on the database thread with the user's history; a picker message already used
-        leaves everything as it is and returns the open session's current question instead. `size` is for a
-        session that plans its questions as it goes (the adaptive interview).
+        leaves everything as it is and returns the open session's current question instead. `level` may be
+        a function of the plan, for sessions that mix levels; `size` is for a session that plans its questions
+        as it goes (the adaptive interview).
         """
 
         def work(conn: sqlite3.Connection) -> Opened:
@@ -150,11 +151,12 @@ class InterviewStore:
             if not chosen:
                 return Opened(None, already_started=False)
             slots = sessions.planned(chosen)
+            session_level = level(slots) if callable(level) else level
             session_id = sessions.create(
                 conn,
                 user_id,
                 mode,
-                level,
+                session_level,
                 slots,
                 now_ms,
                 size=size,
