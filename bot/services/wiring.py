@@ -11,7 +11,9 @@ from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
+from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
@@ -21,6 +23,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
@@ -43,6 +46,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    export: ExportService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -55,8 +59,12 @@ def build_services(
     rng: random.Random,
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
+    observer: DeliveryObserver = NO_METRICS,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
+
+    `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`.
+    """
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -64,7 +72,15 @@ def build_services(
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
+        PushStore(db),
+        cards,
+        interview,
+        clock,
+        rng,
+        settings.default_timezone,
+        push_rate or settings.push_rate,
+        sleep,
+        observer,
     )
     groups = GroupService(
         GroupStore(db),
@@ -89,4 +105,5 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    export = ExportService(ExportStore(db), clock)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, export)
