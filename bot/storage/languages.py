@@ -18,7 +18,7 @@ class Stored:
 
 
 class LanguageStore:
-    """Reads and writes the language columns of users and groups (migration 8)."""
+    """Reads and writes the language columns of users and groups (migration 9)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
