@@ -31,17 +31,6 @@ from bot.telegram.services import App, Jobs, services, services_of
 logger = logging.getLogger(__name__)
 
 
-def _outcome_text(outcome: Outcome) -> str:
-    """The toast for a tap that records nothing, read per call so it is in the update's language."""
-    found = {
-        Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
-        Outcome.STALE: texts.CB_STALE,
-        Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
-        Outcome.INVALID: texts.CB_INVALID,
-    }
-    return found.get(outcome, texts.CB_INVALID)
-
-
 def _job_name(session_id: int, position: int) -> str:
     return f"deadline-{session_id}-{position}"
 
@@ -245,7 +234,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     svc = services(context).mock
     step = await svc.answer_mcq(query.from_user.id, data.session_id, data.position, data.option)
     if step.outcome is not Outcome.RECORDED or step.view is None or step.chosen is None:
-        await chat.answer(query, _outcome_text(step.outcome))
+        await chat.answer(query, render.outcome_text(step.outcome))
         return
     await chat.answer(query, texts.CB_SAVED)
     disarm(context.job_queue, data.session_id, data.position)
