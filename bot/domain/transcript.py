@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from html import escape
 
 from bot import texts
-from bot.domain.mock_interview import answer_score
+from bot.domain.grading import PASS_SCORE
+from bot.domain.mock_interview import interview_score
 
 # Inline only: the page is opened from a chat on a phone, often offline, and must fetch nothing. Long code
 # and long words wrap (pre-wrap, overflow-wrap) so a 390 px screen never scrolls sideways.
@@ -62,11 +63,11 @@ class Mark(enum.StrEnum):
 
 
 def mark(kind: str, correct: bool | None, self_grade: str | None, covered: Sequence[bool], timed_out: bool) -> Mark:
-    """A question's mark: a score of ½ or more counts as right, as in the report's evidence."""
+    """A question's mark: a score of PASS_SCORE or more counts as right, as in the report's evidence."""
     if timed_out:
         return Mark.TIMED_OUT
-    score, _ = answer_score(kind, correct, self_grade, covered, timed_out)
-    return Mark.RIGHT if score >= 0.5 else Mark.WRONG
+    score, _ = interview_score(kind, correct, self_grade, covered, timed_out)
+    return Mark.RIGHT if score >= PASS_SCORE else Mark.WRONG
 
 
 def marks_row(marks: Iterable[Mark]) -> str:

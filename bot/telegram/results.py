@@ -113,7 +113,7 @@ def transcript_of(results: InterviewResults, bot_username: str | None) -> transc
 def transcript_file(results: InterviewResults, bot_username: str | None) -> tuple[str, bytes]:
     """The transcript document's file name and UTF-8 bytes."""
     page = transcript.document(transcript_of(results, bot_username))
-    return texts.transcript_filename(results.started.date().isoformat()), page.encode("utf-8")
+    return f"flask-interview-{results.started.date().isoformat()}.html", page.encode("utf-8")
 
 
 def share_head(results: InterviewResults) -> str:

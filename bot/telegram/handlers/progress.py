@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 PROMPT_CHARS = 160
 ANSWER_CHARS = 300
 HISTORY_BUTTONS_PER_ROW = 5
+CHART_FILENAME = "stats.png"
 
 
 def _short(text: str, limit: int) -> str:
@@ -134,7 +135,7 @@ async def _send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, data: Ch
         # ~0.1 s of CPU: a worker thread draws while the event loop serves everyone else.
         png = await asyncio.to_thread(chart.render_png, data)
         await context.bot.send_photo(
-            chat_id, InputFile(png, filename=texts.STATS_CHART_FILENAME), caption=texts.STATS_CHART_CAPTION
+            chat_id, InputFile(png, filename=CHART_FILENAME), caption=texts.STATS_CHART_CAPTION
         )
     except Exception:
         # The picture is extra: whatever fails here, the text still goes out.
