@@ -13,6 +13,7 @@ from bot.__main__ import main
 from bot.cli.push import run_push
 from bot.config import Settings
 from bot.storage.db import Database
+from bot.storage.group_settings import GroupSettingsStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import PushStore
 from bot.telegram.app import build_application
@@ -53,7 +54,7 @@ async def test_push_all_serves_everyone_once_a_day(settings: Settings, api: Fake
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     code, out, err = await _push(settings, api, clock, everyone=True)
     assert code == 0
-    assert out == "sent: 1\nalready served: 1\nblocked: 1\nfailed: 0\n"
+    assert out.startswith("sent: 1\nalready served: 1\nblocked: 1\nfailed: 0\ngroup polls posted: 0\n")
     assert "push: 2/2" in err
     sends = len(api.of("sendMessage"))
     code, out, _ = await _push(settings, api, clock, everyone=True)
@@ -85,6 +86,27 @@ async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+
+
+async def test_push_posts_the_daily_group_poll_once(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC))
+    await _subscribe(settings, {1: "09:00"})
+    db = await Database.open(settings.database_path)
+    try:
+        groups = GroupSettingsStore(db)
+        for chat_id, at in ((-100777, "09:00"), (-100888, "23:00")):
+            await groups.join(chat_id, "Flask club", 0)
+            await groups.set_daily(chat_id, at)
+    finally:
+        await db.close()
+    code, out, _ = await _push(settings, api, clock, everyone=False)
+    assert code == 0 and out.startswith("sent: 1\n") and "group polls posted: 1\n" in out
+    assert [c.params["chat_id"] for c in api.of("sendPoll")] == [-100777]  # only the group whose time has come
+    code, out, _ = await _push(settings, api, clock, everyone=True)  # --all: the other group too, never one twice
+    assert code == 0 and "group polls posted: 1\n" in out
+    assert sorted(c.params["chat_id"] for c in api.of("sendPoll")) == [-100888, -100777]
+    code, out, _ = await _push(settings, api, clock, everyone=True)
+    assert code == 0 and "group polls posted: 0\n" in out and len(api.of("sendPoll")) == 2
 
 
 def test_push_without_a_token_exits_non_zero(

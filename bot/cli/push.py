@@ -1,4 +1,4 @@
-"""`python -m bot push [--all]`: one push round, then exit; for cron and catch-up, safe beside the running bot.
+"""`python -m bot push [--all]`: one push round (private subscribers, then groups), then exit; cron and catch-up.
 
 It opens its own Database (WAL, busy timeout, BEGIN IMMEDIATE claims), so it and the bot never send one
 user's question twice; it builds a bot with the same rate limiter as the running bot (so it slows down when
@@ -22,10 +22,12 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
-from bot.services.push import RoundReport, Sleep
+from bot.domain.delivery import RoundReport
+from bot.services.pacing import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.jobs import make_sender
+from bot.telegram.polls import post_group_polls
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.startup import ApiUnreachable, TokenRejected, until_up
 
@@ -72,9 +74,9 @@ async def run_push(
         except ApiUnreachable as exc:
             print(f"push: the Bot API is not reachable: {exc}", file=err)
             return EXIT_API_UNREACHABLE
-        push = build_services(
+        services = build_services(
             settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep, lambda: limiter.bulk_rate
-        ).push
+        )
         stopping = asyncio.Event()
 
         def stop() -> None:
@@ -90,11 +92,19 @@ async def run_push(
             )
 
         with _on_signals(stop):
-            report = await push.run_round(make_sender(bot), everyone=everyone, progress=progress, stop=stopping.is_set)
+            report = await services.push.run_round(
+                make_sender(bot), everyone=everyone, progress=progress, stop=stopping.is_set
+            )
+            groups = RoundReport(stopped=True)
+            if not report.stopped:
+                groups = await post_group_polls(
+                    services.groups.daily, bot, everyone=everyone, progress=progress, stop=stopping.is_set
+                )
         print(
             f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
             f"failed: {report.failed}"
-            + ("\nstopped early: the rest is left for the next round" if report.stopped else ""),
+            + f"\ngroup polls posted: {groups.sent}\ngroups gone: {groups.blocked}\ngroup polls failed: {groups.failed}"
+            + ("\nstopped early: the rest is left for the next round" if report.stopped or groups.stopped else ""),
             file=out,
         )
         return 0

@@ -12,7 +12,11 @@ from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
-from bot.services.groups import GroupService
+from bot.services.group_daily import GroupDailyService
+from bot.services.group_quiz import GroupQuizService
+from bot.services.group_settings import GroupSettingsService
+from bot.services.group_votes import GroupVoteService
+from bot.services.groups import PollMaker
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
@@ -21,12 +25,25 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
-from bot.storage.groups import GroupStore
+from bot.storage.group_daily import GroupDailyStore
+from bot.storage.group_quizzes import GroupQuizStore
+from bot.storage.group_settings import GroupSettingsStore
+from bot.storage.group_votes import GroupVoteStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
 from bot.storage.reports import ReportStore
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The group services, one per job."""
+
+    settings: GroupSettingsService
+    daily: GroupDailyService
+    votes: GroupVoteService
+    quiz: GroupQuizService
 
 
 @dataclass
@@ -42,7 +59,7 @@ class Services:
     review: ReviewService
     reports: ReportService
     calibration: CalibrationService
-    groups: GroupService
+    groups: Groups
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -66,15 +83,15 @@ def build_services(
     push = PushService(
         PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
     )
-    groups = GroupService(
-        GroupStore(db),
-        bank,
-        clock,
-        rng,
-        texts,
-        settings.default_timezone,
-        settings.group_quiz_seconds,
-        disabled=interview.disabled_ids,
+    zone = settings.default_timezone
+    group_settings = GroupSettingsService(GroupSettingsStore(db), clock, zone)
+    votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)
+    poll_maker = PollMaker(db, bank, rng, texts, disabled=interview.disabled_ids)
+    groups = Groups(
+        group_settings,
+        GroupDailyService(GroupDailyStore(db), poll_maker, group_settings, votes, push.engine, clock, zone),
+        votes,
+        GroupQuizService(GroupQuizStore(db), poll_maker, group_settings, votes, clock, settings.group_quiz_seconds),
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(

@@ -14,18 +14,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.domain.delivery import Outcome
 from bot.domain.schedule import DailySettings, Subscriber, parse_hhmm
 from bot.storage.db import Database
 from bot.storage.interviews import open_daily_sessions, set_messages
-
-
-class Outcome(enum.Enum):
-    """How a claimed send ended, as stored."""
-
-    SENT = "sent"  # with its message id, or without one when it may have arrived (a timeout)
-    BLOCKED = "blocked"  # the chat refuses messages: the user is unsubscribed too
-    FAILED = "failed"  # a later round claims the row again
-    RELEASED = "released"  # never sent (shutdown): the attempt does not count
 
 
 @dataclass(frozen=True)
@@ -37,23 +29,6 @@ class DailyPlan:
     level: str
     question_id: str | None
     order: tuple[int, ...] = ()
-
-
-class ClaimState(enum.Enum):
-    """What a claim attempt found (the group poll claims one chat at a time)."""
-
-    CLAIMED = "claimed"
-    TAKEN = "taken"
-    UNSUBSCRIBED = "unsubscribed"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A claim on one chat's daily post for one local date."""
-
-    state: ClaimState
-    session_id: int | None = None
-    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,13 +68,11 @@ class DeliveryRow:
 
 
 _CLAIMABLE = "(status = 'failed' AND attempts < ?) OR (status = 'sending' AND claimed_at <= ?)"
-# How each outcome other than SENT (which also stores its message) closes a row.
-_SETTLE_SQL = {
-    Outcome.BLOCKED: "UPDATE deliveries SET status = 'blocked' WHERE user_id = ? AND local_date = ?",
-    Outcome.FAILED: "UPDATE deliveries SET status = 'failed' WHERE user_id = ? AND local_date = ?",
-    Outcome.RELEASED: "UPDATE deliveries SET status = 'failed', attempts = attempts - 1 "
-    "WHERE user_id = ? AND local_date = ? AND status = 'sending'",
-}
+# A released claim was never sent: the attempt does not count.
+_RELEASE_SQL = (
+    "UPDATE deliveries SET status = 'failed', attempts = attempts - 1 "
+    "WHERE user_id = ? AND local_date = ? AND status = 'sending'"
+)
 
 
 class Claims(enum.Enum):
@@ -275,17 +248,20 @@ def _claim(
 
 def _settle(conn: sqlite3.Connection, outcomes: Sequence[Settled], now_ms: int) -> None:
     """`PushStore.settle` on the database thread."""
-    sent = [s for s in outcomes if s.outcome is Outcome.SENT]
+    sent = [s for s in outcomes if s.outcome.counts_as_sent]
     set_messages(conn, [(s.session_id, 0, s.message_id) for s in sent if s.session_id and s.message_id is not None])
     if sent:
         conn.executemany(
             "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ? WHERE user_id = ? AND local_date = ?",
             [(s.message_id, now_ms, s.user_id, s.local_date.isoformat()) for s in sent],
         )
-    for outcome, sql in _SETTLE_SQL.items():
-        rows = [(s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome is outcome]
-        if rows:
-            conn.executemany(sql, rows)
+    closed = [(s.outcome.status, s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome.status]
+    closed = [row for row in closed if row[0] != "sent"]
+    if closed:
+        conn.executemany("UPDATE deliveries SET status = ? WHERE user_id = ? AND local_date = ?", closed)
+    released = [(s.user_id, s.local_date.isoformat()) for s in outcomes if s.outcome is Outcome.RELEASED]
+    if released:
+        conn.executemany(_RELEASE_SQL, released)
     blocked = [(s.user_id,) for s in outcomes if s.outcome is Outcome.BLOCKED]
     if blocked:
         conn.executemany("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", blocked)
