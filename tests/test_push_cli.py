@@ -17,7 +17,8 @@ from bot.storage.group_settings import GroupSettingsStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import PushStore
 from bot.telegram.app import build_application
-from bot.telegram.jobs import run_push_round
+from bot.telegram.jobs import make_sender, run_push_round
+from bot.telegram.services import services_of
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, unthrottled
 
@@ -80,8 +81,11 @@ async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api
     try:
         code, out, _ = await _push(settings, api, clock, everyone=False)
         assert code == 0 and out.startswith("sent: 2\n")
+        sends = len(api.of("sendMessage"))
         report = await run_push_round(app)
-        assert report is not None and (report.sent, report.already) == (0, 2)
+        assert report is not None and (report.due, report.sent) == (0, 0)  # both due tomorrow, by the index
+        report = await services_of(app).push.run_round(make_sender(app.bot), everyone=True)  # a look at everyone
+        assert (report.sent, report.already) == (0, 2) and len(api.of("sendMessage")) == sends
     finally:
         await app.shutdown()
         assert app.post_shutdown is not None

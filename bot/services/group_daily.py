@@ -61,9 +61,13 @@ class GroupDailyService:
     ) -> RoundReport:
         """Post today's poll in every group whose time has come (every group, if `everyone`) not served yet."""
         start = self._clock.now()
-        due = schedule.due_now(await self._store.subscribers(), start, self._default_zone, ignore_time=everyone)
+        found = await (self._store.subscribers() if everyone else self._store.due_subscribers(ms(start)))
+        due = schedule.due_now(found, start, self._default_zone, ignore_time=everyone)
         served = await self._store.served({d.local_date for d in due}, ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
+        if not everyone:  # as the private push does (PushService.run_round)
+            posting = {d.subscriber.chat_id for d in todo}
+            await self._settings.refresh([s.chat_id for s in found if s.chat_id not in posting])
         report = RoundReport(due=len(due), already=len(due) - len(todo))
         return await self._engine.run(
             _GroupPolls(self, outbox, bot_username), todo, report, progress=progress, stop=stop
@@ -174,7 +178,7 @@ class _GroupPolls(Delivery[schedule.Due, _Post]):
             )
             for job, r in results
         ]
-        await self._store.settle(settled, ms(self._svc._clock.now()))
+        await self._store.settle(settled, ms(self._svc._clock.now()), MAX_ATTEMPTS)
 
 
 def _row(job: _Post) -> PollRow | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import schedule
 from bot.domain.bank import Level
 from bot.domain.clock import Clock
-from bot.domain.delivery import ms
+from bot.domain.delivery import MAX_ATTEMPTS, ms
 from bot.storage.group_settings import GroupSettingsStore
 
 logger = logging.getLogger(__name__)
@@ -34,13 +35,19 @@ class GroupSettingsService:
         self._clock = clock
         self._default_zone = default_zone
 
+    async def refresh(self, chat_ids: Sequence[int]) -> None:
+        """Store when these groups' next daily polls fall due (after a change of settings, or a round)."""
+        await self._store.refresh(chat_ids, self._clock.now(), MAX_ATTEMPTS)
+
     async def join(self, chat_id: int, title: str) -> None:
         """The bot was added to a group (or came back)."""
         await self._store.join(chat_id, title, ms(self._clock.now()))
+        await self.refresh([chat_id])
 
     async def leave(self, chat_id: int) -> bool:
         """The bot was removed or refused: unsubscribe the group and end its quiz."""
         left = await self._store.leave(chat_id, ms(self._clock.now()))
+        await self.refresh([chat_id])
         if left:
             logger.info("group %s unsubscribed", chat_id)
         return left
@@ -48,6 +55,7 @@ class GroupSettingsService:
     async def migrate(self, old_id: int, new_id: int) -> bool:
         """The group became a supergroup: move settings and scores to the new id."""
         moved = await self._store.migrate(old_id, new_id)
+        await self.refresh([old_id, new_id])
         if moved:
             logger.info("group %s migrated to %s", old_id, new_id)
         return moved
@@ -79,10 +87,12 @@ class GroupSettingsService:
     async def set_daily(self, chat_id: int, at: dt.time | None) -> None:
         """Post the daily poll at `at` group time, or stop it."""
         await self._store.set_daily(chat_id, None if at is None else schedule.format_hhmm(at))
+        await self.refresh([chat_id])
 
     async def set_timezone(self, chat_id: int, zone: str) -> None:
         """Store a zone already checked by `schedule.canonical_zone`."""
         await self._store.set_timezone(chat_id, zone)
+        await self.refresh([chat_id])
 
     async def set_level(self, chat_id: int, level: Level | None) -> None:
         """The group's level; None for mixed."""

@@ -99,18 +99,26 @@ class PushService:
     async def subscribe(self, user_id: int, at: dt.time) -> None:
         """Send the user a question every day at `at`, their local time."""
         await self._store.set_daily(user_id, schedule.format_hhmm(at))
+        await self._refresh([user_id])
 
     async def unsubscribe(self, user_id: int) -> None:
         """Stop the daily question."""
         await self._store.set_daily(user_id, None)
+        await self._refresh([user_id])
 
     async def set_timezone(self, user_id: int, zone_name: str) -> None:
         """Store a zone already checked by `schedule.canonical_zone`."""
         await self._store.set_timezone(user_id, zone_name)
+        await self._refresh([user_id])
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """The user blocked (unsubscribes them) or unblocked the bot."""
         await self._store.set_blocked(user_id, blocked)
+        await self._refresh([user_id])
+
+    async def _refresh(self, user_ids: Sequence[int]) -> None:
+        """Store when these users are due next (a change of settings marks them due for a look at once)."""
+        await self._store.refresh(user_ids, self._clock.now(), MAX_ATTEMPTS)
 
     async def choose_many(self, users: Sequence[tuple[int, Level]]) -> dict[int, str | None]:
         """The question to push to each user (most overdue card of the level, else an unseen one), in one query."""
@@ -133,9 +141,16 @@ class PushService:
     ) -> RoundReport:
         """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
         start = self._clock.now()
-        due = schedule.due_now(await self._store.subscribers(), start, self._default_zone, ignore_time=everyone)
+        # The index gives the rows due by now; with `everyone`, every subscriber is looked at.
+        found = await (self._store.subscribers() if everyone else self._store.due_subscribers(ms(start)))
+        due = schedule.due_now(found, start, self._default_zone, ignore_time=everyone)
         served = await self._store.served({d.local_date for d in due}, ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
+        if not everyone:
+            # Rows the index gave that this round does not send (served, in flight, or marked for a look after a
+            # change of settings): store their real next time, so the next tick does not select them again.
+            sending = {d.subscriber.user_id for d in todo}
+            await self._refresh([s.user_id for s in found if s.user_id not in sending])
         report = RoundReport(due=len(due), already=len(due) - len(todo))
         return await self.engine.run(_DailyQuestions(self, send), todo, report, progress=progress, stop=stop)
 
@@ -245,7 +260,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
             )
             for job, result in results
         ]
-        await self._store.settle(settled, ms(self._push.now()))
+        await self._store.settle(settled, ms(self._push.now()), MAX_ATTEMPTS)
 
 
 def _level(subscriber: schedule.Subscriber) -> Level:

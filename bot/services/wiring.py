@@ -81,15 +81,22 @@ def build_services(
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
+        PushStore(db, settings.default_timezone),
+        cards,
+        interview,
+        clock,
+        rng,
+        settings.default_timezone,
+        push_rate or settings.push_rate,
+        sleep,
     )
     zone = settings.default_timezone
-    group_settings = GroupSettingsService(GroupSettingsStore(db), clock, zone)
+    group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
     votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)
     poll_maker = PollMaker(db, bank, rng, texts, disabled=interview.disabled_ids)
     groups = Groups(
         group_settings,
-        GroupDailyService(GroupDailyStore(db), poll_maker, group_settings, votes, push.engine, clock, zone),
+        GroupDailyService(GroupDailyStore(db, zone), poll_maker, group_settings, votes, push.engine, clock, zone),
         votes,
         GroupQuizService(GroupQuizStore(db), poll_maker, group_settings, votes, clock, settings.group_quiz_seconds),
     )

@@ -19,7 +19,7 @@ from bot.domain.delivery import Outcome
 from bot.domain.schedule import Subscriber, parse_hhmm
 from bot.storage.db import Database
 from bot.storage.groups import POLL_COLS, PollRow, insert_polls, poll_of
-from bot.storage.push import Claims, served_on
+from bot.storage.push import Claims, due_subscribers, from_ms, refresh_due, served_on
 
 _CLAIMABLE = "(status = 'failed' AND attempts < ?) OR (status = 'sending' AND claimed_at <= ?)"
 
@@ -48,8 +48,13 @@ class GroupSettled:
 class GroupDailyStore:
     """Reads and writes the daily group poll's claims and its polls."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, default_zone: str = "UTC") -> None:
         self._db = db
+        self._default_zone = default_zone
+
+    async def due_subscribers(self, now_ms: int) -> list[Subscriber]:
+        """Groups whose next daily poll is due by `now_ms` (by the `next_due_at` index)."""
+        return await due_subscribers(self._db, Claims.GROUP, now_ms)
 
     async def subscribers(self) -> list[Subscriber]:
         """Active groups with a daily time, as push subscribers (the chat id is their id)."""
@@ -96,9 +101,16 @@ class GroupDailyStore:
             )
         )
 
-    async def settle(self, outcomes: Sequence[GroupSettled], now_ms: int) -> None:
-        """Record how several daily posts ended, in one transaction: polls stored, gone groups unsubscribed."""
-        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
+    async def settle(self, outcomes: Sequence[GroupSettled], now_ms: int, max_attempts: int = 5) -> None:
+        """Record how several daily posts ended, in one transaction: polls stored, gone groups unsubscribed, and
+        when each group is due next."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            _settle(conn, outcomes, now_ms)
+            ended = [s.chat_id for s in outcomes if s.outcome is not Outcome.RELEASED]
+            refresh_due(conn, Claims.GROUP, ended, from_ms(now_ms), self._default_zone, max_attempts)
+
+        await self._db.run_write(work)
 
     async def open_daily_polls(self, chat_id: int) -> list[PollRow]:
         """The group's daily polls not closed yet, oldest first."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import sqlite3
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.delivery import Outcome
-from bot.domain.schedule import DailySettings, Subscriber, parse_hhmm
+from bot.domain.schedule import DailySettings, Subscriber, local_date, next_due, parse_hhmm, zone
 from bot.storage.db import Database
 from bot.storage.interviews import open_daily_sessions, set_messages
 
@@ -86,6 +88,112 @@ class Claims(enum.Enum):
         """The column that says whose a row is."""
         return "user_id" if self is Claims.PRIVATE else "chat_id"
 
+    @property
+    def owners(self) -> str:
+        """The table of subscribers whose rows these are (it holds their settings and `next_due_at`)."""
+        return "users" if self is Claims.PRIVATE else "groups"
+
+    @property
+    def subscribed(self) -> str:
+        """The condition on `owners` of a subscription that is on."""
+        return (
+            "daily_time IS NOT NULL AND blocked = 0"
+            if self is Claims.PRIVATE
+            else "daily_time IS NOT NULL AND active = 1"
+        )
+
+
+def refresh_due(
+    conn: sqlite3.Connection,
+    claims: Claims,
+    keys: Iterable[int],
+    now: dt.datetime,
+    default_zone: str,
+    max_attempts: int,
+) -> None:
+    """Store when each subscriber's (or group's) next daily post falls due, on the database thread.
+
+    Today's time if today is not served yet (it may be past: due now), else tomorrow's. Unsubscribed rows are
+    left alone (their value means nothing; a change of settings clears it). A row in flight is not served yet:
+    its settle refreshes it again.
+    """
+    wanted = sorted(set(keys))
+    if not isinstance(claims, Claims):  # as mypy says: a caller's string never reaches the SQL
+        raise TypeError(f"refresh_due takes a Claims member, not {claims!r}")
+    for first in range(0, len(wanted), _SQL_BATCH):
+        _refresh(conn, claims, wanted[first : first + _SQL_BATCH], now, default_zone, max_attempts)
+
+
+_SQL_BATCH = 400
+# Rows refreshed in one transaction, at most.
+REFRESH_BATCH = 2000
+
+
+def _refresh(
+    conn: sqlite3.Connection,
+    claims: Claims,
+    keys: Sequence[int],
+    now: dt.datetime,
+    default_zone: str,
+    max_attempts: int,
+) -> None:
+    marks = ", ".join("?" for _ in keys)
+    found = conn.execute(
+        f"SELECT {claims.key}, daily_time, timezone FROM {claims.owners} "  # noqa: S608 (enum, placeholders)
+        f"WHERE {claims.key} IN ({marks}) AND {claims.subscribed}",
+        keys,
+    ).fetchall()
+    days: dict[int, tuple[dt.time, zoneinfo.ZoneInfo, dt.date]] = {}
+    for key, daily_time, timezone in found:
+        at = parse_hhmm(str(daily_time))
+        if at is not None:
+            tz = zone(timezone, default_zone)
+            days[int(key)] = (at, tz, local_date(now, tz))
+    served: set[int] = set()
+    if days:
+        values = ", ".join("(?, ?)" for _ in days)
+        served = {
+            int(r[0])
+            for r in conn.execute(
+                f"WITH b(k, local_date) AS (VALUES {values}) SELECT d.{claims.key} FROM b "  # noqa: S608 (enum)
+                f"JOIN {claims.value} d ON d.{claims.key} = b.k AND d.local_date = b.local_date "
+                "WHERE d.status IN ('sent', 'blocked') OR (d.status = 'failed' AND d.attempts >= ?)",
+                (*(v for k, (_, _, day) in days.items() for v in (k, day.isoformat())), max_attempts),
+            )
+        }
+    conn.executemany(
+        f"UPDATE {claims.owners} SET next_due_at = ? WHERE {claims.key} = ?",  # noqa: S608 (enum)
+        [(int(next_due(at, tz, now, k in served).timestamp() * 1000), k) for k, (at, tz, _) in days.items()],
+    )
+
+
+async def due_subscribers(db: Database, claims: Claims, now_ms: int) -> list[Subscriber]:
+    """Subscribers (or groups, whose chat id is their id) whose next post is due by `now_ms`, by index."""
+    if not isinstance(claims, Claims):
+        raise TypeError(f"due_subscribers takes a Claims member, not {claims!r}")
+    # Two indexed halves: rows due by now, and subscribed rows whose time is not known yet. The indexes are named:
+    # without statistics the planner would rather walk the daily-time index, i.e. every subscriber.
+    cols = f"{claims.key}, chat_id, daily_time, timezone, level, COALESCE(next_due_at, 0)"
+    rows = await db.fetch_all(
+        f"SELECT {cols} FROM {claims.owners} INDEXED BY {claims.owners}_next_due "  # noqa: S608 (enum)
+        f"WHERE next_due_at <= ? AND {claims.subscribed} UNION ALL "
+        f"SELECT {cols} FROM {claims.owners} INDEXED BY {claims.owners}_due_unknown "
+        f"WHERE next_due_at IS NULL AND {claims.subscribed} "
+        "ORDER BY 6, 1",
+        (now_ms,),
+    )
+    result = []
+    for r in rows:
+        at = parse_hhmm(str(r[2]))
+        if at is not None:
+            result.append(Subscriber(int(r[0]), int(r[1]), at, r[3], r[4]))
+    return result
+
+
+def from_ms(value: int) -> dt.datetime:
+    """An instant stored as epoch ms."""
+    return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+
 
 async def served_on(
     db: Database, claims: Claims, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int
@@ -108,8 +216,29 @@ async def served_on(
 class PushStore:
     """Reads and writes subscriptions and deliveries."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, default_zone: str = "UTC") -> None:
         self._db = db
+        self._default_zone = default_zone
+
+    async def due_subscribers(self, now_ms: int) -> list[Subscriber]:
+        """Subscribers whose next question is due by `now_ms` (by the `next_due_at` index; see `refresh`)."""
+        return await due_subscribers(self._db, Claims.PRIVATE, now_ms)
+
+    async def refresh(self, user_ids: Sequence[int], now: dt.datetime, max_attempts: int) -> None:
+        """Store when each user's next question falls due (one transaction, computed on the database thread)."""
+        # In transactions of REFRESH_BATCH rows: after the migration the first tick stores them all, and the
+        # handlers' writes must not wait for that whole job.
+        for first in range(0, len(user_ids), REFRESH_BATCH):
+            part = user_ids[first : first + REFRESH_BATCH]
+            work = functools.partial(
+                refresh_due,
+                claims=Claims.PRIVATE,
+                keys=part,
+                now=now,
+                default_zone=self._default_zone,
+                max_attempts=max_attempts,
+            )
+            await self._db.run_write(work)
 
     async def settings(self, user_id: int) -> DailySettings | None:
         """The user's push settings, or None if the user is unknown."""
@@ -196,9 +325,15 @@ class PushStore:
             (session_id, user_id, day.isoformat()),
         )
 
-    async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
-        """Record how several claimed sends ended, in one transaction (one hand-off)."""
-        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
+    async def settle(self, outcomes: Sequence[Settled], now_ms: int, max_attempts: int = 5) -> None:
+        """Record how several claimed sends ended, and when each user is due next, in one transaction."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            _settle(conn, outcomes, now_ms)
+            ended = [s.user_id for s in outcomes if s.outcome is not Outcome.RELEASED]
+            refresh_due(conn, Claims.PRIVATE, ended, from_ms(now_ms), self._default_zone, max_attempts)
+
+        await self._db.run_write(work)
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
         """The user's delivery rows, oldest date first."""
