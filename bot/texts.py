@@ -19,6 +19,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("deleteme", "Delete all your data"),
     ("daily", "A question every day at your time"),
     ("timezone", "Set your time zone for the daily question"),
+    ("news", "Announcements about the bot: on or off"),
     ("help", "What I can do"),
 )
 
@@ -730,3 +731,49 @@ def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence
         first = "This does not make any of the key points yet."
     second = f"Missing: {missing[0].rstrip('.')}." if missing else "Every key point is there."
     return f"{first} {second}"
+
+
+# Admin broadcasts (/broadcast, `python -m bot broadcast`) and the users' /news setting
+BTN_NEWS_OFF = "🔕 No more announcements"
+BTN_BROADCAST_SEND = "📣 Send it"
+BTN_BROADCAST_CANCEL = "✖️ Cancel"
+NEWS_ON = "🔔 You will get the bot's announcements. Turn them off any time with /news off."
+NEWS_OFF = "🔕 No more announcements. Turn them back on with /news on."
+NEWS_USAGE = "Announcements are {state}. Send /news on or /news off."
+NEWS_OFF_TAPPED = "No more announcements. /news on brings them back."
+BROADCAST_USAGE = (
+    "Send <code>/broadcast</code> followed by the text, in Telegram's HTML (<code>&lt;b&gt;</code>, "
+    "<code>&lt;i&gt;</code>, <code>&lt;a href=…&gt;</code>, <code>&lt;code&gt;</code>…). You see a preview "
+    "and confirm before anything is sent. <code>/broadcast stop</code> stops a broadcast being sent."
+)
+BROADCAST_NONE_RUNNING = "No broadcast is being sent."
+BROADCAST_STOPPED = "⏹ Broadcast stopped. What was not sent stays unsent; nobody gets it twice."
+BROADCAST_CANCELLED = "Broadcast cancelled: nothing was sent."
+BROADCAST_GONE = "That broadcast was already sent, started or cancelled."
+
+
+def news_usage(on: bool) -> str:
+    """/news without an argument: the current setting."""
+    return NEWS_USAGE.format(state="on" if on else "off")
+
+
+def broadcast_problems(problems: Sequence[str]) -> str:
+    """Why a broadcast text cannot be sent."""
+    return "The text cannot be sent as it is:\n" + "\n".join(f"• {escape(p)}" for p in problems)
+
+
+def broadcast_confirm(recipients: int) -> str:
+    """Under the preview: who it goes to, and the question."""
+    users = "1 user" if recipients == 1 else f"{recipients:,} users"
+    return f"☝️ This is the broadcast as users will see it. Send it to <b>{users}</b>?"
+
+
+def broadcast_started(recipients: int) -> str:
+    """The admin confirmed."""
+    return f"📣 Sending to {recipients:,} users, at the push's pace. <code>/broadcast stop</code> stops it."
+
+
+def broadcast_finished(sent: int, blocked: int, failed: int, stopped: bool) -> str:
+    """The admin's summary when a broadcast ends or stops."""
+    head = "⏹ Broadcast stopped" if stopped else "✅ Broadcast sent"
+    return f"{head}: {sent:,} delivered, {blocked:,} had blocked the bot, {failed:,} failed."

@@ -91,7 +91,7 @@ async def run_push(
                 flush=True,
             )
 
-        with _on_signals(stop):
+        with on_signals(stop):
             report = await services.push.run_round(
                 make_sender(bot), everyone=everyone, progress=progress, stop=stopping.is_set
             )
@@ -114,7 +114,7 @@ async def run_push(
 
 
 @contextlib.contextmanager
-def _on_signals(callback: Callable[[], None]) -> Iterator[None]:
+def on_signals(callback: Callable[[], None]) -> Iterator[None]:
     """Call `callback` on SIGTERM or SIGINT while the block runs (where the loop supports signal handlers)."""
     loop = asyncio.get_running_loop()
     installed = []

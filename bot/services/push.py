@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from bot.domain import review, schedule
 from bot.domain.bank import Level
 from bot.domain.clock import Clock
-from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, RoundReport, SendResult, ms
+from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, Outcome, RoundReport, SendResult, ms
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
 from bot.services.delivery import Claimed, Delivery, Engine
 from bot.services.interview import InterviewService, QuestionView
 from bot.services.pacing import Progress, Rate, Sleep
 from bot.storage.cards import CardStore
-from bot.storage.push import ClaimedRow, DailyPlan, PushStore, Settled
+from bot.storage.push import ClaimedRow, DailyPlan, NextDue, PushStore, Settled
 
 logger = logging.getLogger(__name__)
 
@@ -188,17 +188,27 @@ class PushService:
         if view is None:
             logger.warning("no question to push to user %s", user_id)
             return None
-        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view)
+        return _Job(item.subscriber, claim.local_date, claim.attempts, view)
 
 
 @dataclass(frozen=True)
 class _Job:
     """One claimed send; `view` is None for a claim that cannot be sent."""
 
-    chat_id: int
-    user_id: int
+    subscriber: schedule.Subscriber
     local_date: dt.date
+    attempts: int
     view: QuestionView | None
+
+    @property
+    def user_id(self) -> int:
+        """Whose send it is."""
+        return self.subscriber.user_id
+
+    @property
+    def chat_id(self) -> int:
+        """Where it goes."""
+        return self.subscriber.chat_id
 
 
 class _DailyQuestions(Delivery[schedule.Due, _Job]):
@@ -237,7 +247,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
                 logger.exception("daily question for user %s failed", claim.user_id)
                 job = None
             if job is None:
-                result.unsendable.append(_Job(item.subscriber.chat_id, claim.user_id, claim.local_date, None))
+                result.unsendable.append(_Job(item.subscriber, claim.local_date, claim.attempts, None))
             else:
                 result.jobs.append(job)
         return result
@@ -257,10 +267,21 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
                 result.outcome,
                 None if job.view is None else job.view.session_id,
                 result.message_id,
+                self._next_due(job, result),
             )
             for job, result in results
         ]
-        await self._store.settle(settled, ms(self._push.now()), MAX_ATTEMPTS)
+        await self._store.settle(settled, ms(self._push.now()))
+
+    def _next_due(self, job: _Job, result: SendResult) -> NextDue | None:
+        """Tomorrow's time if this send closes the user's day (sent, or failed for the last time)."""
+        closed = result.outcome.counts_as_sent or (result.outcome is Outcome.FAILED and job.attempts >= MAX_ATTEMPTS)
+        if not closed:
+            return None
+        sub = job.subscriber
+        tz = schedule.zone(sub.timezone, self._push.default_zone)
+        at = schedule.due_instant(job.local_date + dt.timedelta(days=1), sub.daily_time, tz)
+        return NextDue(ms(at), schedule.format_hhmm(sub.daily_time), sub.timezone)
 
 
 def _level(subscriber: schedule.Subscriber) -> Level:

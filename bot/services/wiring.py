@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
+from bot.services.broadcast import BroadcastService
 from bot.services.calibration import CalibrationService
 from bot.services.group_daily import GroupDailyService
 from bot.services.group_quiz import GroupQuizService
@@ -23,6 +24,7 @@ from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
 from bot.services.reports import ReportService
 from bot.services.review import ReviewService
+from bot.storage.broadcasts import BroadcastStore
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.group_daily import GroupDailyStore
@@ -60,6 +62,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: Groups
+    broadcast: BroadcastService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -113,4 +116,5 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    broadcast = BroadcastService(BroadcastStore(db), push.engine, clock)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, broadcast)

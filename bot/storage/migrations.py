@@ -297,4 +297,27 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE groups SET next_due_at = NULL WHERE chat_id = NEW.chat_id;
     END;
     """,
+    # 9: admin broadcasts. A broadcast goes once to every user who has not blocked the bot nor opted out of news
+    # (`news`); a row per (broadcast, user) is claimed before the send, as the daily push's are.
+    """
+    ALTER TABLE users ADD COLUMN news INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE broadcasts (
+        broadcast_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+        html          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('draft', 'sending', 'stopped', 'done', 'cancelled')),
+        created_by    INTEGER,
+        created_at    INTEGER NOT NULL,
+        ended_at      INTEGER
+    );
+    CREATE TABLE broadcast_deliveries (
+        broadcast_id  INTEGER NOT NULL REFERENCES broadcasts(broadcast_id) ON DELETE CASCADE,
+        user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'blocked')),
+        attempts      INTEGER NOT NULL DEFAULT 1,
+        claimed_at    INTEGER NOT NULL,
+        message_id    INTEGER,
+        PRIMARY KEY (broadcast_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries(user_id);
+    """,
 )

@@ -46,13 +46,23 @@ class ClaimedRow:
 
 @dataclass(frozen=True)
 class Settled:
-    """The end of one claimed send."""
+    """The end of one claimed send; `next_due` when it closes the user's day (sent, or given up)."""
 
     user_id: int
     local_date: dt.date
     outcome: Outcome
     session_id: int | None = None
     message_id: int | None = None
+    next_due: NextDue | None = None
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """When a user is due next, computed from the settings the round saw (stored only if they still hold)."""
+
+    at_ms: int
+    daily_time: str
+    timezone: str | None
 
 
 @dataclass(frozen=True)
@@ -325,15 +335,9 @@ class PushStore:
             (session_id, user_id, day.isoformat()),
         )
 
-    async def settle(self, outcomes: Sequence[Settled], now_ms: int, max_attempts: int = 5) -> None:
+    async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
         """Record how several claimed sends ended, and when each user is due next, in one transaction."""
-
-        def work(conn: sqlite3.Connection) -> None:
-            _settle(conn, outcomes, now_ms)
-            ended = [s.user_id for s in outcomes if s.outcome is not Outcome.RELEASED]
-            refresh_due(conn, Claims.PRIVATE, ended, from_ms(now_ms), self._default_zone, max_attempts)
-
-        await self._db.run_write(work)
+        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
         """The user's delivery rows, oldest date first."""
@@ -400,3 +404,9 @@ def _settle(conn: sqlite3.Connection, outcomes: Sequence[Settled], now_ms: int) 
     blocked = [(s.user_id,) for s in outcomes if s.outcome is Outcome.BLOCKED]
     if blocked:
         conn.executemany("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", blocked)
+    # Only if the settings are still those the round saw: a change since has cleared the time (a trigger).
+    moved_on = [(n.at_ms, s.user_id, n.daily_time, n.timezone) for s in outcomes if (n := s.next_due) is not None]
+    if moved_on:
+        conn.executemany(
+            "UPDATE users SET next_due_at = ? WHERE user_id = ? AND daily_time = ? AND timezone IS ?", moved_on
+        )

@@ -29,9 +29,11 @@ from bot.domain.clock import Clock, SystemClock
 from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
+from bot.telegram.broadcast import resume_broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
+    broadcast,
     commands,
     daily,
     groups,
@@ -97,6 +99,7 @@ def build_application(
         schedule_push(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
+        await resume_broadcasts(app)
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
             await app.bot.set_my_commands(
@@ -161,6 +164,8 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(CommandHandler("broadcast", broadcast.broadcast, filters=private))
+    app.add_handler(CommandHandler("news", broadcast.news, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
     app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))

@@ -13,7 +13,7 @@ from bot.domain.delivery import Outcome
 from bot.storage.db import Database
 from bot.storage.group_settings import GroupSettingsStore
 from bot.storage.interviews import InterviewStore
-from bot.storage.push import PushStore, Settled
+from bot.storage.push import NextDue, PushStore, Settled
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
@@ -62,10 +62,15 @@ async def test_next_due_follows_subscription_zone_and_settle(db: Database, tmp_p
                 "VALUES (?, ?, 'sending', 1, 0)",
                 (uid, day.isoformat()),
             )
-    await store.settle([Settled(1, day, Outcome.SENT, None, 7), Settled(2, day, Outcome.FAILED)], _ms(NOW), 5)
-    assert await _due(store, NOW) == [2]
     tomorrow_tokyo_nine = dt.datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
+    sent = Settled(1, day, Outcome.SENT, None, 7, NextDue(_ms(tomorrow_tokyo_nine), "09:00", "Asia/Tokyo"))
+    await store.settle([sent, Settled(2, day, Outcome.FAILED)], _ms(NOW))
+    assert await _due(store, NOW) == [2]
     assert await _due(store, tomorrow_tokyo_nine) == [2, 1]
+    # A settle that saw settings changed since (here the time) stores nothing: the row stays "look now".
+    await store.set_daily(1, "10:00")
+    await store.settle([sent], _ms(NOW))
+    assert await _due(store, NOW) == [1, 2]
     # Unsubscribed or blocked: never selected.
     await store.set_daily(2, None)
     await store.set_blocked(1, True)
