@@ -29,7 +29,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
-from bot.telegram.broadcast import resume_broadcasts
+from bot.telegram.broadcast import cancel_background, resume_broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
@@ -114,6 +114,7 @@ def build_application(
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
     async def post_shutdown(app: App) -> None:
+        await cancel_background(app)
         listener = app.bot_data.pop(_HEALTH_LISTENER, None)
         if isinstance(listener, HttpListener):
             await listener.stop()

@@ -112,3 +112,17 @@ async def resume_broadcasts(app: App) -> None:
     for broadcast_id in await services_of(app).broadcast.sending():
         logger.info("resuming broadcast %s", broadcast_id)
         start_in_app(app, broadcast_id)
+
+
+async def cancel_background(app: App) -> None:
+    """post_shutdown of an application that was never started: end the broadcasts it ran in its own tasks.
+
+    (A started one's Application.stop has waited for them already.) A send cut short stays `sending`: it counts
+    as sent, as after a crash.
+    """
+    tasks = app.bot_data.get(_TASKS_KEY)
+    if not tasks:
+        return
+    for task in list(tasks):
+        task.cancel()
+    await asyncio.gather(*list(tasks), return_exceptions=True)
