@@ -70,7 +70,7 @@ async def run_broadcast(
         db = await Database.open(settings.database_path)
         try:
             svc = build_services(settings, db, bank, the_clock, random.Random()).broadcast
-            print(f"recipients: {await svc.audience()}\npreview:\n{preview(text)}", file=out)
+            print(f"recipients: {await svc.audience(text)}\npreview:\n{preview(text)}", file=out)
         finally:
             await db.close()
         return 0

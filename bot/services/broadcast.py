@@ -91,8 +91,11 @@ class BroadcastService:
         broadcast_id = await self._store.create(html, State.DRAFT.value, admin_id, now)
         return Draft([], broadcast_id, await self._store.audience())
 
-    async def audience(self) -> int:
-        """How many users a new broadcast would reach now."""
+    async def audience(self, html: str | None = None) -> int:
+        """How many users a broadcast of this text would reach now (the rest, if one is unfinished)."""
+        found = None if html is None else await self._store.unfinished_with(html)
+        if found is not None:
+            return len(await self._store.recipients(found.broadcast_id, MAX_ATTEMPTS))
         return await self._store.audience()
 
     async def for_text(self, html: str) -> tuple[int, bool]:
