@@ -8,27 +8,22 @@ database connection, the same claims) and goes at the push's pace, with the same
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
-from bot.cli.push import EXIT_API_UNREACHABLE, EXIT_CONFIG, START_DELAYS, on_signals
+from bot.cli.sending import EXIT_CONFIG, Unavailable, progress_to, session
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.broadcast import check_html, preview
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.delivery import RoundReport
 from bot.services.pacing import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.telegram.broadcast import send_broadcast
-from bot.telegram.ratelimit import Limiter
-from bot.telegram.startup import ApiUnreachable, TokenRejected, until_up
 
 
 def read_text(path: Path, err: TextIO) -> str | None:
@@ -74,57 +69,22 @@ async def run_broadcast(
         finally:
             await db.close()
         return 0
-    if settings.telegram_bot_token is None:
-        print("broadcast: TELEGRAM_BOT_TOKEN is required (--dry-run needs none)", file=err)
-        return EXIT_CONFIG
-    limiter = Limiter.from_settings(settings, sleep)
-    bot = ExtBot(
-        settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        request=request,
-        get_updates_request=request,
-        rate_limiter=limiter,
-    )
-    db = await Database.open(settings.database_path)
     try:
-        try:
-            await until_up(bot.initialize, "getMe", asyncio.Event(), delays=START_DELAYS, attempts=len(START_DELAYS))
-        except TokenRejected as exc:
-            print(f"broadcast: Telegram rejected TELEGRAM_BOT_TOKEN ({exc}); check the token", file=err)
-            return EXIT_CONFIG
-        except ApiUnreachable as exc:
-            print(f"broadcast: the Bot API is not reachable: {exc}", file=err)
-            return EXIT_API_UNREACHABLE
-        svc = build_services(
-            settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep, lambda: limiter.bulk_rate
-        ).broadcast
-        broadcast_id, resumed = await svc.for_text(text)
-        if resumed:
-            print(f"broadcast {broadcast_id}: resuming (the same text was not finished)", file=err)
-        stopping = asyncio.Event()
-
-        def stop() -> None:
-            stopping.set()
-            limiter.stop_bulk()
-
-        def progress(done: int, total: int, report: RoundReport) -> None:
-            print(
-                f"\rbroadcast: {done}/{total} (sent {report.sent}, blocked {report.blocked}, failed {report.failed})",
-                end="\n" if done == total else "",
-                file=err,
-                flush=True,
+        async with session(settings, "broadcast", err, request=request, clock=clock, sleep=sleep) as found:
+            svc = found.services.broadcast
+            broadcast_id, resumed = await svc.for_text(text)
+            if resumed:
+                print(f"broadcast {broadcast_id}: resuming (the same text was not finished)", file=err)
+            report = await send_broadcast(
+                svc, found.bot, broadcast_id, progress=progress_to("broadcast", err), stop=found.stopping.is_set
             )
-
-        with on_signals(stop):
-            report = await send_broadcast(svc, bot, broadcast_id, progress=progress, stop=stopping.is_set)
-        view = await svc.view(broadcast_id)
-        print(
-            f"broadcast: {broadcast_id}\nsent: {report.sent}\nblocked: {report.blocked}\nfailed: {report.failed}"
-            + (f"\nleft: {view.remaining}" if view is not None else "")
-            + ("\nstopped early: run the same command again to go on" if report.stopped else ""),
-            file=out,
-        )
-        return 0
-    finally:
-        await bot.shutdown()
-        await db.close()
+            view = await svc.view(broadcast_id)
+    except Unavailable as exc:
+        return exc.code
+    print(
+        f"broadcast: {broadcast_id}\nsent: {report.sent}\nblocked: {report.blocked}\nfailed: {report.failed}"
+        + (f"\nleft: {view.remaining}" if view is not None else "")
+        + ("\nstopped early: run the same command again to go on" if report.stopped else ""),
+        file=out,
+    )
+    return 0

@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, Outcome, RoundReport, SendResult, ms
 from bot.domain.polls import PollSpec
 from bot.services.delivery import Claimed, Delivery, Engine
+from bot.services.due import select_due
 from bot.services.group_settings import GroupSettingsService
 from bot.services.group_votes import GroupVoteService
 from bot.services.groups import Outbox, PollMaker, PostedPoll, Undelivered, poll_row
@@ -60,15 +61,9 @@ class GroupDailyService:
         stop: Callable[[], bool] = lambda: False,
     ) -> RoundReport:
         """Post today's poll in every group whose time has come (every group, if `everyone`) not served yet."""
-        start = self._clock.now()
-        found = await (self._store.subscribers() if everyone else self._store.due_subscribers(ms(start)))
-        due = schedule.due_now(found, start, self._default_zone, ignore_time=everyone)
-        served = await self._store.served({d.local_date for d in due}, ms(start - STALE_AFTER), MAX_ATTEMPTS)
-        todo = schedule.pending(due, served)
-        if not everyone:  # as the private push does (PushService.run_round)
-            posting = {d.subscriber.chat_id for d in todo}
-            await self._settings.refresh([s.chat_id for s in found if s.chat_id not in posting])
-        report = RoundReport(due=len(due), already=len(due) - len(todo))
+        todo, report = await select_due(
+            self._store, self._clock.now(), self._default_zone, everyone, self._settings.refresh
+        )
         return await self._engine.run(
             _GroupPolls(self, outbox, bot_username), todo, report, progress=progress, stop=stop
         )

@@ -33,6 +33,7 @@ from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, Outcome, RoundReport,
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
 from bot.services.delivery import Claimed, Delivery, Engine
+from bot.services.due import select_due
 from bot.services.interview import InterviewService, QuestionView
 from bot.services.pacing import Progress, Rate, Sleep
 from bot.storage.cards import CardStore
@@ -140,18 +141,7 @@ class PushService:
         stop: Callable[[], bool] = lambda: False,
     ) -> RoundReport:
         """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
-        start = self._clock.now()
-        # The index gives the rows due by now; with `everyone`, every subscriber is looked at.
-        found = await (self._store.subscribers() if everyone else self._store.due_subscribers(ms(start)))
-        due = schedule.due_now(found, start, self._default_zone, ignore_time=everyone)
-        served = await self._store.served({d.local_date for d in due}, ms(start - STALE_AFTER), MAX_ATTEMPTS)
-        todo = schedule.pending(due, served)
-        if not everyone:
-            # Rows the index gave that this round does not send (served, in flight, or marked for a look after a
-            # change of settings): store their real next time, so the next tick does not select them again.
-            sending = {d.subscriber.user_id for d in todo}
-            await self._refresh([s.user_id for s in found if s.user_id not in sending])
-        report = RoundReport(due=len(due), already=len(due) - len(todo))
+        todo, report = await select_due(self._store, self._clock.now(), self._default_zone, everyone, self._refresh)
         return await self.engine.run(_DailyQuestions(self, send), todo, report, progress=progress, stop=stop)
 
     def _plan(self, item: schedule.Due, qid: str | None) -> DailyPlan:

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.delivery import Outcome
-from bot.domain.schedule import Subscriber, parse_hhmm
+from bot.domain.schedule import Subscriber
 from bot.storage.db import Database
 from bot.storage.groups import POLL_COLS, PollRow, insert_polls, poll_of
-from bot.storage.push import Claims, due_subscribers, from_ms, refresh_due, served_on
+from bot.storage.push import Claims, all_subscribers, due_subscribers, from_ms, refresh_due, served_on
 
 _CLAIMABLE = "(status = 'failed' AND attempts < ?) OR (status = 'sending' AND claimed_at <= ?)"
 
@@ -58,16 +58,7 @@ class GroupDailyStore:
 
     async def subscribers(self) -> list[Subscriber]:
         """Active groups with a daily time, as push subscribers (the chat id is their id)."""
-        rows = await self._db.fetch_all(
-            "SELECT chat_id, daily_time, timezone, level FROM groups "
-            "WHERE daily_time IS NOT NULL AND active = 1 ORDER BY chat_id"
-        )
-        result = []
-        for r in rows:
-            at = parse_hhmm(str(r[1]))
-            if at is not None:
-                result.append(Subscriber(int(r[0]), int(r[0]), at, r[2], r[3]))
-        return result
+        return await all_subscribers(self._db, Claims.GROUP)
 
     async def served(
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int

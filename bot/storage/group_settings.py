@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.schedule import parse_hhmm
 from bot.storage.db import Database
 from bot.storage.groups import opt
-from bot.storage.push import REFRESH_BATCH, Claims, refresh_due
+from bot.storage.push import Claims, refresh_in_batches
 
 
 @dataclass(frozen=True)
@@ -53,19 +52,7 @@ class GroupSettingsStore:
 
     async def refresh(self, chat_ids: Sequence[int], now: dt.datetime, max_attempts: int) -> None:
         """Store when each group's next daily poll falls due (computed on the database thread)."""
-        # In transactions of REFRESH_BATCH rows: after the migration the first tick stores them all, and the
-        # handlers' writes must not wait for that whole job.
-        for first in range(0, len(chat_ids), REFRESH_BATCH):
-            part = chat_ids[first : first + REFRESH_BATCH]
-            work = functools.partial(
-                refresh_due,
-                claims=Claims.GROUP,
-                keys=part,
-                now=now,
-                default_zone=self._default_zone,
-                max_attempts=max_attempts,
-            )
-            await self._db.run_write(work)
+        await refresh_in_batches(self._db, Claims.GROUP, chat_ids, now, self._default_zone, max_attempts)
 
     async def join(self, chat_id: int, title: str, now_ms: int) -> None:
         """The bot is in the group (again): create it or mark it active."""

@@ -177,6 +177,19 @@ def _refresh(
     )
 
 
+async def refresh_in_batches(
+    db: Database, claims: Claims, keys: Sequence[int], now: dt.datetime, default_zone: str, max_attempts: int
+) -> None:
+    """`refresh_due` in transactions of REFRESH_BATCH rows: after the migration the first tick stores them all,
+    and the handlers' writes must not wait for that whole job."""
+    for first in range(0, len(keys), REFRESH_BATCH):
+        part = keys[first : first + REFRESH_BATCH]
+        work = functools.partial(
+            refresh_due, claims=claims, keys=part, now=now, default_zone=default_zone, max_attempts=max_attempts
+        )
+        await db.run_write(work)
+
+
 async def due_subscribers(db: Database, claims: Claims, now_ms: int) -> list[Subscriber]:
     """Subscribers (or groups, whose chat id is their id) whose next post is due by `now_ms`, by index."""
     if not isinstance(claims, Claims):
@@ -192,12 +205,32 @@ async def due_subscribers(db: Database, claims: Claims, now_ms: int) -> list[Sub
         "ORDER BY 6, 1",
         (now_ms,),
     )
+    return _subscribers(rows)
+
+
+async def all_subscribers(db: Database, claims: Claims) -> list[Subscriber]:
+    """Every subscriber (or group) whose subscription is on, whatever its time (for `push --all`)."""
+    if not isinstance(claims, Claims):
+        raise TypeError(f"all_subscribers takes a Claims member, not {claims!r}")
+    rows = await db.fetch_all(
+        f"SELECT {claims.key}, chat_id, daily_time, timezone, level FROM {claims.owners} "  # noqa: S608 (enum)
+        f"WHERE {claims.subscribed} ORDER BY {claims.key}"
+    )
+    return _subscribers(rows)
+
+
+def _subscribers(rows: Iterable[Sequence[object]]) -> list[Subscriber]:
+    """Rows of (id, chat id, daily time, zone, level) as subscribers; an unreadable time is skipped."""
     result = []
     for r in rows:
         at = parse_hhmm(str(r[2]))
         if at is not None:
-            result.append(Subscriber(int(r[0]), int(r[1]), at, r[3], r[4]))
+            result.append(Subscriber(int(str(r[0])), int(str(r[1])), at, _text(r[3]), _text(r[4])))
     return result
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def from_ms(value: int) -> dt.datetime:
@@ -236,19 +269,7 @@ class PushStore:
 
     async def refresh(self, user_ids: Sequence[int], now: dt.datetime, max_attempts: int) -> None:
         """Store when each user's next question falls due (one transaction, computed on the database thread)."""
-        # In transactions of REFRESH_BATCH rows: after the migration the first tick stores them all, and the
-        # handlers' writes must not wait for that whole job.
-        for first in range(0, len(user_ids), REFRESH_BATCH):
-            part = user_ids[first : first + REFRESH_BATCH]
-            work = functools.partial(
-                refresh_due,
-                claims=Claims.PRIVATE,
-                keys=part,
-                now=now,
-                default_zone=self._default_zone,
-                max_attempts=max_attempts,
-            )
-            await self._db.run_write(work)
+        await refresh_in_batches(self._db, Claims.PRIVATE, user_ids, now, self._default_zone, max_attempts)
 
     async def settings(self, user_id: int) -> DailySettings | None:
         """The user's push settings, or None if the user is unknown."""
@@ -282,18 +303,7 @@ class PushStore:
 
     async def subscribers(self) -> list[Subscriber]:
         """Every subscribed user who has not blocked the bot."""
-        async with self._db.read() as conn:
-            cur = await conn.execute(
-                "SELECT user_id, chat_id, daily_time, timezone, level FROM users "
-                "WHERE daily_time IS NOT NULL AND blocked = 0 ORDER BY user_id"
-            )
-            rows = await cur.fetchall()
-        result = []
-        for r in rows:
-            at = parse_hhmm(str(r[2]))
-            if at is not None:
-                result.append(Subscriber(int(r[0]), int(r[1]), at, r[3], r[4]))
-        return result
+        return await all_subscribers(self._db, Claims.PRIVATE)
 
     async def served(
         self, dates: Iterable[dt.date], stale_before_ms: int, max_attempts: int

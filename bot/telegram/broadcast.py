@@ -11,18 +11,16 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot import texts
-from bot.domain.delivery import Outcome, RoundReport, SendResult
+from bot.domain.delivery import RoundReport, SendResult
 from bot.services.broadcast import BroadcastService, SendNews
 from bot.services.pacing import Progress
 from bot.telegram.callback import NewsOffCb
 from bot.telegram.jobs import stop_with
-from bot.telegram.outcomes import log_outcome, outcome_of
-from bot.telegram.ratelimit import BulkStopped, bulk_traffic
+from bot.telegram.outcomes import send_bulk
 from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
@@ -40,20 +38,7 @@ def make_news_sender(bot: Bot) -> SendNews:
     """A `send` for BroadcastService: bulk traffic, the opt-out button, Bot API errors turned into outcomes."""
 
     async def send(chat_id: int, html: str) -> SendResult:
-        try:
-            with bulk_traffic():
-                message = await bot.send_message(
-                    chat_id,
-                    html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=news_markup(),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-        except (TelegramError, BulkStopped) as exc:
-            result = outcome_of(exc)
-            log_outcome("broadcast", chat_id, exc, result)
-            return result
-        return SendResult(Outcome.SENT, message.message_id)
+        return await send_bulk(bot, "announcement", chat_id, html, news_markup())
 
     return send
 

@@ -13,17 +13,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import Bot
 from telegram.ext import ContextTypes
 
-from bot.domain.delivery import Outcome, RoundReport, SendResult
+from bot.domain.delivery import RoundReport, SendResult
 from bot.services.interview import QuestionView
 from bot.services.push import Send
 from bot.telegram.handlers.daily import daily_message
-from bot.telegram.outcomes import log_outcome, outcome_of
-from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
+from bot.telegram.outcomes import send_bulk
+from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
@@ -38,21 +36,7 @@ def make_sender(bot: Bot) -> Send:
 
     async def send(chat_id: int, view: QuestionView) -> SendResult:
         text, markup = daily_message(view)
-        try:
-            with bulk_traffic():
-                # Explicit, not Defaults: `python -m bot push` builds its bot without the Application's defaults.
-                message = await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-        except (TelegramError, BulkStopped) as exc:
-            result = outcome_of(exc)
-            log_outcome("daily question", chat_id, exc, result)
-            return result
-        return SendResult(Outcome.SENT, message.message_id)
+        return await send_bulk(bot, "daily question", chat_id, text, markup)
 
     return send
 

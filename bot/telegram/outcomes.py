@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.domain.delivery import Outcome, SendResult
 from bot.telegram.delivery import may_have_arrived
-from bot.telegram.ratelimit import BulkStopped
+from bot.telegram.ratelimit import BulkStopped, bulk_traffic
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +52,24 @@ def log_outcome(what: str, chat_id: int, exc: Exception, result: SendResult) -> 
         logger.info("group %s moved to %s", chat_id, result.moved_to)
     elif result.outcome is Outcome.FAILED:
         logger.warning("%s to chat %s failed: %s; a later round retries", what, chat_id, exc)
+
+
+async def send_bulk(bot: Bot, what: str, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> SendResult:
+    """One message of a delivery round (push, announcement): bulk traffic, its outcome by the one mapper.
+
+    Parse mode and link previews are explicit, not Defaults: the CLI commands build their bot without them.
+    """
+    try:
+        with bulk_traffic():
+            message = await bot.send_message(
+                chat_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+    except (TelegramError, BulkStopped) as exc:
+        result = outcome_of(exc)
+        log_outcome(what, chat_id, exc, result)
+        return result
+    return SendResult(Outcome.SENT, message.message_id)

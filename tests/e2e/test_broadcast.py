@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.botapi import BotApiServer
-from tests.e2e.conftest import BotProcess, run_push
+from tests.e2e.conftest import BotProcess, run_command, run_push, start_command
 
 pytestmark = pytest.mark.e2e
 
@@ -25,25 +23,8 @@ def _news(api: BotApiServer, uid: int) -> list[str]:
     return [m.raw or "" for m in api.bot_messages(uid) if "New in the bank" in (m.text or "")]
 
 
-async def _broadcast(process: BotProcess, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "broadcast",
-        *args,
-        cwd=process.workdir,
-        env=process.env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def _run(process: BotProcess, *args: str) -> tuple[int, str, str]:
-    proc = await _broadcast(process, *args)
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_command(process, "broadcast", *args)
 
 
 async def test_a_broadcast_killed_midway_resumes_and_reaches_everyone_once(
@@ -75,7 +56,7 @@ async def test_a_broadcast_killed_midway_resumes_and_reaches_everyone_once(
     assert not api.calls["sendMessage"]
 
     # Killed while 8 sends are in flight: Telegram has carried them out, their answers have not come back.
-    first = await _broadcast(bot_process, str(text))
+    first = await start_command(bot_process, "broadcast", str(text))
     await api.wait_for(lambda: sum(len(_news(api, u)) for u in USERS) >= 100, 60, "a third of the broadcast")
     api.lose_answers("sendMessage", 8)
     await api.wait_for(lambda: len(api.lost) >= 8, 30, "eight sends in flight")
