@@ -193,6 +193,7 @@ class _Broadcast(Delivery[_News, _News]):
 
     what = "broadcast"
     claim_batch = 1
+    claim_when_ready = True
 
     def __init__(self, store: BroadcastStore, broadcast_id: int, html: str, send: SendNews, clock: Clock) -> None:
         self._store = store

@@ -4,8 +4,8 @@
   transaction; a batch whose claim fails is claimed one row at a time, and a row that still fails is skipped.
 - Sends start one pacer slot apart (the pace is `rate()`, which the rate limiter lowers after flood waits) with at
   most IN_FLIGHT unsettled; outcomes are committed together (group commit, `pacing.Flight`).
-- The first send of a batch waits for its slot and its pace before the batch is claimed, so a delivery that claims
-  one row at a time (`claim_batch = 1`) holds no claim that is not about to be sent.
+- With `claim_when_ready`, a send waits for its slot and its pace before its row is claimed, so a delivery that
+  claims one row at a time (`claim_batch = 1`) holds no claim that is not about to be sent.
 - With `recheck`, claims are checked again (one query per RECHECK_AHEAD of sends) just before they are sent: a
   user who left after the claim is released, not sent to.
 - The round stops between two sends when `stop()` says so or a send comes back unsent (shutdown): the sends in
@@ -44,6 +44,9 @@ class Delivery(Generic[I, J]):
 
     what = "delivery"  # for the logs: "daily question", "group poll", "broadcast"
     claim_batch = CLAIM_BATCH
+    # Claim only once a send can start (a place free, its pace come): with claim_batch = 1, no claim waits unsent.
+    # Off, a batch is claimed ahead while earlier sends are in flight, and the claim's time is not lost to the pace.
+    claim_when_ready = False
     recheck = False
     prepare_batch = CLAIM_BATCH
 
@@ -132,28 +135,35 @@ class Engine:
                 if stop() or flight.stopped:
                     flight.report.stopped = True
                     return
-                # The batch's first send takes its place and its pace before the claim (see the module doc).
-                await flight.slot()
-                await pacer.wait()
-                if stop() or flight.stopped:
-                    flight.report.stopped = True
-                    flight.free_slot()
-                    return
+                held = delivery.claim_when_ready
+                if held:  # the send takes its place and its pace before the claim (see the module doc)
+                    await flight.slot()
+                    await pacer.wait()
+                    if stop() or flight.stopped:
+                        flight.report.stopped = True
+                        flight.free_slot()
+                        return
                 part = chunk[at : at + self._size(delivery.claim_batch, CLAIM_AHEAD.total_seconds())]
                 at += len(part)
                 jobs = await self._claim(delivery, part, flight)
                 if not jobs:
-                    flight.free_slot()
+                    if held:
+                        flight.free_slot()
                     continue
-                if not await self._send_all(delivery, jobs, flight, pacer, stop):
+                if not await self._send_all(delivery, jobs, flight, pacer, stop, held):
                     return
 
     async def _send_all(
-        self, delivery: Delivery[I, J], jobs: list[J], flight: Flight[J], pacer: Pacer, stop: Callable[[], bool]
+        self,
+        delivery: Delivery[I, J],
+        jobs: list[J],
+        flight: Flight[J],
+        pacer: Pacer,
+        stop: Callable[[], bool],
+        holding: bool,
     ) -> bool:
-        """Start the sends of a claimed batch (the first one's place is taken); False if the round stops."""
+        """Start the sends of a claimed batch (`holding`: the first one's place is taken); False if it stops."""
         checked, gone = 0, set[int]()
-        holding = True
         for n, job in enumerate(jobs):
             if delivery.recheck and n >= checked:
                 checked = n + self._size(CLAIM_BATCH, RECHECK_AHEAD.total_seconds())
