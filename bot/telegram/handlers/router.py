@@ -11,7 +11,16 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
-from bot.telegram.handlers import broadcast, daily, interview, progress, reports, review, session_buttons
+from bot.telegram.handlers import (
+    broadcast,
+    changes,
+    daily,
+    interview,
+    progress,
+    reports,
+    review,
+    session_buttons,
+)
 from bot.telegram.handlers.routes import Routes
 
 logger = logging.getLogger(__name__)
@@ -24,6 +33,7 @@ ROUTES: Routes = {
     **review.ROUTES,
     **reports.ROUTES,
     **broadcast.ROUTES,
+    **changes.ROUTES,
 }
 
 
