@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.domain.broadcast import check_html
 from bot.domain.clock import Clock
 from bot.domain.delivery import MAX_ATTEMPTS, RoundReport, SendResult, ms
+from bot.metrics import BROADCAST
 from bot.services.delivery import Claimed, Delivery, Engine
 from bot.services.pacing import Progress
 from bot.storage.broadcasts import BroadcastSettled, BroadcastStore
@@ -192,6 +193,7 @@ class _Broadcast(Delivery[_News, _News]):
     """One broadcast, for the engine: a row claimed at a time, just before its send."""
 
     what = "broadcast"
+    metric = BROADCAST
     claim_batch = 1
     claim_when_ready = True
 

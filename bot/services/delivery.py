@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +24,19 @@ from typing import Generic, TypeVar
 
 from bot.domain.clock import Clock
 from bot.domain.delivery import CLAIM_AHEAD, CLAIM_BATCH, RECHECK_AHEAD, Outcome, RoundReport, SendResult
+from bot.metrics import BLOCKED, FAILED, NO_METRICS, SENT, DeliveryObserver
 from bot.services.pacing import Flight, Pacer, Progress, Rate, Sleep, log_failure
 
 logger = logging.getLogger(__name__)
+
+# How each send counts in the delivery metrics; one given back unsent counts as nothing.
+_COUNTED = {
+    Outcome.SENT: SENT,
+    Outcome.UNCERTAIN: SENT,  # recorded as sent, as the rows are
+    Outcome.BLOCKED: BLOCKED,
+    Outcome.MOVED: FAILED,
+    Outcome.FAILED: FAILED,
+}
 
 I = TypeVar("I")  # noqa: E741 - an item to claim
 J = TypeVar("J")  # a claimed send
@@ -43,6 +54,7 @@ class Delivery(Generic[I, J]):
     """What a round sends and how its rows are claimed and settled; subclasses fill the hooks."""
 
     what = "delivery"  # for the logs: "daily question", "group poll", "broadcast"
+    metric = "delivery"  # the kind in the delivery metrics (bot/metrics.py: PUSH, GROUP_POLL, BROADCAST)
     claim_batch = CLAIM_BATCH
     # Claim only once a send can start (a place free, its pace come): with claim_batch = 1, no claim waits unsent.
     # Off, a batch is claimed ahead while earlier sends are in flight, and the claim's time is not lost to the pace.
@@ -57,6 +69,10 @@ class Delivery(Generic[I, J]):
     def who_job(self, job: J) -> int:
         """The user or chat a claimed send is for."""
         raise NotImplementedError
+
+    def due_at(self, job: J) -> dt.datetime | None:
+        """When the send was due, for the metrics' lag; None when it has no due time."""
+        return None
 
     async def prepare(self, chunk: Sequence[I]) -> None:
         """Work done once for `prepare_batch` items before they are claimed (choosing questions, say)."""
@@ -81,10 +97,11 @@ class Delivery(Generic[I, J]):
 class Engine:
     """Runs delivery rounds at a pace, on an injected clock and sleep."""
 
-    def __init__(self, clock: Clock, rate: Rate, sleep: Sleep) -> None:
+    def __init__(self, clock: Clock, rate: Rate, sleep: Sleep, observer: DeliveryObserver = NO_METRICS) -> None:
         self._clock = clock
         self._rate = rate
         self._sleep = sleep
+        self._observer = observer
 
     async def run(
         self,
@@ -96,8 +113,16 @@ class Engine:
         stop: Callable[[], bool] = lambda: False,
     ) -> RoundReport:
         """Claim, send and settle every item of `todo`, unless stopped; the report, counted in."""
+
+        def observe(job: J, result: SendResult) -> None:
+            counted = _COUNTED.get(result.outcome)
+            if counted is not None:
+                due = delivery.due_at(job)
+                lag = None if due is None else (self._clock.now() - due).total_seconds()
+                self._observer.on_delivery(delivery.metric, counted, lag)
+
         flight: Flight[J] = Flight(
-            delivery.send, delivery.settle, delivery.who_job, delivery.what, report, len(todo), progress
+            delivery.send, delivery.settle, delivery.who_job, delivery.what, report, len(todo), progress, observe
         )
         pacer = Pacer(self._rate, self._clock, self._sleep)
         try:

@@ -18,6 +18,7 @@ from bot.domain.bank import McqQuestion
 from bot.domain.clock import Clock
 from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, Outcome, RoundReport, SendResult, ms
 from bot.domain.polls import PollSpec
+from bot.metrics import GROUP_POLL
 from bot.services.delivery import Claimed, Delivery, Engine
 from bot.services.due import select_due
 from bot.services.group_settings import GroupSettingsService
@@ -103,6 +104,7 @@ class _GroupPolls(Delivery[schedule.Due, _Post]):
     """The daily group poll, for the engine."""
 
     what = "daily group poll"
+    metric = GROUP_POLL
 
     def __init__(self, service: GroupDailyService, outbox: Outbox, bot_username: str) -> None:
         self._svc = service

@@ -57,8 +57,10 @@ class Flight(Generic[J]):
         report: RoundReport,
         total: int,
         progress: Progress | None,
+        observe: Callable[[J, SendResult], None] = lambda job, result: None,
     ) -> None:
         self._send = send
+        self._observe = observe
         self._commit_many = commit
         self._who = who
         self._what = what
@@ -94,6 +96,7 @@ class Flight(Generic[J]):
             result = SendResult(Outcome.FAILED)
         if result.outcome is Outcome.RELEASED:
             self.stopped = True
+        self._observe(job, result)
         await self._settle([(job, result, True)])
 
     async def settle(self, outcomes: Sequence[tuple[J, SendResult]]) -> None:

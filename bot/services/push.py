@@ -32,6 +32,7 @@ from bot.domain.clock import Clock
 from bot.domain.delivery import MAX_ATTEMPTS, STALE_AFTER, Outcome, RoundReport, SendResult, ms
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
+from bot.metrics import NO_METRICS, PUSH, DeliveryObserver
 from bot.services.delivery import Claimed, Delivery, Engine
 from bot.services.due import select_due
 from bot.services.interview import InterviewService, QuestionView
@@ -64,8 +65,10 @@ class PushService:
         default_zone: str,
         rate: float | Rate,
         sleep: Sleep,
+        observer: DeliveryObserver = NO_METRICS,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._cards = cards
         self._interview = interview
         self._clock = clock
@@ -91,7 +94,7 @@ class PushService:
     @property
     def engine(self) -> Engine:
         """The delivery engine at the push's pace (the group round and the broadcast share it)."""
-        return Engine(self._clock, self._rate, self._sleep)
+        return Engine(self._clock, self._rate, self._sleep, self._observer)
 
     async def settings(self, user_id: int) -> DailySettings | None:
         """The user's subscription, zone and blocked flag."""
@@ -205,6 +208,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
     """The private daily question, for the engine: claims open the daily sessions, settles record the messages."""
 
     what = "daily question"
+    metric = PUSH
     recheck = True
     prepare_batch = CHOICE_BATCH
 
@@ -219,6 +223,13 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
 
     def who_job(self, job: _Job) -> int:
         return job.user_id
+
+    def due_at(self, job: _Job) -> dt.datetime:
+        """The subscriber's time on the claimed date, in UTC: the push's lag counts from it."""
+        sub = job.subscriber
+        return schedule.due_instant(
+            job.local_date, sub.daily_time, schedule.zone(sub.timezone, self._push.default_zone)
+        )
 
     async def prepare(self, chunk: Sequence[schedule.Due]) -> None:
         self._choices = await self._push.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in chunk])

@@ -11,8 +11,10 @@ from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
+from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.broadcast import BroadcastService
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.group_daily import GroupDailyService
 from bot.services.group_quiz import GroupQuizService
 from bot.services.group_settings import GroupSettingsService
@@ -27,6 +29,7 @@ from bot.services.review import ReviewService
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.group_daily import GroupDailyStore
 from bot.storage.group_quizzes import GroupQuizStore
 from bot.storage.group_settings import GroupSettingsStore
@@ -63,6 +66,7 @@ class Services:
     calibration: CalibrationService
     groups: Groups
     broadcast: BroadcastService
+    export: ExportService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -75,8 +79,13 @@ def build_services(
     rng: random.Random,
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
+    observer: DeliveryObserver = NO_METRICS,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
+
+    `observer` counts bulk deliveries (bot/metrics.py): the delivery engine reports every send that came to an
+    outcome, the push's, the group poll's and the broadcast's alike.
+    """
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -92,6 +101,7 @@ def build_services(
         settings.default_timezone,
         push_rate or settings.push_rate,
         sleep,
+        observer=observer,
     )
     zone = settings.default_timezone
     group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
@@ -117,4 +127,7 @@ def build_services(
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
     broadcast = BroadcastService(BroadcastStore(db), push.engine, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, broadcast)
+    export = ExportService(ExportStore(db), clock)
+    return Services(
+        settings, db, interview, progress, push, mock, review, reports, calibration, groups, broadcast, export
+    )
