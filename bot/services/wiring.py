@@ -16,6 +16,7 @@ from bot.services.calibration import CalibrationService
 from bot.services.export import ExportService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -26,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.export import ExportStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -47,6 +49,7 @@ class Services:
     calibration: CalibrationService
     groups: GroupService
     export: ExportService
+    languages: LanguageService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -82,6 +85,7 @@ def build_services(
         sleep,
         observer,
     )
+    languages = LanguageService(LanguageStore(db))
     groups = GroupService(
         GroupStore(db),
         bank,
@@ -91,6 +95,7 @@ def build_services(
         settings.default_timezone,
         settings.group_quiz_seconds,
         disabled=interview.disabled_ids,
+        language_of=languages.of_chat,
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
@@ -106,4 +111,6 @@ def build_services(
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
     export = ExportService(ExportStore(db), clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, export)
+    return Services(
+        settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, languages
+    )

@@ -14,6 +14,7 @@ from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
 from bot.domain.report_reason import Reason, ReportAction
+from bot.i18n import Language
 
 MAX_BYTES = 64
 SEP = ":"
@@ -339,3 +340,13 @@ class ReportActionCb(CallbackData):
     PREFIX: ClassVar[str] = "ra"
     action: ReportAction
     report_id: int
+
+
+# Interface language
+@_register
+@dataclasses.dataclass(frozen=True)
+class LanguageCb(CallbackData):
+    """The /language keyboard: serve this user in that language."""
+
+    PREFIX: ClassVar[str] = "lang"
+    language: Language
