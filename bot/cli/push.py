@@ -38,9 +38,9 @@ async def run_push(
     try:
         async with session(settings, "push", err, request=request, clock=clock, sleep=sleep) as found:
             stop = found.stopping.is_set
-            report = await found.services.push.run_round(
-                make_sender(found.bot), everyone=everyone, progress=progress, stop=stop
-            )
+            await found.services.languages.warm()
+            send = found.services.languages.speaking(make_sender(found.bot))
+            report = await found.services.push.run_round(send, everyone=everyone, progress=progress, stop=stop)
             groups = RoundReport(stopped=True)
             if not report.stopped:
                 groups = await post_group_polls(

@@ -142,6 +142,10 @@ class _GroupPolls(Delivery[schedule.Due, _Post]):
         return result
 
     async def send(self, job: _Post) -> SendResult:
+        async with self._polls.speaking(job.chat_id):
+            return await self._send(job)
+
+    async def _send(self, job: _Post) -> SendResult:
         assert job.question is not None
         try:
             await self._svc._close_daily(self._outbox, job.chat_id)

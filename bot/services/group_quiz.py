@@ -124,11 +124,13 @@ class GroupQuizService:
             if quiz is None or quiz.status != "running":
                 return None
             if quiz.position >= quiz.size:
-                await self._finish(outbox, quiz, interrupted=False)
+                async with self.polls.speaking(quiz.chat_id):
+                    await self._finish(outbox, quiz, interrupted=False)
                 return None
             poll = await self._store.quiz_poll(quiz_id, quiz.position)
             if poll is None:
-                return await self._post_quiz_poll(outbox, quiz, bot_username)
+                async with self.polls.speaking(quiz.chat_id):
+                    return await self._post_quiz_poll(outbox, quiz, bot_username)
             assert poll.closes_at is not None
             left = (poll.closes_at - ms(self._clock.now())) / 1000
             if left > 0:

@@ -8,11 +8,13 @@ process is stopping.
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import i18n
 from bot.domain import groups as rules
 from bot.domain import polls
 from bot.domain.bank import Bank, Level, McqQuestion
@@ -81,13 +83,22 @@ class PollMaker:
         rng: random.Random,
         texts: Texts,
         disabled: Callable[[], Awaitable[frozenset[str]]] | None = None,
+        language_of: Callable[[int], Awaitable[str]] | None = None,
     ) -> None:
         self._db = db
+        # A group's language (LanguageService.of_chat): what the services post on their own is rendered in it.
+        self._language_of = language_of
         self._bank = bank
         self._rng = rng
         self.texts = texts
         # Questions an admin disabled after a report (ReportService.disabled_question_ids): never posted.
         self._disabled = disabled
+
+    @contextlib.asynccontextmanager
+    async def speaking(self, chat_id: int) -> AsyncIterator[None]:
+        """Render what is posted to a group inside the block in the group's language."""
+        with i18n.use(await self._language_of(chat_id) if self._language_of is not None else None):
+            yield
 
     def question(self, question_id: str) -> McqQuestion | None:
         """The question, if it is an MCQ the bank still has."""

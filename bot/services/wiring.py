@@ -21,6 +21,7 @@ from bot.services.group_settings import GroupSettingsService
 from bot.services.group_votes import GroupVoteService
 from bot.services.groups import PollMaker
 from bot.services.interview import InterviewService
+from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -35,6 +36,7 @@ from bot.storage.group_quizzes import GroupQuizStore
 from bot.storage.group_settings import GroupSettingsStore
 from bot.storage.group_votes import GroupVoteStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -67,6 +69,7 @@ class Services:
     groups: Groups
     broadcast: BroadcastService
     export: ExportService
+    languages: LanguageService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -103,10 +106,11 @@ def build_services(
         sleep,
         observer=observer,
     )
+    languages = LanguageService(LanguageStore(db))
     zone = settings.default_timezone
     group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
     votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)
-    poll_maker = PollMaker(db, bank, rng, texts, disabled=interview.disabled_ids)
+    poll_maker = PollMaker(db, bank, rng, texts, disabled=interview.disabled_ids, language_of=languages.of_chat)
     groups = Groups(
         group_settings,
         GroupDailyService(GroupDailyStore(db, zone), poll_maker, group_settings, votes, push.engine, clock, zone),
@@ -129,5 +133,17 @@ def build_services(
     broadcast = BroadcastService(BroadcastStore(db), push.engine, clock)
     export = ExportService(ExportStore(db), clock)
     return Services(
-        settings, db, interview, progress, push, mock, review, reports, calibration, groups, broadcast, export
+        settings,
+        db,
+        interview,
+        progress,
+        push,
+        mock,
+        review,
+        reports,
+        calibration,
+        groups,
+        broadcast,
+        export,
+        languages,
     )

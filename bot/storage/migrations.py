@@ -334,7 +334,15 @@ MIGRATIONS: tuple[str, ...] = (
                 SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
     END;
     """,
-    # 9: the push selects due rows by index. `next_due_at` (epoch ms, UTC) is when a subscriber's or group's next
+    # 9: the interface language. users.language is the /language choice (NULL: none made), users.language_code
+    # the last language Telegram reported for the user (normalised: en, ru; NULL if unsupported): the push and
+    # other jobs have no update to read it from. groups.language is the admins' /language choice.
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE users ADD COLUMN language_code TEXT;
+    ALTER TABLE groups ADD COLUMN language TEXT;
+    """,
+    # 10: the push selects due rows by index. `next_due_at` (epoch ms, UTC) is when a subscriber's or group's next
     # daily post falls due. Only the service can compute it (it needs the zone rules and the clock), so NULL on a
     # subscribed row means "not known yet: look now"; any change of the settings it depends on, by whatever code,
     # clears it, and the next tick (or the service at once) stores the real time. Both cases have an index.
@@ -358,7 +366,7 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE groups SET next_due_at = NULL WHERE chat_id = NEW.chat_id;
     END;
     """,
-    # 10: admin broadcasts. A broadcast goes once to every user who has not blocked the bot nor opted out of news
+    # 11: admin broadcasts. A broadcast goes once to every user who has not blocked the bot nor opted out of news
     # (`news`); a row per (broadcast, user) is claimed before the send, as the daily push's are.
     """
     ALTER TABLE users ADD COLUMN news INTEGER NOT NULL DEFAULT 1;

@@ -14,6 +14,7 @@ from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
 from bot.domain.report_reason import Reason, ReportAction
+from bot.i18n import Language
 
 MAX_BYTES = 64
 SEP = ":"
@@ -368,3 +369,13 @@ class NewsOffCb(CallbackData):
     """The button under a broadcast: no more announcements."""
 
     PREFIX: ClassVar[str] = "no"
+
+
+# Interface language
+@_register
+@dataclasses.dataclass(frozen=True)
+class LanguageCb(CallbackData):
+    """The /language keyboard: serve this user in that language."""
+
+    PREFIX: ClassVar[str] = "lang"
+    language: Language

@@ -16,6 +16,7 @@ from bot.telegram.handlers import (
     changes,
     daily,
     interview,
+    language,
     progress,
     reports,
     review,
@@ -33,6 +34,7 @@ ROUTES: Routes = {
     **review.ROUTES,
     **reports.ROUTES,
     **broadcast.ROUTES,
+    **language.ROUTES,
     **changes.ROUTES,
 }
 
