@@ -37,7 +37,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("What I store about you, and who runs me")),
     ("daily", N_("A question every day at your time")),
     ("timezone", N_("Set your time zone for the daily question")),
-    ("news", N_("Announcements about the bot: on or off")),
     ("language", N_("Interface language: English or Russian")),
     ("help", N_("What I can do")),
 )
