@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import texts
+from bot import i18n, texts
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.bank import BankError, Level
 from bot.domain.interview import Mode
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     llm_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
     secrets = [s for s in (token, secret, llm_key) if s]
-    setup_logging(level, secrets)
+    setup_logging(level, secrets, settings.log_format)
     install_excepthooks(secrets)
     try:
         if args.command == "bank" and args.bank_command == "calibrate":
@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:
-            print(texts.CLI_NO_TOKEN, file=sys.stderr)
+            with i18n.use(i18n.from_environment()):
+                print(texts.CLI_NO_TOKEN, file=sys.stderr)
             return _practice(settings, None, Mode.QUIZ.value)
         return _run_bot(settings)
     except BankError as exc:

@@ -45,6 +45,7 @@ from bot.domain.bank import Level
 from bot.domain.clock import Clock
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
+from bot.metrics import BLOCKED, FAILED, NO_METRICS, PUSH, SENT, DeliveryObserver
 from bot.services.interview import InterviewService, QuestionView
 from bot.storage.cards import CardStore
 from bot.storage.push import ClaimedRow, DailyPlan, Outcome, PushStore, Settled
@@ -143,8 +144,10 @@ class PushService:
         default_zone: str,
         rate: float | Rate,
         sleep: Sleep,
+        observer: DeliveryObserver = NO_METRICS,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._cards = cards
         self._interview = interview
         self._clock = clock
@@ -212,7 +215,7 @@ class PushService:
         served = await self._store.served({d.local_date for d in due}, _ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
         report = RoundReport(due=len(due), already=len(due) - len(todo))
-        flight = _Flight(self._store, self._clock, send, report, len(todo), progress)
+        flight = _Flight(self._store, self._clock, send, report, len(todo), progress, self._observer)
         pacer = Pacer(self._rate, self._clock, self._sleep)
         try:
             await self._dispatch(todo, flight, pacer, stop)
@@ -339,7 +342,9 @@ class PushService:
         if view is None:
             logger.warning("no question to push to user %s", user_id)
             return None
-        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view)
+        tz = schedule.zone(item.subscriber.timezone, self._default_zone)
+        due_at = schedule.due_instant(claim.local_date, item.subscriber.daily_time, tz)
+        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view, due_at)
 
 
 @dataclass(frozen=True)
@@ -350,6 +355,16 @@ class _Job:
     user_id: int
     local_date: dt.date
     view: QuestionView
+    due_at: dt.datetime  # the subscriber's local time on `local_date`, in UTC: the push's lag counts from it
+
+
+# How each send counts in the delivery metrics; a stopped one was not sent and counts as nothing.
+_COUNTED = {
+    SendStatus.SENT: SENT,
+    SendStatus.UNCERTAIN: SENT,  # recorded as sent, as the rows are
+    SendStatus.BLOCKED: BLOCKED,
+    SendStatus.FAILED: FAILED,
+}
 
 
 class _Flight:
@@ -361,9 +376,17 @@ class _Flight:
     """
 
     def __init__(
-        self, store: PushStore, clock: Clock, send: Send, report: RoundReport, total: int, progress: Progress | None
+        self,
+        store: PushStore,
+        clock: Clock,
+        send: Send,
+        report: RoundReport,
+        total: int,
+        progress: Progress | None,
+        observer: DeliveryObserver = NO_METRICS,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._clock = clock
         self._send = send
         self.report = report
@@ -398,6 +421,9 @@ class _Flight:
             result = SendResult(SendStatus.FAILED)
         if result.status is SendStatus.STOPPED:
             self.stopped = True
+        counted = _COUNTED.get(result.status)
+        if counted is not None:
+            self._observer.on_delivery(PUSH, counted, (self._clock.now() - job.due_at).total_seconds())
         await self._settle([(_settled(job, result), True)])
 
     async def withdrawn(self, jobs: Sequence[_Job]) -> set[int]:

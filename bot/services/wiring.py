@@ -11,9 +11,12 @@ from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
+from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -21,8 +24,10 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -43,6 +48,8 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    export: ExportService
+    languages: LanguageService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -55,8 +62,12 @@ def build_services(
     rng: random.Random,
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
+    observer: DeliveryObserver = NO_METRICS,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
+
+    `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`.
+    """
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -64,8 +75,17 @@ def build_services(
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
+        PushStore(db),
+        cards,
+        interview,
+        clock,
+        rng,
+        settings.default_timezone,
+        push_rate or settings.push_rate,
+        sleep,
+        observer,
     )
+    languages = LanguageService(LanguageStore(db))
     groups = GroupService(
         GroupStore(db),
         bank,
@@ -75,18 +95,22 @@ def build_services(
         settings.default_timezone,
         settings.group_quiz_seconds,
         disabled=interview.disabled_ids,
+        language_of=languages.of_chat,
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
         MockInterviewStore(db),
+        interview_store,
         interview,
         bank,
         clock,
         rng,
         Budgets(settings.interview_seconds_mcq, settings.interview_seconds_open),
         calibration.difficulties,
-        interview.disabled_ids,
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    export = ExportService(ExportStore(db), clock)
+    return Services(
+        settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, languages
+    )

@@ -6,9 +6,8 @@ import asyncio
 import logging
 import random
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,13 +21,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
+from bot.metrics import Metrics
 from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
+from bot.storage.operator import OperatorStore
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
@@ -36,6 +36,7 @@ from bot.telegram.handlers import (
     daily,
     groups,
     interview,
+    language,
     messages,
     progress,
     reports,
@@ -44,9 +45,11 @@ from bot.telegram.handlers import (
     senders,
 )
 from bot.telegram.jobs import schedule_push
+from bot.telegram.observe import ObservedApplication
 from bot.telegram.polls import schedule_groups
+from bot.telegram.profile import publish_profile
 from bot.telegram.ratelimit import Limiter
-from bot.telegram.services import App, Services, attach, services
+from bot.telegram.services import App, Services, attach, services, services_of
 from bot.telegram.webhook import HttpListener
 
 logger = logging.getLogger(__name__)
@@ -89,21 +92,23 @@ def build_application(
     the_clock = clock or SystemClock()
     the_rng = rng or random.Random()
     the_limiter = limiter or Limiter.from_settings(settings, sleep)
+    metrics = Metrics()
+    the_limiter.metrics = metrics
 
     async def post_init(app: App) -> None:
         db = await Database.open(settings.database_path)
+        db.on_write = metrics.on_db_write
+        metrics.count_sessions_with(OperatorStore(db).open_sessions)
         rate = lambda: the_limiter.bulk_rate  # noqa: E731
-        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
+        attach(
+            app.bot_data,
+            build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate, observer=metrics),
+        )
+        await services_of(app).languages.warm()
         schedule_push(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
-        try:
-            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-            await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-            )
-        except TelegramError as exc:
-            logger.warning("could not register the command menu: %s", exc)
+        await publish_profile(app.bot)
         if settings.webhook_url is None and settings.health_port is not None:
             listener = HttpListener(app, settings.webhook_listen, settings.health_port)
             await listener.start()
@@ -128,6 +133,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(the_limiter)
+        .application_class(ObservedApplication, {"metrics": metrics})
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
@@ -159,14 +165,17 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("export", progress.export, filters=private))
     app.add_handler(CommandHandler("reset", progress.reset, filters=private))
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
+    app.add_handler(CommandHandler("privacy", progress.privacy, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(CommandHandler("language", language.language, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
     app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))
     app.add_handler(CommandHandler("level", groups.level_cmd, filters=in_group))
     app.add_handler(CommandHandler("groupquiz", groups.groupquiz_cmd, filters=in_group))
     app.add_handler(CommandHandler("top", groups.top_cmd, filters=in_group))
+    app.add_handler(CommandHandler("language", language.group_language, filters=in_group))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
     app.add_handler(PollAnswerHandler(groups.on_poll_answer))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -14,6 +14,7 @@ from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
 from bot.domain.report_reason import Reason, ReportAction
+from bot.i18n import Language
 
 MAX_BYTES = 64
 SEP = ":"
@@ -80,6 +81,12 @@ def _convert(kind: Any, text: str) -> object:
         except ValueError:
             raise CallbackError(f"not a {kind.__name__}: {text!r}") from None
     raise CallbackError(f"unsupported field type {kind!r}")
+
+
+def payload_name(data: str | None) -> str:
+    """The payload class that callback_data names by its prefix (fields unchecked), or `unknown`: a metrics label."""
+    cls = _REGISTRY.get((data or "").split(SEP, 1)[0])
+    return cls.__name__ if cls is not None else "unknown"
 
 
 def unpack(data: str | None) -> CallbackData:
@@ -333,3 +340,13 @@ class ReportActionCb(CallbackData):
     PREFIX: ClassVar[str] = "ra"
     action: ReportAction
     report_id: int
+
+
+# Interface language
+@_register
+@dataclasses.dataclass(frozen=True)
+class LanguageCb(CallbackData):
+    """The /language keyboard: serve this user in that language."""
+
+    PREFIX: ClassVar[str] = "lang"
+    language: Language

@@ -1,15 +1,16 @@
-"""Progress and personal data: /stats, /history, /export, /reset, /deleteme and their buttons."""
+"""Progress and personal data: /stats, /history, /export, /reset, /deleteme, /privacy and their buttons."""
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
 from bot.domain.bank import Level
 from bot.domain.interview import Mode
 from bot.domain.markup import to_label, to_plain
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 PROMPT_CHARS = 160
 ANSWER_CHARS = 300
 HISTORY_BUTTONS_PER_ROW = 5
-WHEN_FORMAT = "%d %b %H:%M"
 
 
 def _short(text: str, limit: int) -> str:
@@ -65,7 +65,7 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
     lines = [
         texts.history_line(
             n,
-            i.started.strftime(WHEN_FORMAT),
+            i18n.format_datetime(i.started),
             i.kind,
             i.level,
             i.right,
@@ -86,7 +86,7 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
 
 def review_messages(review: SessionReview) -> list[str]:
     """A past session's questions and answers, split to fit Telegram's limit."""
-    blocks = [texts.review_header(review.mode, review.level, review.started.strftime(WHEN_FORMAT))]
+    blocks = [texts.review_header(review.mode, review.level, i18n.format_datetime(review.started))]
     blocks += [
         texts.review_item(
             n, _short(to_label(to_plain(i.prompt)), PROMPT_CHARS), _short(to_label(i.answer), ANSWER_CHARS), i.result
@@ -138,9 +138,16 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Sends every answer as a CSV document."""
+    """Sends every answer as a CSV document; `/export json` every stored row about the user."""
     ids = _ids(update)
     if ids is None:
+        return
+    form = " ".join(context.args or ()).strip().lower()
+    if form == "json":
+        await _export_json(context, *ids)
+        return
+    if form not in ("", "csv"):
+        await chat.send(context.bot, ids[1], texts.EXPORT_USAGE)
         return
     data = await services(context).progress.export_csv(ids[0])
     if data is None:
@@ -151,6 +158,24 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION
     )
     logger.info("exported %d bytes of answers for user %s", len(payload), ids[0])
+
+
+async def _export_json(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
+    payload = (await services(context).export.user_json(user_id)).encode("utf-8")
+    await context.bot.send_document(
+        chat_id, InputFile(payload, filename=texts.EXPORT_JSON_FILENAME), caption=texts.EXPORT_JSON_CAPTION
+    )
+    logger.info("exported %d bytes of JSON for user %s", len(payload), user_id)
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What is stored, for how long, where typed answers may go, and who runs the bot."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    settings = services(context).settings
+    llm_host = urlsplit(settings.llm_base_url).hostname if settings.llm_base_url else None
+    await chat.send(context.bot, ids[1], texts.privacy(settings.privacy_contact, llm_host))
 
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -203,7 +228,7 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     if data.confirm != 1:
         text = texts.ERASE_KEPT
     elif data.what is Erasure.RESET:
-        text = texts.RESET_DONE.format(answers=await svc.reset(user_id))
+        text = texts.reset_done(await svc.reset(user_id))
         logger.info("user %s reset their progress", user_id)
     else:
         await svc.delete(user_id)
