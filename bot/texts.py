@@ -5,7 +5,8 @@ How to add a string (bot/locale/README.md has the catalog commands):
 - in a function: `_("Hello, {name}!").format(name=...)` (never an f-string around words: the catalog would miss
   it) and `ngettext("{n} day", "{n} days", n).format(n=n)` for a count;
 - a constant used inside this module is read through `_()` (`_(DAILY_PICK)`): only reads from outside go
-  through the translating module class at the bottom.
+  through the translating module class (`i18n.translate_constants`, called at the bottom; a per-feature split,
+  bot/texts_<feature>.py, ends with the same call).
 tests/unit/test_i18n_catalog.py fails on a word outside `_()`/`N_()`/`ngettext()` here, and on a string the
 Russian catalog lacks: run `python -m bot i18n update`, translate in bot/locale/ru/LC_MESSAGES/bot.po, then
 `python -m bot i18n compile`.
@@ -15,12 +16,10 @@ answerCallbackQuery texts (200), `POLL_*` poll texts.
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
+from bot import i18n
 from bot.domain.groups import PollResult, Score
 from bot.i18n import N_, _, ngettext
 
@@ -996,29 +995,4 @@ def broadcast_finished(sent: int, blocked: int, failed: int, stopped: bool) -> s
     )
 
 
-def _translated(value: Any) -> Any:
-    """A constant in the current language: strings through gettext, containers element by element."""
-    if isinstance(value, str):
-        return _(value) if value else value
-    if isinstance(value, dict):
-        return {key: _translated(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        if len(value) == 2 and isinstance(value[0], str):
-            return (value[0], _translated(value[1]))  # a (key, text) pair, as in COMMANDS: like a dict's key
-        return tuple(_translated(item) for item in value)
-    return value
-
-
-class _TranslatingModule(types.ModuleType):
-    """`texts.NAME` (an upper-case constant) reads in the language of the update or recipient at hand.
-
-    So every caller keeps writing `texts.CANCELLED`, and a constant added with `N_()` needs nothing else.
-    Dict keys and the first item of a pair (the command names of COMMANDS) are keys, never translated.
-    """
-
-    def __getattribute__(self, name: str) -> Any:
-        value = super().__getattribute__(name)
-        return _translated(value) if name.isupper() else value
-
-
-sys.modules[__name__].__class__ = _TranslatingModule
+i18n.translate_constants(__name__)
