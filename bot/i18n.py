@@ -13,11 +13,14 @@ import datetime as dt
 import enum
 import gettext
 import os
+import sys
+import types
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_datetime
@@ -131,3 +134,33 @@ def format_datetime(moment: dt.datetime, zone: str | None = None, fmt: str = "d 
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     local = aware.astimezone(ZoneInfo(zone)) if zone else aware
     return _babel_datetime(local, fmt, tzinfo=local.tzinfo, locale=_current.get())
+
+
+def _translated(value: Any) -> Any:
+    """A constant in the current language: strings through gettext, containers element by element."""
+    if isinstance(value, str):
+        return gettext_(value) if value else value
+    if isinstance(value, dict):
+        return {key: _translated(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        if len(value) == 2 and isinstance(value[0], str):
+            return (value[0], _translated(value[1]))  # a (key, text) pair, as in COMMANDS: like a dict's key
+        return tuple(_translated(item) for item in value)
+    return value
+
+
+class _TranslatingModule(types.ModuleType):
+    """`texts.NAME` (an upper-case constant) reads in the language of the update or recipient at hand.
+
+    So every caller keeps writing `texts.CANCELLED`, and a constant added with `N_()` needs nothing else.
+    Dict keys and the first item of a pair (the command names of COMMANDS) are keys, never translated.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        return _translated(value) if name.isupper() else value
+
+
+def translate_constants(module_name: str) -> None:
+    """Make a texts module's upper-case constants read translated (call it at the end of the module)."""
+    sys.modules[module_name].__class__ = _TranslatingModule

@@ -5,7 +5,8 @@ How to add a string (bot/locale/README.md has the catalog commands):
 - in a function: `_("Hello, {name}!").format(name=...)` (never an f-string around words: the catalog would miss
   it) and `ngettext("{n} day", "{n} days", n).format(n=n)` for a count;
 - a constant used inside this module is read through `_()` (`_(DAILY_PICK)`): only reads from outside go
-  through the translating module class at the bottom.
+  through the translating module class (`i18n.translate_constants`, called at the bottom; a per-feature split,
+  bot/texts_<feature>.py, ends with the same call).
 tests/unit/test_i18n_catalog.py fails on a word outside `_()`/`N_()`/`ngettext()` here, and on a string the
 Russian catalog lacks: run `python -m bot i18n update`, translate in bot/locale/ru/LC_MESSAGES/bot.po, then
 `python -m bot i18n compile`.
@@ -15,12 +16,10 @@ answerCallbackQuery texts (200), `POLL_*` poll texts.
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
+from bot import i18n
 from bot.domain.groups import PollResult, Score
 from bot.i18n import N_, _, ngettext
 
@@ -1029,29 +1028,51 @@ def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence
     return f"{first} {second}"
 
 
-def _translated(value: Any) -> Any:
-    """A constant in the current language: strings through gettext, containers element by element."""
-    if isinstance(value, str):
-        return _(value) if value else value
-    if isinstance(value, dict):
-        return {key: _translated(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        if len(value) == 2 and isinstance(value[0], str):
-            return (value[0], _translated(value[1]))  # a (key, text) pair, as in COMMANDS: like a dict's key
-        return tuple(_translated(item) for item in value)
-    return value
+# Admin broadcasts (/broadcast, `python -m bot broadcast`) and the users' /news setting
+BTN_NEWS_OFF = N_("🔕 No more announcements")
+BTN_BROADCAST_SEND = N_("📣 Send it")
+BTN_BROADCAST_CANCEL = N_("✖️ Cancel")
+NEWS_ON = N_("🔔 You will get the bot's announcements. Turn them off any time with /news off.")
+NEWS_OFF = N_("🔕 No more announcements. Turn them back on with /news on.")
+NEWS_OFF_TAPPED = N_("No more announcements. /news on brings them back.")
+BROADCAST_USAGE = N_(
+    "Send <code>/broadcast</code> followed by the text, in Telegram's HTML (<code>&lt;b&gt;</code>, "
+    "<code>&lt;i&gt;</code>, <code>&lt;a href=…&gt;</code>, <code>&lt;code&gt;</code>…). You see a preview "
+    "and confirm before anything is sent. <code>/broadcast stop</code> stops a broadcast being sent."
+)
+BROADCAST_NONE_RUNNING = N_("No broadcast is being sent.")
+BROADCAST_STOPPED = N_("⏹ Broadcast stopped. What was not sent stays unsent; nobody gets it twice.")
+BROADCAST_CANCELLED = N_("Broadcast cancelled: nothing was sent.")
+BROADCAST_GONE = N_("That broadcast was already sent, started or cancelled.")
 
 
-class _TranslatingModule(types.ModuleType):
-    """`texts.NAME` (an upper-case constant) reads in the language of the update or recipient at hand.
-
-    So every caller keeps writing `texts.CANCELLED`, and a constant added with `N_()` needs nothing else.
-    Dict keys and the first item of a pair (the command names of COMMANDS) are keys, never translated.
-    """
-
-    def __getattribute__(self, name: str) -> Any:
-        value = super().__getattribute__(name)
-        return _translated(value) if name.isupper() else value
+def news_usage(on: bool) -> str:
+    """/news without an argument: the current setting."""
+    return _("Announcements are {state}. Send /news on or /news off.").format(state=_("on") if on else _("off"))
 
 
-sys.modules[__name__].__class__ = _TranslatingModule
+def broadcast_problems(problems: Sequence[str]) -> str:
+    """Why a broadcast text cannot be sent."""
+    return _("The text cannot be sent as it is:") + "\n" + "\n".join(f"• {escape(p)}" for p in problems)
+
+
+def broadcast_confirm(recipients: int) -> str:
+    """Under the preview: who it goes to, and the question."""
+    users = ngettext("{n} user", "{n} users", recipients).format(n=recipients)
+    return _("☝️ This is the broadcast as users will see it. Send it to <b>{users}</b>?").format(users=users)
+
+
+def broadcast_started(recipients: int) -> str:
+    """The admin confirmed."""
+    return _("📣 Sending to {n} users, at the push's pace. <code>/broadcast stop</code> stops it.").format(n=recipients)
+
+
+def broadcast_finished(sent: int, blocked: int, failed: int, stopped: bool) -> str:
+    """The admin's summary when a broadcast ends or stops."""
+    head = _("⏹ Broadcast stopped") if stopped else _("✅ Broadcast sent")
+    return _("{head}: {sent} delivered, {blocked} had blocked the bot, {failed} failed.").format(
+        head=head, sent=sent, blocked=blocked, failed=failed
+    )
+
+
+i18n.translate_constants(__name__)

@@ -360,6 +360,35 @@ class ReportActionCb(CallbackData):
     report_id: int
 
 
+class BroadcastAction(enum.Enum):
+    """An admin's answer to a broadcast preview."""
+
+    SEND = "s"
+    CANCEL = "c"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class BroadcastCb(CallbackData):
+    """Send or cancel a drafted broadcast (the admin is checked again on the tap)."""
+
+    PREFIX: ClassVar[str] = "bc"
+    action: BroadcastAction
+    broadcast_id: int
+
+    def check(self) -> None:
+        if self.broadcast_id <= 0:
+            raise CallbackError(f"not a broadcast id: {self.broadcast_id}")
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class NewsOffCb(CallbackData):
+    """The button under a broadcast: no more announcements."""
+
+    PREFIX: ClassVar[str] = "no"
+
+
 # Interface language
 @_register
 @dataclasses.dataclass(frozen=True)

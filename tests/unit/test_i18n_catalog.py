@@ -271,3 +271,9 @@ def test_no_module_reads_a_text_at_import_time() -> None:
                     found.append(f"{path.relative_to(ROOT)}:{child.lineno}: texts.{child.attr}")
                 stack.append((child, inside))
     assert not found, "read these texts inside a function (per update), not at import:\n" + "\n".join(found)
+
+
+def test_every_texts_module_reads_its_constants_translated() -> None:
+    """A per-feature split (bot/texts_<feature>.py) must end like bot/texts.py, or its constants stay English."""
+    for path in TEXT_MODULES:
+        assert "i18n.translate_constants(__name__)" in path.read_text(encoding="utf-8"), path
