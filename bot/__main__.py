@@ -1,4 +1,4 @@
-"""Command line: run the bot (default), `practice`, `push`, `bank check`, `backup`, `stats`."""
+"""Command line: run the bot (default), `practice`, `push`, `broadcast`, `bank check`, `backup`, `stats`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import texts
+from bot import i18n, texts
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.bank import BankError, Level
 from bot.domain.interview import Mode
@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument(
         "--all", action="store_true", dest="everyone", help="every subscriber not served today, whatever their time"
     )
+    news = sub.add_parser("broadcast", help="send an HTML announcement to every user once (resumable), then exit")
+    news.add_argument("file", type=Path, help="the announcement, in Telegram's HTML")
+    news.add_argument("--dry-run", action="store_true", help="check it, print the recipients and a preview; send none")
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
@@ -155,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.push import run_push
 
             return asyncio.run(run_push(settings, args.everyone))
+        if args.command == "broadcast":
+            from bot.cli.broadcast import run_broadcast
+
+            return asyncio.run(run_broadcast(settings, args.file, args.dry_run))
         if args.command == "backup":
             return _backup(settings, args.path, args.force)
         if args.command == "stats":
@@ -166,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:
-            print(texts.CLI_NO_TOKEN, file=sys.stderr)
+            with i18n.use(i18n.from_environment()):
+                print(texts.CLI_NO_TOKEN, file=sys.stderr)
             return _practice(settings, None, Mode.QUIZ.value)
         return _run_bot(settings)
     except BankError as exc:

@@ -16,10 +16,12 @@ USER_TABLES: Final[tuple[tuple[str, str], ...]] = (
     ("answers", "user_id"),
     ("cards", "user_id"),
     ("deliveries", "user_id"),
+    ("broadcast_deliveries", "user_id"),  # the announcements sent to them
     ("reports", "user_id"),
     ("poll_votes", "user_id"),
     ("group_members", "user_id"),
     ("disabled_questions", "disabled_by"),  # an admin's own actions
+    ("broadcasts", "created_by"),
 )
 # Tables whose rows belong to rows of a user table: (table, its key column, parent table, parent key column).
 CHILD_TABLES: Final[tuple[tuple[str, str, str, str], ...]] = (

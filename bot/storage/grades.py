@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 from bot.domain.grader import Grade, PointGrade, Verdict
 from bot.storage.db import Database
@@ -43,6 +45,23 @@ def grade_from_row(grader: str, score: float, detail: str) -> Grade | None:
         return None
 
 
+def grades_of(conn: sqlite3.Connection, session_id: int) -> dict[int, Grade]:
+    """The stored grades of a session, by position (on the database thread)."""
+    rows = conn.execute(
+        "SELECT position, grader, score, detail FROM answer_grades WHERE session_id = ?", (session_id,)
+    ).fetchall()
+    return _by_position(rows)
+
+
+def _by_position(rows: Sequence[Sequence[Any]]) -> dict[int, Grade]:
+    out: dict[int, Grade] = {}
+    for r in rows:
+        grade = grade_from_row(str(r[1]), float(r[2]), str(r[3]))
+        if grade is not None:
+            out[int(r[0])] = grade
+    return out
+
+
 class GradeStore:
     """Saves and reads the grades of one session's open answers."""
 
@@ -67,9 +86,4 @@ class GradeStore:
         rows = await self._db.fetch_all(
             "SELECT position, grader, score, detail FROM answer_grades WHERE session_id = ?", (session_id,)
         )
-        out: dict[int, Grade] = {}
-        for r in rows:
-            grade = grade_from_row(str(r[1]), float(r[2]), str(r[3]))
-            if grade is not None:
-                out[int(r[0])] = grade
-        return out
+        return _by_position(rows)

@@ -273,6 +273,122 @@ MIGRATIONS: tuple[str, ...] = (
                 score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
     END;
     """,
+    # 8: the grading table lives in the domain (bot/domain/grading.py) and nowhere in SQL. answers loses the
+    # score column that repeated it; the calibration tallies count answers per question, session level and
+    # outcome (kind, correct, self-grade, timed out: -1 and '' stand for none, as a key holds no NULL), and
+    # bot/storage/calibration.py scores each outcome with the domain's table. Triggers keep them in the
+    # transaction of every change to answers, as in 7, whoever makes it.
+    """
+    DROP TRIGGER answer_tallies_insert;
+    DROP TRIGGER answer_tallies_delete;
+    DROP TRIGGER answer_tallies_update;
+    DROP TABLE answer_tallies;
+    ALTER TABLE answers DROP COLUMN score;
+    CREATE TABLE answer_tallies (
+        question_id  TEXT NOT NULL,
+        level        TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        correct      INTEGER NOT NULL,
+        self_grade   TEXT NOT NULL,
+        timed_out    INTEGER NOT NULL,
+        answers      INTEGER NOT NULL,
+        time_ms      INTEGER NOT NULL,
+        PRIMARY KEY (question_id, level, kind, correct, self_grade, timed_out)
+    ) WITHOUT ROWID;
+    INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+        SELECT question_id, level, kind, IFNULL(correct, -1), IFNULL(self_grade, ''), timed_out, COUNT(*),
+            COALESCE(SUM(time_taken_ms), 0)
+        FROM answers GROUP BY question_id, level, kind, IFNULL(correct, -1), IFNULL(self_grade, ''), timed_out;
+    CREATE TRIGGER answer_tallies_insert AFTER INSERT ON answers
+    BEGIN
+        INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+            VALUES (NEW.question_id, NEW.level, NEW.kind, IFNULL(NEW.correct, -1), IFNULL(NEW.self_grade, ''),
+                NEW.timed_out, 1, IFNULL(NEW.time_taken_ms, 0))
+            ON CONFLICT (question_id, level, kind, correct, self_grade, timed_out) DO UPDATE
+                SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
+    END;
+    CREATE TRIGGER answer_tallies_delete AFTER DELETE ON answers
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, time_ms = time_ms - IFNULL(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out AND answers = 0;
+    END;
+    CREATE TRIGGER answer_tallies_update
+    AFTER UPDATE OF question_id, level, kind, correct, self_grade, timed_out, time_taken_ms ON answers
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, time_ms = time_ms - IFNULL(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out AND answers = 0;
+        INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+            VALUES (NEW.question_id, NEW.level, NEW.kind, IFNULL(NEW.correct, -1), IFNULL(NEW.self_grade, ''),
+                NEW.timed_out, 1, IFNULL(NEW.time_taken_ms, 0))
+            ON CONFLICT (question_id, level, kind, correct, self_grade, timed_out) DO UPDATE
+                SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
+    END;
+    """,
+    # 9: the interface language. users.language is the /language choice (NULL: none made), users.language_code
+    # the last language Telegram reported for the user (normalised: en, ru; NULL if unsupported): the push and
+    # other jobs have no update to read it from. groups.language is the admins' /language choice.
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE users ADD COLUMN language_code TEXT;
+    ALTER TABLE groups ADD COLUMN language TEXT;
+    """,
+    # 10: the push selects due rows by index. `next_due_at` (epoch ms, UTC) is when a subscriber's or group's next
+    # daily post falls due. Only the service can compute it (it needs the zone rules and the clock), so NULL on a
+    # subscribed row means "not known yet: look now"; any change of the settings it depends on, by whatever code,
+    # clears it, and the next tick (or the service at once) stores the real time. Both cases have an index.
+    """
+    ALTER TABLE users ADD COLUMN next_due_at INTEGER;
+    ALTER TABLE groups ADD COLUMN next_due_at INTEGER;
+    CREATE INDEX users_next_due ON users(next_due_at)
+        WHERE next_due_at IS NOT NULL AND daily_time IS NOT NULL AND blocked = 0;
+    CREATE INDEX users_due_unknown ON users(user_id)
+        WHERE next_due_at IS NULL AND daily_time IS NOT NULL AND blocked = 0;
+    CREATE INDEX groups_next_due ON groups(next_due_at)
+        WHERE next_due_at IS NOT NULL AND daily_time IS NOT NULL AND active = 1;
+    CREATE INDEX groups_due_unknown ON groups(chat_id)
+        WHERE next_due_at IS NULL AND daily_time IS NOT NULL AND active = 1;
+    CREATE TRIGGER users_due_update AFTER UPDATE OF daily_time, timezone, blocked ON users
+    BEGIN
+        UPDATE users SET next_due_at = NULL WHERE user_id = NEW.user_id;
+    END;
+    CREATE TRIGGER groups_due_update AFTER UPDATE OF daily_time, timezone, active ON groups
+    BEGIN
+        UPDATE groups SET next_due_at = NULL WHERE chat_id = NEW.chat_id;
+    END;
+    """,
+    # 11: admin broadcasts. A broadcast goes once to every user who has not blocked the bot nor opted out of news
+    # (`news`); a row per (broadcast, user) is claimed before the send, as the daily push's are.
+    """
+    ALTER TABLE users ADD COLUMN news INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE broadcasts (
+        broadcast_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+        html          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('draft', 'sending', 'stopped', 'done', 'cancelled')),
+        created_by    INTEGER,
+        created_at    INTEGER NOT NULL,
+        ended_at      INTEGER
+    );
+    CREATE TABLE broadcast_deliveries (
+        broadcast_id  INTEGER NOT NULL REFERENCES broadcasts(broadcast_id) ON DELETE CASCADE,
+        user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'blocked')),
+        attempts      INTEGER NOT NULL DEFAULT 1,
+        claimed_at    INTEGER NOT NULL,
+        message_id    INTEGER,
+        PRIMARY KEY (broadcast_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries(user_id);
+    """,
     # The grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
     # debrief and the report read it (a self-grade on the answer row still decides what counts once tapped).
     """

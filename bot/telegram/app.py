@@ -6,9 +6,8 @@ import asyncio
 import logging
 import random
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,7 +21,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
@@ -31,13 +29,16 @@ from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.operator import OperatorStore
+from bot.telegram.broadcast import cancel_background, resume_broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
+    broadcast,
     commands,
     daily,
     groups,
     interview,
+    language,
     messages,
     progress,
     reports,
@@ -48,8 +49,9 @@ from bot.telegram.handlers import (
 from bot.telegram.jobs import schedule_push
 from bot.telegram.observe import ObservedApplication
 from bot.telegram.polls import schedule_groups
+from bot.telegram.profile import publish_profile
 from bot.telegram.ratelimit import Limiter
-from bot.telegram.services import App, Services, attach, services
+from bot.telegram.services import App, Services, attach, services, services_of
 from bot.telegram.webhook import HttpListener
 
 logger = logging.getLogger(__name__)
@@ -114,16 +116,12 @@ def build_application(
                 on_grade=metrics.on_grade,
             ),
         )
+        await services_of(app).languages.warm()
         schedule_push(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
-        try:
-            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-            await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-            )
-        except TelegramError as exc:
-            logger.warning("could not register the command menu: %s", exc)
+        await resume_broadcasts(app)
+        await publish_profile(app.bot)
         if settings.webhook_url is None and settings.health_port is not None:
             listener = HttpListener(app, settings.webhook_listen, settings.health_port)
             await listener.start()
@@ -131,6 +129,7 @@ def build_application(
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
     async def post_shutdown(app: App) -> None:
+        await cancel_background(app)
         listener = app.bot_data.pop(_HEALTH_LISTENER, None)
         if isinstance(listener, HttpListener):
             await listener.stop()
@@ -188,12 +187,16 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("privacy", progress.privacy, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(CommandHandler("broadcast", broadcast.broadcast, filters=private))
+    app.add_handler(CommandHandler("news", broadcast.news, filters=private))
+    app.add_handler(CommandHandler("language", language.language, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
     app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))
     app.add_handler(CommandHandler("level", groups.level_cmd, filters=in_group))
     app.add_handler(CommandHandler("groupquiz", groups.groupquiz_cmd, filters=in_group))
     app.add_handler(CommandHandler("top", groups.top_cmd, filters=in_group))
+    app.add_handler(CommandHandler("language", language.group_language, filters=in_group))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
     app.add_handler(PollAnswerHandler(groups.on_poll_answer))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -14,6 +14,7 @@ from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
 from bot.domain.report_reason import Reason, ReportAction
+from bot.i18n import Language
 
 MAX_BYTES = 64
 SEP = ":"
@@ -296,6 +297,24 @@ class DebriefGradeCb(CallbackData):
 
 @_register
 @dataclasses.dataclass(frozen=True)
+class TranscriptCb(CallbackData):
+    """Send a finished interview's transcript as an HTML document."""
+
+    PREFIX: ClassVar[str] = "it"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ShareCb(CallbackData):
+    """Send a finished interview's spoiler-free share line."""
+
+    PREFIX: ClassVar[str] = "ish"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
 class ReviewCb(CallbackData):
     """Start a review of the due cards."""
 
@@ -339,3 +358,42 @@ class ReportActionCb(CallbackData):
     PREFIX: ClassVar[str] = "ra"
     action: ReportAction
     report_id: int
+
+
+class BroadcastAction(enum.Enum):
+    """An admin's answer to a broadcast preview."""
+
+    SEND = "s"
+    CANCEL = "c"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class BroadcastCb(CallbackData):
+    """Send or cancel a drafted broadcast (the admin is checked again on the tap)."""
+
+    PREFIX: ClassVar[str] = "bc"
+    action: BroadcastAction
+    broadcast_id: int
+
+    def check(self) -> None:
+        if self.broadcast_id <= 0:
+            raise CallbackError(f"not a broadcast id: {self.broadcast_id}")
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class NewsOffCb(CallbackData):
+    """The button under a broadcast: no more announcements."""
+
+    PREFIX: ClassVar[str] = "no"
+
+
+# Interface language
+@_register
+@dataclasses.dataclass(frozen=True)
+class LanguageCb(CallbackData):
+    """The /language keyboard: serve this user in that language."""
+
+    PREFIX: ClassVar[str] = "lang"
+    language: Language

@@ -283,7 +283,7 @@ class BotApiServer:
         *,
         rate_limit: float | None = None,
         retry_after: int = 1,
-        rate_methods: Iterable[str] = ("sendMessage", "sendDocument", "editMessageText"),
+        rate_methods: Iterable[str] = ("sendMessage", "sendDocument", "sendPhoto", "editMessageText"),
         query_ttl: float | None = None,
     ) -> None:
         self.token = token
@@ -302,6 +302,10 @@ class BotApiServer:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.blocked: set[int] = set()
         self.commands: list[dict[str, Any]] | None = None
+        # The profile per (scope type or None, language_code or None): commands, description, short description.
+        self.menus: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+        self.descriptions: dict[str | None, str] = {}
+        self.short_descriptions: dict[str | None, str] = {}
         self.allowed_updates: set[str] = set(DEFAULT_ALLOWED)
         self.down = False
         self._faults: dict[str, deque[_Fault]] = {}
@@ -701,10 +705,12 @@ class BotApiServer:
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):
+                content = value.file.read()
                 params[key] = {
                     "filename": value.filename,
-                    "size": len(value.file.read()),
+                    "size": len(content),
                     "content_type": value.content_type,
+                    "content": content,
                 }
             elif key in _JSON_PARAMS:
                 try:
@@ -887,6 +893,25 @@ class BotApiServer:
                 else "Bad Request: commands must be a list",
             )
         self.commands = commands
+        scope = params.get("scope")
+        self.menus[(scope.get("type") if isinstance(scope, dict) else None, params.get("language_code"))] = commands
+        return True
+
+    async def _m_setmydescription(self, params: dict[str, Any]) -> Any:
+        return self._profile_text(params, "description", 512, self.descriptions)
+
+    async def _m_setmyshortdescription(self, params: dict[str, Any]) -> Any:
+        return self._profile_text(params, "short_description", 120, self.short_descriptions)
+
+    @staticmethod
+    def _profile_text(params: dict[str, Any], key: str, limit: int, into: dict[str | None, str]) -> bool:
+        text = str(params.get(key) or "")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: {key} is too long")
+        code = params.get("language_code")
+        if code is not None and not (isinstance(code, str) and len(code) == 2 and code.isalpha()):
+            raise ApiError(400, "Bad Request: language code is invalid")
+        into[code] = text
         return True
 
     async def _m_getmycommands(self, params: dict[str, Any]) -> Any:
@@ -1095,6 +1120,31 @@ class BotApiServer:
             raise ApiError(400, "Bad Request: there is no document in the request")
         msg = self._new_bot_message(chat_id)
         msg.extra["document"] = doc
+        if params.get("caption"):
+            _, shown = self._text(params, "caption", 1024)
+            msg.extra["caption"] = shown
+        msg.reply_markup = self._markup(params)
+        self.chats[chat_id][msg.message_id] = msg
+        return msg.to_api()
+
+    async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        photo = params.get("photo")
+        if isinstance(photo, dict):
+            content = photo.get("content", b"")
+            # Telegram refuses what is not an image it can decode; a PNG or a JPEG is what bots send.
+            if not (content.startswith(b"\x89PNG\r\n\x1a\n") or content.startswith(b"\xff\xd8\xff")):
+                raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            if len(content) > 10 * 1024 * 1024:
+                raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+            sizes = [{"file_id": f"AgACAgIAAxk{len(self.requests)}", "file_unique_id": f"AQAD{len(self.requests)}"}]
+            sizes[0].update({"width": 90, "height": 90, "file_size": len(content)})
+        elif isinstance(photo, str) and photo:
+            sizes = [{"file_id": photo, "file_unique_id": photo[-8:], "width": 90, "height": 90}]
+        else:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        msg = self._new_bot_message(chat_id)
+        msg.extra["photo"] = sizes
         if params.get("caption"):
             _, shown = self._text(params, "caption", 1024)
             msg.extra["caption"] = shown

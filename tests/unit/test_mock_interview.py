@@ -21,10 +21,10 @@ from bot.domain.mock_interview import (
     Budgets,
     Scored,
     StartPick,
-    answer_score,
     build_report,
     choose_next,
     deadline,
+    interview_score,
     is_over_time,
     next_level,
     rate,
@@ -115,10 +115,10 @@ def test_estimate_moves_with_the_answers_and_reports_confidence() -> None:
 
 
 def test_open_answers_count_the_grader_score_until_graded() -> None:
-    assert answer_score("open", None, None, 0.5, False) == (0.5, False)
-    assert answer_score("open", None, "nailed", 0.0, False) == (1.0, True)
-    assert answer_score("mcq", True, None, 0.0, True) == (0.0, True)
-    assert answer_score("mcq", False, None, 0.0, False) == (0.0, True)
+    assert interview_score("open", None, None, 0.5, False) == (0.5, False)
+    assert interview_score("open", None, "nailed", 0.0, False) == (1.0, True)
+    assert interview_score("mcq", True, None, 0.0, True) == (0.0, True)
+    assert interview_score("mcq", False, None, 0.0, False) == (0.0, True)
 
 
 def test_deadlines_with_an_injected_clock() -> None:

@@ -8,22 +8,24 @@ import math
 from collections.abc import Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
 from bot.domain.bank import McqQuestion, OpenQuestion
-from bot.domain.markup import markup_html, to_html
+from bot.domain.markup import to_html
 from bot.domain.mock_interview import INTERVIEW_QUESTIONS, OPEN_POSITIONS, InterviewReport, StartPick
 from bot.domain.progress import topics_mask
 from bot.services.interview import Outcome, QuestionView
 from bot.services.mock_interview import DebriefPage, MockInterviewService, Step
-from bot.telegram import chat, render
+from bot.telegram import chat, render, results
 from bot.telegram.callback import (
     DebriefCb,
     DebriefGradeCb,
     InterviewAnswerCb,
     InterviewStartCb,
+    ShareCb,
+    TranscriptCb,
     WeakTopicsCb,
 )
 from bot.telegram.chat import chat_of
@@ -31,13 +33,6 @@ from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import App, Jobs, services, services_of
 
 logger = logging.getLogger(__name__)
-
-_REFUSED = {
-    Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
-    Outcome.STALE: texts.CB_STALE,
-    Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
-    Outcome.INVALID: texts.CB_INVALID,
-}
 
 
 _DEBRIEF_PAGES = "debrief_pages"
@@ -123,7 +118,7 @@ async def finish(app: App, chat_id: int, session_id: int) -> None:
         text, markup = debrief_message(pages, 0)
         debrief_id = (await chat.send(bot, chat_id, text, markup)).message_id
         _shown_pages(app)[(chat_id, debrief_id)] = 0
-    report_text, report_markup = report_message(await svc.report(session_id))
+    report_text, report_markup = report_message(await svc.report(session_id), session_id)
     message = await chat.send(bot, chat_id, report_text, report_markup)
     await svc.report_sent(session_id, message.message_id)
     for position in svc.grading_positions(pages):
@@ -159,14 +154,14 @@ async def _when_graded(app: App, chat_id: int, session_id: int, position: int, d
             await chat.edit(app.bot, chat_id, debrief_id, text, markup)
         report_id = await svc.report_message(session_id)
         if report_id is not None:
-            text, rmarkup = report_message(await svc.report(session_id))
+            text, rmarkup = report_message(await svc.report(session_id), session_id)
             await chat.edit(app.bot, chat_id, report_id, text, rmarkup)
     except Exception:
         logger.exception("could not show the grade of %s/%s", session_id, position)
 
 
-def report_message(report: InterviewReport) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The report text and one quiz button per weak topic."""
+def report_message(report: InterviewReport, session_id: int | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The report text, one quiz button per weak topic, and (in a chat) Transcript and Share."""
     est = report.estimate
     change = None
     if report.previous is not None:
@@ -194,52 +189,32 @@ def report_message(report: InterviewReport) -> tuple[str, InlineKeyboardMarkup |
         ]
         for t in report.weakest
     ]
+    if session_id is not None:
+        buttons.append(
+            [
+                InlineKeyboardButton(texts.BTN_TRANSCRIPT, callback_data=TranscriptCb(session_id).pack()),
+                InlineKeyboardButton(texts.BTN_SHARE, callback_data=ShareCb(session_id).pack()),
+            ]
+        )
     return text, InlineKeyboardMarkup(buttons) if buttons else None
-
-
-def _verdict(page: DebriefPage) -> str:
-    a = page.answer
-    if a.timed_out:
-        return texts.VERDICT_TIMED_OUT
-    if a.kind == "mcq":
-        return texts.VERDICT_RIGHT if a.correct else texts.VERDICT_WRONG
-    return texts.verdict_graded(a.self_grade) if a.self_grade else texts.VERDICT_UNGRADED
 
 
 def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKeyboardMarkup]:
     """One debrief page with ◀ ▶, the self-grade buttons of an ungraded open answer, and Report."""
     page = pages[index]
     view, a, q = page.view, page.answer, page.view.question
-    if isinstance(q, McqQuestion):
-        shown = {bank_i: i for i, bank_i in enumerate(view.order)}
-        answer = (
-            texts.NO_ANSWER
-            if a.chosen is None
-            else f"<b>{texts.OPTION_LETTERS[shown[a.chosen]]}</b>) {to_html(q.options[a.chosen].text)}"
-        )
-        right = q.correct_index
-        explanation = to_html(q.explanation)
-        if a.chosen != right:
-            right_line = texts.debrief_right_option(texts.OPTION_LETTERS[shown[right]], to_html(q.options[right].text))
-            explanation = f"{right_line}\n\n{explanation}"
-    else:
-        assert isinstance(q, OpenQuestion)
-        answer = markup_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
-        if a.answer_text:
-            explanation = render.graded_points(q, page.grade, suggest=a.self_grade is None)
-        else:
-            explanation = texts.key_points_block(to_html(q.model_answer), [(kp.point, False) for kp in q.key_points])
+    parts = results.debrief_parts(page)
     body = texts.debrief_page(
         index + 1,
         len(pages),
         q.level.value,
         q.topic,
-        render.question_body(view).split("\n\n", 1)[-1],
-        answer,
-        _verdict(page),
+        parts.prompt_html,
+        parts.answer_html,
+        parts.verdict_html,
         round(a.time_taken_ms / 1000),
         a.over_time,
-        explanation,
+        parts.explanation_html,
     )
     rows: list[list[InlineKeyboardButton]] = []
     if isinstance(q, OpenQuestion) and not a.timed_out and a.self_grade is None:
@@ -288,7 +263,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     svc = services(context).mock
     step = await svc.answer_mcq(query.from_user.id, data.session_id, data.position, data.option)
     if step.outcome is not Outcome.RECORDED or step.view is None or step.chosen is None:
-        await chat.answer(query, _REFUSED.get(step.outcome, texts.CB_INVALID))
+        await chat.answer(query, render.outcome_text(step.outcome))
         return
     await chat.answer(query, texts.CB_SAVED)
     disarm(context.job_queue, data.session_id, data.position)
@@ -337,7 +312,13 @@ async def expire(app: App, session_id: int, position: int) -> None:
     chat_id = await svc.interview.chat_of_session(session_id)
     if chat_id is None:
         return
+    with i18n.use(await svc.languages.of_chat(chat_id)):  # a job, not an update: the user's own language
+        await _expired(app, chat_id, step)
+
+
+async def _expired(app: App, chat_id: int, step: Step) -> None:
     view = step.view
+    assert view is not None
     if view.message_id is not None:
         await chat.edit(
             app.bot,
@@ -397,11 +378,35 @@ async def _on_debrief_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_
         await chat.edit(context.bot, chat_id, query.message.message_id, text, markup)
     report_id = await svc.report_message(data.session_id)
     if report_id is not None:
-        text, rmarkup = report_message(await svc.report(data.session_id))
+        text, rmarkup = report_message(await svc.report(data.session_id), data.session_id)
         await chat.edit(context.bot, chat_id, report_id, text, rmarkup)
 
 
+async def _on_transcript(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: TranscriptCb) -> None:
+    found = await services(context).mock.results(query.from_user.id, data.session_id)
+    if found is None:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    name, payload = results.transcript_file(found, context.bot.username)
+    await context.bot.send_document(chat_of(query), InputFile(payload, filename=name), caption=texts.TRANSCRIPT_CAPTION)
+
+
+async def _on_share(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ShareCb) -> None:
+    found = await services(context).mock.results(query.from_user.id, data.session_id)
+    if found is None:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    line = results.share_line(found, context.bot.username)
+    pick = results.share_picker_url(found, context.bot.username)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_SHARE_PICK_CHAT, url=pick)]])
+    await chat.send(context.bot, chat_of(query), texts.share_message(line), markup)
+
+
 ROUTES: Routes = {
+    TranscriptCb: _on_transcript,
+    ShareCb: _on_share,
     InterviewStartCb: _on_start,
     InterviewAnswerCb: _on_answer,
     DebriefCb: _on_debrief,

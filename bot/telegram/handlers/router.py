@@ -11,7 +11,17 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
-from bot.telegram.handlers import changes, daily, interview, progress, reports, review, session_buttons
+from bot.telegram.handlers import (
+    broadcast,
+    changes,
+    daily,
+    interview,
+    language,
+    progress,
+    reports,
+    review,
+    session_buttons,
+)
 from bot.telegram.handlers.routes import Routes
 
 logger = logging.getLogger(__name__)
@@ -23,6 +33,8 @@ ROUTES: Routes = {
     **interview.ROUTES,
     **review.ROUTES,
     **reports.ROUTES,
+    **broadcast.ROUTES,
+    **language.ROUTES,
     **changes.ROUTES,
 }
 
