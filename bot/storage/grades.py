@@ -15,9 +15,10 @@ logger = logging.getLogger(__name__)
 
 
 def grade_json(grade: Grade) -> str:
-    """A grade's detail as stored: points, false statements, feedback, follow-up."""
+    """A grade's detail as stored: points, false statements, its score, feedback, follow-up."""
     return json.dumps(
         {
+            "score": grade.score,
             "points": [{"point": p.point, "verdict": p.verdict.value, "quote": p.quote} for p in grade.points],
             "wrong": list(grade.wrong),
             "feedback": grade.feedback,
@@ -27,7 +28,7 @@ def grade_json(grade: Grade) -> str:
     )
 
 
-def grade_from_row(grader: str, score: float, detail: str) -> Grade | None:
+def grade_from_row(grader: str, detail: str) -> Grade | None:
     """A stored grade, or None when its detail cannot be read (then the caller grades offline again)."""
     try:
         data = json.loads(detail)
@@ -36,7 +37,7 @@ def grade_from_row(grader: str, score: float, detail: str) -> Grade | None:
             grader,
             points,
             tuple(str(w) for w in data["wrong"]),
-            float(score),
+            float(data["score"]),
             data.get("feedback"),
             data.get("follow_up"),
         )
@@ -48,7 +49,7 @@ def grade_from_row(grader: str, score: float, detail: str) -> Grade | None:
 def grades_of(conn: sqlite3.Connection, session_id: int) -> dict[int, Grade]:
     """The stored grades of a session, by position (on the database thread)."""
     rows = conn.execute(
-        "SELECT position, grader, score, detail FROM answer_grades WHERE session_id = ?", (session_id,)
+        "SELECT position, grader, detail FROM answer_grades WHERE session_id = ?", (session_id,)
     ).fetchall()
     return _by_position(rows)
 
@@ -56,7 +57,7 @@ def grades_of(conn: sqlite3.Connection, session_id: int) -> dict[int, Grade]:
 def _by_position(rows: Sequence[Sequence[Any]]) -> dict[int, Grade]:
     out: dict[int, Grade] = {}
     for r in rows:
-        grade = grade_from_row(str(r[1]), float(r[2]), str(r[3]))
+        grade = grade_from_row(str(r[1]), str(r[2]))
         if grade is not None:
             out[int(r[0])] = grade
     return out
@@ -73,9 +74,9 @@ class GradeStore:
 
         def work(conn: sqlite3.Connection) -> bool:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO answer_grades (session_id, position, grader, score, detail, graded_at)"
-                " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = ?)",
-                (session_id, position, grade.grader, grade.score, grade_json(grade), now_ms, session_id),
+                "INSERT OR IGNORE INTO answer_grades (session_id, position, grader, detail, graded_at)"
+                " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE session_id = ?)",
+                (session_id, position, grade.grader, grade_json(grade), now_ms, session_id),
             )
             return cur.rowcount == 1
 
@@ -84,6 +85,6 @@ class GradeStore:
     async def of_session(self, session_id: int) -> dict[int, Grade]:
         """The stored grades of a session, by position."""
         rows = await self._db.fetch_all(
-            "SELECT position, grader, score, detail FROM answer_grades WHERE session_id = ?", (session_id,)
+            "SELECT position, grader, detail FROM answer_grades WHERE session_id = ?", (session_id,)
         )
         return _by_position(rows)

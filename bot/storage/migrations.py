@@ -389,14 +389,14 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries(user_id);
     """,
-    # The grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
+    # 12: the grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
     # debrief and the report read it (a self-grade on the answer row still decides what counts once tapped).
+    # Its 0..1 score is in `detail` with the points (JSON): as in 8, no score column lives in SQL.
     """
     CREATE TABLE answer_grades (
         session_id  INTEGER NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
         position    INTEGER NOT NULL,
         grader      TEXT NOT NULL,
-        score       REAL NOT NULL CHECK (score BETWEEN 0 AND 1),
         detail      TEXT NOT NULL,
         graded_at   INTEGER NOT NULL,
         PRIMARY KEY (session_id, position)

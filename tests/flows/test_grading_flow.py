@@ -55,7 +55,7 @@ async def _review_of(app: Application, user: ChatDriver, clock: FakeClock, qid: 
 
 def _grade_rows(settings: Settings) -> list[tuple[Any, ...]]:
     with sqlite3.connect(settings.database_path) as raw:
-        return list(raw.execute("SELECT position, grader, score FROM answer_grades"))
+        return list(raw.execute("SELECT position, grader, json_extract(detail, '$.score') FROM answer_grades"))
 
 
 async def test_review_answer_shows_the_llm_grade_with_the_suggestion_marked(
