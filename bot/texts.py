@@ -19,6 +19,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("deleteme", "Delete all your data"),
     ("daily", "A question every day at your time"),
     ("timezone", "Set your time zone for the daily question"),
+    ("goal", "An interview date: forecast and daily plan"),
+    ("pause", "Pause the daily message and streak, 1-14 days"),
     ("help", "What I can do"),
 )
 
@@ -29,7 +31,13 @@ LEVEL_LABELS = {
     "advanced": "🚀 Advanced",
 }
 
-MODE_NAMES = {"quiz": "quiz", "interview": "mock interview", "daily": "daily question", "review": "review"}
+MODE_NAMES = {
+    "quiz": "quiz",
+    "interview": "mock interview",
+    "daily": "daily question",
+    "review": "review",
+    "set": "daily set",
+}
 
 
 def greeting(first_name: str) -> str:

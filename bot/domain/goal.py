@@ -14,6 +14,7 @@ forecast to the bar, at most DAILY_MAX questions a day.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import math
 import random
@@ -30,6 +31,7 @@ MIN_DAYS = 1
 MAX_DAYS = 180
 DAILY_MIN = 1
 DAILY_MAX = 10
+PAUSE_MIN, PAUSE_MAX = 1, 14
 # Cards whose natural interval would reach past the date are spread over this many days before it,
 # so capping never piles them all onto the last day.
 CAP_WINDOW_DAYS = 7
@@ -40,12 +42,12 @@ _DAY = dt.timedelta(days=1)
 _MAX_SIMULATED_REVIEWS = 40
 
 
-@dataclass(frozen=True)
-class Goal:
-    """A date to be ready by, for one level."""
+class GoalOutcome(enum.StrEnum):
+    """How the interview went, as the user answered after the date."""
 
-    date: dt.date
-    level: str
+    PASSED = "passed"
+    NOT_YET = "not_yet"
+    SKIPPED = "skipped"
 
 
 def date_problem(date: dt.date, today: dt.date) -> str | None:
@@ -287,6 +289,18 @@ def choose_set(size: int, due: Sequence[str], look: Outlook, exclude: frozenset[
             if not queue:
                 queues.remove(queue)
     return chosen
+
+
+def due_today(cards: Mapping[str, Card], cutoff: dt.datetime, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Cards due (capped) before `end`, most overdue first; one reviewed since `start` waits for another day."""
+    due = []
+    for qid, card in cards.items():
+        if card.last_review is None or card.last_review >= start:
+            continue
+        when = capped_due(card.due, card.last_review, qid, cutoff)
+        if when < end:
+            due.append((when, qid))
+    return [qid for _, qid in sorted(due)]
 
 
 def study_days(today: dt.date, date: dt.date, paused: frozenset[dt.date]) -> list[int]:

@@ -37,14 +37,16 @@ import enum
 import logging
 import random
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain import review, schedule
 from bot.domain.bank import Level
 from bot.domain.clock import Clock
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
+from bot.services.goal import DailyNote
 from bot.services.interview import InterviewService, QuestionView
 from bot.storage.cards import CardStore
 from bot.storage.push import ClaimedRow, DailyPlan, Outcome, PushStore, Settled
@@ -89,7 +91,19 @@ class SendResult:
     message_id: int | None = None
 
 
-Send = Callable[[int, QuestionView], Awaitable[SendResult]]
+Send = Callable[[int, QuestionView | DailyNote], Awaitable[SendResult]]
+
+
+class NoteSource(Protocol):
+    """Goals: a user with one gets a daily set (or the question after the date) instead of one question."""
+
+    async def daily_notes(self, due: Sequence[tuple[int, dt.date]]) -> Mapping[int, DailyNote]:
+        """The message for each (user, local date) that has a goal."""
+        ...
+
+    async def paused_users(self, rows: Sequence[tuple[int, dt.date]]) -> set[int]:
+        """Users who paused that day: nothing is pushed to them."""
+        ...
 
 
 @dataclass
@@ -143,7 +157,9 @@ class PushService:
         default_zone: str,
         rate: float | Rate,
         sleep: Sleep,
+        notes: NoteSource | None = None,
     ) -> None:
+        self._notes = notes
         self._store = store
         self._cards = cards
         self._interview = interview
@@ -209,6 +225,9 @@ class PushService:
         """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
         start = self._clock.now()
         due = schedule.due_now(await self._store.subscribers(), start, self._default_zone, ignore_time=everyone)
+        if self._notes is not None:
+            paused = await self._notes.paused_users([(d.subscriber.user_id, d.local_date) for d in due])
+            due = [d for d in due if d.subscriber.user_id not in paused]
         served = await self._store.served({d.local_date for d in due}, _ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
         report = RoundReport(due=len(due), already=len(due) - len(todo))
@@ -239,6 +258,10 @@ class PushService:
         for first in range(0, len(todo), CHOICE_BATCH):
             chunk = todo[first : first + CHOICE_BATCH]
             choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in chunk])
+            notes: Mapping[int, DailyNote] = {}
+            if self._notes is not None:
+                notes = await self._notes.daily_notes([(d.subscriber.user_id, d.local_date) for d in chunk])
+                choices.update(dict.fromkeys(notes))  # their message is a note, not a daily session
             at = 0
             while at < len(chunk):
                 if stop() or flight.stopped:
@@ -246,7 +269,7 @@ class PushService:
                     return
                 part = chunk[at : at + self._claim_size()]
                 at += len(part)
-                jobs = await self._claim(part, choices, flight)
+                jobs = await self._claim(part, choices, flight, notes)
                 checked, gone = 0, set[int]()
                 for n, job in enumerate(jobs):
                     if n >= checked:
@@ -283,7 +306,13 @@ class PushService:
             () if question is None else shuffled_order(question, self._rng),
         )
 
-    async def _claim(self, part: Sequence[schedule.Due], choices: dict[int, str | None], flight: _Flight) -> list[_Job]:
+    async def _claim(
+        self,
+        part: Sequence[schedule.Due],
+        choices: dict[int, str | None],
+        flight: _Flight,
+        notes: Mapping[int, DailyNote],
+    ) -> list[_Job]:
         """Claim a batch (each user alone if that fails) and turn each claim into a send to make."""
         items = {d.subscriber.user_id: d for d in part}
         plans = {uid: self._plan(d, choices[uid]) for uid, d in items.items()}
@@ -305,7 +334,13 @@ class PushService:
         jobs = []
         for claim in claims:
             try:
-                job = await self._job(items[claim.user_id], plans[claim.user_id], claim)
+                note = notes.get(claim.user_id)
+                if note is not None:
+                    job: _Job | None = _Job(
+                        items[claim.user_id].subscriber.chat_id, claim.user_id, claim.local_date, note
+                    )
+                else:
+                    job = await self._job(items[claim.user_id], plans[claim.user_id], claim)
             except Exception as exc:
                 _log_failure(claim.user_id, exc)
                 job = None
@@ -349,7 +384,7 @@ class _Job:
     chat_id: int
     user_id: int
     local_date: dt.date
-    view: QuestionView
+    view: QuestionView | DailyNote
 
 
 class _Flight:
@@ -485,14 +520,15 @@ class _Flight:
 
 def _settled(job: _Job, result: SendResult) -> Settled:
     """The stored outcome of a send."""
+    session_id = job.view.session_id if isinstance(job.view, QuestionView) else None
     if result.status is SendStatus.SENT and result.message_id is not None:
-        return Settled(job.user_id, job.local_date, Outcome.SENT, job.view.session_id, result.message_id)
+        return Settled(job.user_id, job.local_date, Outcome.SENT, session_id, result.message_id)
     outcome = {
         SendStatus.UNCERTAIN: Outcome.SENT,  # may have arrived: recorded as sent, never repeated
         SendStatus.BLOCKED: Outcome.BLOCKED,
         SendStatus.STOPPED: Outcome.RELEASED,
     }.get(result.status, Outcome.FAILED)
-    return Settled(job.user_id, job.local_date, outcome, job.view.session_id)
+    return Settled(job.user_id, job.local_date, outcome, session_id)
 
 
 def _log_failure(user_id: int, exc: BaseException) -> None:

@@ -12,6 +12,7 @@ from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
 from bot.services.calibration import CalibrationService
+from bot.services.goal import GoalService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
 from bot.services.mock_interview import MockInterviewService
@@ -21,6 +22,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.goals import GoalStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.mock_interviews import MockInterviewStore
@@ -43,6 +45,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    goal: GoalService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -63,8 +66,19 @@ def build_services(
     interview = InterviewService(interview_store, bank, clock, rng, cards=cards, reports=report_store)
     progress_store = ProgressStore(db)
     progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
+    goals = GoalService(
+        GoalStore(db), progress_store, interview_store, interview, bank, clock, rng, settings.default_timezone
+    )
     push = PushService(
-        PushStore(db), cards, interview, clock, rng, settings.default_timezone, push_rate or settings.push_rate, sleep
+        PushStore(db),
+        cards,
+        interview,
+        clock,
+        rng,
+        settings.default_timezone,
+        push_rate or settings.push_rate,
+        sleep,
+        notes=goals,
     )
     groups = GroupService(
         GroupStore(db),
@@ -89,4 +103,4 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, goals)

@@ -34,6 +34,7 @@ from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
     commands,
     daily,
+    goal,
     groups,
     interview,
     messages,
@@ -161,6 +162,8 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(CommandHandler("goal", goal.goal, filters=private))
+    app.add_handler(CommandHandler("pause", goal.pause, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
     app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))

@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.services.goal import DailyNote
 from bot.services.interview import QuestionView
 from bot.services.push import RoundReport, Send, SendResult, SendStatus
 from bot.telegram.delivery import may_have_arrived
@@ -36,7 +37,7 @@ _GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_in
 def make_sender(bot: Bot) -> Send:
     """A `send` for PushService: bulk traffic for the rate limiter, Bot API errors turned into results."""
 
-    async def send(chat_id: int, view: QuestionView) -> SendResult:
+    async def send(chat_id: int, view: QuestionView | DailyNote) -> SendResult:
         text, markup = daily_message(view)
         try:
             with bulk_traffic():

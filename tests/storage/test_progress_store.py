@@ -321,6 +321,17 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 "VALUES (?, 'r1', ?, 'typo', 'h', 0)",
                 (ANN, sid),
             )
+        if "goals" in _tables(path):  # a goal, a pause and a nudge
+            raw.execute(
+                "INSERT INTO goals (user_id, target_date, level, status, created_at) "
+                "VALUES (?, '2026-02-01', 'fresher', 'active', 0)",
+                (ANN,),
+            )
+            raw.execute(
+                "INSERT INTO pauses (user_id, first_day, last_day, created_at) VALUES (?, '2026-01-05', '2026-01-06', 0)",
+                (ANN,),
+            )
+            raw.execute("INSERT INTO nudges (user_id, local_date, sent_at) VALUES (?, '2026-01-05', 0)", (ANN,))
         if "poll_votes" in _tables(path):  # a group poll, Bob's vote on it, and Ann's
             raw.execute(
                 "INSERT INTO polls (poll_id, chat_id, message_id, question_id, level, topic, correct_option, kind, "

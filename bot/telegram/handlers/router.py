@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
-from bot.telegram.handlers import daily, interview, progress, reports, review, session_buttons
+from bot.telegram.handlers import daily, goal, interview, progress, reports, review, session_buttons
 from bot.telegram.handlers.routes import Routes
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ ROUTES: Routes = {
     **progress.ROUTES,
     **interview.ROUTES,
     **review.ROUTES,
+    **goal.ROUTES,
     **reports.ROUTES,
 }
 
