@@ -196,7 +196,7 @@ class GoalService:
         """Streaks with freezes and paused days, in the user's zone."""
         zone = await self.zone(user_id)
         days = local_days(await self._progress.day_buckets(user_id), zone)
-        return streaks(days, self._clock.now().astimezone(zone).date(), await self._paused_days(user_id))
+        return streaks(days, self._clock.now().astimezone(zone).date(), await self.paused_days(user_id))
 
     async def daily_notes(self, due: Sequence[tuple[int, dt.date]]) -> dict[int, DailyNote]:
         """The daily message of each of these (user, local date) pairs who has a goal: a set, or the question after.
@@ -248,7 +248,8 @@ class GoalService:
             return SetStart(await self._interview.current(user_id), already_started=True)
         return SetStart(await self._interview.view(session_id, 0))
 
-    async def _paused_days(self, user_id: int) -> frozenset[dt.date]:
+    async def paused_days(self, user_id: int) -> frozenset[dt.date]:
+        """Every paused local day of the user."""
         out: set[dt.date] = set()
         for first, last in await self._store.pauses(user_id):
             day = first
@@ -287,7 +288,7 @@ class GoalService:
         row, look = state._row, state.look
         now = self._clock.now()
         today = now.astimezone(state.zone).date()
-        paused = await self._paused_days(row.user_id)
+        paused = await self.paused_days(row.user_id)
         days = goal.study_days(today, row.target_date, paused)
         last = await self._store.last_answer_ms(row.user_id)
         active = last is not None and now - dt.datetime.fromtimestamp(last / 1000, dt.UTC) <= goal.ACTIVE_DAYS * _DAY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -150,7 +151,9 @@ class ProgressService:
         clock: Clock,
         default_timezone: str,
         cards: RetrievabilitySource | None = None,
+        paused: Callable[[int], Awaitable[frozenset[dt.date]]] | None = None,
     ) -> None:
+        self._paused = paused
         self._store = store
         self._bank = bank
         self._clock = clock
@@ -193,7 +196,7 @@ class ProgressService:
         )
         return StatsReport(
             levels,
-            streaks(days, now.astimezone(zone).date()),
+            streaks(days, now.astimezone(zone).date(), await self._paused(user_id) if self._paused else ()),
             await self._cards.due_count(user_id, now),
             weak,
             weak_level if weak else None,

@@ -65,9 +65,11 @@ def build_services(
     interview_store = InterviewStore(db)
     interview = InterviewService(interview_store, bank, clock, rng, cards=cards, reports=report_store)
     progress_store = ProgressStore(db)
-    progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
     goals = GoalService(
         GoalStore(db), progress_store, interview_store, interview, bank, clock, rng, settings.default_timezone
+    )
+    progress = ProgressService(
+        progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store), goals.paused_days
     )
     push = PushService(
         PushStore(db),

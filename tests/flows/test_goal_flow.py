@@ -166,7 +166,7 @@ async def test_a_missed_day_is_covered_by_a_freeze(
     streak = await _svc(gapp).goal.streaks(user.user_id)
     assert (streak.current, streak.freezes) == (8, 0)
     await user.say("/stats")
-    assert "8" in next(m["text"] for m in reversed(user.messages()) if "streak" in m["text"].lower())
+    assert "Streak: <b>8</b> days" in next(m["text"] for m in reversed(user.messages()) if "Streak" in m["text"])
     # Without a freeze left, the next missed day ends it.
     clock.set(dt.datetime(2026, 1, 12, 9, 1, tzinfo=UTC))
     assert (await _svc(gapp).goal.streaks(user.user_id)).current == 0
@@ -205,6 +205,8 @@ async def test_pause_stops_the_push_and_the_streak_clock_and_shifts_the_plan(
     assert len(_sets(user)) == 3
     streak = await _svc(gapp).goal.streaks(user.user_id)
     assert streak.current == 2  # the paused days neither broke nor added
+    await user.say("/stats")
+    assert "Streak: <b>2</b> days" in next(m["text"] for m in reversed(user.messages()) if "Streak" in m["text"])
     after = await _svc(gapp).goal.view(user.user_id)
     assert after is not None and after.study_days < before.study_days
     assert after.new_per_day >= before.new_per_day

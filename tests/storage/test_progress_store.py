@@ -328,7 +328,8 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 (ANN,),
             )
             raw.execute(
-                "INSERT INTO pauses (user_id, first_day, last_day, created_at) VALUES (?, '2026-01-05', '2026-01-06', 0)",
+                "INSERT INTO pauses (user_id, first_day, last_day, created_at) "
+                "VALUES (?, '2026-01-05', '2026-01-06', 0)",
                 (ANN,),
             )
             raw.execute("INSERT INTO nudges (user_id, local_date, sent_at) VALUES (?, '2026-01-05', 0)", (ANN,))
