@@ -160,6 +160,14 @@ def streaks(days: Iterable[dt.date], today: dt.date, paused: Iterable[dt.date] =
     return Streaks(run, best, held, frozenset(frozen))
 
 
+def at_risk(days: Iterable[dt.date], today: dt.date, paused: Iterable[dt.date] = ()) -> int:
+    """The streak that ends tonight unless you answer today; 0 if none is at risk (answered, paused or no streak)."""
+    active, stopped = set(days), set(paused)
+    if today in active or today in stopped:
+        return 0
+    return streaks(active, today, stopped).current
+
+
 def bar(share: float, width: int = BAR_WIDTH) -> str:
     """A compact text bar such as ▰▰▰▱▱▱▱▱ for a share in [0, 1]."""
     filled = round(min(1.0, max(0.0, share)) * width)

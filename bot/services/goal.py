@@ -15,9 +15,9 @@ from bot.domain.bank import Bank, Level
 from bot.domain.clock import Clock
 from bot.domain.goal import GoalOutcome
 from bot.domain.interview import shuffled_order
-from bot.domain.progress import Streaks, local_days, streaks
+from bot.domain.progress import Streaks, at_risk, local_days, streaks
 from bot.services.interview import InterviewService, QuestionView
-from bot.storage.goals import GoalRow, GoalStore
+from bot.storage.goals import GoalRow, GoalStore, Reminder
 from bot.storage.interviews import InterviewStore
 from bot.storage.progress import ProgressStore
 
@@ -83,6 +83,17 @@ class AfterNote:
 
 
 DailyNote = SetNote | AfterNote
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A streak at risk tonight, and what is left of today's set (None without a goal)."""
+
+    user_id: int
+    chat_id: int
+    local_date: dt.date
+    streak: int
+    left: int | None
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,36 @@ class GoalService:
     async def set_reminder(self, user_id: int, at: dt.time | None) -> None:
         """Nudge at `at` (local time) on a day the streak is at risk, or never."""
         await self._store.set_reminder(user_id, None if at is None else schedule.format_hhmm(at))
+
+    async def due_nudges(self) -> list[Nudge]:
+        """Users whose nudge time has come today, not nudged yet today, whose streak ends tonight without an answer."""
+        now = self._clock.now()
+        waiting: list[tuple[Reminder, dt.date]] = []
+        for r in await self._store.reminders():
+            at = schedule.parse_hhmm(r.remind_at)
+            zone = schedule.zone(r.timezone, self._default_zone)
+            today = now.astimezone(zone).date()
+            if at is not None and now >= schedule.due_instant(today, at, zone):
+                waiting.append((r, today))
+        pairs = [(r.user_id, day) for r, day in waiting]
+        skip = await self._store.nudged(pairs) | await self._store.paused_on(pairs)
+        out = []
+        for r, today in waiting:
+            if r.user_id in skip:
+                continue
+            zone = schedule.zone(r.timezone, self._default_zone)
+            days = local_days(await self._progress.day_buckets(r.user_id), zone)
+            streak = at_risk(days, today, await self.paused_days(r.user_id))
+            if streak == 0:
+                continue
+            view = await self.view(r.user_id)
+            left = view.left_today if view is not None and not view.passed and view.days_left > 0 else None
+            out.append(Nudge(r.user_id, r.chat_id, today, streak, left))
+        return out
+
+    async def claim_nudge(self, nudge: Nudge) -> bool:
+        """Record today's nudge before it is sent; False if it was recorded already (never twice a day)."""
+        return await self._store.claim_nudge(nudge.user_id, nudge.local_date, self._ms())
 
     async def streaks(self, user_id: int) -> Streaks:
         """Streaks with freezes and paused days, in the user's zone."""

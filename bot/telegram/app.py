@@ -45,6 +45,7 @@ from bot.telegram.handlers import (
     senders,
 )
 from bot.telegram.jobs import schedule_push
+from bot.telegram.nudges import schedule_nudges
 from bot.telegram.polls import schedule_groups
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, Services, attach, services
@@ -96,6 +97,7 @@ def build_application(
         rate = lambda: the_limiter.bulk_rate  # noqa: E731
         attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
         schedule_push(app)
+        schedule_nudges(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
         try:

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.domain.bank import McqQuestion
 from bot.telegram.callback import AnswerCb, GoalResultCb, GradeCb, SetStartCb, WeakTopicsCb, unpack
 from bot.telegram.jobs import run_push_round
+from bot.telegram.nudges import run_nudges
 from bot.telegram.services import Services
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons
@@ -281,3 +282,49 @@ async def test_forged_goal_buttons_are_refused(gapp: Application, api: FakeBotAp
     await user.say("/goal")
     await user.tap(user.last(), forged)
     assert user.answers()[-1] == "This button is not valid any more."
+
+
+def _nudges(user: ChatDriver) -> list[dict[str, Any]]:
+    return [m for m in user.messages() if "streak ends at midnight" in m["text"]]
+
+
+async def test_nudge_once_on_a_day_the_streak_is_at_risk_never_once_the_set_is_done(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+) -> None:
+    user = ChatDriver(gapp, api)
+    await user.say("/daily remind 25:00")
+    assert "HH:MM" in user.last()["text"]
+    await user.say("/daily remind 20:00")
+    assert "<b>20:00</b>" in user.last()["text"]
+    await user.say("/daily 09:00")
+    await user.say("/goal 2026-02-15 fresher")
+    for day in (2, 3):
+        clock.set(dt.datetime(2026, 1, day, 9, 1, tzinfo=UTC))
+        await _push(gapp)
+        await _do_set(gapp, user, _sets(user)[-1])
+        clock.set(dt.datetime(2026, 1, day, 20, 30, tzinfo=UTC))
+        assert await run_nudges(gapp) == 0  # the set is done: no nudge
+    clock.set(dt.datetime(2026, 1, 4, 9, 1, tzinfo=UTC))
+    await _push(gapp)
+    clock.set(dt.datetime(2026, 1, 4, 19, 59, tzinfo=UTC))
+    assert await run_nudges(gapp) == 0  # not yet 20:00
+    clock.set(dt.datetime(2026, 1, 4, 20, 0, tzinfo=UTC))
+    assert await run_nudges(gapp) == 1
+    nudge = _nudges(user)[-1]
+    assert "2-day streak" in nudge["text"] and _data(nudge, SetStartCb)
+    clock.set(dt.datetime(2026, 1, 4, 21, 0, tzinfo=UTC))
+    assert await run_nudges(gapp) == 0  # at most once a day
+    # The nudge's button starts today's set; once it is done, no nudge the next day before it is missed.
+    assert await _do_set(gapp, user, nudge) >= 1
+    clock.set(dt.datetime(2026, 1, 5, 20, 5, tzinfo=UTC))
+    assert await run_nudges(gapp) == 1
+    await user.say("/pause 2")
+    clock.set(dt.datetime(2026, 1, 6, 20, 5, tzinfo=UTC))
+    assert await run_nudges(gapp) == 0  # paused
+    await user.say("/daily remind off")
+    assert "No streak nudges" in user.last()["text"]
+    clock.set(dt.datetime(2026, 1, 8, 20, 5, tzinfo=UTC))
+    assert await run_nudges(gapp) == 0
+    assert len(_nudges(user)) == 2

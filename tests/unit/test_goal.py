@@ -9,7 +9,7 @@ from collections import Counter
 from fsrs import Card
 
 from bot.domain import goal
-from bot.domain.progress import FREEZES_MAX, streaks
+from bot.domain.progress import FREEZES_MAX, at_risk, streaks
 from bot.domain.review import Rating, review
 
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -185,3 +185,12 @@ def test_paused_days_stop_the_streak_clock() -> None:
     assert streaks(days, today=D(2026, 1, 8)).current == 1
     # Today not yet played does not break it.
     assert streaks(days[:2], today=D(2026, 1, 3)).current == 2
+
+
+def test_a_streak_is_at_risk_only_before_todays_answer_and_outside_a_pause() -> None:
+    days = [D(2026, 1, 1), D(2026, 1, 2)]
+    assert at_risk(days, D(2026, 1, 3)) == 2
+    assert at_risk([*days, D(2026, 1, 3)], D(2026, 1, 3)) == 0
+    assert at_risk(days, D(2026, 1, 3), paused=[D(2026, 1, 3)]) == 0
+    assert at_risk(days, D(2026, 1, 4)) == 0  # already broken yesterday
+    assert at_risk([], D(2026, 1, 4)) == 0
