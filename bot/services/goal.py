@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import zoneinfo
@@ -319,7 +320,8 @@ class GoalService:
                 level_ids.setdefault(q.topic, []).append(q.id)
         wanted = {q for ids in level_ids.values() for q in ids}
         cards = {q: Card.from_json(raw) for q, raw in (await self._progress.cards(row.user_id)).items() if q in wanted}
-        look = goal.outlook(cards, level_ids, now, cutoff, reviewing=True)
+        # Tens of ms of FSRS arithmetic for a full level: off the event loop.
+        look = await asyncio.to_thread(goal.outlook, cards, level_ids, now, cutoff, True)
         today = now.astimezone(zone).date()
         start = schedule.due_instant(today, dt.time(0), zone)
         due = goal.due_today(cards, cutoff, start, schedule.due_instant(today + _DAY, dt.time(0), zone))
@@ -333,7 +335,9 @@ class GoalService:
         days = goal.study_days(today, row.target_date, paused)
         last = await self._store.last_answer_ms(row.user_id)
         active = last is not None and now - dt.datetime.fromtimestamp(last / 1000, dt.UTC) <= goal.ACTIVE_DAYS * _DAY
-        pace_look = look if active else goal.outlook(state.cards, look.level_ids, now, state.cutoff, False)
+        pace_look = look
+        if not active:
+            pace_look = await asyncio.to_thread(goal.outlook, state.cards, look.level_ids, now, state.cutoff, False)
         first_seen = [dt.datetime.fromtimestamp(ms / 1000, dt.UTC) for ms in await self._first_seen(row)]
         pace = goal.pace(first_seen, now)
         found = goal.plan(look, days)

@@ -96,6 +96,8 @@ async def test_set_a_goal_then_three_days_of_daily_sets(
     settings: Settings,
 ) -> None:
     user = ChatDriver(gapp, api)
+    bob = ChatDriver(gapp, api, 1002)  # subscribed without a goal: his daily message stays one question
+    await bob.say("/daily 09:00")
     await user.say("/goal")
     assert "When is your interview?" in user.last()["text"]
     await user.say("/goal 2026-13-01 fresher")
@@ -121,6 +123,7 @@ async def test_set_a_goal_then_three_days_of_daily_sets(
         await _push(gapp)  # a second round the same day sends nothing more
         todays = _sets(user)
         assert len(todays) == day - 1
+        assert "Daily question" in bob.last()["text"] and not _sets(bob)
         message = todays[-1]
         assert "days to your fresher interview" in message["text"]
         assert "Daily question" not in message["text"]
