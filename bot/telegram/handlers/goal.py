@@ -139,9 +139,13 @@ async def _show(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) 
     await chat.send(context.bot, chat_id, text, markup)
 
 
-async def _confirm(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, day: dt.date, level: Level) -> None:
+async def _subscribed(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
     settings = await services(context).push.settings(user_id)
-    subscribed = settings is not None and settings.daily_time is not None
+    return settings is not None and settings.daily_time is not None
+
+
+async def _confirm(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, day: dt.date, level: Level) -> None:
+    subscribed = await _subscribed(context, user_id)
     await chat.send(context.bot, chat_id, texts_goal.goal_set(day, level.value, subscribed))
     await _show(context, chat_id, user_id)
 
@@ -220,9 +224,7 @@ async def _on_level(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
         await chat.answer(query, texts.CB_INVALID)
         return
     await chat.answer(query, texts.CB_SAVED)
-    settings = await services(context).push.settings(user_id)
-    subscribed = settings is not None and settings.daily_time is not None
-    await _edit_or_send(query, context, texts_goal.goal_set(day, data.level.value, subscribed))
+    await _edit_or_send(query, context, texts_goal.goal_set(day, data.level.value, await _subscribed(context, user_id)))
     await _show(context, chat_of(query), user_id)
 
 
