@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import random
 import zoneinfo
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from bot.services.interview import InterviewService, QuestionView
 from bot.storage.goals import GoalRow, GoalStore, Reminder
 from bot.storage.interviews import InterviewStore
 from bot.storage.progress import ProgressStore
+
+logger = logging.getLogger(__name__)
 
 SET_PURPOSE = "set"
 _DAY = dt.timedelta(days=1)
@@ -259,10 +262,14 @@ class GoalService:
                 continue
             if row.target_date == day:
                 continue  # the day itself: the usual question; the question after comes tomorrow
-            state = await self._state(row)
-            view = await self._view(state)
+            try:
+                state = await self._state(row)
+                view = await self._view(state)
+                streak = await self.streaks(uid)
+            except Exception:  # one user's broken data must not stop the push: they get the usual question
+                logger.exception("daily set of user %s failed; sending the usual question", uid)
+                continue
             size = max(goal.DAILY_MIN, view.left_today)
-            streak = await self.streaks(uid)
             notes[uid] = SetNote(view, size, min(size, len(state.due)), day - _DAY in streak.frozen)
         await self._store.mark_asked(asking)
         return notes

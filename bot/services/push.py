@@ -260,7 +260,10 @@ class PushService:
             choices = await self.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in chunk])
             notes: Mapping[int, DailyNote] = {}
             if self._notes is not None:
-                notes = await self._notes.daily_notes([(d.subscriber.user_id, d.local_date) for d in chunk])
+                try:
+                    notes = await self._notes.daily_notes([(d.subscriber.user_id, d.local_date) for d in chunk])
+                except Exception:  # goals are an extra: without them everyone gets the usual question
+                    logger.exception("daily sets of %d users failed; sending the usual questions", len(chunk))
                 choices.update(dict.fromkeys(notes))  # their message is a note, not a daily session
             at = 0
             while at < len(chunk):

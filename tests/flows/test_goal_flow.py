@@ -331,3 +331,23 @@ async def test_nudge_once_on_a_day_the_streak_is_at_risk_never_once_the_set_is_d
     clock.set(dt.datetime(2026, 1, 8, 20, 5, tzinfo=UTC))
     assert await run_nudges(gapp) == 0
     assert len(_nudges(user)) == 2
+
+
+async def test_a_broken_goal_falls_back_to_the_usual_question_for_that_user_only(
+    gapp: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ann, bob = ChatDriver(gapp, api, 1001), ChatDriver(gapp, api, 1002)
+    for user in (ann, bob):
+        await user.say("/daily 09:00")
+        await user.say("/goal 2026-02-15 fresher")
+    with sqlite3.connect(settings.database_path) as raw:  # a level this bank no longer has
+        raw.execute("UPDATE goals SET level = 'guru' WHERE user_id = 1001")
+    clock.set(dt.datetime(2026, 1, 2, 9, 1, tzinfo=UTC))
+    await _push(gapp)
+    assert "Daily question" in ann.last()["text"] and not _sets(ann)
+    assert len(_sets(bob)) == 1
+    assert "daily set of user 1001 failed" in caplog.text
