@@ -90,6 +90,8 @@ def goal_view(
     status: str,
     top: Sequence[tuple[str, float]],
     paused_until: dt.date | None,
+    streak: int,
+    freezes: int,
 ) -> str:
     """What /goal shows."""
     lines = [
@@ -101,6 +103,7 @@ def goal_view(
     else:
         lines.append(f"Today: <b>{done} of {target}</b> done")
     lines.append(status)
+    lines.append(f"🔥 Streak: {streak} day{'s' if streak != 1 else ''} · 🧊 freezes: {freezes} of 2")
     lines.append(f"Plan: {new_per_day} new question{'s' if new_per_day != 1 else ''} a day plus the reviews due.")
     if top:
         lines.append("\nTopics that would move the forecast most:")

@@ -58,6 +58,7 @@ class GoalView:
     top: list[TopicMove]
     paused_until: dt.date | None
     study_days: int  # days left to study, paused ones not counted
+    streak: Streaks
     passed: bool  # the date has come: ask how it went
     bar: float = goal.READY_BAR
 
@@ -265,12 +266,11 @@ class GoalService:
             try:
                 state = await self._state(row)
                 view = await self._view(state)
-                streak = await self.streaks(uid)
             except Exception:  # one user's broken data must not stop the push: they get the usual question
                 logger.exception("daily set of user %s failed; sending the usual question", uid)
                 continue
             size = max(goal.DAILY_MIN, view.left_today)
-            notes[uid] = SetNote(view, size, min(size, len(state.due)), day - _DAY in streak.frozen)
+            notes[uid] = SetNote(view, size, min(size, len(state.due)), day - _DAY in view.streak.frozen)
         await self._store.mark_asked(asking)
         return notes
 
@@ -371,6 +371,7 @@ class GoalService:
             top=[TopicMove(t, g) for t, g in goal.top_topics(look)],
             paused_until=await self._paused_until(row.user_id, today),
             study_days=len(days),
+            streak=await self.streaks(row.user_id),
             passed=row.target_date < today,
         )
 

@@ -161,6 +161,8 @@ async def test_a_missed_day_is_covered_by_a_freeze(
         assert await _do_set(gapp, user, _sets(user)[-1], limit=1) == 1
     streak = await _svc(gapp).goal.streaks(user.user_id)
     assert (streak.current, streak.freezes) == (7, 1)
+    await user.say("/goal")
+    assert "Streak: 7 days · 🧊 freezes: 1 of 2" in user.last()["text"]
     # 9 January is missed; on the 10th the set says a freeze covered it and the streak lives on.
     clock.set(dt.datetime(2026, 1, 10, 9, 1, tzinfo=UTC))
     await _push(gapp)

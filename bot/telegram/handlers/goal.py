@@ -80,6 +80,8 @@ def goal_message(view: GoalView) -> tuple[str, InlineKeyboardMarkup]:
         _status(view),
         [(m.topic, m.gain) for m in view.top],
         view.paused_until,
+        view.streak.current,
+        view.streak.freezes,
     )
     rows = [
         [
