@@ -256,23 +256,30 @@ class GoalService:
         asking: list[tuple[int, dt.date]] = []
         for uid, row in rows.items():
             day = days[uid]
-            if row.target_date < day:
-                if row.status == "active" or row.asked_on == day:
-                    notes[uid] = AfterNote(row.goal_id, row.target_date, Level(row.level))
-                    asking.append((row.goal_id, day))
-                continue
-            if row.target_date == day:
-                continue  # the day itself: the usual question; the question after comes tomorrow
             try:
-                state = await self._state(row)
-                view = await self._view(state)
+                note = await self._note(row, day)
             except Exception:  # one user's broken data must not stop the push: they get the usual question
                 logger.exception("daily set of user %s failed; sending the usual question", uid)
                 continue
-            size = max(goal.DAILY_MIN, view.left_today)
-            notes[uid] = SetNote(view, size, min(size, len(state.due)), day - _DAY in view.streak.frozen)
+            if note is not None:
+                notes[uid] = note
+            if isinstance(note, AfterNote):
+                asking.append((row.goal_id, day))
         await self._store.mark_asked(asking)
         return notes
+
+    async def _note(self, row: GoalRow, day: dt.date) -> DailyNote | None:
+        """A user's daily note on local date `day`: the question after the date once, else today's set."""
+        if row.target_date < day:
+            if row.status == "active" or row.asked_on == day:
+                return AfterNote(row.goal_id, row.target_date, Level(row.level))
+            return None
+        if row.target_date == day:
+            return None  # the day itself: the usual question; the question after comes tomorrow
+        state = await self._state(row)
+        view = await self._view(state)
+        size = max(goal.DAILY_MIN, view.left_today)
+        return SetNote(view, size, min(size, len(state.due)), day - _DAY in view.streak.frozen)
 
     async def start_set(self, user_id: int, origin_message_id: int | None) -> SetStart:
         """Start today's set (cancelling any open session); the same one again for a second tap on a message."""
