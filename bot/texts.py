@@ -37,6 +37,7 @@ MODE_NAMES = {
     "daily": "daily question",
     "review": "review",
     "set": "daily set",
+    "changes": "Flask 2 → 3 drill",
 }
 
 
@@ -57,8 +58,23 @@ HELP = (
     + "\n".join(f"/{command} — {about}" for command, about in COMMANDS)
     + "\n\nTap an option to answer, or type your answer to an open question. In a mock interview every question "
     "is timed and the next one gets harder or easier with your answers; they are discussed at the end, where you "
-    "grade your open answers against the model answer and get your estimated level."
+    "grade your open answers against the model answer and get your estimated level.\n\n"
+    "Upgrading an app or brushing up? The button below drills what changed from Flask 2 to 3."
 )
+BTN_CHANGES = "🆕 What changed in Flask 2 → 3"
+
+
+def changes_intro(size: int) -> str:
+    """The message before the first question of the Flask 2 → 3 drill."""
+    return (
+        "<b>What changed from Flask 2 to 3</b>\n"
+        f"{size} questions on behaviour that depends on the release: what was removed, new defaults and "
+        "new settings. Each explanation names the version."
+    )
+
+
+CHANGES_EMPTY = "There are no questions about Flask releases to drill right now."
+CB_CHANGES_USED = "That drill has ended. Send /help for a new one."
 
 PICK_LEVEL = {"quiz": "Choose the level of your quiz:", "interview": "Choose the level of your mock interview:"}
 RESUME_OR_RESTART = "You have an unfinished {mode} (question {pos} of {size}). Resume it or start over?"

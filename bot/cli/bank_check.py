@@ -23,6 +23,7 @@ from bot.domain.bank import (
     follow_ups_of,
     load_bank,
 )
+from bot.domain.changes import MIN_DRILL_QUESTIONS, drill_pool
 from bot.domain.duplicates import DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
 from bot.domain.interview import Mode
 from bot.domain.polls import MIN_PER_LEVEL, eligible, poll_explanation, poll_question
@@ -32,12 +33,9 @@ from bot.services.interview import QuestionView
 from bot.telegram import render
 
 TELEGRAM_TEXT_LIMIT = 4096
-# Off until the bank v4 rewrite brings the score under its bounds; the report below prints it either way.
-ENFORCE_ELIMINATION = False
-# Bank v4 (issue 22): every open question carries 1-2 follow-ups (on: every open question on main has them), and
-# the bank reaches its totals (off until every author of v4 has landed). The report below prints both either way.
+# Bank v4 (issue 22): every open question carries 1-2 follow-ups. The flag lets a test show both sides of the rule;
+# the elimination-cue bounds and the totals (with the drill's size) are always enforced.
 ENFORCE_FOLLOW_UPS = True
-ENFORCE_TOTALS = False
 MIN_QUESTIONS = 440
 MIN_QUESTIONS_PER_LEVEL = 100
 MIN_OPEN_PERCENT = 20
@@ -149,6 +147,15 @@ def total_problems(bank: Bank) -> list[BankProblem]:
     return problems
 
 
+def drill_problems(bank: Bank) -> list[BankProblem]:
+    """Issue 22: the Flask 2 -> 3 drill draws on enough questions."""
+    found = len(drill_pool(bank))
+    if found >= MIN_DRILL_QUESTIONS:
+        return []
+    message = f"{found} questions for the Flask 2 -> 3 drill, fewer than {MIN_DRILL_QUESTIONS}"
+    return [BankProblem("questions", "(drill)", message)]
+
+
 def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None, checks_root: Path | None = None) -> list[BankProblem]:
     """Every problem `bank check` reports beyond the schema: sizes, layout, near-duplicates, versions, polls.
 
@@ -182,11 +189,10 @@ def audit(bank: Bank, pairs: Iterable[SimilarPair] | None = None, checks_root: P
             )
     for shares in cue_shares(bank):
         problems.extend(BankProblem("(bank)", shares.label, msg) for msg in shares.problems())
-    if ENFORCE_ELIMINATION:
-        for cue in elimination_shares(bank):
-            problems.extend(BankProblem("(bank)", cue.label, msg) for msg in cue.problems())
-    if ENFORCE_TOTALS:
-        problems.extend(total_problems(bank))
+    for cue in elimination_shares(bank):
+        problems.extend(BankProblem("(bank)", cue.label, msg) for msg in cue.problems())
+    problems.extend(total_problems(bank))
+    problems.extend(drill_problems(bank))
     return problems
 
 
@@ -254,6 +260,12 @@ def run_bank_check(folder: Path, out: TextIO = sys.stdout) -> int:
             f"{e.absolute_wrong:<4.0%}  justified {e.justified_right:>4.0%} / {e.justified_wrong:<4.0%}"
             f"  giveaways {len(e.giveaways)}\n"
         )
+    drill = Counter(q.level.value for q in drill_pool(bank))
+    out.write(
+        f"\nFlask 2 -> 3 drill (MCQs whose versions name a Flask or Werkzeug 2.x/3.x release): "
+        f"{sum(drill.values())}, at least {MIN_DRILL_QUESTIONS}\n"
+        + "".join(f"  {lv.value:<22} {drill[lv.value]:>4}\n" for lv in Level)
+    )
     checked = sum(1 for q in bank if q.checks)
     out.write(f"\nWith an executable check: {checked} of {len(bank)}\n")
     shown = Counter(q.level.value for q in bank if isinstance(q, McqQuestion) and q.shows_output)

@@ -13,7 +13,7 @@ PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 @dataclass(frozen=True)
 class DeepLink:
-    """A parsed payload: `quiz` (with a level), `topic` (with a topic), `interview` or `review`."""
+    """A parsed payload: `quiz` (with a level), `topic` (with a topic), `interview`, `review` or `changes`."""
 
     kind: str
     level: Level | None = None
@@ -24,7 +24,7 @@ def parse(payload: str) -> DeepLink | None:
     """The action a payload asks for; None for anything malformed or unknown (plain /start then)."""
     if not PAYLOAD.fullmatch(payload):
         return None
-    if payload in ("interview", "review"):
+    if payload in ("interview", "review", "changes"):
         return DeepLink(payload)
     kind, _, arg = payload.partition("-")
     if kind == "quiz" and arg in {lv.value for lv in Level}:

@@ -31,10 +31,10 @@ class PlannedQuestion:
     order: tuple[int, ...]
 
 
-def _pick(
+def least_recent(
     pool: Sequence[McqQuestion | OpenQuestion], n: int, rng: random.Random, last_seen: Mapping[str, float]
 ) -> list[McqQuestion | OpenQuestion]:
-    # Unseen questions first, then the ones seen longest ago; random within a tie.
+    """The n questions of a pool seen longest ago (unseen first), random within a tie."""
     ranked = sorted(pool, key=lambda q: (last_seen.get(q.id, float("-inf")), rng.random()))
     return ranked[:n]
 
@@ -63,15 +63,15 @@ def plan_session(
     if mode is Mode.INTERVIEW:
         opens = [q for q in bank.of_level(level, "open") if (not topics or q.topic in topics) and q.id not in exclude]
         n_open = min(len(opens), round(INTERVIEW_LENGTH * INTERVIEW_OPEN_SHARE))
-        chosen_open = _pick(opens, n_open, rng, seen)
-        chosen_mcq = _pick(mcqs, INTERVIEW_LENGTH - n_open, rng, seen)
+        chosen_open = least_recent(opens, n_open, rng, seen)
+        chosen_mcq = least_recent(mcqs, INTERVIEW_LENGTH - n_open, rng, seen)
         # Interleave so the interview alternates between tapping and writing.
         chosen: list[McqQuestion | OpenQuestion] = []
         for i in range(max(len(chosen_open), len(chosen_mcq))):
             chosen.extend(chosen_mcq[i : i + 1])
             chosen.extend(chosen_open[i : i + 1])
     else:
-        chosen = _pick(mcqs, QUIZ_LENGTH, rng, seen)
+        chosen = least_recent(mcqs, QUIZ_LENGTH, rng, seen)
         rng.shuffle(chosen)
     return [PlannedQuestion(q.id, shuffled_order(q, rng)) for q in chosen]
 

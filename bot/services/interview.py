@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
+from bot.domain.changes import PURPOSE as DRILL_PURPOSE
+from bot.domain.changes import plan_drill
 from bot.domain.clock import Clock
 from bot.domain.grading import SelfGrade, covered_points, grade_mcq
 from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuffled_order, summarise
@@ -170,6 +172,25 @@ class InterviewService:
 
         opened = await self._store.start_session(
             user_id, mode.value, level.value, plan, origin_message_id, _ms(self._clock)
+        )
+        view = None if opened.found is None else self._view(*opened.found)
+        return StartOutcome(view, opened.already_started)
+
+    async def start_drill(self, user_id: int, origin_message_id: int | None = None) -> StartOutcome:
+        """Start the "what changed from Flask 2 to 3" drill (cancelling any open session): a quiz of drill questions.
+
+        The drill mixes levels, so the session keeps the user's level, or the first question's for a newcomer.
+        """
+        preferred = await self.preferred_level(user_id)
+
+        def plan(seen: dict[str, float], disabled: frozenset[str]) -> list[tuple[str, tuple[int, ...]]]:
+            return [(p.qid, p.order) for p in plan_drill(self._bank, self._rng, seen, disabled)]
+
+        def level(chosen: Sequence[tuple[str, tuple[int, ...]]]) -> str:
+            return preferred.value if preferred is not None else self._bank[chosen[0][0]].level.value
+
+        opened = await self._store.start_session(
+            user_id, Mode.QUIZ.value, level, plan, origin_message_id, _ms(self._clock), purpose=DRILL_PURPOSE
         )
         view = None if opened.found is None else self._view(*opened.found)
         return StartOutcome(view, opened.already_started)

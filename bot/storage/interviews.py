@@ -166,15 +166,17 @@ class InterviewStore:
         self,
         user_id: int,
         mode: str,
-        level: str,
+        level: str | Callable[[Plan], str],
         plan: Plan | Planner,
         origin_message_id: int | None,
         now_ms: int,
+        purpose: str | None = None,
     ) -> Opened:
         """Plan and store a new session and read its first question, in one transaction and one hand-off.
 
         A `Planner` runs on the database thread with the user's history; a picker message already used
-        leaves everything as it is and returns the open session's current question instead.
+        leaves everything as it is and returns the open session's current question instead. `level` may be
+        a function of the plan, for sessions that mix levels.
         """
 
         def work(conn: sqlite3.Connection) -> Opened:
@@ -183,8 +185,9 @@ class InterviewStore:
             chosen = plan(_last_seen(conn, user_id), disabled_ids(conn)) if callable(plan) else plan
             if not chosen:
                 return Opened(None, already_started=False)
+            session_level = level(chosen) if callable(level) else level
             session_id = _create(
-                conn, user_id, mode, level, chosen, origin_message_id, now_ms, None, origin_checked=True
+                conn, user_id, mode, session_level, chosen, origin_message_id, now_ms, purpose, origin_checked=True
             )
             assert session_id is not None
             return Opened(_session_slot(conn, session_id, 0), already_started=False)

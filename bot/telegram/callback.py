@@ -299,6 +299,14 @@ class ReviewCb(CallbackData):
 
 @_register
 @dataclasses.dataclass(frozen=True)
+class ChangesCb(CallbackData):
+    """Start the "what changed from Flask 2 to 3" drill."""
+
+    PREFIX: ClassVar[str] = "ch"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
 class ReportCb(CallbackData):
     """Report the question at a position of a session: offers the reasons."""
 

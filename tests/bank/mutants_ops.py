@@ -401,6 +401,23 @@ def _graceful_ten(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(config.GracefulTimeout, "default", 10)
 
 
+@mutant("shell-holds-child-output", "a shell-form CMD's /bin/sh holds back what Python writes to stdout", OPS)
+def _shell_holds_output(mp: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    def make(orig: Any) -> Any:
+        @wraps(orig)
+        def init(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+            if isinstance(args, list) and len(args) > 2 and args[1] == "-c" and args[0].endswith("sh"):
+                # The shell keeps the child's whole output and passes it on once the child has exited.
+                args = [args[0], "-c", f'out=$({args[2]}); printf "%s\\n" "$out"', *args[3:]]
+            orig(self, args, *rest, **kwargs)
+
+        return init
+
+    _wrap(mp, subprocess.Popen, "__init__", make)
+
+
 # ---------------------------------------------------------------- testing depth
 
 DEPTH = "test_testing_depth.py"

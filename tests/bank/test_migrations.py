@@ -221,6 +221,11 @@ def test_two_heads_block_upgrade_until_merged(tmp_path: Path) -> None:
     result = project.flask_db("upgrade", ok=False)
     assert result.exit_code == 1
     assert project.current() is None  # nothing was applied, not even base1
+    # Going back to the shared parent does not help: the two heads are in the scripts, not in the database.
+    project.flask_db("upgrade", "base1")
+    assert project.current() == "base1"
+    assert project.flask_db("upgrade", ok=False).exit_code == 1
+    assert project.current() == "base1"
     project.flask_db("merge", "heads", "-m", "merge_xy")
     merge = project.script("merge_xy")
     assert "down_revision = ('feat_x', 'feat_y')" in merge or "down_revision = ('feat_y', 'feat_x')" in merge

@@ -109,11 +109,17 @@ sys.stdin.read()
 """
 
 
-def _visible_output(env: dict[str, str]) -> bytes:
-    """What a log collector reading the pipe has received while the process is still running."""
+def _visible_output(env: dict[str, str], shell: str | None = None) -> bytes:
+    """What a log collector reading the pipe has received while the process is still running.
+
+    With shell, the process is started as a shell-form CMD starts it: as a command of `shell -c`.
+    """
     base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    argv = [sys.executable, "-c", CHATTY]
+    if shell is not None:
+        argv = [shell, "-c", '"$0" -c "$1"', sys.executable, CHATTY]
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHATTY],
+        argv,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -143,6 +149,15 @@ def test_print_to_a_pipe_is_block_buffered_but_logging_flushes() -> None:
     # while logging's StreamHandler flushes after every record.
     assert _visible_output({}) == b"logged line\n"
     assert _visible_output({"PYTHONUNBUFFERED": "1"}) == b"logged line\nprinted line\n"
+
+
+def test_a_shell_between_docker_and_python_holds_back_no_output() -> None:
+    # Under a shell-form CMD, Python inherits the shell's stdout: the shell is not in the pipe and buffers nothing.
+    shell = shutil.which("dash") or shutil.which("sh")
+    if shell is None:
+        pytest.skip("needs a POSIX shell")
+    assert _visible_output({"PYTHONUNBUFFERED": "1"}, shell) == b"logged line\nprinted line\n"
+    assert _visible_output({}, shell) == b"logged line\n"
 
 
 APP_WITH_HANDLER = """

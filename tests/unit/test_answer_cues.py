@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.cli.bank_check import run_bank_check
@@ -143,7 +144,6 @@ def test_elimination_score_follows_the_kept_options() -> None:
 
 
 def test_a_follow_up_must_probe_an_existing_key_point() -> None:
-    import pytest
     from pydantic import ValidationError
 
     from bot.domain.bank import OpenQuestion
@@ -162,3 +162,63 @@ def test_a_follow_up_must_probe_an_existing_key_point() -> None:
     assert OpenQuestion.model_validate({**base, "follow_ups": [{**follow_up, "probes": 1}]}).follow_ups[0].probes == 1
     with pytest.raises(ValidationError, match="probes key point 2"):
         OpenQuestion.model_validate({**base, "follow_ups": [{**follow_up, "probes": 2}]})
+
+
+def _elimination_report(tmp_path: Path, questions: list[McqQuestion]) -> tuple[int, str]:
+    _write_bank(tmp_path / "bank", questions)
+    out = io.StringIO()
+    code = run_bank_check(tmp_path / "bank", out)
+    return code, out.getvalue()
+
+
+def test_elimination_bound_fails_a_cued_bank_and_names_the_giveaways(tmp_path: Path) -> None:
+    cued = [
+        _mcq(f"give-{i}", f"Flask answers 40{i}", "It never answers", "It always answers", "Only on Sundays")
+        for i in range(3)
+    ] + [_mcq("plain-0", "405", "404", "200", "500")]
+    code, report = _elimination_report(tmp_path, cued)
+    assert code == 1
+    # 3 giveaways scoring 1 and a plain question scoring 1/4: 81.2% at the level and over the bank
+    for label, bound in (("fresher", "30%"), ("all", "28%")):
+        line = next(x for x in report.splitlines() if x.startswith(f"ERROR (bank): {label}: dropping options"))
+        assert "81.2%" in line and f"above {bound}" in line
+        assert line.endswith("giveaways: give-0, give-1, give-2")
+    assert "bank check failed" in report
+
+
+def test_elimination_bound_applies_at_a_level_on_its_own(tmp_path: Path) -> None:
+    # Fresher is over 30% while traps at another level pull the whole bank under 28%.
+    questions = [
+        _mcq("f-give", "Flask answers 405", "It never answers", "It always answers", "Only on Sundays"),
+        _mcq("f-plain", "405", "404", "200", "500"),
+        *(
+            _mcq(
+                f"i-trap-{i}",
+                f"It always answers {i}",
+                "Flask answers 405",
+                "It returns 200",
+                "It returns 404",
+                level=Level.INTERMEDIATE,
+            )
+            for i in range(4)
+        ),
+    ]
+    code, report = _elimination_report(tmp_path, questions)
+    assert code == 1
+    errors = [x for x in report.splitlines() if "dropping options" in x]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("ERROR (bank): fresher:") and "62.5%" in errors[0]
+    assert errors[0].endswith("giveaways: f-give")
+
+
+def test_elimination_bound_passes_a_balanced_bank(tmp_path: Path) -> None:
+    balanced = [
+        _mcq("b-0", "It always answers 405", "It returns 200", "It never answers", "It returns 404"),
+        _mcq("b-1", "405", "404", "200", "500"),
+        _mcq("b-2", "It returns 200", "It only returns 404", "It returns 405", "It returns 500"),
+        _mcq("b-3", "It returns 304", "It returns 200", "It returns 412", "It must return 500"),
+    ]
+    _, report = _elimination_report(tmp_path, balanced)
+    # Other checks may judge a four-question bank too small; the elimination check must not object.
+    assert "dropping options" not in report, report
+    assert "fresher" in report and "giveaways 0" in report

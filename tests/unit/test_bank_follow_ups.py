@@ -1,4 +1,4 @@
-"""Follow-ups in `bank check`: sized and checked like questions, near-duplicates, and the v4 rules behind flags."""
+"""Follow-ups in `bank check`: sized and checked like questions, near-duplicates, and the v4 totals."""
 
 from __future__ import annotations
 
@@ -177,14 +177,11 @@ def test_totals_count_questions_per_level_and_the_open_share() -> None:
     assert next(p.message for p in total_problems(tiny)) == "10 questions, fewer than 440"
 
 
-def test_totals_fail_the_check_only_once_enforced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_totals_fail_the_check(tmp_path: Path) -> None:
     folder = _bank(tmp_path, _open("ctx-open", follow_ups=[_follow_up()]))
-    monkeypatch.setattr(bank_check, "ENFORCE_TOTALS", False)
-    _, report = _report(folder)
-    assert "fewer than 440" not in report
-    assert "Totals (at least 440 questions, 100 per level, 20% open per level): 1 questions" in report
-    monkeypatch.setattr(bank_check, "ENFORCE_TOTALS", True)
     code, report = _report(folder)
     assert code == 1
+    assert "Totals (at least 440 questions, 100 per level, 20% open per level): 1 questions" in report
     assert "ERROR questions: (bank): 1 questions, fewer than 440" in report
     assert "ERROR questions: fresher: 0 questions, fewer than 100" in report
+    assert "ERROR questions: (drill): 0 questions for the Flask 2 -> 3 drill, fewer than 25" in report

@@ -10,6 +10,7 @@ from bot.domain import deeplink
 from bot.domain.bank import Level
 from bot.domain.interview import Mode
 from bot.telegram import chat, render
+from bot.telegram.handlers import changes as changes_flow
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.handlers import review as review_flow
 from bot.telegram.handlers.flow import ask
@@ -37,6 +38,9 @@ async def _follow(
     if link.kind == "review":
         await review_flow.start_review(context.application, user_id, chat_id)
         return
+    if link.kind == "changes":
+        await changes_flow.start_drill(context.application, user_id, chat_id)
+        return
     if link.kind == "interview":
         await _begin(update, context, Mode.INTERVIEW)
         return
@@ -60,9 +64,9 @@ async def _follow(
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists the commands."""
+    """Lists the commands, with a button for the Flask 2 → 3 drill."""
     if update.effective_chat:
-        await chat.send(context.bot, update.effective_chat.id, texts.HELP)
+        await chat.send(context.bot, update.effective_chat.id, texts.HELP, changes_flow.help_markup())
 
 
 async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode) -> None:
