@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     llm_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
     secrets = [s for s in (token, secret, llm_key) if s]
-    setup_logging(level, secrets)
+    setup_logging(level, secrets, settings.log_format)
     install_excepthooks(secrets)
     try:
         if args.command == "bank" and args.bank_command == "calibrate":

@@ -6,7 +6,7 @@ import logging
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -24,6 +24,7 @@ def _default_questions_dir() -> Path:
 
 DEFAULT_QUESTIONS_DIR = _default_questions_dir()
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 # What Telegram accepts as a webhook secret_token.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # What @BotFather hands out: the bot's numeric id, a colon, and a secret of about 35 URL-safe characters.
@@ -55,6 +56,10 @@ class Settings(BaseSettings):
     group_quiz_seconds: int = Field(default=30, ge=5, le=600)
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # json: one object per line with update_id and user_id, for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    # Who runs this bot and how to reach them, shown by /privacy (a @username, an e-mail, a URL).
+    privacy_contact: str = Field(default="", max_length=200)
     interview_seconds_mcq: int = Field(default=90, ge=1, le=3600)
     interview_seconds_open: int = Field(default=300, ge=1, le=3600)
     webhook_url: str | None = None
@@ -84,8 +89,8 @@ class Settings(BaseSettings):
         if value is None:
             return None
         parts = _http_url(value, "with a host")
-        if (parts.path or "/") == HEALTH_PATH:
-            raise ValueError(f"its path must not be {HEALTH_PATH}, where the health check answers")
+        if (parts.path or "/") in (HEALTH_PATH, METRICS_PATH):
+            raise ValueError(f"its path must not be {HEALTH_PATH} or {METRICS_PATH}, which the listener serves")
         return value.strip()
 
     @field_validator("webhook_secret")
@@ -164,6 +169,11 @@ class Settings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r}") from None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -2,14 +2,72 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import logging
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
+from contextvars import ContextVar
 from types import TracebackType
-from typing import TextIO
+from typing import Literal, TextIO
 
 REDACTED = "<token>"
+LogFormat = Literal["text", "json"]
+# At DEBUG, PTB logs whole Bot API payloads and aiosqlite every statement with its parameters (what users typed,
+# what the bot sent): JSON logs promise neither, so these stay at INFO or above in that format.
+_PAYLOAD_LOGGERS = ("telegram", "aiosqlite")
+
+# Set while one update is handled (bot/telegram/observe.py), so every line logged meanwhile names it.
+_update_id: ContextVar[int | None] = ContextVar("log_update_id", default=None)
+_user_id: ContextVar[int | None] = ContextVar("log_user_id", default=None)
+
+
+@contextlib.contextmanager
+def update_context(update_id: int | None, user_id: int | None) -> Iterator[None]:
+    """Lines logged inside this block (in this task and tasks it starts) carry these ids."""
+    tokens = (_update_id.set(update_id), _user_id.set(user_id))
+    try:
+        yield
+    finally:
+        _user_id.reset(tokens[1])
+        _update_id.reset(tokens[0])
+
+
+class ContextFilter(logging.Filter):
+    """Copies the update and user ids of the current context onto each record (`update_id`, `user_id`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Tag the record; never drops one."""
+        record.update_id = _update_id.get()
+        record.user_id = _user_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, update and user ids, and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON (newlines inside values are escaped)."""
+        out: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("update_id", "user_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                out[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
 
 
 class RedactingFilter(logging.Filter):
@@ -77,11 +135,16 @@ def install_excepthooks(secrets: list[str], stream: TextIO | None = None) -> Non
     threading.excepthook = thread_hook
 
 
-def setup_logging(level: str, secrets: list[str]) -> None:
-    """Log to stderr at `level`, with secrets scrubbed and httpx's URL logging quieted."""
+def setup_logging(level: str, secrets: list[str], fmt: LogFormat = "text") -> None:
+    """Log to stderr at `level` as text or JSON lines, with secrets scrubbed and httpx's URL logging quieted."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # Redaction first: the formatter then renders only scrubbed text.
     handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -91,3 +154,8 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for name in _PAYLOAD_LOGGERS:
+        # In text mode they follow the root level, as before.
+        logging.getLogger(name).setLevel(
+            max(logging.INFO, logging.getLevelName(level)) if fmt == "json" else logging.NOTSET
+        )

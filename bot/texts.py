@@ -14,9 +14,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("review", "Your due review cards, now"),
     ("stats", "Your progress: readiness by topic, streaks"),
     ("history", "Your last sessions and answers"),
-    ("export", "Download your answers as CSV"),
+    ("export", "Download your answers as CSV (/export json: everything)"),
     ("reset", "Erase your progress, keep your settings"),
     ("deleteme", "Delete all your data"),
+    ("privacy", "What I store about you, and who runs me"),
     ("daily", "A question every day at your time"),
     ("timezone", "Set your time zone for the daily question"),
     ("goal", "An interview date: forecast and daily plan"),
@@ -199,6 +200,47 @@ HISTORY_GONE = "That session is no longer stored."
 EXPORT_EMPTY = "There is nothing to export yet: you have not answered any questions. Send /quiz to start."
 EXPORT_CAPTION = "Your answers, one row each (times in UTC)."
 EXPORT_FILENAME = "flask-interview-answers.csv"
+EXPORT_JSON_CAPTION = (
+    "Everything I store about you, as JSON: settings, sessions, answers, review cards, reports and group votes "
+    "(times in Unix milliseconds, UTC)."
+)
+EXPORT_JSON_FILENAME = "flask-interview-data.json"
+EXPORT_USAGE = "Send /export for your answers as CSV, or /export json for everything I store about you."
+
+
+def privacy(contact: str, llm_host: str | None) -> str:
+    """The /privacy message: what is stored, for how long, where answers may go, and who runs the bot."""
+    llm = (
+        f"\n• To grade them, your typed answers to open questions (with the question) are sent to "
+        f"<code>{escape(llm_host)}</code>, the language model this bot is set up with."
+        if llm_host
+        else ""
+    )
+    who = (
+        f"This bot is run by {escape(contact)}. Ask them about your data."
+        if contact.strip()
+        else "The person running this bot has not published a contact."
+    )
+    return (
+        "<b>What I store about you</b>\n"
+        "• Your Telegram user id, chat id and first name; the level, time zone and daily-question time you chose.\n"
+        "• Every quiz, mock interview, review and daily question you take: the questions, your answers "
+        "(what you type for open questions too), their grades and times.\n"
+        "• Your review schedule (when each question comes back), and the reports and comments you send "
+        "about questions.\n"
+        "• In groups: your answers to my quiz polls, and your first name for the leaderboard.\n"
+        "• Whether each daily question reached you, so it is never sent twice."
+        f"{llm}\n\n"
+        "<b>For how long</b>\n"
+        "Until you erase it: /reset erases your progress (answers, sessions, review cards) and keeps your "
+        "settings; /deleteme erases everything. Nothing expires on its own, and backups the operator keeps "
+        "may hold a copy until they are replaced.\n\n"
+        "<b>Your copy</b>\n"
+        "/export sends your answers as CSV; /export json sends every row I store about you.\n\n"
+        f"<b>Who runs this bot</b>\n{who}"
+    )
+
+
 RESET_CONFIRM = (
     "Reset your progress? This erases every answer, session and review card. "
     "Your settings (time zone, daily question time) stay."

@@ -46,6 +46,7 @@ from bot.domain.bank import Level
 from bot.domain.clock import Clock
 from bot.domain.interview import Mode, shuffled_order
 from bot.domain.schedule import DailySettings
+from bot.metrics import BLOCKED, FAILED, NO_METRICS, PUSH, SENT, DeliveryObserver
 from bot.services.goal import DailyNote
 from bot.services.interview import InterviewService, QuestionView
 from bot.storage.cards import CardStore
@@ -157,10 +158,12 @@ class PushService:
         default_zone: str,
         rate: float | Rate,
         sleep: Sleep,
+        observer: DeliveryObserver = NO_METRICS,
         notes: NoteSource | None = None,
     ) -> None:
         self._notes = notes
         self._store = store
+        self._observer = observer
         self._cards = cards
         self._interview = interview
         self._clock = clock
@@ -231,7 +234,7 @@ class PushService:
         served = await self._store.served({d.local_date for d in due}, _ms(start - STALE_AFTER), MAX_ATTEMPTS)
         todo = schedule.pending(due, served)
         report = RoundReport(due=len(due), already=len(due) - len(todo))
-        flight = _Flight(self._store, self._clock, send, report, len(todo), progress)
+        flight = _Flight(self._store, self._clock, send, report, len(todo), progress, self._observer)
         pacer = Pacer(self._rate, self._clock, self._sleep)
         try:
             await self._dispatch(todo, flight, pacer, stop)
@@ -337,13 +340,7 @@ class PushService:
         jobs = []
         for claim in claims:
             try:
-                note = notes.get(claim.user_id)
-                if note is not None:
-                    job: _Job | None = _Job(
-                        items[claim.user_id].subscriber.chat_id, claim.user_id, claim.local_date, note
-                    )
-                else:
-                    job = await self._job(items[claim.user_id], plans[claim.user_id], claim)
+                job = await self._job(items[claim.user_id], plans[claim.user_id], claim, notes.get(claim.user_id))
             except Exception as exc:
                 _log_failure(claim.user_id, exc)
                 job = None
@@ -353,9 +350,15 @@ class PushService:
                 jobs.append(job)
         return jobs
 
-    async def _job(self, item: schedule.Due, plan: DailyPlan, claim: ClaimedRow) -> _Job | None:
-        """The send a claim asks for: its fresh session's question, or the one an earlier attempt asked."""
+    async def _job(
+        self, item: schedule.Due, plan: DailyPlan, claim: ClaimedRow, note: DailyNote | None = None
+    ) -> _Job | None:
+        """The send a claim asks for: a goal's note, its fresh session's question, or an earlier attempt's."""
         user_id = item.subscriber.user_id
+        tz = schedule.zone(item.subscriber.timezone, self._default_zone)
+        due_at = schedule.due_instant(claim.local_date, item.subscriber.daily_time, tz)
+        if note is not None:
+            return _Job(item.subscriber.chat_id, user_id, claim.local_date, note, due_at)
         view = None
         if claim.session_id is not None and claim.fresh:
             question = self._interview.bank.get(str(plan.question_id))
@@ -377,7 +380,7 @@ class PushService:
         if view is None:
             logger.warning("no question to push to user %s", user_id)
             return None
-        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view)
+        return _Job(item.subscriber.chat_id, user_id, claim.local_date, view, due_at)
 
 
 @dataclass(frozen=True)
@@ -388,6 +391,16 @@ class _Job:
     user_id: int
     local_date: dt.date
     view: QuestionView | DailyNote
+    due_at: dt.datetime  # the subscriber's local time on `local_date`, in UTC: the push's lag counts from it
+
+
+# How each send counts in the delivery metrics; a stopped one was not sent and counts as nothing.
+_COUNTED = {
+    SendStatus.SENT: SENT,
+    SendStatus.UNCERTAIN: SENT,  # recorded as sent, as the rows are
+    SendStatus.BLOCKED: BLOCKED,
+    SendStatus.FAILED: FAILED,
+}
 
 
 class _Flight:
@@ -399,9 +412,17 @@ class _Flight:
     """
 
     def __init__(
-        self, store: PushStore, clock: Clock, send: Send, report: RoundReport, total: int, progress: Progress | None
+        self,
+        store: PushStore,
+        clock: Clock,
+        send: Send,
+        report: RoundReport,
+        total: int,
+        progress: Progress | None,
+        observer: DeliveryObserver = NO_METRICS,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._clock = clock
         self._send = send
         self.report = report
@@ -436,6 +457,9 @@ class _Flight:
             result = SendResult(SendStatus.FAILED)
         if result.status is SendStatus.STOPPED:
             self.stopped = True
+        counted = _COUNTED.get(result.status)
+        if counted is not None:
+            self._observer.on_delivery(PUSH, counted, (self._clock.now() - job.due_at).total_seconds())
         await self._settle([(_settled(job, result), True)])
 
     async def withdrawn(self, jobs: Sequence[_Job]) -> set[int]:

@@ -11,7 +11,9 @@ from bot.config import Settings
 from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
+from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.calibration import CalibrationService
+from bot.services.export import ExportService
 from bot.services.goal import GoalService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
@@ -22,6 +24,7 @@ from bot.services.reports import ReportService
 from bot.services.review import ReviewService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
+from bot.storage.export import ExportStore
 from bot.storage.goals import GoalStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
@@ -45,6 +48,7 @@ class Services:
     reports: ReportService
     calibration: CalibrationService
     groups: GroupService
+    export: ExportService
     goal: GoalService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -58,8 +62,12 @@ def build_services(
     rng: random.Random,
     sleep: Sleep = asyncio.sleep,
     push_rate: Rate | None = None,
+    observer: DeliveryObserver = NO_METRICS,
 ) -> Services:
-    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None)."""
+    """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
+
+    `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`.
+    """
     cards = CardStore(db)
     report_store = ReportStore(db)
     interview_store = InterviewStore(db)
@@ -80,6 +88,7 @@ def build_services(
         settings.default_timezone,
         push_rate or settings.push_rate,
         sleep,
+        observer,
         notes=goals,
     )
     groups = GroupService(
@@ -105,4 +114,5 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, goals)
+    export = ExportService(ExportStore(db), clock)
+    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, goals)

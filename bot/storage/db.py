@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        # Told the seconds of each write transaction, from the call to its commit (bot/metrics.py).
+        self.on_write: Callable[[float], None] | None = None
 
     @classmethod
     async def open(cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
@@ -73,8 +76,12 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A BEGIN IMMEDIATE transaction, committed on success and rolled back on error or cancellation."""
-        async with self._lock, self._transaction("BEGIN IMMEDIATE"):
-            yield self._conn
+        start = time.perf_counter()
+        try:
+            async with self._lock, self._transaction("BEGIN IMMEDIATE"):
+                yield self._conn
+        finally:
+            self._timed(start)
 
     async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the database thread inside BEGIN IMMEDIATE … COMMIT: a whole transaction in one hand-off.
@@ -85,8 +92,16 @@ class Database:
         is released only once the thread is done with it.
         """
         cancelled = threading.Event()
-        async with self._lock:
-            return await self._finish(self._on_thread(_atomically, work, cancelled), cancelled.set)
+        start = time.perf_counter()
+        try:
+            async with self._lock:
+                return await self._finish(self._on_thread(_atomically, work, cancelled), cancelled.set)
+        finally:
+            self._timed(start)
+
+    def _timed(self, start: float) -> None:
+        if self.on_write is not None:
+            self.on_write(time.perf_counter() - start)
 
     def _on_thread(self, fn: Callable[..., T], *args: object) -> Awaitable[T]:
         """Queue `fn(connection, *args)` for the database thread, behind every statement queued before it.

@@ -44,3 +44,10 @@ class OperatorStore:
             row = await cur.fetchone()
         assert row is not None
         return OperatorFigures(*(int(v) for v in row))
+
+    async def open_sessions(self) -> int:
+        """Open quiz and interview sessions: a count over the partial index `sessions_one_open`, cheap per scrape."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM sessions WHERE status = 'open' AND mode IN ('quiz', 'interview')"
+        )
+        return int(row[0]) if row is not None else 0

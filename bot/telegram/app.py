@@ -26,9 +26,11 @@ from bot import texts
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
+from bot.metrics import Metrics
 from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
+from bot.storage.operator import OperatorStore
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
@@ -46,6 +48,7 @@ from bot.telegram.handlers import (
 )
 from bot.telegram.jobs import schedule_push
 from bot.telegram.nudges import schedule_nudges
+from bot.telegram.observe import ObservedApplication
 from bot.telegram.polls import schedule_groups
 from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, Services, attach, services
@@ -91,11 +94,18 @@ def build_application(
     the_clock = clock or SystemClock()
     the_rng = rng or random.Random()
     the_limiter = limiter or Limiter.from_settings(settings, sleep)
+    metrics = Metrics()
+    the_limiter.metrics = metrics
 
     async def post_init(app: App) -> None:
         db = await Database.open(settings.database_path)
+        db.on_write = metrics.on_db_write
+        metrics.count_sessions_with(OperatorStore(db).open_sessions)
         rate = lambda: the_limiter.bulk_rate  # noqa: E731
-        attach(app.bot_data, build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate))
+        attach(
+            app.bot_data,
+            build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate, observer=metrics),
+        )
         schedule_push(app)
         schedule_nudges(app)
         await schedule_groups(app)
@@ -131,6 +141,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(the_limiter)
+        .application_class(ObservedApplication, {"metrics": metrics})
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
@@ -162,6 +173,7 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("export", progress.export, filters=private))
     app.add_handler(CommandHandler("reset", progress.reset, filters=private))
     app.add_handler(CommandHandler("deleteme", progress.deleteme, filters=private))
+    app.add_handler(CommandHandler("privacy", progress.privacy, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
     app.add_handler(CommandHandler("goal", goal.goal, filters=private))

@@ -83,6 +83,12 @@ def _convert(kind: Any, text: str) -> object:
     raise CallbackError(f"unsupported field type {kind!r}")
 
 
+def payload_name(data: str | None) -> str:
+    """The payload class that callback_data names by its prefix (fields unchecked), or `unknown`: a metrics label."""
+    cls = _REGISTRY.get((data or "").split(SEP, 1)[0])
+    return cls.__name__ if cls is not None else "unknown"
+
+
 def unpack(data: str | None) -> CallbackData:
     """Decode callback_data into its typed payload; raise CallbackError for anything forged or malformed."""
     try:

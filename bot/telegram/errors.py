@@ -9,6 +9,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.telegram.observe import metrics_of
 from bot.telegram.startup import PollingErrors
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,10 @@ _POLLING_ERRORS = "polling_errors"
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure with its traceback and tells the user something went wrong."""
+    metrics = metrics_of(context.application)
+    kind = error_kind(update, context)
+    if metrics is not None:
+        metrics.on_error(kind)
     if not isinstance(update, Update):
         error = context.error
         if context.job is not None:
@@ -52,3 +57,18 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, texts.ERROR)
     except TelegramError as exc:
         logger.warning("could not tell user %s about the error: %s", user_id, exc)
+
+
+def error_kind(update: object, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """A bounded label for a failure: where it happened and whether the Bot API or our code failed."""
+    error = context.error
+    api = isinstance(error, TelegramError)
+    if not isinstance(update, Update):
+        if context.job is not None:
+            return "job_bot_api" if api else "job"
+        return "polling" if api else "outside_update"
+    if isinstance(error, Forbidden):
+        return "user_unreachable"
+    if isinstance(error, (NetworkError, RetryAfter)) and not isinstance(error, BadRequest):
+        return "bot_api"
+    return "bad_request" if isinstance(error, BadRequest) else "handler"

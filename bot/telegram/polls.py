@@ -17,8 +17,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain.polls import PollSpec
+from bot.metrics import BLOCKED, FAILED, GROUP_POLL, SENT
 from bot.services.groups import ChatGone, ChatMoved, DailyReport, PostedPoll, SendFailed
 from bot.telegram.delivery import may_have_arrived
+from bot.telegram.observe import metrics_of
 from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
@@ -105,7 +107,13 @@ async def run_group_round(app: App) -> DailyReport | None:
     if lock.locked():
         return None
     async with lock:
-        return await services_of(app).groups.run_daily_round(outbox_of(app), app.bot.username)
+        report = await services_of(app).groups.run_daily_round(outbox_of(app), app.bot.username)
+    metrics = metrics_of(app)
+    if metrics is not None:  # until the delivery engine reports each send (with its lag) itself
+        for outcome, count in ((SENT, report.posted), (BLOCKED, report.gone), (FAILED, report.failed)):
+            for _ in range(count):
+                metrics.on_delivery(GROUP_POLL, outcome)
+    return report
 
 
 async def group_push_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -32,6 +32,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.telegram.delivery import MAX_FLOOD_WAIT, flood_wait, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ class Limiter(BaseRateLimiter[None]):
         self._replies_waiting = 0
         self._stopped = asyncio.Event()
         self._flood_until = float("-inf")  # loop time the last flood wait that halved the pace ends
+        # Every request but getUpdates (which PTB sends around the limiter) passes here: the place to count them.
+        self.metrics: Metrics | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, sleep: Sleep | None = None) -> Limiter:
@@ -263,6 +266,9 @@ class Limiter(BaseRateLimiter[None]):
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = flood_wait(exc)
+                if self.metrics is not None:
+                    self.metrics.on_api_call(endpoint, "flood")
+                    self.metrics.on_flood(endpoint, wait)
                 self._flooded(wait)
                 flood_waited += wait
                 if flood_waited > self._max_flood_wait:
@@ -271,13 +277,19 @@ class Limiter(BaseRateLimiter[None]):
                 logger.info("%s to chat %s: flood wait %.1fs", endpoint, chat, wait)
                 await self._pause(wait, bulk)
                 continue
-            except TelegramError as exc:
+            except Exception as exc:
+                if self.metrics is not None:
+                    self.metrics.on_api_call(endpoint, "error")
+                if not isinstance(exc, TelegramError):
+                    raise
                 delay = retry_delay(endpoint, exc, attempt)
                 if delay is None:
                     raise
                 logger.warning("%s to chat %s failed (%s); retrying in %.1fs", endpoint, chat, exc, delay)
                 await self._pause(delay, bulk)
                 continue
+            if self.metrics is not None:
+                self.metrics.on_api_call(endpoint, "ok")
             if bulk and self._bulk_rate < self._bulk_ceiling:
                 self._bulk_rate = min(self._bulk_ceiling, self._bulk_rate + BULK_RECOVERY)
             return result

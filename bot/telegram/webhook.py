@@ -1,4 +1,4 @@
-"""The HTTP listener: Telegram's webhook (secret checked) and `GET /healthz`, on one aiohttp server.
+"""The HTTP listener: Telegram's webhook (secret checked), `GET /healthz` and `GET /metrics`, on one aiohttp server.
 
 PTB's own `run_webhook` (tornado) cannot serve a health check beside the hook, so this follows PTB's
 custom-server pattern: the Application runs without an Updater and each accepted update goes onto its
@@ -17,10 +17,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from prometheus_client.aiohttp import make_aiohttp_handler
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.config import HEALTH_PATH, Settings
+from bot.config import HEALTH_PATH, METRICS_PATH, Settings
+from bot.metrics import Metrics
+from bot.telegram.observe import metrics_of
 from bot.telegram.services import App, Services
 from bot.telegram.startup import StopRequested, until_up
 
@@ -43,7 +46,7 @@ class ListenError(Exception):
 
 
 class HttpListener:
-    """Serves the webhook path (when given a secret) and the health check."""
+    """Serves the webhook path (when given a secret), the health check and the app's metrics (Prometheus text)."""
 
     def __init__(
         self,
@@ -60,6 +63,9 @@ class HttpListener:
         self._secret = (secret or "").encode()
         web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         web_app.router.add_get(HEALTH_PATH, self._health)
+        metrics = metrics_of(app)
+        if metrics is not None:
+            web_app.router.add_get(METRICS_PATH, _metrics_handler(metrics))
         if hook_path is not None:
             if not secret:
                 raise ValueError("a webhook needs a secret")
@@ -117,6 +123,17 @@ class HttpListener:
             logger.warning("health check: the database did not answer (%s)", type(exc).__name__)
             return web.json_response({"status": "error", "database": "unavailable"}, status=503)
         return web.json_response({"status": "ok", "database": "ok", "running": self._app.running})
+
+
+def _metrics_handler(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """prometheus-client's own aiohttp handler on the app's registry, its database gauges read first."""
+    render = make_aiohttp_handler(metrics.registry)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        await metrics.refresh()
+        return await render(request)
+
+    return handle
 
 
 async def serve_webhook(

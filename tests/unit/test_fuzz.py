@@ -114,6 +114,8 @@ COMMANDS = [f"/{name}" for name, _ in bot_texts.COMMANDS] + [
     "/start",
     "/admin",
     "/nonsense",
+    "/export json",
+    "/export xml",
     "/daily 09:00",
     "/daily off",
     "/daily 25:99",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import RedactingFilter, setup_logging
+from bot.logs import RedactingFilter, setup_logging, update_context
 
 TOKEN = "123456:AAH-secretpart-xyz987"
 _QUIETED = ("httpx", "httpcore", "apscheduler")
@@ -82,3 +83,47 @@ def test_a_bad_format_is_logged_scrubbed_instead_of_raising(captured: io.StringI
     out = captured.getvalue()
     assert "unformattable" in out and "<token>" in out and "secretpart" not in out
     assert "'%d items'" in out
+
+
+def test_json_lines_carry_the_update_and_user_and_no_token(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging("DEBUG", [TOKEN], "json")
+    log = logging.getLogger("json-test")
+    try:
+        log.info("outside any update")
+        with update_context(17, 501):
+            log.warning("token %s in a message\nover two lines", TOKEN)
+            try:
+                raise ValueError(f"failed with {TOKEN}")
+            except ValueError:
+                log.exception("boom")
+        log.info("after the update")
+    finally:
+        setup_logging("INFO", [TOKEN])
+    lines = capsys.readouterr().err.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["message"] for r in records] == [
+        "outside any update",
+        "token <token> in a message\nover two lines",
+        "boom",
+        "after the update",
+    ]
+    assert [(r.get("update_id"), r.get("user_id")) for r in records] == [
+        (None, None),
+        (17, 501),
+        (17, 501),
+        (None, None),
+    ]
+    assert "ValueError: failed with <token>" in records[2]["exc"]
+    assert all("secretpart" not in line for line in lines)
+
+
+def test_json_format_keeps_payload_loggers_above_debug() -> None:
+    setup_logging("DEBUG", [TOKEN], "json")
+    try:
+        assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("bot.anything").isEnabledFor(logging.DEBUG)
+    finally:
+        setup_logging("DEBUG", [TOKEN])
+    assert logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
+    setup_logging("INFO", [TOKEN])

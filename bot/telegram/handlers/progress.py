@@ -1,9 +1,10 @@
-"""Progress and personal data: /stats, /history, /export, /reset, /deleteme and their buttons."""
+"""Progress and personal data: /stats, /history, /export, /reset, /deleteme, /privacy and their buttons."""
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
@@ -138,9 +139,16 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Sends every answer as a CSV document."""
+    """Sends every answer as a CSV document; `/export json` every stored row about the user."""
     ids = _ids(update)
     if ids is None:
+        return
+    form = " ".join(context.args or ()).strip().lower()
+    if form == "json":
+        await _export_json(context, *ids)
+        return
+    if form not in ("", "csv"):
+        await chat.send(context.bot, ids[1], texts.EXPORT_USAGE)
         return
     data = await services(context).progress.export_csv(ids[0])
     if data is None:
@@ -151,6 +159,24 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ids[1], InputFile(payload, filename=texts.EXPORT_FILENAME), caption=texts.EXPORT_CAPTION
     )
     logger.info("exported %d bytes of answers for user %s", len(payload), ids[0])
+
+
+async def _export_json(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int) -> None:
+    payload = (await services(context).export.user_json(user_id)).encode("utf-8")
+    await context.bot.send_document(
+        chat_id, InputFile(payload, filename=texts.EXPORT_JSON_FILENAME), caption=texts.EXPORT_JSON_CAPTION
+    )
+    logger.info("exported %d bytes of JSON for user %s", len(payload), user_id)
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What is stored, for how long, where typed answers may go, and who runs the bot."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    settings = services(context).settings
+    llm_host = urlsplit(settings.llm_base_url).hostname if settings.llm_base_url else None
+    await chat.send(context.bot, ids[1], texts.privacy(settings.privacy_contact, llm_host))
 
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
