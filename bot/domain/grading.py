@@ -1,8 +1,14 @@
-"""Grading: MCQ taps against the shuffled order, typed answers against key points."""
+"""Grading: MCQ taps against the shuffled order, typed answers against key points, and the one grading table.
+
+The table (`GRADE_SCORES`, the MCQ and timeout scores, `FULL_SCORE`) is the only place an answer's score is
+decided: quiz summaries, /stats, the review's mistakes, the interview estimate and calibration's tallies all
+ask `answer_score`, and the storage layer reads the table through parameters, never repeating it in SQL.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain.answer_text import Phrase, tokenize
@@ -15,6 +21,39 @@ class SelfGrade(enum.StrEnum):
     NAILED = "nailed"
     PARTLY = "partly"
     MISSED = "missed"
+
+
+GRADE_SCORES: Mapping[SelfGrade, float] = {SelfGrade.NAILED: 1.0, SelfGrade.PARTLY: 0.5, SelfGrade.MISSED: 0.0}
+RIGHT_SCORE = 1.0  # a right MCQ
+WRONG_SCORE = 0.0  # a wrong MCQ, and any question that ran out of time
+FULL_SCORE = 1.0  # an answer with this score is right; below it, a mistake worth reviewing
+PASS_SCORE = 0.5  # an interview answer with at least this counts as answered well in the level evidence
+
+
+def answer_score(kind: str, correct: bool | None, grade: str | None, timed_out: bool = False) -> float | None:
+    """The score of an answer by the grading table; None for a typed answer not self-graded yet."""
+    if timed_out:
+        return WRONG_SCORE
+    if kind == "mcq":
+        return RIGHT_SCORE if correct else WRONG_SCORE
+    if grade is None:
+        return None
+    return GRADE_SCORES[SelfGrade(grade)]
+
+
+def is_right(score: float | None) -> bool | None:
+    """Right (True), wrong (False) or not graded yet (None)."""
+    return None if score is None else score >= FULL_SCORE
+
+
+def is_mistake(score: float | None) -> bool:
+    """A graded answer below full marks: one to review."""
+    return score is not None and score < FULL_SCORE
+
+
+def right_grades() -> tuple[str, ...]:
+    """The self-grades that make a typed answer right (for storage to pass as parameters)."""
+    return tuple(g.value for g, score in GRADE_SCORES.items() if score >= FULL_SCORE)
 
 
 @dataclass(frozen=True)

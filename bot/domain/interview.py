@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
+from bot.domain.grading import answer_score, is_right
 
 QUIZ_LENGTH = 10
 INTERVIEW_LENGTH = 8
@@ -104,26 +105,26 @@ class Summary:
     mcq_right: int = 0
     grades: Counter[str] = field(default_factory=Counter)
     by_topic: dict[str, TopicScore] = field(default_factory=dict)
+    open_right: int = 0
 
     @property
     def right(self) -> int:
-        """MCQs right plus open answers self-graded as nailed."""
-        return self.mcq_right + self.grades.get("nailed", 0)
+        """MCQs right plus open answers self-graded right (by the grading table)."""
+        return self.mcq_right + self.open_right
 
 
 def summarise(asked: int, answers: Sequence[AnswerRecord]) -> Summary:
-    """Score a session: MCQs by correctness, open questions by self-grade."""
+    """Score a session by the grading table: MCQs by correctness, open questions by self-grade."""
     summary = Summary(asked=asked)
     for a in answers:
         ts = summary.by_topic.setdefault(a.topic, TopicScore())
         ts.total += 1
+        right = is_right(answer_score(a.kind, a.correct, a.grade))
         if a.kind == "mcq":
             summary.mcq_total += 1
-            if a.correct:
-                summary.mcq_right += 1
-                ts.right += 1
+            summary.mcq_right += bool(right)
         elif a.grade is not None:
             summary.grades[a.grade] += 1
-            if a.grade == "nailed":
-                ts.right += 1
+            summary.open_right += bool(right)
+        ts.right += bool(right)
     return summary

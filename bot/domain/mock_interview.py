@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.estimate import LEVELS, Estimate, Evidence, difficulty, estimate, level_index, nearest_level
+from bot.domain.grading import PASS_SCORE, answer_score
 
 INTERVIEW_QUESTIONS = 10
 # Open questions go to these positions (0-based) when the level has one left: three of ten, spread out.
@@ -19,7 +20,6 @@ RECENT = dt.timedelta(days=30)
 MIN_TOPICS = 6
 # "Not sure" starts in the middle of the scale, between intermediate and experienced, at intermediate.
 UNSURE_START = Level.INTERMEDIATE
-GRADE_SCORES = {"nailed": 1.0, "partly": 0.5, "missed": 0.0}
 WEAK_TOPICS_SHOWN = 3
 
 
@@ -120,16 +120,14 @@ class Scored:
     graded: bool = True
 
 
-def answer_score(
+def interview_score(
     kind: str, correct: bool | None, grade: str | None, covered: Sequence[bool], timed_out: bool
 ) -> tuple[float, bool]:
-    """The score of an answer and whether it is final: an open answer counts its key points until self-graded."""
-    if timed_out:
-        return 0.0, True
-    if kind == "mcq":
-        return (1.0 if correct else 0.0), True
-    if grade is not None:
-        return GRADE_SCORES[grade], True
+    """The score of an answer and whether it is final: the grading table's, or, for a typed answer not
+    self-graded yet, the share of key points it covers."""
+    score = answer_score(kind, correct, grade, timed_out)
+    if score is not None:
+        return score, True
     return (sum(covered) / len(covered) if covered else 0.0), False
 
 
@@ -146,7 +144,7 @@ def next_level(start: Level, answers: Sequence[Scored], observed: Mapping[str, f
 
 @dataclass(frozen=True)
 class LevelEvidence:
-    """Questions asked at one level and how many were answered well (score ≥ ½ counts as right)."""
+    """Questions asked at one level and how many were answered well (a score of PASS_SCORE or more)."""
 
     level: Level
     asked: int
@@ -187,7 +185,9 @@ def build_report(
     """The report of a finished interview."""
     evidence = tuple(
         LevelEvidence(
-            lv, sum(1 for a in answers if a.level == lv), sum(1 for a in answers if a.level == lv and a.score >= 0.5)
+            lv,
+            sum(1 for a in answers if a.level == lv),
+            sum(1 for a in answers if a.level == lv and a.score >= PASS_SCORE),
         )
         for lv in LEVELS
         if any(a.level == lv for a in answers)

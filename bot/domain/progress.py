@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.bank import TOPICS
+from bot.domain.grading import answer_score, is_right
 from bot.domain.markup import clip_html, visible_length
 
 # Every zone in use today is offset from UTC by a multiple of 15 minutes, so a 15-minute UTC bucket
@@ -27,12 +28,8 @@ class Erasure(enum.StrEnum):
 
 
 def verdict(kind: str, correct: bool | None, self_grade: str | None) -> bool | None:
-    """Right (True), wrong (False) or not graded yet (None): MCQs by correctness, open answers by self-grade."""
-    if kind == "mcq":
-        return correct
-    if self_grade is None:
-        return None
-    return self_grade == "nailed"
+    """Right (True), wrong (False) or not graded yet (None), by the grading table."""
+    return is_right(answer_score(kind, correct, self_grade))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import random
 from collections.abc import Sequence
@@ -11,13 +12,15 @@ from bot.domain.bank import Bank, Level, McqQuestion, OpenQuestion
 from bot.domain.changes import PURPOSE as DRILL_PURPOSE
 from bot.domain.changes import plan_drill
 from bot.domain.clock import Clock
-from bot.domain.grading import SelfGrade, covered_points, grade_mcq
+from bot.domain.grading import SelfGrade, answer_score, covered_points, grade_mcq, is_mistake
 from bot.domain.interview import AnswerRecord, Mode, Summary, plan_session, shuffled_order, summarise
 from bot.domain.review import Rating, rating_for_grade, rating_for_mcq, review
+from bot.storage.answers import Attempt, NewAnswer, Reads, Recorded, Settled
 from bot.storage.cards import CardStore, PendingReview
-from bot.storage.interviews import Attempt, InterviewStore, NewAnswer, Recorded, Settled
+from bot.storage.interviews import At, Current, InterviewStore
 from bot.storage.reports import ReportStore
 from bot.storage.rows import AnswerRow, SessionRow, SlotRow
+from bot.storage.sessions import NextSlot
 
 
 class Outcome(enum.Enum):
@@ -173,7 +176,7 @@ class InterviewService:
         opened = await self._store.start_session(
             user_id, mode.value, level.value, plan, origin_message_id, _ms(self._clock)
         )
-        view = None if opened.found is None else self._view(*opened.found)
+        view = None if opened.found is None else self.view_of(*opened.found)
         return StartOutcome(view, opened.already_started)
 
     async def start_drill(self, user_id: int, origin_message_id: int | None = None) -> StartOutcome:
@@ -186,13 +189,13 @@ class InterviewService:
         def plan(seen: dict[str, float], disabled: frozenset[str]) -> list[tuple[str, tuple[int, ...]]]:
             return [(p.qid, p.order) for p in plan_drill(self._bank, self._rng, seen, disabled)]
 
-        def level(chosen: Sequence[tuple[str, tuple[int, ...]]]) -> str:
-            return preferred.value if preferred is not None else self._bank[chosen[0][0]].level.value
+        def level(chosen: Sequence[NextSlot]) -> str:
+            return preferred.value if preferred is not None else self._bank[chosen[0].question_id].level.value
 
         opened = await self._store.start_session(
             user_id, Mode.QUIZ.value, level, plan, origin_message_id, _ms(self._clock), purpose=DRILL_PURPOSE
         )
-        view = None if opened.found is None else self._view(*opened.found)
+        view = None if opened.found is None else self.view_of(*opened.found)
         return StartOutcome(view, opened.already_started)
 
     async def start_daily(self, user_id: int, level: Level, question_id: str) -> QuestionView | None:
@@ -209,18 +212,18 @@ class InterviewService:
             _ms(self._clock),
         )
         assert opened.found is not None
-        return self._view(*opened.found)
+        return self.view_of(*opened.found)
 
     async def reveal_open(self, user_id: int, session_id: int, position: int) -> OpenOutcome | None:
         """Record "show answer" on an open question as an answer with no text; None if not the user's."""
 
-        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
-            view = self._view(session, slot)
+        def decide(session: SessionRow, slot: SlotRow | None, _reads: Reads) -> Attempt | None:
+            view = self.view_of(session, slot)
             if session.user_id != user_id or view is None or not isinstance(view.question, OpenQuestion):
                 return None
             return Attempt(NewAnswer(session_id, position, user_id, view.question.id, view.question.topic, "open"))
 
-        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        done = await self._store.record_answer(At(session_id, position), decide, _ms(self._clock))
         view = self._settled_view(done)
         if view is None or done.recorded is None:
             return None
@@ -232,9 +235,10 @@ class InterviewService:
     async def view(self, session_id: int, position: int) -> QuestionView | None:
         """One question of a session, if the session has it and the bank still does."""
         found = await self._store.session_slot(session_id, position)
-        return None if found is None else self._view(*found)
+        return None if found is None else self.view_of(*found)
 
-    def _view(self, session: SessionRow, slot: SlotRow | None) -> QuestionView | None:
+    def view_of(self, session: SessionRow, slot: SlotRow | None) -> QuestionView | None:
+        """A stored question as its session asks it, if the bank still has it (for the services built on this one)."""
         if slot is None:
             return None
         question = self._bank.get(slot.question_id)
@@ -252,12 +256,12 @@ class InterviewService:
         )
 
     def _settled_view(self, done: Settled) -> QuestionView | None:
-        return None if done.session is None else self._view(done.session, done.slot)
+        return None if done.session is None else self.view_of(done.session, done.slot)
 
     async def current(self, user_id: int) -> QuestionView | None:
         """The question the user's open session waits on."""
         found = await self._store.current_slot(user_id)
-        return None if found is None else self._view(*found)
+        return None if found is None else self.view_of(*found)
 
     async def awaiting_grade(self, view: QuestionView) -> bool:
         """True when an open question has its typed answer and waits for the self-grade."""
@@ -278,31 +282,17 @@ class InterviewService:
     async def answer_mcq(self, user_id: int, session_id: int, position: int, shown_index: int) -> McqOutcome:
         """Grade and record a tap, in one transaction with what follows; a repeated or stale tap records nothing."""
 
-        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
-            view = self._view(session, slot)
-            if session.user_id != user_id or view is None or not isinstance(view.question, McqQuestion):
+        def decide(session: SessionRow, slot: SlotRow | None, _reads: Reads) -> Attempt | None:
+            view = self.view_of(session, slot)
+            if session.user_id != user_id or view is None:
                 return None
-            if not 0 <= shown_index < len(view.order):
+            answer = tapped(view, user_id, shown_index)
+            if answer is None:
                 return None
-            verdict = grade_mcq(view.question, view.order, shown_index)
-            question = view.question
-            return Attempt(
-                NewAnswer(
-                    session_id,
-                    position,
-                    user_id,
-                    question.id,
-                    question.topic,
-                    "mcq",
-                    chosen=verdict.chosen,
-                    correct=verdict.correct,
-                ),
-                advance=True,
-                review=self._review(user_id, question.id, rating_for_mcq(verdict.correct)),
-                follow=True,
-            )
+            review = self._review(user_id, answer.question_id, rating_for_mcq(bool(answer.correct)))
+            return Attempt(answer, advance=True, review=review, follow=True)
 
-        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        done = await self._store.record_answer(At(session_id, position), decide, _ms(self._clock))
         if done.session is None:
             return McqOutcome(Outcome.STALE)
         if done.session.user_id != user_id:
@@ -321,8 +311,8 @@ class InterviewService:
     async def answer_open(self, user_id: int, text: str) -> OpenOutcome | None:
         """Record a typed answer to the current open question; None if no open question waits."""
 
-        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
-            view = self._view(session, slot)
+        def decide(session: SessionRow, slot: SlotRow | None, _reads: Reads) -> Attempt | None:
+            view = self.view_of(session, slot)
             if view is None or not isinstance(view.question, OpenQuestion):
                 return None
             question = view.question
@@ -332,7 +322,7 @@ class InterviewService:
                 )
             )
 
-        done = await self._store.settle_current(user_id, decide, _ms(self._clock))
+        done = await self._store.record_answer(Current(user_id), decide, _ms(self._clock))
         view = self._settled_view(done)
         if view is None or done.recorded is None or not isinstance(view.question, OpenQuestion):
             return None
@@ -343,14 +333,14 @@ class InterviewService:
     async def grade_open(self, user_id: int, session_id: int, position: int, grade: SelfGrade) -> GradeOutcome:
         """Record the self-grade of a typed answer once, then move on (one transaction)."""
 
-        def decide(session: SessionRow, slot: SlotRow | None) -> Attempt | None:
-            view = self._view(session, slot)
+        def decide(session: SessionRow, slot: SlotRow | None, _reads: Reads) -> Attempt | None:
+            view = self.view_of(session, slot)
             if session.user_id != user_id or view is None:
                 return None
             review = self._review(user_id, view.question.id, rating_for_grade(grade))
             return Attempt(grade=grade.value, advance=True, review=review, follow=True)
 
-        done = await self._store.settle(session_id, position, decide, _ms(self._clock))
+        done = await self._store.record_answer(At(session_id, position), decide, _ms(self._clock))
         view = self._settled_view(done)
         if done.session is None or view is None or done.recorded is None:
             mine = done.session is None or done.session.user_id == user_id
@@ -367,7 +357,7 @@ class InterviewService:
         """What follows a question, as its transaction read it: the next one, or the summary after the last."""
         assert done.session is not None
         if done.answers is None:
-            return (None if done.next_slot is None else self._view(done.session, done.next_slot)), None
+            return (None if done.next_slot is None else self.view_of(done.session, done.next_slot)), None
         return None, _summarise(done.session.size, done.answers)
 
     async def summary(self, session_id: int) -> Summary:
@@ -375,6 +365,14 @@ class InterviewService:
         session = await self._store.get_session(session_id)
         assert session is not None
         return _summarise(session.size, await self._store.answers(session_id))
+
+    async def recent_mistakes(self, user_id: int, since: dt.datetime) -> list[str]:
+        """Questions the user got wrong (below full marks by the grading table) since a time, most recent first."""
+        found: dict[str, None] = {}
+        for a in await self._store.answers_since(user_id, int(since.timestamp() * 1000)):
+            if is_mistake(answer_score(a.kind, a.correct, a.self_grade, a.timed_out)):
+                found.setdefault(a.question_id)
+        return list(found)
 
     async def totals(self) -> tuple[int, int, int]:
         """Users, sessions and answers stored, for operators."""
@@ -387,6 +385,25 @@ class InterviewService:
             return False
         await self._store.cancel(session.session_id, _ms(self._clock))
         return True
+
+
+def tapped(view: QuestionView, user_id: int, shown_index: int, over_time: bool = False) -> NewAnswer | None:
+    """The graded answer a tap on a shown option records; None if the question is no MCQ or the option is not shown."""
+    question = view.question
+    if not isinstance(question, McqQuestion) or not 0 <= shown_index < len(view.order):
+        return None
+    verdict = grade_mcq(question, view.order, shown_index)
+    return NewAnswer(
+        view.session_id,
+        view.position,
+        user_id,
+        question.id,
+        question.topic,
+        "mcq",
+        chosen=verdict.chosen,
+        correct=verdict.correct,
+        over_time=over_time,
+    )
 
 
 def _coverage(view: QuestionView, stored: AnswerRow | None) -> tuple[bool, ...]:

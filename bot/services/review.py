@@ -74,19 +74,18 @@ class ReviewService:
             return ReviewStart(None, next_due)
         now = self._clock.now()
         disabled = await self._sessions.disabled_ids()
-        since = int((now - MISTAKES_SINCE).timestamp() * 1000)
         mistakes = [
             q
-            for q in await self._store.recent_mistakes(user_id, since)
+            for q in await self._sessions.recent_mistakes(user_id, now - MISTAKES_SINCE)
             if q in self._bank and q not in disabled and q not in due
         ]
         chosen = (due + mistakes)[:REVIEW_SIZE]
         user = await self._store.get_user(user_id)
         level = user.level if user and user.level else self._bank[chosen[0]].level.value
         plan = [(qid, shuffled_order(self._bank[qid], self._rng)) for qid in chosen]
-        session_id = await self._store.create_session(
-            user_id, "quiz", Level(level).value, plan, origin_message_id, int(now.timestamp() * 1000), PURPOSE
+        opened = await self._store.start_session(
+            user_id, "quiz", Level(level).value, plan, origin_message_id, int(now.timestamp() * 1000), purpose=PURPOSE
         )
-        if session_id is None:
-            return ReviewStart(await self._sessions.current(user_id), already_started=True)
-        return ReviewStart(await self._sessions.view(session_id, 0))
+        if opened.found is None:
+            return ReviewStart(None)
+        return ReviewStart(self._sessions.view_of(*opened.found), already_started=opened.already_started)

@@ -104,13 +104,13 @@ def build_services(
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
         MockInterviewStore(db),
+        interview_store,
         interview,
         bank,
         clock,
         rng,
         Budgets(settings.interview_seconds_mcq, settings.interview_seconds_open),
         calibration.difficulties,
-        interview.disabled_ids,
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)

@@ -39,7 +39,7 @@ def _save_params(pending: PendingReview, reviewed: ReviewedCard) -> tuple[object
 
 
 async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> ReviewedCard:
-    """Inside an open write transaction: read the card, apply the review, write it back."""
+    """`apply_review` inside an `async with db.write()` transaction: only the groups store still writes that way."""
     found = list(await conn.execute_fetchall(_CARD, (pending.user_id, pending.question_id)))
     reviewed = pending.apply(str(found[0][0]) if found else None)
     await conn.execute(_SAVE_CARD, _save_params(pending, reviewed))
@@ -47,7 +47,8 @@ async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> Re
 
 
 def apply_review(conn: sqlite3.Connection, pending: PendingReview) -> ReviewedCard:
-    """`store_review` for a transaction run on the database thread (`Database.run_write`)."""
+    """Inside a transaction run on the database thread (`Database.run_write`): read the card, apply the review,
+    write it back."""
     found = conn.execute(_CARD, (pending.user_id, pending.question_id)).fetchone()
     reviewed = pending.apply(None if found is None else str(found[0]))
     conn.execute(_SAVE_CARD, _save_params(pending, reviewed))

@@ -64,14 +64,16 @@ class Database:
         return db
 
     async def _migrate(self, path: Path) -> None:
-        async with self.write() as conn:
-            version = await _user_version(conn)
+        def work(conn: sqlite3.Connection) -> None:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             _check_version(path, version)
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 logger.info("migrating database schema to version %d", number)
                 for statement in _statements(script):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {number}")
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+        await self.run_write(work)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -171,10 +173,9 @@ class Database:
         return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Iterable[object] = ()) -> int:
-        """One write statement, atomic on its own (autocommit), in a single round trip; rows changed."""
-        async with self._lock:
-            cur = await self._conn.execute(sql, tuple(params))
-            return cur.rowcount
+        """One write statement as a `run_write` transaction (a single hand-off); rows changed."""
+        values = tuple(params)
+        return await self.run_write(lambda conn: conn.execute(sql, values).rowcount)
 
     async def ping(self) -> None:
         """Ask the database a question that reads the file's schema; raises when it cannot answer."""

@@ -273,6 +273,68 @@ MIGRATIONS: tuple[str, ...] = (
                 score = score + excluded.score, time_ms = time_ms + excluded.time_ms;
     END;
     """,
+    # 8: the grading table lives in the domain (bot/domain/grading.py) and nowhere in SQL. answers loses the
+    # score column that repeated it; the calibration tallies count answers per question, session level and
+    # outcome (kind, correct, self-grade, timed out: -1 and '' stand for none, as a key holds no NULL), and
+    # bot/storage/calibration.py scores each outcome with the domain's table. Triggers keep them in the
+    # transaction of every change to answers, as in 7, whoever makes it.
+    """
+    DROP TRIGGER answer_tallies_insert;
+    DROP TRIGGER answer_tallies_delete;
+    DROP TRIGGER answer_tallies_update;
+    DROP TABLE answer_tallies;
+    ALTER TABLE answers DROP COLUMN score;
+    CREATE TABLE answer_tallies (
+        question_id  TEXT NOT NULL,
+        level        TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        correct      INTEGER NOT NULL,
+        self_grade   TEXT NOT NULL,
+        timed_out    INTEGER NOT NULL,
+        answers      INTEGER NOT NULL,
+        time_ms      INTEGER NOT NULL,
+        PRIMARY KEY (question_id, level, kind, correct, self_grade, timed_out)
+    ) WITHOUT ROWID;
+    INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+        SELECT question_id, level, kind, IFNULL(correct, -1), IFNULL(self_grade, ''), timed_out, COUNT(*),
+            COALESCE(SUM(time_taken_ms), 0)
+        FROM answers GROUP BY question_id, level, kind, IFNULL(correct, -1), IFNULL(self_grade, ''), timed_out;
+    CREATE TRIGGER answer_tallies_insert AFTER INSERT ON answers
+    BEGIN
+        INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+            VALUES (NEW.question_id, NEW.level, NEW.kind, IFNULL(NEW.correct, -1), IFNULL(NEW.self_grade, ''),
+                NEW.timed_out, 1, IFNULL(NEW.time_taken_ms, 0))
+            ON CONFLICT (question_id, level, kind, correct, self_grade, timed_out) DO UPDATE
+                SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
+    END;
+    CREATE TRIGGER answer_tallies_delete AFTER DELETE ON answers
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, time_ms = time_ms - IFNULL(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out AND answers = 0;
+    END;
+    CREATE TRIGGER answer_tallies_update
+    AFTER UPDATE OF question_id, level, kind, correct, self_grade, timed_out, time_taken_ms ON answers
+    BEGIN
+        UPDATE answer_tallies SET answers = answers - 1, time_ms = time_ms - IFNULL(OLD.time_taken_ms, 0)
+            WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out;
+        DELETE FROM answer_tallies WHERE question_id = OLD.question_id AND level = OLD.level AND kind = OLD.kind
+            AND correct = IFNULL(OLD.correct, -1) AND self_grade = IFNULL(OLD.self_grade, '')
+            AND timed_out = OLD.timed_out AND answers = 0;
+        INSERT INTO answer_tallies (question_id, level, kind, correct, self_grade, timed_out, answers, time_ms)
+            VALUES (NEW.question_id, NEW.level, NEW.kind, IFNULL(NEW.correct, -1), IFNULL(NEW.self_grade, ''),
+                NEW.timed_out, 1, IFNULL(NEW.time_taken_ms, 0))
+            ON CONFLICT (question_id, level, kind, correct, self_grade, timed_out) DO UPDATE
+                SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
+    END;
+    """,
+    # 9: goals, paused days and streak nudges (bot/storage/goals.py).
     """
     -- Goals: a date to be ready by and a level; one open (active or asked after the date) per user.
     CREATE TABLE goals (

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
-import aiosqlite
-
+from bot.domain.grading import right_grades
 from bot.domain.progress import BUCKET_MS, QuestionStat
 from bot.storage.db import Database
 
-# `r` in the queries below is right (1), wrong (0) or ungraded (NULL): the SQL twin of domain.progress.verdict.
+# `r` in the queries below is right (1), wrong (0) or ungraded (NULL), as domain.progress.verdict says: the
+# grades that make a typed answer right come from the grading table, as parameters (RIGHT_GRADES).
+RIGHT_GRADES = right_grades()
+_RIGHT = (
+    "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
+    f"ELSE self_grade IN ({', '.join('?' for _ in RIGHT_GRADES)}) END"
+)
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,13 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
-    cur = await conn.execute(
+def _tables_with(conn: sqlite3.Connection, column: str) -> list[str]:
+    cur = conn.execute(
         "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
         "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND c.name = ? ORDER BY m.name",
         (column,),
     )
-    return [str(r[0]) for r in await cur.fetchall()]
+    return [str(r[0]) for r in cur.fetchall()]
 
 
 class ProgressStore:
@@ -102,14 +108,13 @@ class ProgressStore:
         # With exactly one max() aggregate, SQLite takes the bare column from the row holding the maximum.
         async with self._db.read() as conn:
             cur = await conn.execute(
-                "SELECT question_id, level, topic, COUNT(*), TOTAL(r), COUNT(r), MAX(answered_at), r FROM "
+                "SELECT question_id, level, topic, COUNT(*), TOTAL(r), COUNT(r), MAX(answered_at), r FROM "  # noqa: S608 (placeholders only)
                 "(SELECT question_id, level, topic, answered_at, "
-                "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
-                "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ? "
+                f"{_RIGHT} AS r FROM answers WHERE user_id = ? "
                 # Votes in group quiz polls count as MCQ answers.
                 "UNION ALL SELECT question_id, level, topic, answered_at, correct FROM poll_votes WHERE user_id = ?) "
                 "GROUP BY question_id",
-                (user_id, user_id),
+                (*RIGHT_GRADES, user_id, user_id),
             )
             rows = await cur.fetchall()
         return [
@@ -143,18 +148,17 @@ class ProgressStore:
         """The user's latest sessions with at least one answer, newest first."""
         async with self._db.read() as conn:
             cur = await conn.execute(
-                "WITH recent AS (SELECT session_id, mode, level, status, size, started_at, ended_at, estimate_level, "
+                "WITH recent AS (SELECT session_id, mode, level, status, size, started_at, ended_at, estimate_level, "  # noqa: S608 (placeholders only)
                 "purpose FROM sessions s "
                 "WHERE s.user_id = ? AND EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.session_id) "
                 "ORDER BY s.started_at DESC, s.session_id DESC LIMIT ?) "
                 "SELECT r.session_id, r.mode, r.level, r.status, r.size, r.started_at, r.ended_at, COUNT(*), "
                 "TOTAL(a.r), MAX(a.answered_at), r.estimate_level, r.purpose FROM recent r JOIN "
                 "(SELECT session_id, answered_at, "
-                "CASE WHEN kind = 'mcq' THEN correct WHEN self_grade IS NULL THEN NULL "
-                "WHEN self_grade = 'nailed' THEN 1 ELSE 0 END AS r FROM answers WHERE user_id = ?) a "
+                f"{_RIGHT} AS r FROM answers WHERE user_id = ?) a "
                 "ON a.session_id = r.session_id "
                 "GROUP BY r.session_id ORDER BY r.started_at DESC, r.session_id DESC",
-                (user_id, limit, user_id),
+                (user_id, limit, *RIGHT_GRADES, user_id),
             )
             rows = await cur.fetchall()
         return [
@@ -214,26 +218,27 @@ class ProgressStore:
 
     async def reset(self, user_id: int) -> int:
         """Erase answers, sessions and cards, keeping the user row and its settings; return answers erased."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
-            erased = cur.rowcount
-            await conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))  # cascades to its questions
-            await conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
+
+        def work(conn: sqlite3.Connection) -> int:
+            erased = conn.execute("DELETE FROM answers WHERE user_id = ?", (user_id,)).rowcount
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))  # cascades to its questions
+            conn.execute("DELETE FROM cards WHERE user_id = ?", (user_id,))
             return erased
+
+        return await self._db.run_write(work)
 
     async def delete_user(self, user_id: int) -> bool:
         """Erase every row about the user in one transaction; False if nothing was stored."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("SELECT chat_id FROM users WHERE user_id = ?", (user_id,))
-            row = await cur.fetchone()
+
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT chat_id FROM users WHERE user_id = ?", (user_id,)).fetchone()
             chat_id = int(row[0]) if row else user_id
             # Cascades cover the tables that declare them; this sweep covers any that do not.
             for column, value in (("user_id", user_id), ("chat_id", chat_id)):
-                for table in await _tables_with(conn, column):
+                for table in _tables_with(conn, column):
                     if table != "users":
-                        await conn.execute(
-                            f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?",  # noqa: S608
-                            (value,),
-                        )
-            await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+                        conn.execute(f"DELETE FROM {_quote(table)} WHERE {_quote(column)} = ?", (value,))  # noqa: S608
+            conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return row is not None
+
+        return await self._db.run_write(work)

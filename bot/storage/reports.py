@@ -59,8 +59,9 @@ class ReportStore:
         day: str,
     ) -> bool:
         """Store a report (replacing the user's earlier one); True if it is the question's first today."""
-        async with self._db.write() as conn:
-            await conn.execute(
+
+        def work(conn: sqlite3.Connection) -> bool:
+            conn.execute(
                 "INSERT INTO reports (user_id, question_id, session_id, reason, content_hash, status, created_at, "
                 "comment_until) VALUES (?, ?, ?, ?, ?, 'open', ?, ?) "
                 "ON CONFLICT (user_id, question_id) DO UPDATE SET session_id = excluded.session_id, "
@@ -69,16 +70,18 @@ class ReportStore:
                 (user_id, question_id, session_id, reason, content_hash, now_ms, comment_until),
             )
             # A report waits for at most one comment: the latest one the user made.
-            await conn.execute(
+            conn.execute(
                 "UPDATE reports SET comment_until = NULL WHERE user_id = ? AND question_id != ? "
                 "AND comment_until IS NOT NULL",
                 (user_id, question_id),
             )
-            cur = await conn.execute(
+            cur = conn.execute(
                 "INSERT INTO report_notices (question_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (question_id, day),
             )
             return cur.rowcount == 1
+
+        return await self._db.run_write(work)
 
     async def add_comment(self, user_id: int, comment: str, now_ms: int) -> bool:
         """Attach a comment to the report waiting for one; False if none waits."""
@@ -127,18 +130,21 @@ class ReportStore:
 
     async def disable(self, question_id: str, admin_id: int, now_ms: int) -> bool:
         """Take a question out of every selection; False if it already was."""
-        async with self._db.write() as conn:
-            cur = await conn.execute(
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "INSERT INTO disabled_questions (question_id, disabled_at, disabled_by) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (question_id, now_ms, admin_id),
             )
-            await conn.execute(
+            conn.execute(
                 "UPDATE reports SET status = 'disabled', comment_until = NULL WHERE question_id = ? "
                 "AND status = 'open'",
                 (question_id,),
             )
             return cur.rowcount == 1
+
+        return await self._db.run_write(work)
 
     async def enable(self, question_id: str) -> bool:
         """Bring a disabled question back; False if it was not disabled."""

@@ -42,6 +42,7 @@ class SlotRow:
     message_id: int | None
     asked_at: int | None
     result_shown: bool
+    deadline_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,4 @@ class AnswerRow:
     answer_text: str | None
     self_grade: str | None
     answered_at: int
+    timed_out: bool = False

@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,15 +152,17 @@ def test_the_tallies_are_what_a_scan_of_the_answers_says(changes: list[tuple[str
         asyncio.run(run(Path(tmp) / "bot.sqlite3"))
 
 
-async def test_the_migration_counts_the_answers_already_stored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("schema", [6, 7])  # before any tallies; with 7's score column and score tallies
+async def test_the_migration_counts_the_answers_already_stored(tmp_path: Path, schema: int) -> None:
     path = tmp_path / "bot.sqlite3"
-    with sqlite3.connect(path) as raw:  # a database the bot left at schema 6, with answers in it
-        for script in MIGRATIONS[:6]:
+    with sqlite3.connect(path) as raw:  # a database the bot left at an older schema, with answers in it
+        for script in MIGRATIONS[:schema]:
             raw.executescript(script)
-        raw.execute("PRAGMA user_version = 6")
+        raw.execute(f"PRAGMA user_version = {schema}")
         rng = random.Random(7)
         for _ in range(200):
-            _apply(raw, (rng.choice(["answer", "answer", "grade"]), rng.randrange(1000), rng.randrange(1000), 3))
+            step = rng.choice(["answer", "answer", "grade", "regrade", "delete"])
+            _apply(raw, (step, rng.randrange(1000), rng.randrange(1000), rng.randrange(1000)))
     before = scanned(path)
     assert len(before) > 3
     db = await Database.open(path)

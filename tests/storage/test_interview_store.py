@@ -9,9 +9,20 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.storage.answers import Attempt, NewAnswer, Recorded
+from bot.storage.cards import PendingReview
 from bot.storage.db import Database
-from bot.storage.interviews import InterviewStore, NewAnswer, Recorded
+from bot.storage.interviews import At, InterviewStore
 from bot.storage.migrations import MIGRATIONS
+
+
+async def _record(
+    store: InterviewStore, answer: NewAnswer, now_ms: int, advance: bool, review: PendingReview | None = None
+) -> Recorded | None:
+    """Record an answer through the one answer path."""
+    at = At(answer.session_id, answer.position)
+    return (await store.record_answer(at, Attempt(answer, advance=advance, review=review), now_ms)).recorded
+
 
 PLAN = [("q1", (1, 0, 2)), ("q2", (0, 1, 2))]
 
@@ -48,17 +59,17 @@ async def test_answer_recorded_once_and_session_advances(db: Database) -> None:
     await store.upsert_user(7, 7, "Ann", 1)
     sid = await store.create_session(7, "quiz", "fresher", PLAN, origin_message_id=55, now_ms=1000)
     assert sid is not None
-    assert await store.record_answer(_answer(sid, 0, "q1"), 4000, advance=True) is Recorded.RECORDED
-    assert await store.record_answer(_answer(sid, 0, "q1", correct=False), 5000, advance=True) is Recorded.DUPLICATE
-    assert await store.record_answer(_answer(sid, 0, "q1"), 5000, advance=True) is Recorded.DUPLICATE
+    assert await _record(store, _answer(sid, 0, "q1"), 4000, advance=True) is Recorded.RECORDED
+    assert await _record(store, _answer(sid, 0, "q1", correct=False), 5000, advance=True) is Recorded.DUPLICATE
+    assert await _record(store, _answer(sid, 0, "q1"), 5000, advance=True) is Recorded.DUPLICATE
     session = await store.get_session(sid)
     assert session is not None and session.position == 1 and session.status == "open"
     answers = await store.answers(sid)
     assert len(answers) == 1 and answers[0].correct is True
-    assert await store.record_answer(_answer(sid, 1, "q2"), 6000, advance=True) is Recorded.RECORDED
+    assert await _record(store, _answer(sid, 1, "q2"), 6000, advance=True) is Recorded.RECORDED
     session = await store.get_session(sid)
     assert session is not None and session.status == "finished"
-    assert await store.record_answer(_answer(sid, 1, "q2"), 7000, advance=True) is Recorded.DUPLICATE
+    assert await _record(store, _answer(sid, 1, "q2"), 7000, advance=True) is Recorded.DUPLICATE
 
 
 async def test_time_taken_is_measured_from_asked(db: Database, tmp_path: Path) -> None:
@@ -66,7 +77,7 @@ async def test_time_taken_is_measured_from_asked(db: Database, tmp_path: Path) -
     await store.upsert_user(7, 7, "Ann", 1)
     sid = await store.create_session(7, "quiz", "fresher", PLAN, None, now_ms=1000)
     assert sid is not None
-    await store.record_answer(_answer(sid, 0, "q1"), 4500, advance=True)
+    await _record(store, _answer(sid, 0, "q1"), 4500, advance=True)
     with sqlite3.connect(tmp_path / "sub" / "t.sqlite3") as raw:
         assert raw.execute("SELECT time_taken_ms FROM answers").fetchone()[0] == 3500
 
@@ -76,7 +87,7 @@ async def test_future_question_is_stale(db: Database) -> None:
     await store.upsert_user(7, 7, "Ann", 1)
     sid = await store.create_session(7, "quiz", "fresher", PLAN, None, 1000)
     assert sid is not None
-    assert await store.record_answer(_answer(sid, 1, "q2"), 2000, advance=True) is Recorded.STALE
+    assert await _record(store, _answer(sid, 1, "q2"), 2000, advance=True) is Recorded.STALE
     assert await store.answers(sid) == []
 
 
@@ -84,7 +95,7 @@ async def test_database_constraint_blocks_second_answer(db: Database, tmp_path: 
     store = InterviewStore(db)
     await store.upsert_user(7, 7, "Ann", 1)
     sid = await store.create_session(7, "quiz", "fresher", PLAN, None, 1000)
-    await store.record_answer(_answer(sid or 0, 0, "q1"), 2000, advance=False)
+    await _record(store, _answer(sid or 0, 0, "q1"), 2000, advance=False)
     with sqlite3.connect(tmp_path / "sub" / "t.sqlite3") as raw, pytest.raises(sqlite3.IntegrityError):
         raw.execute(
             "INSERT INTO answers (session_id, position, user_id, question_id, mode, level, topic, kind, "
@@ -114,15 +125,19 @@ async def test_self_grade_recorded_once(db: Database) -> None:
     sid = await store.create_session(7, "interview", "fresher", [("o1", ())], None, 1000)
     assert sid is not None
     text = NewAnswer(sid, 0, 7, "o1", "contexts", "open", answer_text="my answer")
-    assert await store.record_answer(text, 2000, advance=False) is Recorded.RECORDED
-    assert await store.record_grade(sid, 0, "partly", 3000) is Recorded.RECORDED
-    assert await store.record_grade(sid, 0, "nailed", 3001) is Recorded.DUPLICATE
+    assert await _record(store, text, 2000, advance=False) is Recorded.RECORDED
+    assert (
+        await store.record_answer(At(sid, 0), Attempt(grade="partly", advance=True), 3000)
+    ).recorded is Recorded.RECORDED
+    assert (
+        await store.record_answer(At(sid, 0), Attempt(grade="nailed", advance=True), 3001)
+    ).recorded is Recorded.DUPLICATE
     answers = await store.answers(sid)
     assert answers[0].self_grade == "partly"
 
 
 async def test_answer_and_its_card_review_commit_together(db: Database) -> None:
-    from bot.storage.cards import CardStore, PendingReview
+    from bot.storage.cards import CardStore
 
     store = InterviewStore(db)
     await store.upsert_user(7, 7, "Ann", 1)
@@ -133,7 +148,7 @@ async def test_answer_and_its_card_review_commit_together(db: Database) -> None:
         raise RuntimeError("review failed")
 
     with pytest.raises(RuntimeError):
-        await store.record_answer(_answer(sid, 0, "q1"), 2000, advance=True, review=PendingReview(7, "q1", broken))  # type: ignore[arg-type]
+        await _record(store, _answer(sid, 0, "q1"), 2000, advance=True, review=PendingReview(7, "q1", broken))  # type: ignore[arg-type]
     # The failed review rolled the answer and the advance back with it.
     assert await store.answers(sid) == []
     session = await store.get_session(sid)

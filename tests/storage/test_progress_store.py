@@ -16,10 +16,21 @@ from bot.domain.bank import Bank, McqQuestion, OpenQuestion
 from bot.domain.progress import EXPORT_COLUMNS
 from bot.domain.review import rating_for_mcq, review
 from bot.services.progress import FsrsCards, NoCards, ProgressService
+from bot.storage.answers import Attempt, NewAnswer, Recorded
+from bot.storage.cards import PendingReview
 from bot.storage.db import Database
-from bot.storage.interviews import InterviewStore, NewAnswer
+from bot.storage.interviews import At, InterviewStore
 from bot.storage.progress import ProgressStore
 from tests.clock import FakeClock
+
+
+async def _record(
+    store: InterviewStore, answer: NewAnswer, now_ms: int, advance: bool, review: PendingReview | None = None
+) -> Recorded | None:
+    """Record an answer through the one answer path."""
+    at = At(answer.session_id, answer.position)
+    return (await store.record_answer(at, Attempt(answer, advance=advance, review=review), now_ms)).recorded
+
 
 ANN, BOB = 7, 8
 START = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)
@@ -98,8 +109,11 @@ async def _session(
     for pos, (qid, right) in enumerate(answers):
         q = BANK[qid]
         at = _ms(when) + (pos + 1) * step_s * 1000
-        await store.record_answer(
-            NewAnswer(sid, pos, user_id, qid, q.topic, "mcq", chosen=0 if right else 1, correct=right), at, advance=True
+        await _record(
+            store,
+            NewAnswer(sid, pos, user_id, qid, q.topic, "mcq", chosen=0 if right else 1, correct=right),
+            at,
+            advance=True,
         )
     return sid
 
@@ -240,12 +254,13 @@ async def test_export_parses_back_to_the_stored_answers(db: Database, tmp_path: 
     store = InterviewStore(db)
     sid = await store.create_session(ANN, "interview", "fresher", [("o1", ())], None, _ms(START))
     assert sid is not None
-    await store.record_answer(
+    await _record(
+        store,
         NewAnswer(sid, 0, ANN, "o1", "templates", "open", answer_text='A "quoted", answer\n'),
         _ms(START) + 5000,
         advance=False,
     )
-    await store.record_grade(sid, 0, "partly", _ms(START) + 6000)
+    await store.record_answer(At(sid, 0), Attempt(grade="partly", advance=True), _ms(START) + 6000)
     await _session(db, BOB, [("r2", True)], START)
     text = await _service(db, FakeClock(START)).export_csv(ANN)
     assert text is not None

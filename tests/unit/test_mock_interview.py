@@ -21,10 +21,10 @@ from bot.domain.mock_interview import (
     Budgets,
     Scored,
     StartPick,
-    answer_score,
     build_report,
     choose_next,
     deadline,
+    interview_score,
     is_over_time,
     next_level,
     rate,
@@ -115,10 +115,10 @@ def test_estimate_moves_with_the_answers_and_reports_confidence() -> None:
 
 
 def test_open_answers_count_key_points_until_graded() -> None:
-    assert answer_score("open", None, None, [True, False, True, False], False) == (0.5, False)
-    assert answer_score("open", None, "nailed", [False], False) == (1.0, True)
-    assert answer_score("mcq", True, None, (), True) == (0.0, True)
-    assert answer_score("mcq", False, None, (), False) == (0.0, True)
+    assert interview_score("open", None, None, [True, False, True, False], False) == (0.5, False)
+    assert interview_score("open", None, "nailed", [False], False) == (1.0, True)
+    assert interview_score("mcq", True, None, (), True) == (0.0, True)
+    assert interview_score("mcq", False, None, (), False) == (0.0, True)
 
 
 def test_deadlines_with_an_injected_clock() -> None:
