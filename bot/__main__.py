@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import texts
+from bot import i18n, texts
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.bank import BankError, Level
 from bot.domain.interview import Mode
@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "practice":
             return _practice(settings, args.level, args.mode)
         if settings.telegram_bot_token is None:
-            print(texts.CLI_NO_TOKEN, file=sys.stderr)
+            with i18n.use(i18n.from_environment()):
+                print(texts.CLI_NO_TOKEN, file=sys.stderr)
             return _practice(settings, None, Mode.QUIZ.value)
         return _run_bot(settings)
     except BankError as exc:

@@ -1,263 +1,321 @@
-"""Every user-facing string, in Telegram HTML or plain text for the terminal."""
+"""Every user-facing string, in Telegram HTML or plain text for the terminal, in the language of the update.
+
+How to add a string (bot/locale/README.md has the catalog commands):
+- a constant: `NAME = N_("English text")`; reading `texts.NAME` gives it in the current language;
+- in a function: `_("Hello, {name}!").format(name=...)` (never an f-string around words: the catalog would miss
+  it) and `ngettext("{n} day", "{n} days", n).format(n=n)` for a count;
+- a constant used inside this module is read through `_()` (`_(DAILY_PICK)`): only reads from outside go
+  through the translating module class (`i18n.translate_constants`, called at the bottom; a per-feature split,
+  bot/texts_<feature>.py, ends with the same call).
+tests/unit/test_i18n_catalog.py fails on a word outside `_()`/`N_()`/`ngettext()` here, and on a string the
+Russian catalog lacks: run `python -m bot i18n update`, translate in bot/locale/ru/LC_MESSAGES/bot.po, then
+`python -m bot i18n compile`.
+Names tell the tests which Telegram limit applies: `BTN_*` and `*_LABELS` are button labels, `CB_*`
+answerCallbackQuery texts (200), `POLL_*` poll texts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
 
+from bot import i18n
 from bot.domain.groups import PollResult, Score
+from bot.i18n import N_, _, ngettext
 
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("quiz", "10 multiple-choice questions of one level"),
-    ("interview", "A timed mock interview that estimates your level"),
-    ("cancel", "End the current session"),
-    ("review", "Your due review cards, now"),
-    ("stats", "Your progress: readiness by topic, streaks"),
-    ("history", "Your last sessions and answers"),
-    ("export", "Download your answers as CSV (/export json: everything)"),
-    ("reset", "Erase your progress, keep your settings"),
-    ("deleteme", "Delete all your data"),
-    ("privacy", "What I store about you, and who runs me"),
-    ("daily", "A question every day at your time"),
-    ("timezone", "Set your time zone for the daily question"),
-    ("goal", "An interview date: forecast and daily plan"),
-    ("pause", "Pause the daily message and streak, 1-14 days"),
-    ("help", "What I can do"),
+    ("quiz", N_("10 multiple-choice questions of one level")),
+    ("interview", N_("A timed mock interview that estimates your level")),
+    ("cancel", N_("End the current session")),
+    ("review", N_("Your due review cards, now")),
+    ("stats", N_("Your progress: readiness by topic, streaks")),
+    ("history", N_("Your last sessions and answers")),
+    ("export", N_("Download your answers as CSV (/export json: everything)")),
+    ("reset", N_("Erase your progress, keep your settings")),
+    ("deleteme", N_("Delete all your data")),
+    ("privacy", N_("What I store about you, and who runs me")),
+    ("daily", N_("A question every day at your time")),
+    ("timezone", N_("Set your time zone for the daily question")),
+    ("language", N_("Interface language: English or Russian")),
+    ("goal", N_("An interview date: forecast and daily plan")),
+    ("pause", N_("Pause the daily message and streak, 1-14 days")),
+    ("help", N_("What I can do")),
 )
 
+# The bot's profile (setMyDescription ≤ 512 characters, setMyShortDescription ≤ 120), set per language.
+BOT_DESCRIPTION = N_(
+    "I help you get ready for a Flask interview: multiple-choice quizzes by level, a timed mock interview that "
+    "estimates your level, a daily question at your local time, spaced review and progress by topic. "
+    "Press Start to begin."
+)
+BOT_SHORT_DESCRIPTION = N_("Flask interview practice: quizzes, mock interviews, a daily question.")
+
 LEVEL_LABELS = {
-    "fresher": "🌱 Fresher",
-    "intermediate": "🌿 Intermediate",
-    "experienced": "🌳 Experienced",
-    "advanced": "🚀 Advanced",
+    "fresher": N_("🌱 Fresher"),
+    "intermediate": N_("🌿 Intermediate"),
+    "experienced": N_("🌳 Experienced"),
+    "advanced": N_("🚀 Advanced"),
 }
 
 MODE_NAMES = {
-    "quiz": "quiz",
-    "interview": "mock interview",
-    "daily": "daily question",
-    "review": "review",
-    "set": "daily set",
-    "changes": "Flask 2 → 3 drill",
+    "quiz": N_("quiz"),
+    "interview": N_("mock interview"),
+    "daily": N_("daily question"),
+    "review": N_("review"),
+    "set": N_("daily set"),
+    "changes": N_("Flask 2 → 3 drill"),
 }
 
 
 def greeting(first_name: str) -> str:
     """The /start message."""
-    return (
-        f"Hi, {escape(first_name)}! I help you get ready for a <b>Flask interview</b>.\n\n"
+    return _(
+        "Hi, {name}! I help you get ready for a <b>Flask interview</b>.\n\n"
         "• /quiz — 10 multiple-choice questions of one level, with explanations\n"
         "• /interview — a timed mock interview that adapts to your answers and ends with your estimated level\n"
         "• /daily — one well-chosen question a day at your local time\n"
-        "• /stats — where you stand, topic by topic\n\n"
+        "• /stats — where you stand, topic by topic\n"
+        "• /language — English or Russian\n\n"
         "Pick a level to start a quiz:"
+    ).format(name=escape(first_name))
+
+
+def help_text() -> str:
+    """The /help message."""
+    commands = "\n".join(f"/{command} — {_(about)}" for command, about in COMMANDS)
+    tail = _(
+        "Tap an option to answer, or type your answer to an open question. In a mock interview every question "
+        "is timed and the next one gets harder or easier with your answers; they are discussed at the end, where "
+        "you grade your open answers against the model answer and get your estimated level."
     )
+    changes = _("Upgrading an app or brushing up? The button below drills what changed from Flask 2 to 3.")
+    return _("<b>What I can do</b>") + "\n" + commands + "\n\n" + tail + "\n\n" + changes
 
 
-HELP = (
-    "<b>What I can do</b>\n"
-    + "\n".join(f"/{command} — {about}" for command, about in COMMANDS)
-    + "\n\nTap an option to answer, or type your answer to an open question. In a mock interview every question "
-    "is timed and the next one gets harder or easier with your answers; they are discussed at the end, where you "
-    "grade your open answers against the model answer and get your estimated level.\n\n"
-    "Upgrading an app or brushing up? The button below drills what changed from Flask 2 to 3."
-)
-BTN_CHANGES = "🆕 What changed in Flask 2 → 3"
+PICK_LEVEL = {
+    "quiz": N_("Choose the level of your quiz:"),
+    "interview": N_("Choose the level of your mock interview:"),
+}
+BTN_CHANGES = N_("🆕 What changed in Flask 2 → 3")
 
 
 def changes_intro(size: int) -> str:
     """The message before the first question of the Flask 2 → 3 drill."""
-    return (
-        "<b>What changed from Flask 2 to 3</b>\n"
-        f"{size} questions on behaviour that depends on the release: what was removed, new defaults and "
-        "new settings. Each explanation names the version."
-    )
+    head = _("<b>What changed from Flask 2 to 3</b>")
+    body = ngettext(
+        "{size} question on behaviour that depends on the release: what was removed, new defaults and "
+        "new settings. Each explanation names the version.",
+        "{size} questions on behaviour that depends on the release: what was removed, new defaults and "
+        "new settings. Each explanation names the version.",
+        size,
+    ).format(size=size)
+    return f"{head}\n{body}"
 
 
-CHANGES_EMPTY = "There are no questions about Flask releases to drill right now."
-CB_CHANGES_USED = "That drill has ended. Send /help for a new one."
+CHANGES_EMPTY = N_("There are no questions about Flask releases to drill right now.")
+CB_CHANGES_USED = N_("That drill has ended. Send /help for a new one.")
 
-PICK_LEVEL = {"quiz": "Choose the level of your quiz:", "interview": "Choose the level of your mock interview:"}
-RESUME_OR_RESTART = "You have an unfinished {mode} (question {pos} of {size}). Resume it or start over?"
-BTN_RESUME = "▶️ Resume"
-BTN_START_OVER = "🔄 Start over"
-EMPTY_LEVEL = "There are no questions for that level yet. Try another level."
-CANCELLED = "Session ended. Send /quiz or /interview to start again."
-NOTHING_TO_CANCEL = "There is no session to end. Send /quiz to start one."
-NO_QUESTION_WAITING = "I am not waiting for an answer right now. Send /quiz or /interview to practise."
-TAP_AN_OPTION = "Tap one of the buttons under the question to answer."
-GRADE_FIRST = "Please grade your answer with the buttons above, then I will ask the next question."
-UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-ERROR = "Sorry, something went wrong on my side. Your progress is saved; please try again."
-NOT_ADMIN = "This command is for the bot's operators."
-CB_RECORDED_RIGHT = "✅ Right!"
-CB_RECORDED_WRONG = "❌ Not quite."
-CB_ALREADY_ANSWERED = "You already answered this question."
-CB_STALE = "This question is no longer active."
-CB_NOT_YOURS = "These buttons belong to someone else's session."
-CB_INVALID = "This button is not valid any more."
-CB_ALREADY_STARTED = "Already started: your current question is in the chat."
-CB_GRADED = "Saved."
 
-GRADE_LABELS = {"nailed": "💪 Nailed it", "partly": "🤏 Partly", "missed": "🙈 Missed"}
+RESUME_OR_RESTART = N_("You have an unfinished {mode} (question {pos} of {size}). Resume it or start over?")
+BTN_RESUME = N_("▶️ Resume")
+BTN_START_OVER = N_("🔄 Start over")
+EMPTY_LEVEL = N_("There are no questions for that level yet. Try another level.")
+CANCELLED = N_("Session ended. Send /quiz or /interview to start again.")
+NOTHING_TO_CANCEL = N_("There is no session to end. Send /quiz to start one.")
+NO_QUESTION_WAITING = N_("I am not waiting for an answer right now. Send /quiz or /interview to practise.")
+TAP_AN_OPTION = N_("Tap one of the buttons under the question to answer.")
+GRADE_FIRST = N_("Please grade your answer with the buttons above, then I will ask the next question.")
+UNKNOWN_COMMAND = N_("I don't know that command. /help lists what I can do.")
+ERROR = N_("Sorry, something went wrong on my side. Your progress is saved; please try again.")
+NOT_ADMIN = N_("This command is for the bot's operators.")
+CB_RECORDED_RIGHT = N_("✅ Right!")
+CB_RECORDED_WRONG = N_("❌ Not quite.")
+CB_ALREADY_ANSWERED = N_("You already answered this question.")
+CB_STALE = N_("This question is no longer active.")
+CB_NOT_YOURS = N_("These buttons belong to someone else's session.")
+CB_INVALID = N_("This button is not valid any more.")
+CB_ALREADY_STARTED = N_("Already started: your current question is in the chat.")
+CB_GRADED = N_("Saved.")
+
+GRADE_LABELS = {"nailed": N_("💪 Nailed it"), "partly": N_("🤏 Partly"), "missed": N_("🙈 Missed")}
 OPTION_LETTERS = "ABCDEF"
 
 
 def question_header(mode: str, position: int, size: int, level: str, topic: str) -> str:
     """The line above a question."""
-    return f"<b>Question {position + 1}/{size}</b> · {escape(level)} · {escape(topic)}"
+    head = _("Question {number}/{size}").format(number=position + 1, size=size)
+    return f"<b>{head}</b> · {escape(level)} · {escape(topic)}"
 
 
 def result_line(correct: bool) -> str:
     """The verdict under an answered MCQ."""
-    return "✅ <b>Right.</b>" if correct else "❌ <b>Wrong.</b>"
+    return _("✅ <b>Right.</b>") if correct else _("❌ <b>Wrong.</b>")
 
 
 def your_answer(letter: str, option_html: str) -> str:
     """The user's choice, shown under the answered question."""
-    return f"Your answer: <b>{letter}</b>) {option_html}"
+    return _("Your answer: <b>{letter}</b>) {option}").format(letter=letter, option=option_html)
 
 
 def right_answer(letter: str, option_html: str) -> str:
     """The right option, shown under a wrongly answered question."""
-    return f"Right answer: ✅ <b>{letter}</b>) {option_html}"
+    return _("Right answer: ✅ <b>{letter}</b>) {option}").format(letter=letter, option=option_html)
 
 
 def open_prompt_hint() -> str:
     """Shown under an open question."""
-    return "<i>Type your answer in one message.</i>"
+    return _("<i>Type your answer in one message.</i>")
 
 
 def model_answer_block(model_html: str, points: list[tuple[str, bool]], typed: bool = True) -> str:
     """The model answer and key points, marking those a typed answer covered."""
-    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    lines = [_("<b>Model answer</b>"), model_html, "", _("<b>Key points</b>")]
     if not typed:
-        lines += [f"• {escape(p)}" for p, _ in points]
-        lines += ["", "How well would you have answered? Grade yourself:"]
+        lines += [f"• {escape(p)}" for p, _hit in points]
+        lines += ["", _("How well would you have answered? Grade yourself:")]
         return "\n".join(lines)
     lines += [f"{'☑️' if hit else '▫️'} {escape(p)}" for p, hit in points]
-    covered = sum(1 for _, hit in points if hit)
-    lines += ["", f"Your answer mentioned {covered} of {len(points)} key points. How did you do?"]
+    covered = sum(1 for _p, hit in points if hit)
+    mentioned = ngettext(
+        "Your answer mentioned {covered} of {total} key point. How did you do?",
+        "Your answer mentioned {covered} of {total} key points. How did you do?",
+        len(points),
+    )
+    lines += ["", mentioned.format(covered=covered, total=len(points))]
     return "\n".join(lines)
 
 
 def graded_line(grade: str) -> str:
     """The self-grade, shown once chosen."""
-    return f"Your grade: <b>{escape(GRADE_LABELS.get(grade, grade))}</b>"
+    return _("Your grade: <b>{grade}</b>").format(grade=escape(_(GRADE_LABELS.get(grade, grade))))
 
 
 def score_line(right: int, total: int) -> str:
     """The final score, its own message."""
-    return f"🏁 <b>Score: {right}/{total}</b>"
+    return _("🏁 <b>Score: {right}/{total}</b>").format(right=right, total=total)
 
 
 def summary_text(
     mode: str, mcq_right: int, mcq_total: int, grades: dict[str, int], by_topic: list[tuple[str, int, int]]
 ) -> str:
     """The per-topic breakdown after the score."""
-    lines = [f"<b>Your {escape(MODE_NAMES.get(mode, mode))} by topic</b>"]
+    lines = [_("<b>Your {mode} by topic</b>").format(mode=escape(_(MODE_NAMES.get(mode, mode))))]
     lines += [f"• {escape(topic)}: {right}/{total}" for topic, right, total in by_topic]
     if mode == "interview":
-        lines += ["", f"Multiple choice: {mcq_right}/{mcq_total} right"]
-        lines += [f"{GRADE_LABELS[g]}: {grades.get(g, 0)}" for g in ("nailed", "partly", "missed")]
-    lines += ["", "Send /quiz or /interview to go again."]
+        lines += ["", _("Multiple choice: {right}/{total} right").format(right=mcq_right, total=mcq_total)]
+        lines += [f"{_(GRADE_LABELS[g])}: {grades.get(g, 0)}" for g in ("nailed", "partly", "missed")]
+    lines += ["", _("Send /quiz or /interview to go again.")]
     return "\n".join(lines)
 
 
 def admin_stats(users: int, sessions: int, answers: int) -> str:
     """The operator's overview."""
-    return f"<b>Bot stats</b>\nUsers: {users}\nSessions: {sessions}\nAnswers: {answers}"
+    return _("<b>Bot stats</b>\nUsers: {users}\nSessions: {sessions}\nAnswers: {answers}").format(
+        users=users, sessions=sessions, answers=answers
+    )
 
 
-# Terminal practice
-CLI_NO_TOKEN = (
+# Terminal practice (it follows LANG: bot/cli/practice.py)
+CLI_NO_TOKEN = N_(
     "No TELEGRAM_BOT_TOKEN is set (put it in .env to run the Telegram bot).\n"
     "Starting the terminal practice instead: python -m bot practice"
 )
-CLI_PICK_LEVEL = "Level? 1) fresher 2) intermediate 3) experienced 4) advanced [1]: "
-CLI_MCQ_PROMPT = "Your answer (A-{last} or 1-{n}): "
-CLI_BAD_CHOICE = "Please answer with a letter A-{last} or a number 1-{n}."
-CLI_OPEN_PROMPT = "Your answer (one line): "
-CLI_GRADE_PROMPT = "How did you do? 1) Nailed it 2) Partly 3) Missed: "
-CLI_BAD_GRADE = "Please answer 1, 2 or 3."
-CLI_RIGHT = "✅ Right."
-CLI_WRONG = "❌ Wrong. Right answer: {letter}) {text}"
-CLI_END_OF_INPUT = "(end of input)"
-CLI_SCORE = "Score: {right}/{total}"
-CLI_EMPTY = "No questions for level {level}."
+CLI_PICK_LEVEL = N_("Level? 1) fresher 2) intermediate 3) experienced 4) advanced [1]: ")
+CLI_MCQ_PROMPT = N_("Your answer (A-{last} or 1-{n}): ")
+CLI_BAD_CHOICE = N_("Please answer with a letter A-{last} or a number 1-{n}.")
+CLI_OPEN_PROMPT = N_("Your answer (one line): ")
+CLI_GRADE_PROMPT = N_("How did you do? 1) Nailed it 2) Partly 3) Missed: ")
+CLI_BAD_GRADE = N_("Please answer 1, 2 or 3.")
+CLI_RIGHT = N_("✅ Right.")
+CLI_WRONG = N_("❌ Wrong. Right answer: {letter}) {text}")
+CLI_END_OF_INPUT = N_("(end of input)")
+CLI_SCORE = N_("Score: {right}/{total}")
+CLI_EMPTY = N_("No questions for level {level}.")
+CLI_BANK_ENGLISH = N_("(The questions themselves are in English.)")
+
+
+def cli_question_header(position: int, size: int, level: str, topic: str) -> str:
+    """The line above a question in the terminal (plain text)."""
+    return _("Question {number}/{size}").format(number=position + 1, size=size) + f" · {level} · {topic}"
 
 
 # Progress and personal data: /stats, /history, /reset, /export, /deleteme
-STATS_EMPTY = (
+STATS_EMPTY = N_(
     "You have not answered any questions yet. Send /quiz to take your first quiz "
     "or /interview for a mock interview; your progress will show up here."
 )
-STATS_LEGEND = "<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>"
-BTN_WEAKEST = "🎯 Quiz my weakest topics"
-HISTORY_EMPTY = "No sessions yet. Send /quiz or /interview to start one; they will be listed here."
-HISTORY_NO_ANSWERS = "No answers were recorded in that session."
-HISTORY_GONE = "That session is no longer stored."
-EXPORT_EMPTY = "There is nothing to export yet: you have not answered any questions. Send /quiz to start."
-EXPORT_CAPTION = "Your answers, one row each (times in UTC)."
+STATS_LEGEND = N_("<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>")
+BTN_WEAKEST = N_("🎯 Quiz my weakest topics")
+HISTORY_EMPTY = N_("No sessions yet. Send /quiz or /interview to start one; they will be listed here.")
+HISTORY_NO_ANSWERS = N_("No answers were recorded in that session.")
+HISTORY_GONE = N_("That session is no longer stored.")
+EXPORT_EMPTY = N_("There is nothing to export yet: you have not answered any questions. Send /quiz to start.")
+EXPORT_CAPTION = N_("Your answers, one row each (times in UTC).")
 EXPORT_FILENAME = "flask-interview-answers.csv"
-EXPORT_JSON_CAPTION = (
+EXPORT_JSON_CAPTION = N_(
     "Everything I store about you, as JSON: settings, sessions, answers, review cards, reports and group votes "
     "(times in Unix milliseconds, UTC)."
 )
 EXPORT_JSON_FILENAME = "flask-interview-data.json"
-EXPORT_USAGE = "Send /export for your answers as CSV, or /export json for everything I store about you."
+EXPORT_USAGE = N_("Send /export for your answers as CSV, or /export json for everything I store about you.")
 
 
 def privacy(contact: str, llm_host: str | None) -> str:
     """The /privacy message: what is stored, for how long, where answers may go, and who runs the bot."""
-    llm = (
-        f"\n• To grade them, your typed answers to open questions (with the question) are sent to "
-        f"<code>{escape(llm_host)}</code>, the language model this bot is set up with."
-        if llm_host
-        else ""
-    )
-    who = (
-        f"This bot is run by {escape(contact)}. Ask them about your data."
-        if contact.strip()
-        else "The person running this bot has not published a contact."
-    )
-    return (
+    llm = ""
+    if llm_host:
+        llm = "\n" + _(
+            "• To grade them, your typed answers to open questions (with the question) are sent to "
+            "<code>{host}</code>, the language model this bot is set up with."
+        ).format(host=escape(llm_host))
+    if contact.strip():
+        who = _("This bot is run by {contact}. Ask them about your data.").format(contact=escape(contact))
+    else:
+        who = _("The person running this bot has not published a contact.")
+    return _(
         "<b>What I store about you</b>\n"
-        "• Your Telegram user id, chat id and first name; the level, time zone and daily-question time you chose.\n"
+        "• Your Telegram user id, chat id and first name; the level, time zone, daily-question time and interface "
+        "language you chose, and the language your Telegram app reports.\n"
         "• Every quiz, mock interview, review and daily question you take: the questions, your answers "
         "(what you type for open questions too), their grades and times.\n"
         "• Your review schedule (when each question comes back), and the reports and comments you send "
         "about questions.\n"
         "• In groups: your answers to my quiz polls, and your first name for the leaderboard.\n"
         "• Whether each daily question reached you, so it is never sent twice."
-        f"{llm}\n\n"
+        "{llm}\n\n"
         "<b>For how long</b>\n"
         "Until you erase it: /reset erases your progress (answers, sessions, review cards) and keeps your "
         "settings; /deleteme erases everything. Nothing expires on its own, and backups the operator keeps "
         "may hold a copy until they are replaced.\n\n"
         "<b>Your copy</b>\n"
         "/export sends your answers as CSV; /export json sends every row I store about you.\n\n"
-        f"<b>Who runs this bot</b>\n{who}"
-    )
+        "<b>Who runs this bot</b>\n{who}"
+    ).format(llm=llm, who=who)
 
 
-RESET_CONFIRM = (
+RESET_CONFIRM = N_(
     "Reset your progress? This erases every answer, session and review card. "
     "Your settings (time zone, daily question time) stay."
 )
-DELETE_CONFIRM = (
+DELETE_CONFIRM = N_(
     "Delete all your data? This erases everything I store about you: answers, sessions, "
     "review cards and settings, and stops the daily question. It cannot be undone."
 )
-BTN_CONFIRM_RESET = "🗑 Yes, reset"
-BTN_CONFIRM_DELETE = "🗑 Yes, delete everything"
-BTN_KEEP = "↩️ No, keep it"
-RESET_DONE = (
-    "Done: your progress is reset ({answers} answers erased). Your settings are kept. Send /quiz to start afresh."
-)
-DELETE_DONE = "Done: everything I stored about you is deleted. Send /start if you ever want to begin again."
-ERASE_KEPT = "Nothing was erased."
-CB_WEAK_EMPTY = "There are no quiz questions for those topics any more."
+BTN_CONFIRM_RESET = N_("🗑 Yes, reset")
+BTN_CONFIRM_DELETE = N_("🗑 Yes, delete everything")
+BTN_KEEP = N_("↩️ No, keep it")
+DELETE_DONE = N_("Done: everything I stored about you is deleted. Send /start if you ever want to begin again.")
+ERASE_KEPT = N_("Nothing was erased.")
+CB_WEAK_EMPTY = N_("There are no quiz questions for those topics any more.")
+
+
+def reset_done(answers: int) -> str:
+    """After /reset: how many answers were erased."""
+    return ngettext(
+        "Done: your progress is reset ({answers} answer erased). Your settings are kept. Send /quiz to start afresh.",
+        "Done: your progress is reset ({answers} answers erased). Your settings are kept. Send /quiz to start afresh.",
+        answers,
+    ).format(answers=answers)
 
 
 def percent_text(share: float | None) -> str:
@@ -267,16 +325,23 @@ def percent_text(share: float | None) -> str:
 
 def stats_header(current: int, best: int, due: int) -> str:
     """Streaks and due reviews, on top of /stats."""
-    return (
-        f"📊 <b>Your progress</b>\n🔥 Streak: <b>{current}</b> day{'s' if current != 1 else ''} "
-        f"· best {best}\n🔁 Reviews due: <b>{due}</b>"
+    streak = ngettext("🔥 Streak: <b>{current}</b> day", "🔥 Streak: <b>{current}</b> days", current)
+    return "\n".join(
+        [
+            _("📊 <b>Your progress</b>"),
+            streak.format(current=current) + " · " + _("best {best}").format(best=best),
+            _("🔁 Reviews due: <b>{due}</b>").format(due=due),
+        ]
     )
 
 
 def stats_level(level: str, answered: int, accuracy: float | None, topic_lines: list[str], untried: int) -> str:
     """One level's block of /stats."""
-    head = f"<b>{escape(LEVEL_LABELS.get(level, level))}</b> · {answered} answered · {percent_text(accuracy)} right"
-    tail = [f"<i>{untried} more topic{'s' if untried != 1 else ''} not tried yet</i>"] if untried else []
+    head = _("<b>{level}</b> · {answered} answered · {percent} right").format(
+        level=escape(_(LEVEL_LABELS.get(level, level))), answered=answered, percent=percent_text(accuracy)
+    )
+    more = ngettext("{n} more topic not tried yet", "{n} more topics not tried yet", untried)
+    tail = [f"<i>{more.format(n=untried)}</i>"] if untried else []
     return "\n".join([head, *topic_lines, *tail])
 
 
@@ -288,7 +353,9 @@ def stats_topic(bar: str, readiness: float, topic: str, answered: int, accuracy:
 def stats_weakest(level: str, topics: list[str]) -> str:
     """The weakest topics, above the button that drills them."""
     names = ", ".join(escape(t) for t in topics)
-    return f"<b>Work on next</b> ({escape(LEVEL_LABELS.get(level, level))}): {names}"
+    return _("<b>Work on next</b> ({level}): {topics}").format(
+        level=escape(_(LEVEL_LABELS.get(level, level))), topics=names
+    )
 
 
 def history_line(
@@ -304,141 +371,157 @@ def history_line(
     estimate: str | None = None,
 ) -> str:
     """One past session in /history; an interview shows its estimated level."""
-    stopped = "" if finished else f" (stopped at {answered}/{size})"
-    estimated = f" · estimated level: <b>{escape(LEVEL_NAMES.get(estimate, estimate))}</b>" if estimate else ""
+    stopped = "" if finished else " " + _("(stopped at {answered}/{size})").format(answered=answered, size=size)
+    estimated = ""
+    if estimate:
+        name = escape(_(LEVEL_NAMES.get(estimate, estimate)))
+        estimated = " · " + _("estimated level: <b>{level}</b>").format(level=name)
     return (
-        f"<b>{number}.</b> {escape(when)} · {escape(MODE_NAMES.get(mode, mode))} · {escape(level)} · "
+        f"<b>{number}.</b> {escape(when)} · {escape(_(MODE_NAMES.get(mode, mode)))} · {escape(level)} · "
         f"<b>{right}/{answered}</b>{stopped} · {escape(duration)}{estimated}"
     )
 
 
 def history_text(lines: list[str]) -> str:
     """The /history list."""
-    return "\n".join(["🗂 <b>Your last sessions</b>", *lines, "", "Tap a number to see its questions and answers."])
+    return "\n".join(
+        [_("🗂 <b>Your last sessions</b>"), *lines, "", _("Tap a number to see its questions and answers.")]
+    )
 
 
 def duration_text(seconds: int) -> str:
     """A session's length, short: `45 s`, `7 min`, `1 h 05 min`."""
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{seconds} s").format(seconds=seconds)
     minutes = seconds // 60
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+    if minutes < 60:
+        return _("{minutes} min").format(minutes=minutes)
+    return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=f"{minutes % 60:02d}")
 
 
 def review_header(mode: str, level: str, when: str) -> str:
     """The title of a past session's questions."""
-    return f"<b>{escape(MODE_NAMES.get(mode, mode)).capitalize()} · {escape(level)} · {escape(when)}</b>"
+    return f"<b>{escape(_(MODE_NAMES.get(mode, mode))).capitalize()} · {escape(level)} · {escape(when)}</b>"
 
 
 def review_item(number: int, prompt: str, answer: str, result: bool | None) -> str:
     """One past question with the user's answer (both plain text, escaped here)."""
     mark = "⏳" if result is None else ("✅" if result else "❌")
-    return f"{mark} <b>{number}.</b> {escape(prompt)}\n<i>Your answer:</i> {escape(answer) or '—'}"
+    your = _("<i>Your answer:</i> {answer}").format(answer=escape(answer) or "—")
+    return f"{mark} <b>{number}.</b> {escape(prompt)}\n{your}"
 
 
 # Daily question: /daily, /timezone and the pushed question
-DAILY_HEADER = "📅 <b>Daily question</b>"
-DAILY_PICK = "Tap a time, or send <code>/daily HH:MM</code> (your local time):"
-DAILY_OFF = "The daily question is off. Send <code>/daily HH:MM</code> to turn it on again."
-DAILY_BAD_TIME = "Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>."
-BTN_DAILY_OFF = "🔕 Turn off"
-BTN_SHOW_ANSWER = "👀 Show answer"
-TZ_PICK = "Tap your zone, or send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>:"
-CB_SAVED = "Saved."
+DAILY_HEADER = N_("📅 <b>Daily question</b>")
+DAILY_PICK = N_("Tap a time, or send <code>/daily HH:MM</code> (your local time):")
+DAILY_OFF = N_("The daily question is off. Send <code>/daily HH:MM</code> to turn it on again.")
+DAILY_BAD_TIME = N_("Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>.")
+BTN_DAILY_OFF = N_("🔕 Turn off")
+BTN_SHOW_ANSWER = N_("👀 Show answer")
+TZ_PICK = N_(
+    "Tap your zone, or send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>:"
+)
+CB_SAVED = N_("Saved.")
 
 
 def daily_status(daily_time: str | None, zone: str) -> str:
     """The /daily message: the current setting."""
     if daily_time is None:
-        return f"The daily question is <b>off</b>. Your time zone: {escape(zone)}.\n\n{DAILY_PICK}"
-    return f"The daily question comes every day at <b>{escape(daily_time)}</b> ({escape(zone)}).\n\n{DAILY_PICK}"
+        status = _("The daily question is <b>off</b>. Your time zone: {zone}.").format(zone=escape(zone))
+    else:
+        status = _("The daily question comes every day at <b>{time}</b> ({zone}).").format(
+            time=escape(daily_time), zone=escape(zone)
+        )
+    return f"{status}\n\n{_(DAILY_PICK)}"
 
 
 def daily_on(daily_time: str, zone: str) -> str:
     """Confirmation of a subscription."""
-    return (
-        f"📅 Done: a question every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
+    return _(
+        "📅 Done: a question every day at <b>{time}</b>, {zone} time. "
         "If that time has already passed today, today's question comes within a minute.\n"
         "Wrong zone? Send /timezone."
-    )
+    ).format(time=escape(daily_time), zone=escape(zone))
 
 
 def timezone_status(zone: str) -> str:
     """The /timezone message: the current zone."""
-    return f"Your time zone: <b>{escape(zone)}</b>.\n\n{TZ_PICK}"
+    return _("Your time zone: <b>{zone}</b>.").format(zone=escape(zone)) + f"\n\n{_(TZ_PICK)}"
 
 
 def timezone_set(zone: str, local_now: str) -> str:
     """Confirmation of a zone change, with the local time there."""
-    return f"Time zone set to <b>{escape(zone)}</b> (it is {escape(local_now)} there now)."
+    return _("Time zone set to <b>{zone}</b> (it is {now} there now).").format(zone=escape(zone), now=escape(local_now))
 
 
 def timezone_unknown(text: str, suggestion: str | None) -> str:
     """An unknown zone, with the closest match if there is one."""
-    base = f"I don't know the time zone “{escape(text)}”."
+    base = _("I don't know the time zone “{zone}”.").format(zone=escape(text))
     if suggestion:
-        return f"{base} Did you mean <code>/timezone {escape(suggestion)}</code>?"
-    return f"{base} {TZ_PICK}"
+        hint = _("Did you mean <code>/timezone {zone}</code>?").format(zone=escape(suggestion))
+        return f"{base} {hint}"
+    return f"{base} {_(TZ_PICK)}"
 
 
 def reveal_text(model_html: str, points: list[str]) -> str:
     """The model answer of a pushed open question, before the self-grade."""
-    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    lines = [_("<b>Model answer</b>"), model_html, "", _("<b>Key points</b>")]
     lines += [f"▫️ {escape(p)}" for p in points]
-    lines += ["", "How well did you know it?"]
+    lines += ["", _("How well did you know it?")]
     return "\n".join(lines)
 
 
 # The mock interview
 LEVEL_NAMES = {
-    "fresher": "Fresher",
-    "intermediate": "Intermediate",
-    "experienced": "Experienced",
-    "advanced": "Advanced",
+    "fresher": N_("Fresher"),
+    "intermediate": N_("Intermediate"),
+    "experienced": N_("Experienced"),
+    "advanced": N_("Advanced"),
 }
-BTN_UNSURE = "🤷 Not sure"
+BTN_UNSURE = N_("🤷 Not sure")
 
 
 def interview_intro(questions: int, minutes: int, mcq_seconds: int, open_seconds: int) -> str:
     """What the mock interview is, before the level picker."""
-    return (
-        f"🎤 <b>Mock interview</b>: about {questions} questions, roughly {minutes} minutes.\n"
+    return _(
+        "🎤 <b>Mock interview</b>: about {questions} questions, roughly {minutes} minutes.\n"
         "Questions get harder after strong answers and easier after weak ones; at the end I estimate your level.\n"
-        f"Each question is timed: {mcq_seconds} s for multiple choice, {open_seconds // 60} min for open ones. "
+        "Each question is timed: {mcq_seconds} s for multiple choice, {open_minutes} min for open ones. "
         "Answers are discussed at the end, not one by one.\n\n"
         "Where do you think you stand?"
-    )
+    ).format(questions=questions, minutes=minutes, mcq_seconds=mcq_seconds, open_minutes=open_seconds // 60)
 
 
 def interview_started(label: str) -> str:
     """The intro once a level is picked."""
-    return f"🎤 <b>Mock interview</b> · start: {escape(label)}. Good luck!"
+    return _("🎤 <b>Mock interview</b> · start: {level}. Good luck!").format(level=escape(label))
 
 
 def interview_budget(seconds: int) -> str:
     """The time budget under an interview question."""
-    budget = f"{seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds} s"
-    return f"⏱ <i>{budget} to answer.</i>"
+    if seconds >= 60 and seconds % 60 == 0:
+        return _("⏱ <i>{minutes} min to answer.</i>").format(minutes=seconds // 60)
+    return _("⏱ <i>{seconds} s to answer.</i>").format(seconds=seconds)
 
 
 def interview_chosen(letter: str, option_html: str, over_time: bool) -> str:
     """An answered interview MCQ: only the choice, no verdict."""
-    late = " <i>(over time)</i>" if over_time else ""
-    return f"Your answer: <b>{letter}</b>) {option_html}{late}"
+    late = " " + _("<i>(over time)</i>") if over_time else ""
+    return your_answer(letter, option_html) + late
 
 
 def open_received(over_time: bool) -> str:
     """Acknowledges a typed interview answer."""
-    return "✍️ Answer received" + (" (over time)." if over_time else ".")
+    return _("✍️ Answer received (over time).") if over_time else _("✍️ Answer received.")
 
 
 def timed_out(number: int) -> str:
     """A question closed by its deadline."""
-    return f"⏰ Time is up for question {number}: it counts as unanswered."
+    return _("⏰ Time is up for question {number}: it counts as unanswered.").format(number=number)
 
 
-TIMED_OUT_EDIT = "⏰ <i>Time is up: no answer.</i>"
-INTERVIEW_OVER = "🏁 <b>Interview over.</b> Here is how each question went; grade your open answers on their pages."
+TIMED_OUT_EDIT = N_("⏰ <i>Time is up: no answer.</i>")
+INTERVIEW_OVER = N_("🏁 <b>Interview over.</b> Here is how each question went; grade your open answers on their pages.")
 
 
 def debrief_page(
@@ -454,40 +537,42 @@ def debrief_page(
     explanation_html: str,
 ) -> str:
     """One debrief page: the question, the answer, the verdict, the time and the explanation."""
-    late = " (over time)" if over_time else ""
+    late = " " + _("(over time)") if over_time else ""
+    head = _("<b>Debrief {page}/{pages}</b>").format(page=page, pages=pages)
+    your = _("<i>Your answer:</i> {answer}").format(answer=answer_html)
     return (
-        f"<b>Debrief {page}/{pages}</b> · {escape(level)} · {escape(topic)}\n\n{prompt_html}\n\n"
-        f"<i>Your answer:</i> {answer_html}\n{verdict}\n⏱ {duration_text(seconds)}{late}\n\n{explanation_html}"
+        f"{head} · {escape(level)} · {escape(topic)}\n\n{prompt_html}\n\n"
+        f"{your}\n{verdict}\n⏱ {duration_text(seconds)}{late}\n\n{explanation_html}"
     )
 
 
-VERDICT_RIGHT = "✅ Right."
-VERDICT_WRONG = "❌ Wrong."
-VERDICT_TIMED_OUT = "⏰ No answer in time."
-VERDICT_UNGRADED = "✍️ Grade yourself against the model answer:"
+VERDICT_RIGHT = N_("✅ Right.")
+VERDICT_WRONG = N_("❌ Wrong.")
+VERDICT_TIMED_OUT = N_("⏰ No answer in time.")
+VERDICT_UNGRADED = N_("✍️ Grade yourself against the model answer:")
 NO_ANSWER = "—"
 
 
 def verdict_graded(grade: str) -> str:
     """An open answer's self-grade on its debrief page."""
-    return f"Your grade: <b>{escape(GRADE_LABELS.get(grade, grade))}</b>"
+    return graded_line(grade)
 
 
 def debrief_right_option(letter: str, option_html: str) -> str:
     """The right option on a debrief page."""
-    return f"Right answer: <b>{letter}</b>) {option_html}"
+    return _("Right answer: <b>{letter}</b>) {option}").format(letter=letter, option=option_html)
 
 
 def key_points_block(model_html: str, points: list[tuple[str, bool]]) -> str:
     """Model answer and the key points the typed answer covered."""
-    lines = ["<b>Model answer</b>", model_html, "", "<b>Key points</b>"]
+    lines = [_("<b>Model answer</b>"), model_html, "", _("<b>Key points</b>")]
     lines += [f"{'☑️' if hit else '▫️'} {escape(p)}" for p, hit in points]
     return "\n".join(lines)
 
 
 BTN_PREV = "◀"
 BTN_NEXT = "▶"
-BTN_REPORT = "🚩 Report"
+BTN_REPORT = N_("🚩 Report")
 
 
 def report_text(
@@ -504,37 +589,49 @@ def report_text(
     ungraded: int,
 ) -> str:
     """The interview report; its second line is `Estimated level: …`."""
-    lines = ["📋 <b>Interview report</b>", f"Estimated level: {escape(LEVEL_NAMES.get(level, level))}", ""]
-    lines.append("<b>Evidence</b> (asked · right)")
-    lines += [f"• {escape(LEVEL_NAMES.get(lv, lv))}: {asked} · {right}" for lv, asked, right in evidence]
-    lines.append(f"Confidence: {confidence} (±{se:.1f} of a level)")
+    name = escape(_(LEVEL_NAMES.get(level, level)))
+    lines = [_("📋 <b>Interview report</b>"), _("Estimated level: {level}").format(level=name), ""]
+    lines.append(_("<b>Evidence</b> (asked · right)"))
+    lines += [f"• {escape(_(LEVEL_NAMES.get(lv, lv)))}: {asked} · {right}" for lv, asked, right in evidence]
+    lines.append(_("Confidence: {confidence} (±{se} of a level)").format(confidence=confidence, se=f"{se:.1f}"))
     lines.append("")
-    lines.append("💪 Strongest: " + (", ".join(escape(t) for t in strongest) or "—"))
-    lines.append("🎯 Weakest: " + (", ".join(escape(t) for t in weakest) or "—"))
+    lines.append(_("💪 Strongest: {topics}").format(topics=", ".join(escape(t) for t in strongest) or "—"))
+    lines.append(_("🎯 Weakest: {topics}").format(topics=", ".join(escape(t) for t in weakest) or "—"))
     extra = []
     if timed_out_count:
-        extra.append(f"{timed_out_count} timed out")
+        extra.append(ngettext("{n} timed out", "{n} timed out", timed_out_count).format(n=timed_out_count))
     if over_time_count:
-        extra.append(f"{over_time_count} over time")
-    lines.append(f"⏱ Total time: {escape(total)}" + (f" ({', '.join(extra)})" if extra else ""))
-    lines.append(change or "📈 This is your first interview: the next one will show the change.")
+        extra.append(ngettext("{n} over time", "{n} over time", over_time_count).format(n=over_time_count))
+    total_line = _("⏱ Total time: {total}").format(total=escape(total))
+    lines.append(total_line + (f" ({', '.join(extra)})" if extra else ""))
+    lines.append(change or _("📈 This is your first interview: the next one will show the change."))
     if ungraded:
-        lines += ["", f"<i>{ungraded} open answer(s) count by key points until you grade them in the debrief.</i>"]
+        pending = ngettext(
+            "{n} open answer counts by key points until you grade it in the debrief.",
+            "{n} open answers count by key points until you grade them in the debrief.",
+            ungraded,
+        )
+        lines += ["", f"<i>{pending.format(n=ungraded)}</i>"]
     if weakest:
-        lines += ["", "Tap a weak topic for a quiz on it."]
+        lines += ["", _("Tap a weak topic for a quiz on it.")]
     return "\n".join(lines)
 
 
 def estimate_change(previous_level: str, level: str, delta: float) -> str:
     """The change since the previous interview."""
     arrow = "📈" if delta > 0.05 else "📉" if delta < -0.05 else "➡️"
-    return (
-        f"{arrow} Since your previous interview: {escape(LEVEL_NAMES.get(previous_level, previous_level))} → "
-        f"{escape(LEVEL_NAMES.get(level, level))} ({delta:+.1f})"
+    since = _("Since your previous interview: {before} → {after}").format(
+        before=escape(_(LEVEL_NAMES.get(previous_level, previous_level))),
+        after=escape(_(LEVEL_NAMES.get(level, level))),
     )
+    return f"{arrow} {since} ({delta:+.1f})"
 
 
-CONFIDENCE_WORDS = {"high": "high", "medium": "medium", "low": "low — a few more interviews will firm it up"}
+CONFIDENCE_WORDS = {
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low — a few more interviews will firm it up"),
+}
 
 
 def weak_topic_button(topic: str) -> str:
@@ -543,49 +640,48 @@ def weak_topic_button(topic: str) -> str:
 
 
 # /review
-REVIEW_NONE = "Nothing to review: you have no review cards yet. Answer some questions in /quiz first."
+REVIEW_NONE = N_("Nothing to review: you have no review cards yet. Answer some questions in /quiz first.")
 
 
 def review_next_due(when: str) -> str:
     """Nothing is due now."""
-    return f"Nothing is due for review right now. Your next card is due {escape(when)}."
+    return _("Nothing is due for review right now. Your next card is due {when}.").format(when=escape(when))
 
 
 def review_more(n: int) -> str:
     """The button offering the due cards."""
-    return f"🔁 {n} more due"
+    return ngettext("🔁 {n} more due", "🔁 {n} more due", n).format(n=n)
 
 
 def review_due_button(n: int) -> str:
     """The /stats button for due cards."""
-    return f"🔁 Review {n} due"
+    return ngettext("🔁 Review {n} due", "🔁 Review {n} due", n).format(n=n)
 
 
 # Reports
-REPORT_ASK = "What is wrong with this question?"
+REPORT_ASK = N_("What is wrong with this question?")
 REPORT_REASONS = {
-    "wrong": "Wrong answer",
-    "unclear": "Unclear",
-    "typo": "Typo",
-    "outdated": "Outdated",
-    "other": "Other",
+    "wrong": N_("Wrong answer"),
+    "unclear": N_("Unclear"),
+    "typo": N_("Typo"),
+    "outdated": N_("Outdated"),
+    "other": N_("Other"),
 }
-REPORT_THANKS = (
+REPORT_THANKS = N_(
     "🙏 Thank you, the editors will look at it. Add a comment in your next message (up to 1000 characters), "
     "or send /cancel to skip."
 )
-REPORT_COMMENT_SAVED = "🙏 Thanks, your comment is saved with the report."
-REPORT_COMMENT_SKIPPED = "Report sent without a comment."
-CB_REPORTED = "Reported. Thank you!"
-REPORTS_EMPTY = "No open reports."
-ENABLE_USAGE = "Send <code>/enable question-id</code>."
+REPORT_COMMENT_SAVED = N_("🙏 Thanks, your comment is saved with the report.")
+REPORT_COMMENT_SKIPPED = N_("Report sent without a comment.")
+CB_REPORTED = N_("Reported. Thank you!")
+REPORTS_EMPTY = N_("No open reports.")
+ENABLE_USAGE = N_("Send <code>/enable question-id</code>.")
 
 
 def report_notice(question_id: str, reason: str) -> str:
     """The admins' notice on a question's first report of the day."""
-    return (
-        f"🚩 New report on <code>{escape(question_id)}</code>: {escape(REPORT_REASONS.get(reason, reason))}. "
-        "/reports lists the open ones."
+    return _("🚩 New report on <code>{question}</code>: {reason}. /reports lists the open ones.").format(
+        question=escape(question_id), reason=escape(_(REPORT_REASONS.get(reason, reason)))
     )
 
 
@@ -603,158 +699,208 @@ def report_group(
     changed: bool,
 ) -> str:
     """One reported question in /reports."""
-    reason_text = ", ".join(f"{escape(REPORT_REASONS.get(r, r))} ×{n}" for r, n in sorted(reasons.items()))
-    lines = [f"🚩 <code>{escape(question_id)}</code> · {count} report{'s' if count != 1 else ''}: {reason_text}"]
+    reason_text = ", ".join(f"{escape(_(REPORT_REASONS.get(r, r)))} ×{n}" for r, n in sorted(reasons.items()))
+    reports = ngettext("{n} report", "{n} reports", count).format(n=count)
+    lines = [f"🚩 <code>{escape(question_id)}</code> · {reports}: {reason_text}"]
     lines += [f"💬 {escape(c)}" for c in comments]
     if changed:
-        lines.append("<i>The question changed since it was reported.</i>")
+        lines.append(_("<i>The question changed since it was reported.</i>"))
     if disabled:
-        lines.append("<i>Already disabled.</i>")
+        lines.append(_("<i>Already disabled.</i>"))
     return "\n".join(lines)
 
 
-BTN_DISABLE = "⛔ Disable question"
-BTN_DISMISS = "✖️ Dismiss"
-BTN_SHOW = "👁 Show question"
+BTN_DISABLE = N_("⛔ Disable question")
+BTN_DISMISS = N_("✖️ Dismiss")
+BTN_SHOW = N_("👁 Show question")
 
 
 def question_disabled(question_id: str) -> str:
     """After Disable."""
-    qid = escape(question_id)
-    return f"⛔ <code>{qid}</code> is disabled: no new session asks it. /enable {qid} brings it back."
+    return _(
+        "⛔ <code>{question}</code> is disabled: no new session asks it. /enable {question} brings it back."
+    ).format(question=escape(question_id))
 
 
 def reports_dismissed(question_id: str, n: int) -> str:
     """After Dismiss."""
-    return f"✖️ Dismissed {n} report{'s' if n != 1 else ''} on <code>{escape(question_id)}</code>."
+    return ngettext(
+        "✖️ Dismissed {n} report on <code>{question}</code>.", "✖️ Dismissed {n} reports on <code>{question}</code>.", n
+    ).format(n=n, question=escape(question_id))
 
 
 def question_enabled(question_id: str, was_disabled: bool) -> str:
     """After /enable."""
     if was_disabled:
-        return f"✅ <code>{escape(question_id)}</code> is enabled again."
-    return f"<code>{escape(question_id)}</code> was not disabled."
+        return _("✅ <code>{question}</code> is enabled again.").format(question=escape(question_id))
+    return _("<code>{question}</code> was not disabled.").format(question=escape(question_id))
 
 
 def unknown_question(question_id: str) -> str:
     """/enable with an id the bank does not have."""
-    return f"There is no question <code>{escape(question_id)}</code> in the bank."
+    return _("There is no question <code>{question}</code> in the bank.").format(question=escape(question_id))
 
 
 # Terminal interview
-CLI_BUDGET = "(time budget: {seconds} s)"
-CLI_OVER_TIME = "(over time)"
-CLI_RECEIVED = "Answer received."
-CLI_DEBRIEF = "\n=== Debrief ==="
+CLI_BUDGET = N_("(time budget: {seconds} s)")
+CLI_OVER_TIME = N_("(over time)")
+CLI_RECEIVED = N_("Answer received.")
+CLI_DEBRIEF = N_("\n=== Debrief ===")
+
+
+# Language: /language in a private chat or (admins) in a group
+LANGUAGE_PICK = N_(
+    "Choose the interface language, or send <code>/language en</code> or <code>/language ru</code>.\n"
+    "The questions themselves (prompts, options, model answers) stay in English for now."
+)
+LANGUAGE_SET = N_(
+    "🌐 Done: I speak English with you now. The questions themselves stay in English.\n"
+    "Change it any time with /language."
+)
+GROUP_LANGUAGE_SET = N_(
+    "🌐 Done: this group's language is English. The questions themselves stay in English.\n"
+    "Members who picked a language of their own with /language in a private chat keep it in their replies."
+)
+LANGUAGE_UNKNOWN = N_("I speak English (<code>en</code>) and Russian (<code>ru</code>). Send /language to choose.")
+
+
+def language_status(current: str) -> str:
+    """/language with no argument: the language now, then the choices."""
+    return _("🌐 Interface language: <b>{language}</b>.").format(language=current) + "\n\n" + _(LANGUAGE_PICK)
 
 
 # Group play: welcome, admin settings, the daily group poll, /groupquiz, /top
 GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("groupquiz", "A quiz for the whole group: /groupquiz [level] [n]"),
-    ("top", "This group's leaderboard"),
-    ("daily", "Admins: the daily question poll, /daily HH:MM or off"),
-    ("timezone", "Admins: the group's time zone"),
-    ("level", "Admins: the group's level, or mixed"),
-    ("help", "What I can do in a group"),
+    ("groupquiz", N_("A quiz for the whole group: /groupquiz [level] [n]")),
+    ("top", N_("This group's leaderboard")),
+    ("daily", N_("Admins: the daily question poll, /daily HH:MM or off")),
+    ("timezone", N_("Admins: the group's time zone")),
+    ("level", N_("Admins: the group's level, or mixed")),
+    ("language", N_("Admins: the group's language, en or ru")),
+    ("help", N_("What I can do in a group")),
 )
-LEVEL_MIXED = "🎲 Mixed"
-POLL_SEE_ABOVE = "Your answer to the question above?"
-POLL_MORE = "Full explanation:"
-GROUP_HELP = (
+LEVEL_MIXED = N_("🎲 Mixed")
+POLL_SEE_ABOVE = N_("Your answer to the question above?")
+POLL_MORE = N_("Full explanation:")
+GROUP_HELP = N_(
     "<b>Flask practice for this group</b>\n"
     "• /groupquiz [level] [n] — a quiz of n polls (default 5, up to 10) for everyone here\n"
     "• /top — this week's and all-time leaderboard\n"
     "• A daily question as a quiz poll, if an admin turns it on\n\n"
     "<b>Admins</b> set it up: <code>/daily 09:00</code> or <code>/daily off</code>, "
     "<code>/timezone Europe/Berlin</code>, <code>/level intermediate</code> (or <code>mixed</code>), "
-    "<code>/groupquiz admins</code> or <code>/groupquiz everyone</code> for who may start quizzes.\n\n"
+    "<code>/groupquiz admins</code> or <code>/groupquiz everyone</code> for who may start quizzes, "
+    "<code>/language ru</code> or <code>/language en</code> for the group's language.\n\n"
     "For a mock interview, your stats and spaced repetition, message me privately."
 )
-GROUP_WELCOME = "👋 Hello! I bring Flask interview practice to this group.\n\n" + GROUP_HELP
-GROUP_PRIVATE_ONLY = "That command works in a private chat with me. Here, try /groupquiz or /top (/help lists all)."
-GROUP_ADMINS_ONLY = "Only this group's admins can do that."
-GROUP_DAILY_OFF = "The daily question poll is off. An admin can turn it on with <code>/daily HH:MM</code>."
-GROUP_DAILY_BAD_TIME = "Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>."
-GROUP_LEVEL_BAD = (
+
+
+def group_welcome() -> str:
+    """Posted when the bot joins a group."""
+    return _("👋 Hello! I bring Flask interview practice to this group.") + "\n\n" + _(GROUP_HELP)
+
+
+GROUP_PRIVATE_ONLY = N_("That command works in a private chat with me. Here, try /groupquiz or /top (/help lists all).")
+GROUP_ADMINS_ONLY = N_("Only this group's admins can do that.")
+GROUP_DAILY_OFF = N_("The daily question poll is off. An admin can turn it on with <code>/daily HH:MM</code>.")
+GROUP_DAILY_BAD_TIME = N_("Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>.")
+GROUP_LEVEL_BAD = N_(
     "Send one of <code>/level fresher</code>, <code>intermediate</code>, <code>experienced</code>, "
     "<code>advanced</code> or <code>mixed</code>."
 )
-GROUP_TZ_USAGE = "Send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>."
-GROUPQUIZ_USAGE = (
+GROUP_TZ_USAGE = N_("Send <code>/timezone Area/City</code>, for example <code>/timezone Europe/Berlin</code>.")
+GROUPQUIZ_USAGE = N_(
     "Send <code>/groupquiz [level] [n]</code>: a level (fresher, intermediate, experienced, advanced or mixed) "
     "and from 1 to 10 questions, for example <code>/groupquiz intermediate 3</code>."
 )
-GROUPQUIZ_RUNNING = "A group quiz is already running here. Answer its polls; a new one can start when it ends."
-GROUPQUIZ_EMPTY = "There are no poll questions for that level yet. Try another level."
-GROUPQUIZ_ADMINS = "From now on only admins can start a group quiz here."
-GROUPQUIZ_EVERYONE = "From now on anyone here can start a group quiz."
-DEEP_LINK_GONE = "That question is no longer in the bank. Send /quiz to practise."
+GROUPQUIZ_RUNNING = N_("A group quiz is already running here. Answer its polls; a new one can start when it ends.")
+GROUPQUIZ_EMPTY = N_("There are no poll questions for that level yet. Try another level.")
+GROUPQUIZ_ADMINS = N_("From now on only admins can start a group quiz here.")
+GROUPQUIZ_EVERYONE = N_("From now on anyone here can start a group quiz.")
+DEEP_LINK_GONE = N_("That question is no longer in the bank. Send /quiz to practise.")
 
 
 def level_label(level: str | None) -> str:
     """A level's label, or Mixed."""
-    return LEVEL_MIXED if level in (None, "mixed") else LEVEL_LABELS.get(str(level), str(level))
+    return _(LEVEL_MIXED) if level in (None, "mixed") else _(LEVEL_LABELS.get(str(level), str(level)))
 
 
 def group_daily_status(daily_time: str | None, zone: str) -> str:
     """/daily with no argument in a group."""
     if daily_time is None:
-        return f"{GROUP_DAILY_OFF} Group time zone: {escape(zone)}."
-    return f"📅 The daily question poll comes at <b>{escape(daily_time)}</b> ({escape(zone)})."
+        return _(GROUP_DAILY_OFF) + " " + _("Group time zone: {zone}.").format(zone=escape(zone))
+    return _("📅 The daily question poll comes at <b>{time}</b> ({zone}).").format(
+        time=escape(daily_time), zone=escape(zone)
+    )
 
 
 def group_daily_on(daily_time: str, zone: str) -> str:
     """Confirmation of /daily HH:MM in a group."""
-    return (
-        f"📅 Done: a question poll every day at <b>{escape(daily_time)}</b>, {escape(zone)} time. "
+    return _(
+        "📅 Done: a question poll every day at <b>{time}</b>, {zone} time. "
         "Wrong zone? An admin can send /timezone Area/City."
-    )
+    ).format(time=escape(daily_time), zone=escape(zone))
 
 
 def group_timezone_set(zone: str, local_now: str) -> str:
     """Confirmation of a group's zone."""
-    return f"Group time zone set to <b>{escape(zone)}</b> (it is {escape(local_now)} there now)."
+    return _("Group time zone set to <b>{zone}</b> (it is {now} there now).").format(
+        zone=escape(zone), now=escape(local_now)
+    )
 
 
 def group_timezone_status(zone: str) -> str:
     """/timezone with no argument in a group."""
-    return f"Group time zone: <b>{escape(zone)}</b>. {GROUP_TZ_USAGE}"
+    return _("Group time zone: <b>{zone}</b>.").format(zone=escape(zone)) + " " + _(GROUP_TZ_USAGE)
 
 
 def group_level(level: str | None, changed: bool) -> str:
     """The group's level, shown or just set."""
-    return f"{'Level set to' if changed else 'Group level:'} <b>{escape(level_label(level))}</b>."
+    label = escape(level_label(level))
+    if changed:
+        return _("Level set to <b>{level}</b>.").format(level=label)
+    return _("Group level: <b>{level}</b>.").format(level=label)
 
 
 def groupquiz_intro(size: int, level: str, seconds: int) -> str:
     """The message before a group quiz's first poll."""
-    return (
-        f"🧠 <b>Group quiz</b>: {size} question{'s' if size != 1 else ''}, {escape(level_label(level))}, "
-        f"{seconds} s each. Answer in the polls; the ranking comes at the end."
-    )
+    return ngettext(
+        "🧠 <b>Group quiz</b>: {size} question, {level}, {seconds} s each. "
+        "Answer in the polls; the ranking comes at the end.",
+        "🧠 <b>Group quiz</b>: {size} questions, {level}, {seconds} s each. "
+        "Answer in the polls; the ranking comes at the end.",
+        size,
+    ).format(size=size, level=escape(level_label(level)), seconds=seconds)
 
 
 def poll_result(result: PollResult) -> str:
     """The one line under a closed daily poll: answered, percent right, first right answer."""
     if not result.answered:
-        return "📊 Last question: nobody answered."
-    tail = f" First right answer: <b>{escape(result.first_right)}</b>." if result.first_right else ""
-    return f"📊 Last question: {result.answered} answered, {result.percent_right}% right.{tail}"
+        return _("📊 Last question: nobody answered.")
+    line = ngettext(
+        "📊 Last question: {n} answered, {percent} right.",
+        "📊 Last question: {n} answered, {percent} right.",
+        result.answered,
+    ).format(n=result.answered, percent=f"{result.percent_right}%")
+    if result.first_right:
+        line += " " + _("First right answer: <b>{name}</b>.").format(name=escape(result.first_right))
+    return line
 
 
 def _score_line(place: int, name: str, points: int, answered: int) -> str:
     medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(place, f"{place}.")
-    return f"{medal} {escape(name or '—')} — <b>{points}</b> ({answered} answered)"
+    tally = ngettext("{n} answered", "{n} answered", answered).format(n=answered)
+    return f"{medal} {escape(name or '—')} — <b>{points}</b> ({tally})"
 
 
 def quiz_ranking(table: Sequence[Score], interrupted: bool) -> str:
     """The ranking at the end of a group quiz (points, ties by total answer time)."""
     rows = list(table)
-    head = "🏁 <b>Group quiz over</b>" + (" (stopped early)" if interrupted else "")
+    head = _("🏁 <b>Group quiz over</b> (stopped early)") if interrupted else _("🏁 <b>Group quiz over</b>")
     if not rows:
-        return f"{head}\nNobody answered this time."
+        return head + "\n" + _("Nobody answered this time.")
     lines = [_score_line(i, s.first_name, s.points, s.answered) for i, s in enumerate(rows, start=1)]
-    return "\n".join([head, *lines, "", "<i>Ties go to the faster total answer time.</i>"])
+    return "\n".join([head, *lines, "", _("<i>Ties go to the faster total answer time.</i>")])
 
 
 def top_text(week: list[tuple[int, str, int, int]], every: list[tuple[int, str, int, int]], mine: str) -> str:
@@ -762,37 +908,47 @@ def top_text(week: list[tuple[int, str, int, int]], every: list[tuple[int, str, 
 
     def block(title: str, rows: list[tuple[int, str, int, int]]) -> list[str]:
         if not rows:
-            return [title, "No answers yet."]
+            return [title, _("No answers yet.")]
         return [title, *(_score_line(*r) for r in rows)]
 
-    return "\n".join([*block("🏆 <b>This week</b>", week), "", *block("🏛 <b>All time</b>", every), "", mine])
+    return "\n".join([*block(_("🏆 <b>This week</b>"), week), "", *block(_("🏛 <b>All time</b>"), every), "", mine])
 
 
 def top_mine(name: str, week: tuple[int, int] | None, every: tuple[int, int] | None) -> str:
     """The caller's place in both tables: (place, points) or None."""
     if every is None:
-        return f"{escape(name)}, you have not answered here yet: vote in the next poll!"
-    week_part = f"#{week[0]} this week with {week[1]}" if week else "not on this week's board yet"
-    return f"{escape(name)}: {week_part}; #{every[0]} all time with {every[1]}."
+        return _("{name}, you have not answered here yet: vote in the next poll!").format(name=escape(name))
+    if week:
+        week_part = _("#{place} this week with {points}").format(place=week[0], points=week[1])
+    else:
+        week_part = _("not on this week's board yet")
+    return _("{name}: {week}; #{place} all time with {points}.").format(
+        name=escape(name), week=week_part, place=every[0], points=every[1]
+    )
 
 
 def full_explanation(prompt_html: str, right_html: str, explanation_html: str) -> str:
     """A poll question's full explanation, opened from its deep link."""
-    return f"{prompt_html}\n\nRight answer: ✅ {right_html}\n\n<b>Why</b>\n{explanation_html}"
+    right = _("Right answer: ✅ {option}").format(option=right_html)
+    why = _("<b>Why</b>")
+    return f"{prompt_html}\n\n{right}\n\n{why}\n{explanation_html}"
 
 
 # The offline grader's feedback (plain text: the renderer escapes it). At most two sentences.
-GRADE_INJECTION = "This talks to the grader instead of answering the question, so it earns no credit."
-GRADE_SALAD = "A list of terms is not an explanation: say what each one does and why it matters here."
+GRADE_INJECTION = N_("This talks to the grader instead of answering the question, so it earns no credit.")
+GRADE_SALAD = N_("A list of terms is not an explanation: say what each one does and why it matters here.")
 
 
 def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence[str]) -> str:
     """Two sentences on an offline grade: the first false claim or the first point made, then the first one missed."""
     if wrong:
-        first = f"Not so: {wrong[0].rstrip('.')}."
+        first = _("Not so: {claim}.").format(claim=wrong[0].rstrip("."))
     elif right:
-        first = f"Right: {right[0].rstrip('.')}."
+        first = _("Right: {point}.").format(point=right[0].rstrip("."))
     else:
-        first = "This does not make any of the key points yet."
-    second = f"Missing: {missing[0].rstrip('.')}." if missing else "Every key point is there."
+        first = _("This does not make any of the key points yet.")
+    second = _("Missing: {point}.").format(point=missing[0].rstrip(".")) if missing else _("Every key point is there.")
     return f"{first} {second}"
+
+
+i18n.translate_constants(__name__)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bot.cli.practice import run_practice
+from bot.config import Settings
+from bot.domain.bank import Level
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +119,17 @@ def test_practice_runs_where_fcntl_does_not_exist(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Question ") == 10 and "Score: " in done.stdout
+
+
+async def test_practice_follows_lang(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    out = io.StringIO()
+    await run_practice(settings, Level.FRESHER, inp=io.StringIO("A\n" * 10), out=out, rng=random.Random(1))
+    shown = out.getvalue()
+    assert shown.startswith("(Сами вопросы — на английском.)")
+    assert shown.count("Вопрос ") == 10 and re.search(r"Результат: \d+/10", shown)
+    monkeypatch.setenv("LANGUAGE", "en:ru")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    out = io.StringIO()
+    await run_practice(settings, Level.FRESHER, inp=io.StringIO("A\n" * 10), out=out, rng=random.Random(1))
+    assert out.getvalue().count("Question ") == 10

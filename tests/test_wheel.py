@@ -29,7 +29,10 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "DATABASE_", "QUESTIONS_", "LOG_", "WEBHOOK_", "HEALTH_", "VIRTUAL_ENV"))
     }
-    env.update(DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"), PYTHONDONTWRITEBYTECODE="1", **extra)
+    # English whatever the machine's locale: the terminal practice follows LANG.
+    env = {k: v for k, v in env.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(LANG="C.UTF-8", DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"), PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra)
     return env
 
 
@@ -100,3 +103,31 @@ async def test_the_installed_bot_answers_and_stops_on_sigterm(installed: Path, t
             proc.kill()
             await proc.wait()
         await api.close()
+
+
+def test_the_wheel_ships_the_compiled_catalogs_and_practice_follows_lang(installed: Path, tmp_path: Path) -> None:
+    code = (
+        "from bot import i18n, texts\n"
+        "import bot.i18n as m, pathlib\n"
+        "mo = pathlib.Path(m.__file__).parent / 'locale' / 'ru' / 'LC_MESSAGES' / 'bot.mo'\n"
+        "print(mo.is_file(), mo)\n"
+        "with i18n.use('ru'):\n"
+        "    print(texts.CANCELLED)\n"
+    )
+    done = _run(installed, ["-c", code], tmp_path)
+    assert done.returncode == 0, done.stderr
+    found, mo = done.stdout.splitlines()[0].split(" ", 1)
+    assert found == "True" and Path(mo).is_relative_to(installed.parent.parent)
+    assert done.stdout.splitlines()[1].startswith("Сессия завершена.")
+    practice = subprocess.run(
+        [str(installed), "-m", "bot", "practice", "--level", "fresher"],
+        input="A\n" * 10,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(tmp_path, LANG="ru_RU.UTF-8"),
+        timeout=300,
+    )
+    assert practice.returncode == 0, practice.stderr
+    assert practice.stdout.count("Вопрос ") == 10 and "Question " not in practice.stdout
+    assert re.search(r"Результат: \d+/10", practice.stdout)

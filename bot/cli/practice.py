@@ -9,7 +9,7 @@ import re
 import sys
 from typing import TextIO
 
-from bot import texts
+from bot import i18n, texts
 from bot.config import Settings
 from bot.domain.bank import Level, McqQuestion, OpenQuestion, load_bank
 from bot.domain.clock import Clock, SystemClock
@@ -53,7 +53,7 @@ def parse_choice(answer: str, n: int) -> int | None:
 
 def _show(view: QuestionView, out: TextIO) -> None:
     q = view.question
-    out.write(f"\nQuestion {view.position + 1}/{view.size} · {q.level.value} · {q.topic}\n\n")
+    out.write(f"\n{texts.cli_question_header(view.position, view.size, q.level.value, q.topic)}\n\n")
     out.write(to_plain(q.prompt) + "\n")
     if isinstance(q, McqQuestion):
         out.write("\n")
@@ -143,8 +143,24 @@ async def run_practice(
     out: TextIO = sys.stdout,
     clock: Clock | None = None,
     rng: random.Random | None = None,
+    language: str | None = None,
 ) -> int:
-    """Run one quiz or interview in the terminal; print the score at the end or at end of input."""
+    """Run one quiz or interview in the terminal, in `language` (LANG's by default); print the score at the end."""
+    with i18n.use(language or i18n.from_environment()) as spoken:
+        if spoken != i18n.DEFAULT:
+            out.write(texts.CLI_BANK_ENGLISH + "\n")
+        return await _run_practice(settings, level, mode, inp, out, clock, rng)
+
+
+async def _run_practice(
+    settings: Settings,
+    level: Level | None,
+    mode: Mode,
+    inp: TextIO,
+    out: TextIO,
+    clock: Clock | None,
+    rng: random.Random | None,
+) -> int:
     bank = load_bank(settings.questions_dir)
     db = await Database.open(settings.database_path)
     try:

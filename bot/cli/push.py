@@ -72,9 +72,11 @@ async def run_push(
         except ApiUnreachable as exc:
             print(f"push: the Bot API is not reachable: {exc}", file=err)
             return EXIT_API_UNREACHABLE
-        push = build_services(
+        services = build_services(
             settings, db, bank, the_clock, random.Random(), sleep or asyncio.sleep, lambda: limiter.bulk_rate
-        ).push
+        )
+        push = services.push
+        await services.languages.warm()
         stopping = asyncio.Event()
 
         def stop() -> None:
@@ -90,7 +92,8 @@ async def run_push(
             )
 
         with _on_signals(stop):
-            report = await push.run_round(make_sender(bot), everyone=everyone, progress=progress, stop=stopping.is_set)
+            send = services.languages.speaking(make_sender(bot))
+            report = await push.run_round(send, everyone=everyone, progress=progress, stop=stopping.is_set)
         print(
             f"sent: {report.sent}\nalready served: {report.already}\nblocked: {report.blocked}\n"
             f"failed: {report.failed}"

@@ -8,14 +8,16 @@ whether the message may have reached Telegram anyway (a timeout) or surely did n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import enum
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import i18n
 from bot.domain import groups as rules
 from bot.domain import polls, review, schedule
 from bot.domain.bank import Bank, Level, McqQuestion
@@ -160,8 +162,11 @@ class GroupService:
         default_zone: str,
         quiz_seconds: int,
         disabled: Callable[[], Awaitable[frozenset[str]]] | None = None,
+        language_of: Callable[[int], Awaitable[str]] | None = None,
     ) -> None:
         self._store = store
+        # A group's language (LanguageService.of_chat): what the service posts on its own is rendered in it.
+        self._language_of = language_of
         # Questions an admin disabled after a report (ReportService.disabled_question_ids): never posted.
         self._disabled = disabled
         self._bank = bank
@@ -278,7 +283,17 @@ class GroupService:
             )
         return report
 
+    @contextlib.asynccontextmanager
+    async def _speaking(self, chat_id: int) -> AsyncIterator[None]:
+        """Render what is posted to a group inside the block in the group's language."""
+        with i18n.use(await self._language_of(chat_id) if self._language_of is not None else None):
+            yield
+
     async def _deliver(self, outbox: Outbox, item: schedule.Due, bot_username: str, report: DailyReport) -> None:
+        async with self._speaking(item.subscriber.chat_id):
+            await self._deliver_now(outbox, item, bot_username, report)
+
+    async def _deliver_now(self, outbox: Outbox, item: schedule.Due, bot_username: str, report: DailyReport) -> None:
         chat_id, day = item.subscriber.chat_id, item.local_date
         now = self._clock.now()
         claim = await self._store.claim(chat_id, day, _ms(now), _ms(now - STALE_AFTER), MAX_ATTEMPTS)
@@ -449,11 +464,13 @@ class GroupService:
             if quiz is None or quiz.status != "running":
                 return None
             if quiz.position >= quiz.size:
-                await self._finish(outbox, quiz, interrupted=False)
+                async with self._speaking(quiz.chat_id):
+                    await self._finish(outbox, quiz, interrupted=False)
                 return None
             poll = await self._store.quiz_poll(quiz_id, quiz.position)
             if poll is None:
-                return await self._post_quiz_poll(outbox, quiz, bot_username)
+                async with self._speaking(quiz.chat_id):
+                    return await self._post_quiz_poll(outbox, quiz, bot_username)
             assert poll.closes_at is not None
             left = (poll.closes_at - _ms(self._clock.now())) / 1000
             if left > 0:

@@ -17,6 +17,7 @@ from bot.services.export import ExportService
 from bot.services.goal import GoalService
 from bot.services.groups import GroupService
 from bot.services.interview import InterviewService
+from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
 from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
@@ -28,6 +29,7 @@ from bot.storage.export import ExportStore
 from bot.storage.goals import GoalStore
 from bot.storage.groups import GroupStore
 from bot.storage.interviews import InterviewStore
+from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
@@ -49,6 +51,7 @@ class Services:
     calibration: CalibrationService
     groups: GroupService
     export: ExportService
+    languages: LanguageService
     goal: GoalService
     # Held while a daily push round runs, so job ticks never overlap.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -91,6 +94,7 @@ def build_services(
         observer,
         notes=goals,
     )
+    languages = LanguageService(LanguageStore(db))
     groups = GroupService(
         GroupStore(db),
         bank,
@@ -100,6 +104,7 @@ def build_services(
         settings.default_timezone,
         settings.group_quiz_seconds,
         disabled=interview.disabled_ids,
+        language_of=languages.of_chat,
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
@@ -115,4 +120,6 @@ def build_services(
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
     export = ExportService(ExportStore(db), clock)
-    return Services(settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, goals)
+    return Services(
+        settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, languages, goals
+    )

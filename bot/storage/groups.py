@@ -248,10 +248,10 @@ class GroupStore:
             # A supergroup the bot already saw (a redelivered update) keeps its row; the old one is folded in.
             await conn.execute(
                 "INSERT INTO groups (chat_id, title, active, daily_time, timezone, level, quiz_admins_only, "
-                "created_at) SELECT ?, title, active, daily_time, timezone, level, quiz_admins_only, created_at "
-                "FROM groups WHERE chat_id = ? ON CONFLICT (chat_id) DO UPDATE SET active = excluded.active, "
-                "daily_time = excluded.daily_time, timezone = excluded.timezone, level = excluded.level, "
-                "quiz_admins_only = excluded.quiz_admins_only",
+                "created_at, language) SELECT ?, title, active, daily_time, timezone, level, quiz_admins_only, "
+                "created_at, language FROM groups WHERE chat_id = ? ON CONFLICT (chat_id) DO UPDATE SET "
+                "active = excluded.active, daily_time = excluded.daily_time, timezone = excluded.timezone, "
+                "level = excluded.level, quiz_admins_only = excluded.quiz_admins_only, language = excluded.language",
                 (new_id, old_id),
             )
             for table in _GROUP_TABLES:

@@ -334,7 +334,15 @@ MIGRATIONS: tuple[str, ...] = (
                 SET answers = answers + 1, time_ms = time_ms + excluded.time_ms;
     END;
     """,
-    # 9: goals, paused days and streak nudges (bot/storage/goals.py).
+    # 9: the interface language. users.language is the /language choice (NULL: none made), users.language_code
+    # the last language Telegram reported for the user (normalised: en, ru; NULL if unsupported): the push and
+    # other jobs have no update to read it from. groups.language is the admins' /language choice.
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE users ADD COLUMN language_code TEXT;
+    ALTER TABLE groups ADD COLUMN language TEXT;
+    """,
+    # 10: goals, paused days and streak nudges (bot/storage/goals.py).
     """
     -- Goals: a date to be ready by and a level; one open (active or asked after the date) per user.
     CREATE TABLE goals (

@@ -6,9 +6,8 @@ import asyncio
 import logging
 import random
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,7 +21,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
 from bot.config import Settings
 from bot.domain.bank import load_bank
 from bot.domain.clock import Clock, SystemClock
@@ -39,6 +37,7 @@ from bot.telegram.handlers import (
     goal,
     groups,
     interview,
+    language,
     messages,
     progress,
     reports,
@@ -50,8 +49,9 @@ from bot.telegram.jobs import schedule_push
 from bot.telegram.nudges import schedule_nudges
 from bot.telegram.observe import ObservedApplication
 from bot.telegram.polls import schedule_groups
+from bot.telegram.profile import publish_profile
 from bot.telegram.ratelimit import Limiter
-from bot.telegram.services import App, Services, attach, services
+from bot.telegram.services import App, Services, attach, services, services_of
 from bot.telegram.webhook import HttpListener
 
 logger = logging.getLogger(__name__)
@@ -106,17 +106,12 @@ def build_application(
             app.bot_data,
             build_services(settings, db, bank, the_clock, the_rng, sleep or asyncio.sleep, rate, observer=metrics),
         )
+        await services_of(app).languages.warm()
         schedule_push(app)
         schedule_nudges(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
-        try:
-            await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-            await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in texts.GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-            )
-        except TelegramError as exc:
-            logger.warning("could not register the command menu: %s", exc)
+        await publish_profile(app.bot)
         if settings.webhook_url is None and settings.health_port is not None:
             listener = HttpListener(app, settings.webhook_listen, settings.health_port)
             await listener.start()
@@ -178,12 +173,14 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
     app.add_handler(CommandHandler("goal", goal.goal, filters=private))
     app.add_handler(CommandHandler("pause", goal.pause, filters=private))
+    app.add_handler(CommandHandler("language", language.language, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))
     app.add_handler(CommandHandler("timezone", groups.timezone_cmd, filters=in_group))
     app.add_handler(CommandHandler("level", groups.level_cmd, filters=in_group))
     app.add_handler(CommandHandler("groupquiz", groups.groupquiz_cmd, filters=in_group))
     app.add_handler(CommandHandler("top", groups.top_cmd, filters=in_group))
+    app.add_handler(CommandHandler("language", language.group_language, filters=in_group))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
     app.add_handler(PollAnswerHandler(groups.on_poll_answer))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -15,6 +15,7 @@ from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
 from bot.domain.progress import Erasure
 from bot.domain.report_reason import Reason, ReportAction
+from bot.i18n import Language
 
 MAX_BYTES = 64
 SEP = ":"
@@ -398,3 +399,13 @@ class GoalResultCb(CallbackData):
     PREFIX: ClassVar[str] = "gr"
     goal_id: int
     outcome: GoalOutcome
+
+
+# Interface language
+@_register
+@dataclasses.dataclass(frozen=True)
+class LanguageCb(CallbackData):
+    """The /language keyboard: serve this user in that language."""
+
+    PREFIX: ClassVar[str] = "lang"
+    language: Language

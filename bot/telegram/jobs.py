@@ -100,7 +100,8 @@ async def run_push_round(
         logger.info("previous push round still running; skipping this tick")
         return None
     async with found.push_lock:
-        return await found.push.run_round(make_sender(app.bot), everyone=everyone, stop=stop)
+        send = found.languages.speaking(make_sender(app.bot))
+        return await found.push.run_round(send, everyone=everyone, stop=stop)
 
 
 async def push_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,7 @@ from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode, Summary
 from bot.domain.layout import options_fit_buttons
 from bot.domain.markup import clip_html, to_html, to_label
-from bot.services.interview import QuestionView
+from bot.services.interview import Outcome, QuestionView
 from bot.telegram.callback import AnswerCb, CallbackData, GradeCb, LevelCb, ReportCb, ResumeCb, StartOverCb
 
 MAX_TEXT = 4096
@@ -161,3 +161,14 @@ def report_button(session_id: int, position: int) -> InlineKeyboardButton:
 def result_keyboard(view: QuestionView, extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup:
     """The keyboard of an answered question's result: Report, and any extra buttons."""
     return InlineKeyboardMarkup([[report_button(view.session_id, view.position)], *([extra] if extra else [])])
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """The toast for a tap that records nothing, read per call so it is in the update's language."""
+    found = {
+        Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
+        Outcome.STALE: texts.CB_STALE,
+        Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
+        Outcome.INVALID: texts.CB_INVALID,
+    }
+    return found.get(outcome, texts.CB_INVALID)

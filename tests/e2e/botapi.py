@@ -302,6 +302,10 @@ class BotApiServer:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.blocked: set[int] = set()
         self.commands: list[dict[str, Any]] | None = None
+        # The profile per (scope type or None, language_code or None): commands, description, short description.
+        self.menus: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+        self.descriptions: dict[str | None, str] = {}
+        self.short_descriptions: dict[str | None, str] = {}
         self.allowed_updates: set[str] = set(DEFAULT_ALLOWED)
         self.down = False
         self._faults: dict[str, deque[_Fault]] = {}
@@ -887,6 +891,25 @@ class BotApiServer:
                 else "Bad Request: commands must be a list",
             )
         self.commands = commands
+        scope = params.get("scope")
+        self.menus[(scope.get("type") if isinstance(scope, dict) else None, params.get("language_code"))] = commands
+        return True
+
+    async def _m_setmydescription(self, params: dict[str, Any]) -> Any:
+        return self._profile_text(params, "description", 512, self.descriptions)
+
+    async def _m_setmyshortdescription(self, params: dict[str, Any]) -> Any:
+        return self._profile_text(params, "short_description", 120, self.short_descriptions)
+
+    @staticmethod
+    def _profile_text(params: dict[str, Any], key: str, limit: int, into: dict[str | None, str]) -> bool:
+        text = str(params.get(key) or "")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: {key} is too long")
+        code = params.get("language_code")
+        if code is not None and not (isinstance(code, str) and len(code) == 2 and code.isalpha()):
+            raise ApiError(400, "Bad Request: language code is invalid")
+        into[code] = text
         return True
 
     async def _m_getmycommands(self, params: dict[str, Any]) -> Any:

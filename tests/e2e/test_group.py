@@ -55,7 +55,7 @@ async def test_a_group_plays_daily_polls_a_group_quiz_and_leaves(api: BotApiServ
     await bot_process.start()
 
     api.add_to_group(ADMIN, GROUP)
-    await api.wait_for(lambda: texts.GROUP_WELCOME.splitlines()[0] in "\n".join(_texts(api)), 20, "the welcome")
+    await api.wait_for(lambda: texts.group_welcome().splitlines()[0] in "\n".join(_texts(api)), 20, "the welcome")
 
     # Admin settings: a member is refused, the admin sets the daily poll (00:00: due at once, today).
     assert await _reply(api, MEMBERS[0], "/daily 00:00") == texts.GROUP_ADMINS_ONLY

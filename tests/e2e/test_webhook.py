@@ -120,7 +120,7 @@ async def test_refused_requests_health_sigterm_and_back_to_polling(api: BotApiSe
         api.send_text(USER, "/start")
         await api.wait_for(lambda: bool(api.bot_messages(USER)), 30, "the reply to /start")
         sent = [p for m, p in api.requests if m == "sendMessage" and int(p.get("chat_id", 0)) == USER]
-        assert all(p.get("text") != texts.HELP for p in sent), sent
+        assert all(p.get("text") != texts.help_text() for p in sent), sent
 
         # SIGTERM while an acknowledged update is still being handled: it is finished, then the exit is clean.
         api.slow["sendmessage"] = 1.5

@@ -108,7 +108,7 @@ async def test_added_to_a_group_welcomes_and_only_admins_configure(
 ) -> None:  # type: ignore[type-arg]
     group = Group(gapp, api)
     await _added(group)
-    assert group.bot_texts() == [texts.GROUP_WELCOME]
+    assert group.bot_texts() == [texts.group_welcome()]
 
     await group.say(11, "/daily 09:00")
     assert group.last() == texts.GROUP_ADMINS_ONLY

@@ -65,7 +65,7 @@ async def test_an_update_with_the_secret_is_handled_like_a_polled_one(
                 assert resp.status == 200
     finally:
         await app.stop()  # drains the queue: the accepted update is handled before stop returns
-    assert api.sent_texts() == [texts.HELP]
+    assert api.sent_texts() == [texts.help_text()]
 
 
 async def test_no_update_is_taken_while_the_application_is_not_running(

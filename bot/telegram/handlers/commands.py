@@ -66,7 +66,7 @@ async def _follow(
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lists the commands, with a button for the Flask 2 → 3 drill."""
     if update.effective_chat:
-        await chat.send(context.bot, update.effective_chat.id, texts.HELP, changes_flow.help_markup())
+        await chat.send(context.bot, update.effective_chat.id, texts.help_text(), changes_flow.help_markup())
 
 
 async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, mode: Mode) -> None:

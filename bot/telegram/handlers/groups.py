@@ -237,7 +237,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await svc.leave(change.chat.id)
     elif now in _PRESENT and was not in _PRESENT:
         await svc.join(change.chat.id, change.chat.title or "")
-        await chat.send(context.bot, change.chat.id, texts.GROUP_WELCOME)
+        await chat.send(context.bot, change.chat.id, texts.group_welcome())
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

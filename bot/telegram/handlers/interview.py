@@ -8,7 +8,7 @@ import math
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.grading import SelfGrade
 from bot.domain.markup import markup_html, to_html
@@ -29,13 +29,6 @@ from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import App, Jobs, services, services_of
 
 logger = logging.getLogger(__name__)
-
-_REFUSED = {
-    Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
-    Outcome.STALE: texts.CB_STALE,
-    Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
-    Outcome.INVALID: texts.CB_INVALID,
-}
 
 
 def _job_name(session_id: int, position: int) -> str:
@@ -241,7 +234,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     svc = services(context).mock
     step = await svc.answer_mcq(query.from_user.id, data.session_id, data.position, data.option)
     if step.outcome is not Outcome.RECORDED or step.view is None or step.chosen is None:
-        await chat.answer(query, _REFUSED.get(step.outcome, texts.CB_INVALID))
+        await chat.answer(query, render.outcome_text(step.outcome))
         return
     await chat.answer(query, texts.CB_SAVED)
     disarm(context.job_queue, data.session_id, data.position)
@@ -283,7 +276,13 @@ async def expire(app: App, session_id: int, position: int) -> None:
     chat_id = await svc.interview.chat_of_session(session_id)
     if chat_id is None:
         return
+    with i18n.use(await svc.languages.of_chat(chat_id)):  # a job, not an update: the user's own language
+        await _expired(app, chat_id, step)
+
+
+async def _expired(app: App, chat_id: int, step: Step) -> None:
     view = step.view
+    assert view is not None
     if view.message_id is not None:
         await chat.edit(
             app.bot,

@@ -10,7 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import MessageLimit
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
 from bot.domain.bank import Level
 from bot.domain.interview import Mode
 from bot.domain.markup import to_label, to_plain
@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 PROMPT_CHARS = 160
 ANSWER_CHARS = 300
 HISTORY_BUTTONS_PER_ROW = 5
-WHEN_FORMAT = "%d %b %H:%M"
 
 
 def _short(text: str, limit: int) -> str:
@@ -66,7 +65,7 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
     lines = [
         texts.history_line(
             n,
-            i.started.strftime(WHEN_FORMAT),
+            i18n.format_datetime(i.started),
             i.kind,
             i.level,
             i.right,
@@ -87,7 +86,7 @@ def history_message(items: list[HistoryItem]) -> tuple[str, InlineKeyboardMarkup
 
 def review_messages(review: SessionReview) -> list[str]:
     """A past session's questions and answers, split to fit Telegram's limit."""
-    blocks = [texts.review_header(review.mode, review.level, review.started.strftime(WHEN_FORMAT))]
+    blocks = [texts.review_header(review.mode, review.level, i18n.format_datetime(review.started))]
     blocks += [
         texts.review_item(
             n, _short(to_label(to_plain(i.prompt)), PROMPT_CHARS), _short(to_label(i.answer), ANSWER_CHARS), i.result
@@ -229,7 +228,7 @@ async def _on_erase(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, da
     if data.confirm != 1:
         text = texts.ERASE_KEPT
     elif data.what is Erasure.RESET:
-        text = texts.RESET_DONE.format(answers=await svc.reset(user_id))
+        text = texts.reset_done(await svc.reset(user_id))
         logger.info("user %s reset their progress", user_id)
     else:
         await svc.delete(user_id)

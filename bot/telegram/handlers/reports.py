@@ -7,7 +7,7 @@ import logging
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.markup import to_html
 from bot.domain.report_reason import Reason, ReportAction
@@ -69,7 +69,9 @@ async def _on_reason(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     if filed.first_today:
         for admin in sorted(svc.settings.admin_ids):
             try:
-                await chat.send(context.bot, admin, texts.report_notice(filed.question_id, data.reason.value))
+                with i18n.use(svc.languages.cached(admin)):  # the admin's language, not the reporter's
+                    notice = texts.report_notice(filed.question_id, data.reason.value)
+                await chat.send(context.bot, admin, notice)
             except Exception as exc:  # an admin who never started the bot cannot be messaged; that is fine
                 logger.info("could not notify admin %s: %s", admin, exc)
 

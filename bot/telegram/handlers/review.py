@@ -5,15 +5,14 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import i18n, texts
+from bot.domain import schedule
 from bot.telegram import chat
 from bot.telegram.callback import ReviewCb
 from bot.telegram.chat import chat_of
 from bot.telegram.handlers.flow import ask
 from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import App, services_of
-
-WHEN_FORMAT = "%d %b %H:%M UTC"
 
 
 def review_button(label: str) -> InlineKeyboardButton:
@@ -38,7 +37,10 @@ async def start_review(app: App, user_id: int, chat_id: int, origin: int | None 
         if started.next_due is None:
             await chat.send(app.bot, chat_id, texts.REVIEW_NONE)
         else:
-            await chat.send(app.bot, chat_id, texts.review_next_due(started.next_due.strftime(WHEN_FORMAT)))
+            settings = await svc.push.settings(user_id)
+            zone = schedule.zone(settings.timezone if settings else None, svc.push.default_zone).key
+            when = i18n.format_datetime(started.next_due, zone)
+            await chat.send(app.bot, chat_id, texts.review_next_due(when))
         return True
     await ask(app.bot, chat_id, svc.interview, started.view)
     return True

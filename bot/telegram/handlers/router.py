@@ -11,7 +11,17 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
-from bot.telegram.handlers import changes, daily, goal, interview, progress, reports, review, session_buttons
+from bot.telegram.handlers import (
+    changes,
+    daily,
+    goal,
+    interview,
+    language,
+    progress,
+    reports,
+    review,
+    session_buttons,
+)
 from bot.telegram.handlers.routes import Routes
 
 logger = logging.getLogger(__name__)
@@ -24,6 +34,7 @@ ROUTES: Routes = {
     **review.ROUTES,
     **goal.ROUTES,
     **reports.ROUTES,
+    **language.ROUTES,
     **changes.ROUTES,
 }
 

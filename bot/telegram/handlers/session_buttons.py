@@ -21,23 +21,16 @@ from bot.telegram.handlers.flow import ask, follow_up, resume
 from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
 
-_OUTCOME_TEXT = {
-    Outcome.DUPLICATE: texts.CB_ALREADY_ANSWERED,
-    Outcome.STALE: texts.CB_STALE,
-    Outcome.NOT_YOURS: texts.CB_NOT_YOURS,
-    Outcome.INVALID: texts.CB_INVALID,
-}
-
 
 async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: AnswerCb) -> None:
     svc = services(context).interview
     res = await svc.answer_mcq(query.from_user.id, data.session_id, data.position, data.option)
     if res.outcome not in (Outcome.RECORDED, Outcome.DUPLICATE):
-        await chat.answer(query, _OUTCOME_TEXT[res.outcome])
+        await chat.answer(query, render.outcome_text(res.outcome))
         return
     assert res.view is not None and res.chosen is not None and res.correct is not None
     toast = (
-        _OUTCOME_TEXT[Outcome.DUPLICATE]
+        render.outcome_text(Outcome.DUPLICATE)
         if res.outcome is Outcome.DUPLICATE
         else texts.CB_RECORDED_RIGHT
         if res.correct
@@ -90,7 +83,7 @@ async def _result_keyboard(
 async def _on_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: GradeCb) -> None:
     svc = services(context).interview
     res = await svc.grade_open(query.from_user.id, data.session_id, data.position, data.grade)
-    await chat.answer(query, texts.CB_GRADED if res.outcome is Outcome.RECORDED else _OUTCOME_TEXT[res.outcome])
+    await chat.answer(query, texts.CB_GRADED if res.outcome is Outcome.RECORDED else render.outcome_text(res.outcome))
     if res.outcome not in (Outcome.RECORDED, Outcome.DUPLICATE) or res.view is None or res.grade is None:
         return
     message = query.message

@@ -1,0 +1,88 @@
+"""Which language each update and each recipient is served in, and the /language choices.
+
+The push asks for a recipient's language right before each send, so that answer comes from memory, with no
+database round trip to slow the paced sends: `warm()` loads every stored language at start-up and each update,
+choice and group lookup keeps its chat's entry current. Only this process writes the language columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot import i18n
+from bot.storage.languages import LanguageStore
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class LanguageService:
+    """Resolves languages (bot/i18n.py `resolve`: choice, group, Telegram code, English) from what is stored."""
+
+    def __init__(self, store: LanguageStore) -> None:
+        self._store = store
+        # chat id -> language, for the chats not served in English (private chats and groups).
+        self._known: dict[int, str] = {}
+        self._warm = False
+
+    async def warm(self) -> None:
+        """Load the language of every chat that has one stored."""
+        self._known = {
+            chat_id: language
+            for chat_id, (chosen, code) in (await self._store.all_chats()).items()
+            if (language := i18n.resolve(chosen, None, code)) != i18n.DEFAULT
+        }
+        self._warm = True
+
+    def _remember(self, chat_id: int, language: str) -> None:
+        if language == i18n.DEFAULT:
+            self._known.pop(chat_id, None)
+        else:
+            self._known[chat_id] = language
+
+    async def for_update(
+        self, user_id: int | None, telegram_code: str | None, group_id: int | None, private_chat: int | None
+    ) -> str:
+        """The language of one update; for a registered user (`private_chat`), remember their Telegram code."""
+        stored = await self._store.for_update(user_id, group_id)
+        code = i18n.normalise(telegram_code)
+        if private_chat is not None and user_id is not None:
+            if telegram_code is not None and code != stored.telegram_code:
+                await self._store.remember_code(user_id, code)
+            else:
+                code = code if telegram_code is not None else i18n.normalise(stored.telegram_code)
+            self._remember(private_chat, i18n.resolve(stored.chosen, None, code))
+        return i18n.resolve(stored.chosen, stored.group, code)
+
+    async def choose(self, user_id: int, chat_id: int, language: str) -> bool:
+        """A user's /language choice."""
+        self._remember(chat_id, language)
+        return await self._store.choose(user_id, language)
+
+    async def choose_for_group(self, chat_id: int, language: str) -> bool:
+        """A group admin's /language choice."""
+        self._remember(chat_id, language)
+        return await self._store.choose_for_group(chat_id, language)
+
+    async def of_chat(self, chat_id: int) -> str:
+        """The language of a chat, read from the database (a group poll, a deadline job)."""
+        chosen, code = (await self._store.of_chats([chat_id])).get(chat_id, (None, None))
+        language = i18n.resolve(chosen, None, code)
+        self._remember(chat_id, language)
+        return language
+
+    def cached(self, chat_id: int) -> str:
+        """The language of a chat from memory (after `warm()`)."""
+        return self._known.get(chat_id, i18n.DEFAULT)
+
+    def speaking(self, send: Callable[[int, T], Awaitable[R]]) -> Callable[[int, T], Awaitable[R]]:
+        """`send(chat_id, item)` rendering in the chat's language: the push's sender, for one."""
+
+        async def send_in_language(chat_id: int, item: T) -> R:
+            if not self._warm:
+                await self.warm()
+            with i18n.use(self.cached(chat_id)):
+                return await send(chat_id, item)
+
+        return send_in_language
