@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 def date_picker() -> InlineKeyboardMarkup:
     """How far away the interview is, three per row."""
     buttons = [
-        InlineKeyboardButton(label, callback_data=GoalDateCb(days).pack()) for days, label in texts_goal.PICK_DAYS
+        InlineKeyboardButton(texts_goal.pick_label(label), callback_data=GoalDateCb(days).pack())
+        for days, label in texts_goal.PICK_DAYS
     ]
     return InlineKeyboardMarkup([buttons[:3], buttons[3:]])
 
