@@ -123,6 +123,8 @@ def test_flask_run_discovers_app_py(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv("FLASK_APP", raising=False)
     monkeypatch.delitem(sys.modules, "app", raising=False)
+    # ScriptInfo tries wsgi.py before app.py: a `wsgi` module another test left imported would win.
+    monkeypatch.delitem(sys.modules, "wsgi", raising=False)
     loaded = ScriptInfo(load_dotenv_defaults=False).load_app()
     module = sys.modules["app"]
     assert loaded is module.app
