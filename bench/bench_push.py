@@ -42,9 +42,10 @@ from loopback import BenchApi
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.domain.bank import Level, load_bank
 from bot.domain.clock import SystemClock
+from bot.domain.delivery import IN_FLIGHT, Outcome, SendResult
 from bot.domain.review import Rating, review
 from bot.services.interview import InterviewService, QuestionView
-from bot.services.push import CHOICE_BATCH, IN_FLIGHT, PushService, SendResult, SendStatus
+from bot.services.push import CHOICE_BATCH, PushService
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.interviews import InterviewStore
@@ -132,7 +133,7 @@ async def measure_inprocess(path: Path) -> tuple[int, float, float, int, int]:
     statements: list[str] = []
 
     async def send(chat_id: int, view: QuestionView) -> SendResult:
-        return SendResult(SendStatus.SENT, next(ids))
+        return SendResult(Outcome.SENT, next(ids))
 
     try:
         await db._conn.set_trace_callback(statements.append)  # what reaches SQLite (the trace costs ~nothing)

@@ -1,4 +1,4 @@
-"""Command line: run the bot (default), `practice`, `push`, `bank check`, `backup`, `stats`."""
+"""Command line: run the bot (default), `practice`, `push`, `broadcast`, `bank check`, `backup`, `stats`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument(
         "--all", action="store_true", dest="everyone", help="every subscriber not served today, whatever their time"
     )
+    news = sub.add_parser("broadcast", help="send an HTML announcement to every user once (resumable), then exit")
+    news.add_argument("file", type=Path, help="the announcement, in Telegram's HTML")
+    news.add_argument("--dry-run", action="store_true", help="check it, print the recipients and a preview; send none")
     bank = sub.add_parser("bank", help="question bank tools")
     bank_sub = bank.add_subparsers(dest="bank_command", required=True)
     bank_sub.add_parser("check", help="validate the bank and print counts")
@@ -155,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.push import run_push
 
             return asyncio.run(run_push(settings, args.everyone))
+        if args.command == "broadcast":
+            from bot.cli.broadcast import run_broadcast
+
+            return asyncio.run(run_broadcast(settings, args.file, args.dry_run))
         if args.command == "backup":
             return _backup(settings, args.path, args.force)
         if args.command == "stats":

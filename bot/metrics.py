@@ -37,9 +37,9 @@ DB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 class DeliveryObserver(Protocol):
     """Where bulk delivery (push, group poll, broadcast) reports each settled send.
 
-    Called once per send that came to an outcome (not for one given back unsent at shutdown): today from
-    services/push.py (`_Flight._run`, with the lag behind the subscriber's local time) and telegram/polls.py
-    (`run_group_round`, from the round's counts). tests/flows/test_metrics_flow.py checks both.
+    Called once per send that came to an outcome (not for one given back unsent at shutdown), by the one delivery
+    engine (services/delivery.py, `Engine.run`; the push's with the lag behind the subscriber's local time) for
+    the push, the daily group poll and the broadcast alike. tests/flows/test_metrics_flow.py checks them.
     """
 
     def on_delivery(self, kind: str, outcome: str, lag_seconds: float | None = None) -> None:

@@ -246,6 +246,28 @@ STATS_EMPTY = N_(
 )
 STATS_LEGEND = N_("<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>")
 BTN_WEAKEST = N_("🎯 Quiz my weakest topics")
+# The /stats chart (plain text: matplotlib draws it; no emoji, its fonts have none)
+CHART_NOW = N_("now")
+CHART_BAR = N_("readiness bar")
+CHART_DAY_FORMAT = "%d %b"
+STATS_CHART_CAPTION = N_("📊 Readiness by topic at your level, and your answers per day over the last 30 days.")
+
+
+def chart_readiness_title(level: str) -> str:
+    """The title above the readiness bars."""
+    return _("Readiness by topic · {level}").format(level=_(LEVEL_NAMES.get(level, level)))
+
+
+def chart_forecast_label(day: object | None) -> str:
+    """The legend of the forecast bars (a date when there is one)."""
+    return _("forecast") if day is None else _("forecast on {day}").format(day=format(day, "%d %b"))
+
+
+def chart_days_title(total: int) -> str:
+    """The title above the answers-per-day bars."""
+    return _("Answers per day, last 30 days ({total} in all)").format(total=total)
+
+
 HISTORY_EMPTY = N_("No sessions yet. Send /quiz or /interview to start one; they will be listed here.")
 HISTORY_NO_ANSWERS = N_("No answers were recorded in that session.")
 HISTORY_GONE = N_("That session is no longer stored.")
@@ -639,6 +661,64 @@ def weak_topic_button(topic: str) -> str:
     return f"🎯 {topic}"
 
 
+# The interview's transcript (an HTML document) and its share line
+BTN_TRANSCRIPT = N_("📄 Transcript")
+BTN_SHARE = N_("📣 Share")
+BTN_SHARE_PICK_CHAT = N_("↗️ Send to a chat")
+TRANSCRIPT_CAPTION = N_("📄 Your interview: every question, your answer, the verdict and the explanation.")
+TRANSCRIPT_LANG = N_("en")
+TRANSCRIPT_ANSWER = N_("Your answer")
+TRANSCRIPT_EXPLANATION = N_("Explanation")
+TRANSCRIPT_ESTIMATE = N_("Estimate")
+TRANSCRIPT_FOOTER = N_("Made by the Flask interview bot. Practise again: ")
+
+
+def transcript_title(day: str) -> str:
+    """The transcript's title (plain text: the renderer escapes it)."""
+    return _("Flask mock interview · {day}").format(day=day)
+
+
+def transcript_question(number: int, total: int, level: str, topic: str) -> str:
+    """A question's heading in the transcript (plain text)."""
+    return _("Question {number}/{total} · {level} · {topic}").format(
+        number=number, total=total, level=_(LEVEL_NAMES.get(level, level)), topic=topic
+    )
+
+
+def transcript_time(seconds: int, over_time: bool) -> str:
+    """The time an answer took (plain text)."""
+    late = _(" (over time)") if over_time else ""
+    return "⏱ " + duration_text(seconds) + late
+
+
+def transcript_estimate(level: str, confidence: str, se: float, evidence: list[tuple[str, int, int]]) -> list[str]:
+    """The estimate's lines in the transcript (plain text)."""
+    lines = [
+        _("Estimated level: {level}").format(level=_(LEVEL_NAMES.get(level, level))),
+        _("Confidence: {confidence} (±{se} of a level)").format(confidence=confidence, se=f"{se:.1f}"),
+    ]
+    lines += [
+        _("{level}: {asked} asked · {right} right").format(level=_(LEVEL_NAMES.get(lv, lv)), asked=asked, right=right)
+        for lv, asked, right in evidence
+    ]
+    return lines
+
+
+def share_head(level: str, marks: str) -> str:
+    """The spoiler-free result: the estimate and one mark per question (plain text)."""
+    return _("🎤 Flask mock interview: {level} level").format(level=_(LEVEL_NAMES.get(level, level))) + "\n" + marks
+
+
+def share_line(head: str, link: str) -> str:
+    """The result to forward, with a link that starts an interview (plain text)."""
+    return head + "\n" + _("Try it: {link}").format(link=link)
+
+
+def share_message(line: str) -> str:
+    """The message that carries the share line (HTML)."""
+    return escape(line) + "\n\n" + _("<i>Forward this message, or tap below to pick a chat.</i>")
+
+
 # /review
 REVIEW_NONE = N_("Nothing to review: you have no review cards yet. Answer some questions in /quiz first.")
 
@@ -949,6 +1029,53 @@ def grade_feedback(right: Sequence[str], missing: Sequence[str], wrong: Sequence
         first = _("This does not make any of the key points yet.")
     second = _("Missing: {point}.").format(point=missing[0].rstrip(".")) if missing else _("Every key point is there.")
     return f"{first} {second}"
+
+
+# Admin broadcasts (/broadcast, `python -m bot broadcast`) and the users' /news setting
+BTN_NEWS_OFF = N_("🔕 No more announcements")
+BTN_BROADCAST_SEND = N_("📣 Send it")
+BTN_BROADCAST_CANCEL = N_("✖️ Cancel")
+NEWS_ON = N_("🔔 You will get the bot's announcements. Turn them off any time with /news off.")
+NEWS_OFF = N_("🔕 No more announcements. Turn them back on with /news on.")
+NEWS_OFF_TAPPED = N_("No more announcements. /news on brings them back.")
+BROADCAST_USAGE = N_(
+    "Send <code>/broadcast</code> followed by the text, in Telegram's HTML (<code>&lt;b&gt;</code>, "
+    "<code>&lt;i&gt;</code>, <code>&lt;a href=…&gt;</code>, <code>&lt;code&gt;</code>…). You see a preview "
+    "and confirm before anything is sent. <code>/broadcast stop</code> stops a broadcast being sent."
+)
+BROADCAST_NONE_RUNNING = N_("No broadcast is being sent.")
+BROADCAST_STOPPED = N_("⏹ Broadcast stopped. What was not sent stays unsent; nobody gets it twice.")
+BROADCAST_CANCELLED = N_("Broadcast cancelled: nothing was sent.")
+BROADCAST_GONE = N_("That broadcast was already sent, started or cancelled.")
+
+
+def news_usage(on: bool) -> str:
+    """/news without an argument: the current setting."""
+    return _("Announcements are {state}. Send /news on or /news off.").format(state=_("on") if on else _("off"))
+
+
+def broadcast_problems(problems: Sequence[str]) -> str:
+    """Why a broadcast text cannot be sent."""
+    return _("The text cannot be sent as it is:") + "\n" + "\n".join(f"• {escape(p)}" for p in problems)
+
+
+def broadcast_confirm(recipients: int) -> str:
+    """Under the preview: who it goes to, and the question."""
+    users = ngettext("{n} user", "{n} users", recipients).format(n=recipients)
+    return _("☝️ This is the broadcast as users will see it. Send it to <b>{users}</b>?").format(users=users)
+
+
+def broadcast_started(recipients: int) -> str:
+    """The admin confirmed."""
+    return _("📣 Sending to {n} users, at the push's pace. <code>/broadcast stop</code> stops it.").format(n=recipients)
+
+
+def broadcast_finished(sent: int, blocked: int, failed: int, stopped: bool) -> str:
+    """The admin's summary when a broadcast ends or stops."""
+    head = _("⏹ Broadcast stopped") if stopped else _("✅ Broadcast sent")
+    return _("{head}: {sent} delivered, {blocked} had blocked the bot, {failed} failed.").format(
+        head=head, sent=sent, blocked=blocked, failed=failed
+    )
 
 
 i18n.translate_constants(__name__)

@@ -13,10 +13,12 @@ from bot.__main__ import main
 from bot.cli.push import run_push
 from bot.config import Settings
 from bot.storage.db import Database
+from bot.storage.group_settings import GroupSettingsStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.push import PushStore
 from bot.telegram.app import build_application
-from bot.telegram.jobs import run_push_round
+from bot.telegram.jobs import make_sender, run_push_round
+from bot.telegram.services import services_of
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, unthrottled
 
@@ -53,7 +55,7 @@ async def test_push_all_serves_everyone_once_a_day(settings: Settings, api: Fake
     api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     code, out, err = await _push(settings, api, clock, everyone=True)
     assert code == 0
-    assert out == "sent: 1\nalready served: 1\nblocked: 1\nfailed: 0\n"
+    assert out.startswith("sent: 1\nalready served: 1\nblocked: 1\nfailed: 0\ngroup polls posted: 0\n")
     assert "push: 2/2" in err
     sends = len(api.of("sendMessage"))
     code, out, _ = await _push(settings, api, clock, everyone=True)
@@ -79,12 +81,36 @@ async def test_push_beside_the_running_bot_never_repeats(settings: Settings, api
     try:
         code, out, _ = await _push(settings, api, clock, everyone=False)
         assert code == 0 and out.startswith("sent: 2\n")
+        sends = len(api.of("sendMessage"))
         report = await run_push_round(app)
-        assert report is not None and (report.sent, report.already) == (0, 2)
+        assert report is not None and (report.due, report.sent) == (0, 0)  # both due tomorrow, by the index
+        report = await services_of(app).push.run_round(make_sender(app.bot), everyone=True)  # a look at everyone
+        assert (report.sent, report.already) == (0, 2) and len(api.of("sendMessage")) == sends
     finally:
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
+
+
+async def test_push_posts_the_daily_group_poll_once(settings: Settings, api: FakeBotApi, clock: FakeClock) -> None:
+    clock.set(dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC))
+    await _subscribe(settings, {1: "09:00"})
+    db = await Database.open(settings.database_path)
+    try:
+        groups = GroupSettingsStore(db)
+        for chat_id, at in ((-100777, "09:00"), (-100888, "23:00")):
+            await groups.join(chat_id, "Flask club", 0)
+            await groups.set_daily(chat_id, at)
+    finally:
+        await db.close()
+    code, out, _ = await _push(settings, api, clock, everyone=False)
+    assert code == 0 and out.startswith("sent: 1\n") and "group polls posted: 1\n" in out
+    assert [c.params["chat_id"] for c in api.of("sendPoll")] == [-100777]  # only the group whose time has come
+    code, out, _ = await _push(settings, api, clock, everyone=True)  # --all: the other group too, never one twice
+    assert code == 0 and "group polls posted: 1\n" in out
+    assert sorted(c.params["chat_id"] for c in api.of("sendPoll")) == [-100888, -100777]
+    code, out, _ = await _push(settings, api, clock, everyone=True)
+    assert code == 0 and "group polls posted: 0\n" in out and len(api.of("sendPoll")) == 2
 
 
 def test_push_without_a_token_exits_non_zero(

@@ -22,8 +22,9 @@ import pytest_asyncio
 from bot.cli.push import run_push
 from bot.config import Settings
 from bot.domain.bank import load_bank
+from bot.domain.delivery import IN_FLIGHT, Outcome, SendResult
 from bot.services.interview import QuestionView
-from bot.services.push import IN_FLIGHT, PushService, SendResult, SendStatus
+from bot.services.push import PushService
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from tests.clock import FakeClock
@@ -73,7 +74,7 @@ class Sender:
             else:
                 await asyncio.sleep(0)
             self.sent.append(chat_id)
-            return SendResult(SendStatus.SENT, len(self.sent))
+            return SendResult(Outcome.SENT, len(self.sent))
         finally:
             self.in_flight -= 1
 
@@ -161,7 +162,7 @@ import asyncio, datetime as dt, os, random, signal, sys
 from pathlib import Path
 from bot.config import Settings
 from bot.domain.bank import load_bank
-from bot.services.push import IN_FLIGHT, SendResult, SendStatus
+from bot.domain.delivery import IN_FLIGHT, Outcome, SendResult
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from tests.clock import FakeClock
@@ -182,7 +183,7 @@ async def send(chat_id, view):
     log.flush()
     if sum(1 for _ in open(sys.argv[2])) == crash_at:
         os.kill(os.getpid(), signal.SIGKILL)  # the process dies with sends in flight and a batch half sent
-    return SendResult(SendStatus.SENT, chat_id)
+    return SendResult(Outcome.SENT, chat_id)
 
 
 async def main():

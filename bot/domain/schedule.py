@@ -112,6 +112,12 @@ def due_instant(day: dt.date, at: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
+def next_due(at: dt.time, tz: zoneinfo.ZoneInfo, now: dt.datetime, served_today: bool) -> dt.datetime:
+    """When the next daily post falls due: today's time (even if past: it is due now) unless today is served."""
+    today = local_date(now, tz)
+    return due_instant(today + dt.timedelta(days=1) if served_today else today, at, tz)
+
+
 def due_now(
     subscribers: Iterable[Subscriber], now: dt.datetime, default_zone: str, ignore_time: bool = False
 ) -> list[Due]:

@@ -12,10 +12,15 @@ from bot.domain.bank import Bank
 from bot.domain.clock import Clock
 from bot.domain.mock_interview import Budgets
 from bot.metrics import NO_METRICS, DeliveryObserver
+from bot.services.broadcast import BroadcastService
 from bot.services.calibration import CalibrationService
 from bot.services.export import ExportService
 from bot.services.goal import GoalService
-from bot.services.groups import GroupService
+from bot.services.group_daily import GroupDailyService
+from bot.services.group_quiz import GroupQuizService
+from bot.services.group_settings import GroupSettingsService
+from bot.services.group_votes import GroupVoteService
+from bot.services.groups import PollMaker
 from bot.services.interview import InterviewService
 from bot.services.languages import LanguageService
 from bot.services.mock_interview import MockInterviewService
@@ -23,17 +28,31 @@ from bot.services.progress import FsrsCards, ProgressService
 from bot.services.push import PushService, Rate, Sleep
 from bot.services.reports import ReportService
 from bot.services.review import ReviewService
+from bot.storage.broadcasts import BroadcastStore
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.export import ExportStore
 from bot.storage.goals import GoalStore
-from bot.storage.groups import GroupStore
+from bot.storage.group_daily import GroupDailyStore
+from bot.storage.group_quizzes import GroupQuizStore
+from bot.storage.group_settings import GroupSettingsStore
+from bot.storage.group_votes import GroupVoteStore
 from bot.storage.interviews import InterviewStore
 from bot.storage.languages import LanguageStore
 from bot.storage.mock_interviews import MockInterviewStore
 from bot.storage.progress import ProgressStore
 from bot.storage.push import PushStore
 from bot.storage.reports import ReportStore
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The group services, one per job."""
+
+    settings: GroupSettingsService
+    daily: GroupDailyService
+    votes: GroupVoteService
+    quiz: GroupQuizService
 
 
 @dataclass
@@ -49,7 +68,8 @@ class Services:
     review: ReviewService
     reports: ReportService
     calibration: CalibrationService
-    groups: GroupService
+    groups: Groups
+    broadcast: BroadcastService
     export: ExportService
     languages: LanguageService
     goal: GoalService
@@ -69,7 +89,8 @@ def build_services(
 ) -> Services:
     """Wire the stores and services on one open database; `push_rate` paces the push (PUSH_RATE if None).
 
-    `observer` counts bulk deliveries (bot/metrics.py); the delivery code calls its `on_delivery`.
+    `observer` counts bulk deliveries (bot/metrics.py): the delivery engine reports every send that came to an
+    outcome, the push's, the group poll's and the broadcast's alike.
     """
     cards = CardStore(db)
     report_store = ReportStore(db)
@@ -83,7 +104,7 @@ def build_services(
         progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store), goals.paused_days
     )
     push = PushService(
-        PushStore(db),
+        PushStore(db, settings.default_timezone),
         cards,
         interview,
         clock,
@@ -91,20 +112,19 @@ def build_services(
         settings.default_timezone,
         push_rate or settings.push_rate,
         sleep,
-        observer,
+        observer=observer,
         notes=goals,
     )
     languages = LanguageService(LanguageStore(db))
-    groups = GroupService(
-        GroupStore(db),
-        bank,
-        clock,
-        rng,
-        texts,
-        settings.default_timezone,
-        settings.group_quiz_seconds,
-        disabled=interview.disabled_ids,
-        language_of=languages.of_chat,
+    zone = settings.default_timezone
+    group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
+    votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)
+    poll_maker = PollMaker(db, bank, rng, texts, disabled=interview.disabled_ids, language_of=languages.of_chat)
+    groups = Groups(
+        group_settings,
+        GroupDailyService(GroupDailyStore(db, zone), poll_maker, group_settings, votes, push.engine, clock, zone),
+        votes,
+        GroupQuizService(GroupQuizStore(db), poll_maker, group_settings, votes, clock, settings.group_quiz_seconds),
     )
     calibration = CalibrationService(db, bank, clock)
     mock = MockInterviewService(
@@ -119,7 +139,21 @@ def build_services(
     )
     review = ReviewService(interview_store, cards, interview, bank, clock, rng)
     reports = ReportService(report_store, bank, clock)
+    broadcast = BroadcastService(BroadcastStore(db), push.engine, clock)
     export = ExportService(ExportStore(db), clock)
     return Services(
-        settings, db, interview, progress, push, mock, review, reports, calibration, groups, export, languages, goals
+        settings,
+        db,
+        interview,
+        progress,
+        push,
+        mock,
+        review,
+        reports,
+        calibration,
+        groups,
+        broadcast,
+        export,
+        languages,
+        goals,
     )

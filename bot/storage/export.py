@@ -16,6 +16,7 @@ USER_TABLES: Final[tuple[tuple[str, str], ...]] = (
     ("answers", "user_id"),
     ("cards", "user_id"),
     ("deliveries", "user_id"),
+    ("broadcast_deliveries", "user_id"),  # the announcements sent to them
     ("reports", "user_id"),
     ("poll_votes", "user_id"),
     ("group_members", "user_id"),
@@ -23,6 +24,7 @@ USER_TABLES: Final[tuple[tuple[str, str], ...]] = (
     ("goals", "user_id"),  # interview dates, levels and how they went
     ("pauses", "user_id"),
     ("nudges", "user_id"),
+    ("broadcasts", "created_by"),
 )
 # Tables whose rows belong to rows of a user table: (table, its key column, parent table, parent key column).
 CHILD_TABLES: Final[tuple[tuple[str, str, str, str], ...]] = (

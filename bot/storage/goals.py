@@ -143,6 +143,9 @@ class GoalStore:
                     "INSERT INTO pauses (user_id, first_day, last_day, created_at) VALUES (?, ?, ?, ?)",
                     (user_id, day, last.isoformat(), now_ms),
                 )
+            # The push looks again at once: a pause ended early is served today, a new one is skipped (and
+            # postponed to the next day) by the next tick.
+            conn.execute("UPDATE users SET next_due_at = NULL WHERE user_id = ?", (user_id,))
 
         await self._db.run_write(work)
 

@@ -342,7 +342,54 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users ADD COLUMN language_code TEXT;
     ALTER TABLE groups ADD COLUMN language TEXT;
     """,
-    # 10: goals, paused days and streak nudges (bot/storage/goals.py).
+    # 10: the push selects due rows by index. `next_due_at` (epoch ms, UTC) is when a subscriber's or group's next
+    # daily post falls due. Only the service can compute it (it needs the zone rules and the clock), so NULL on a
+    # subscribed row means "not known yet: look now"; any change of the settings it depends on, by whatever code,
+    # clears it, and the next tick (or the service at once) stores the real time. Both cases have an index.
+    """
+    ALTER TABLE users ADD COLUMN next_due_at INTEGER;
+    ALTER TABLE groups ADD COLUMN next_due_at INTEGER;
+    CREATE INDEX users_next_due ON users(next_due_at)
+        WHERE next_due_at IS NOT NULL AND daily_time IS NOT NULL AND blocked = 0;
+    CREATE INDEX users_due_unknown ON users(user_id)
+        WHERE next_due_at IS NULL AND daily_time IS NOT NULL AND blocked = 0;
+    CREATE INDEX groups_next_due ON groups(next_due_at)
+        WHERE next_due_at IS NOT NULL AND daily_time IS NOT NULL AND active = 1;
+    CREATE INDEX groups_due_unknown ON groups(chat_id)
+        WHERE next_due_at IS NULL AND daily_time IS NOT NULL AND active = 1;
+    CREATE TRIGGER users_due_update AFTER UPDATE OF daily_time, timezone, blocked ON users
+    BEGIN
+        UPDATE users SET next_due_at = NULL WHERE user_id = NEW.user_id;
+    END;
+    CREATE TRIGGER groups_due_update AFTER UPDATE OF daily_time, timezone, active ON groups
+    BEGIN
+        UPDATE groups SET next_due_at = NULL WHERE chat_id = NEW.chat_id;
+    END;
+    """,
+    # 11: admin broadcasts. A broadcast goes once to every user who has not blocked the bot nor opted out of news
+    # (`news`); a row per (broadcast, user) is claimed before the send, as the daily push's are.
+    """
+    ALTER TABLE users ADD COLUMN news INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE broadcasts (
+        broadcast_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+        html          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('draft', 'sending', 'stopped', 'done', 'cancelled')),
+        created_by    INTEGER,
+        created_at    INTEGER NOT NULL,
+        ended_at      INTEGER
+    );
+    CREATE TABLE broadcast_deliveries (
+        broadcast_id  INTEGER NOT NULL REFERENCES broadcasts(broadcast_id) ON DELETE CASCADE,
+        user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'blocked')),
+        attempts      INTEGER NOT NULL DEFAULT 1,
+        claimed_at    INTEGER NOT NULL,
+        message_id    INTEGER,
+        PRIMARY KEY (broadcast_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries(user_id);
+    """,
+    # 12: goals, paused days and streak nudges (bot/storage/goals.py).
     """
     -- Goals: a date to be ready by and a level; one open (active or asked after the date) per user.
     CREATE TABLE goals (

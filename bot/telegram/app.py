@@ -29,9 +29,11 @@ from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.operator import OperatorStore
+from bot.telegram.broadcast import cancel_background, resume_broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import (
+    broadcast,
     commands,
     daily,
     goal,
@@ -111,6 +113,7 @@ def build_application(
         schedule_nudges(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
+        await resume_broadcasts(app)
         await publish_profile(app.bot)
         if settings.webhook_url is None and settings.health_port is not None:
             listener = HttpListener(app, settings.webhook_listen, settings.health_port)
@@ -119,6 +122,7 @@ def build_application(
         logger.info("bot ready: %d questions, database %s", len(bank), settings.database_path)
 
     async def post_shutdown(app: App) -> None:
+        await cancel_background(app)
         listener = app.bot_data.pop(_HEALTH_LISTENER, None)
         if isinstance(listener, HttpListener):
             await listener.stop()
@@ -173,6 +177,8 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
     app.add_handler(CommandHandler("goal", goal.goal, filters=private))
     app.add_handler(CommandHandler("pause", goal.pause, filters=private))
+    app.add_handler(CommandHandler("broadcast", broadcast.broadcast, filters=private))
+    app.add_handler(CommandHandler("news", broadcast.news, filters=private))
     app.add_handler(CommandHandler("language", language.language, filters=private))
     app.add_handler(CommandHandler(["start", "help"], groups.help_, filters=in_group))
     app.add_handler(CommandHandler("daily", groups.daily_cmd, filters=in_group))

@@ -298,6 +298,24 @@ class DebriefGradeCb(CallbackData):
 
 @_register
 @dataclasses.dataclass(frozen=True)
+class TranscriptCb(CallbackData):
+    """Send a finished interview's transcript as an HTML document."""
+
+    PREFIX: ClassVar[str] = "it"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ShareCb(CallbackData):
+    """Send a finished interview's spoiler-free share line."""
+
+    PREFIX: ClassVar[str] = "ish"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
 class ReviewCb(CallbackData):
     """Start a review of the due cards."""
 
@@ -341,6 +359,35 @@ class ReportActionCb(CallbackData):
     PREFIX: ClassVar[str] = "ra"
     action: ReportAction
     report_id: int
+
+
+class BroadcastAction(enum.Enum):
+    """An admin's answer to a broadcast preview."""
+
+    SEND = "s"
+    CANCEL = "c"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class BroadcastCb(CallbackData):
+    """Send or cancel a drafted broadcast (the admin is checked again on the tap)."""
+
+    PREFIX: ClassVar[str] = "bc"
+    action: BroadcastAction
+    broadcast_id: int
+
+    def check(self) -> None:
+        if self.broadcast_id <= 0:
+            raise CallbackError(f"not a broadcast id: {self.broadcast_id}")
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class NewsOffCb(CallbackData):
+    """The button under a broadcast: no more announcements."""
+
+    PREFIX: ClassVar[str] = "no"
 
 
 def _goal_days(days: int) -> None:

@@ -13,17 +13,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Bot
 from telegram.ext import ContextTypes
 
+from bot.domain.delivery import RoundReport, SendResult
 from bot.services.goal import DailyNote
 from bot.services.interview import QuestionView
-from bot.services.push import RoundReport, Send, SendResult, SendStatus
-from bot.telegram.delivery import may_have_arrived
+from bot.services.push import Send
 from bot.telegram.handlers.daily import daily_message
-from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
+from bot.telegram.outcomes import send_bulk
+from bot.telegram.ratelimit import Limiter
 from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
@@ -31,48 +30,20 @@ logger = logging.getLogger(__name__)
 JOB_NAME = "daily-push"
 JOB_INTERVAL = 60.0
 STOP_POLL = 0.25
-_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
 def make_sender(bot: Bot) -> Send:
-    """A `send` for PushService: bulk traffic for the rate limiter, Bot API errors turned into results."""
+    """A `send` for PushService: bulk traffic for the rate limiter, Bot API errors turned into outcomes."""
 
     async def send(chat_id: int, view: QuestionView | DailyNote) -> SendResult:
         text, markup = daily_message(view)
-        try:
-            with bulk_traffic():
-                # Explicit, not Defaults: `python -m bot push` builds its bot without the Application's defaults.
-                message = await bot.send_message(
-                    chat_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-        except BulkStopped:
-            return SendResult(SendStatus.STOPPED)
-        except Forbidden as exc:
-            logger.info("chat %s refuses messages (%s); unsubscribing", chat_id, exc.message)
-            return SendResult(SendStatus.BLOCKED)
-        except BadRequest as exc:
-            if any(marker in exc.message.lower() for marker in _GONE):
-                logger.info("chat %s is gone (%s); unsubscribing", chat_id, exc.message)
-                return SendResult(SendStatus.BLOCKED)
-            logger.warning("daily question to chat %s rejected: %s", chat_id, exc.message)
-            return SendResult(SendStatus.FAILED)
-        except TelegramError as exc:
-            if may_have_arrived(exc):
-                logger.warning("daily question to chat %s may have arrived (%s); not sending it again", chat_id, exc)
-                return SendResult(SendStatus.UNCERTAIN)
-            logger.warning("daily question to chat %s failed: %s; a later round retries", chat_id, exc)
-            return SendResult(SendStatus.FAILED)
-        return SendResult(SendStatus.SENT, message.message_id)
+        return await send_bulk(bot, "daily question", chat_id, text, markup)
 
     return send
 
 
 @contextlib.asynccontextmanager
-async def _stop_with(app: App) -> AsyncIterator[Callable[[], bool]]:
+async def stop_with(app: App) -> AsyncIterator[Callable[[], bool]]:
     """While the block runs, tell the rate limiter to give back bulk sends once the application stops."""
 
     async def watch() -> None:
@@ -106,7 +77,7 @@ async def run_push_round(
 
 async def push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sends today's question to every subscriber whose local time has come."""
-    async with _stop_with(context.application) as stopping:
+    async with stop_with(context.application) as stopping:
         await run_push_round(context.application, stop=stopping)
 
 

@@ -1,4 +1,4 @@
-"""Group posts on the Telegram side: the Outbox for GroupService, the daily group job and group quiz timers.
+"""Group posts on the Telegram side: the Outbox for the group services, the daily group job and group quiz timers.
 
 Quiz timers are JobQueue one-shot jobs; they are not persisted, so post_init re-arms one for every quiz the
 database says is running, and each step re-reads the quiz from SQLite and checks the injected clock: a timer
@@ -13,14 +13,17 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import Bot, Poll
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.domain.delivery import Outcome, RoundReport
 from bot.domain.polls import PollSpec
-from bot.metrics import BLOCKED, FAILED, GROUP_POLL, SENT
-from bot.services.groups import ChatGone, ChatMoved, DailyReport, PostedPoll, SendFailed
-from bot.telegram.delivery import may_have_arrived
-from bot.telegram.observe import metrics_of
+from bot.services.group_daily import GroupDailyService
+from bot.services.groups import PostedPoll, Undelivered
+from bot.services.pacing import Progress
+from bot.telegram.jobs import stop_with
+from bot.telegram.outcomes import outcome_of
+from bot.telegram.ratelimit import BulkStopped, bulk_traffic
 from bot.telegram.services import App, services_of
 
 logger = logging.getLogger(__name__)
@@ -30,12 +33,11 @@ T = TypeVar("T")
 GROUP_PUSH_JOB = "group-push"
 GROUP_PUSH_INTERVAL = 60.0
 QUIZ_JOB_PREFIX = "group-quiz-"
-_GONE = ("chat not found", "bot was kicked", "not a member", "group chat was deactivated", "peer_id_invalid")
 _LOCK_KEY = "group-push-lock"
 
 
 class BotOutbox:
-    """Posts in groups, turning Bot API errors into the service's outcomes.
+    """Posts in groups, turning Bot API errors into `Undelivered` with the one mapper (`outcomes.outcome_of`).
 
     Flood waits and retries happen below, in the bot's rate limiter (`ratelimit.Limiter`), which also keeps
     each group under Telegram's 20 messages a minute; what reaches this class has failed for good.
@@ -47,18 +49,9 @@ class BotOutbox:
     async def _call(self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
             return await call()
-        except ChatMigrated as exc:
-            raise ChatMoved(exc.new_chat_id) from exc
-        except Forbidden as exc:
-            logger.info("group %s refuses the bot (%s)", chat_id, exc.message)
-            raise ChatGone(exc.message) from exc
-        except BadRequest as exc:
-            if any(marker in exc.message.lower() for marker in _GONE):
-                raise ChatGone(exc.message) from exc
-            raise SendFailed(f"{what}: {exc.message}") from exc
-        except TelegramError as exc:
-            # A timeout may have delivered the poll: the caller must never post it again.
-            raise SendFailed(f"{what}: {exc}", maybe_sent=may_have_arrived(exc)) from exc
+        except (TelegramError, BulkStopped) as exc:
+            result = outcome_of(exc)
+            raise Undelivered(result, f"{what}: {exc}") from exc
 
     async def text(self, chat_id: int, html: str) -> int:
         """Send an HTML message."""
@@ -91,7 +84,9 @@ class BotOutbox:
         """Close a poll; one already closed or deleted is fine."""
         try:
             await self._call(chat_id, "stopPoll", lambda: self._bot.stop_poll(chat_id, message_id))
-        except SendFailed as exc:
+        except Undelivered as exc:
+            if exc.outcome in (Outcome.BLOCKED, Outcome.RELEASED):
+                raise
             logger.info("group %s: poll %s not stopped: %s", chat_id, message_id, exc)
 
 
@@ -100,30 +95,38 @@ def outbox_of(app: App) -> BotOutbox:
     return BotOutbox(app.bot)
 
 
-async def run_group_round(app: App) -> DailyReport | None:
-    """One round of daily group polls; None if a round is already running."""
+async def run_group_round(app: App, stop: Callable[[], bool] = lambda: False) -> RoundReport | None:
+    """One round of daily group polls (bulk traffic); None if a round is already running."""
     lock = app.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
     assert isinstance(lock, asyncio.Lock)
     if lock.locked():
         return None
     async with lock:
-        report = await services_of(app).groups.run_daily_round(outbox_of(app), app.bot.username)
-    metrics = metrics_of(app)
-    if metrics is not None:  # until the delivery engine reports each send (with its lag) itself
-        for outcome, count in ((SENT, report.posted), (BLOCKED, report.gone), (FAILED, report.failed)):
-            for _ in range(count):
-                metrics.on_delivery(GROUP_POLL, outcome)
-    return report
+        return await post_group_polls(services_of(app).groups.daily, app.bot, stop=stop)
+
+
+async def post_group_polls(
+    daily: GroupDailyService,
+    bot: Bot,
+    *,
+    everyone: bool = False,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> RoundReport:
+    """One round of daily group polls with `bot`, at bulk priority (the bot's job and `python -m bot push`)."""
+    with bulk_traffic():
+        return await daily.run_round(BotOutbox(bot), bot.username, everyone=everyone, progress=progress, stop=stop)
 
 
 async def group_push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Posts the daily poll in every group whose time has come."""
-    await run_group_round(context.application)
+    async with stop_with(context.application) as stopping:
+        await run_group_round(context.application, stop=stopping)
 
 
 async def step_quiz(app: App, quiz_id: int) -> float | None:
     """Move a group quiz along and arm its next timer; seconds until then, None when it is over."""
-    delay = await services_of(app).groups.step(outbox_of(app), quiz_id, app.bot.username)
+    delay = await services_of(app).groups.quiz.step(outbox_of(app), quiz_id, app.bot.username)
     if delay is not None:
         arm_quiz(app, quiz_id, delay)
     return delay
@@ -154,6 +157,6 @@ async def schedule_groups(app: App) -> None:
         return
     if not app.job_queue.get_jobs_by_name(GROUP_PUSH_JOB):
         app.job_queue.run_repeating(group_push_job, interval=GROUP_PUSH_INTERVAL, first=7.0, name=GROUP_PUSH_JOB)
-    for quiz_id in await services_of(app).groups.running_quizzes():
+    for quiz_id in await services_of(app).groups.quiz.running_quizzes():
         logger.info("resuming group quiz %s", quiz_id)
         arm_quiz(app, quiz_id, 0.0)

@@ -80,7 +80,10 @@ def test_custom_interface_keeps_data_server_side() -> None:
     client.get("/login")
     sid = client.get_cookie("session").value
     assert iface.store[sid] == {"user_id": 42}
-    assert "42" not in sid
+    # The cookie is only a random key: neither the data nor its base64 (as Flask's signed cookie carries it) is in it.
+    # ("42" alone can turn up in a random id by chance.)
+    assert "user_id" not in sid
+    assert "eyJ1c2VyX2lkIjo" not in sid
     assert client.get("/me").get_json() == {"user_id": 42}
     client.get("/logout")
     assert sid not in iface.store

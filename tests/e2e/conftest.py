@@ -294,22 +294,31 @@ def subscribe(process: BotProcess, users: list[int], daily_time: str, zone: str)
         process.api.open_chat(uid)
 
 
-async def run_push(process: BotProcess, *args: str, within: float = 120) -> tuple[int, str, str]:
-    """`python -m bot push …` beside the bot, with the bot's settings; (exit code, stdout, stderr)."""
-    proc = await asyncio.create_subprocess_exec(
+async def start_command(process: BotProcess, *args: str) -> asyncio.subprocess.Process:
+    """`python -m bot <args>` beside the bot, with the bot's settings, its output piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        "push",
         *args,
         cwd=process.workdir,
         env=process.env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_command(process: BotProcess, *args: str, within: float = 120) -> tuple[int, str, str]:
+    """`python -m bot <args>` to its end: (exit code, stdout, stderr)."""
+    proc = await start_command(process, *args)
     out, err = await asyncio.wait_for(proc.communicate(), within)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+async def run_push(process: BotProcess, *args: str, within: float = 120) -> tuple[int, str, str]:
+    """`python -m bot push …` beside the bot, with the bot's settings; (exit code, stdout, stderr)."""
+    return await run_command(process, "push", *args, within=within)
 
 
 def daily_messages(api: BotApiServer, uid: int) -> list[StoredMessage]:

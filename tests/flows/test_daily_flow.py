@@ -157,10 +157,10 @@ async def test_push_at_local_time_and_tap_reviews_the_card(
     question = svc.interview.bank[qid]
     assert isinstance(question, McqQuestion)
     assert question.prompt.split()[0] in pushed["text"]
-    # The next tick the same day sends nothing.
+    # The next tick the same day sends nothing: the user is not even looked at (due tomorrow, by the index).
     clock.advance(minutes=1)
     report = await _round(dapp)
-    assert (report.sent, report.already) == (0, 1)
+    assert (report.due, report.sent, report.already) == (0, 0, 0)
     # A tap goes through the quiz path: the result replaces the buttons, the card is reviewed as Good.
     data = [d for _, d in buttons(pushed)]
     session_id, position = int(data[0].split(":")[1]), int(data[0].split(":")[2])
@@ -277,9 +277,11 @@ async def test_crash_between_send_and_commit_resends_once(
         assert (await _round(first_app)).sent == 1
     finally:
         await stop_app(first_app)
-    # Simulate a crash after the send, before its commit: the claim is left 'sending'.
+    # Simulate a crash after the send, before its commit: the claim is left 'sending', and the user's next due
+    # time is not moved on (the settle never ran): not known, so the next tick looks at once.
     async with aiosqlite.connect(settings.database_path) as conn:
         await conn.execute("UPDATE deliveries SET status = 'sending', message_id = NULL, sent_at = NULL")
+        await conn.execute("UPDATE users SET next_due_at = NULL")
         await conn.commit()
     app = await started_app(settings, api, clock, sleeper)
     try:
@@ -445,7 +447,7 @@ async def test_one_users_database_error_does_not_end_the_round(
         await conn.execute("DROP TRIGGER refuse_1002")
     clock.advance(minutes=1)
     report = await _round(dapp)  # the failed row is claimed again by the next round
-    assert (report.sent, report.already) == (1, 2)
+    assert (report.sent, report.already) == (1, 0)  # the users served are due tomorrow: not even looked at
     assert len(_daily_messages(api, 1002)) == 1
 
 
@@ -474,5 +476,5 @@ async def test_a_stopping_round_ends_between_sends_and_gives_back_what_it_did_no
 
     await limiter.initialize()  # a new start accepts bulk traffic again
     report = await _round(dapp)
-    assert (report.sent, report.already) == (2, 2)
+    assert (report.sent, report.already) == (2, 0)  # the two served are due tomorrow: not even looked at
     assert [len(_daily_messages(api, uid)) for uid in users] == [1, 1, 1, 1]

@@ -203,6 +203,10 @@ async def test_pause_stops_the_push_and_the_streak_clock_and_shifts_the_plan(
     for day in (4, 5, 6):
         clock.set(dt.datetime(2026, 1, day, 9, 1, tzinfo=UTC))
         await _push(gapp)
+        # Skipped, and looked at again at the next day's time: the due index does not pick them every tick.
+        row = await _svc(gapp).db.fetch_one("SELECT next_due_at FROM users WHERE user_id = ?", (user.user_id,))
+        assert row is not None
+        assert row[0] == int(dt.datetime(2026, 1, day + 1, 9, 0, tzinfo=UTC).timestamp() * 1000)
     assert len(_sets(user)) == 2  # nothing pushed while paused
     paused = await _svc(gapp).goal.view(user.user_id)
     assert paused is not None and paused.paused_until == dt.date(2026, 1, 6) and paused.target_today == 0
@@ -220,6 +224,8 @@ async def test_pause_stops_the_push_and_the_streak_clock_and_shifts_the_plan(
     await user.say("/pause 5")
     await user.say("/pause off")
     assert "Welcome back" in user.last()["text"]
+    row = await _svc(gapp).db.fetch_one("SELECT next_due_at FROM users WHERE user_id = ?", (user.user_id,))
+    assert row is not None and row[0] is None  # a pause set or ended: the next tick looks at once
     assert await _svc(gapp).goal.paused_until(user.user_id) is None
 
 

@@ -150,7 +150,7 @@ async def test_a_russian_group_gets_its_polls_and_ranking_in_russian_an_english_
     clock.set(dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     await _group_say(lapp, ADMIN, "/daily 09:00", code="en")
     report = await run_group_round(lapp)
-    assert report is not None and report.posted == 1
+    assert report is not None and report.sent == 1
     (daily,) = [c.params for c in api.of("sendPoll") if int(c.params["chat_id"]) == G]
     with i18n.use("ru"):
         assert daily["question"] == texts.POLL_SEE_ABOVE == "Ваш ответ на вопрос выше?"

@@ -348,6 +348,13 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 (ANN,),
             )
             raw.execute("INSERT INTO nudges (user_id, local_date, sent_at) VALUES (?, '2026-01-05', 0)", (ANN,))
+        if "broadcast_deliveries" in _tables(path):  # an announcement Ann got
+            raw.execute("INSERT INTO broadcasts (html, status, created_at) VALUES ('News', 'done', 0)")
+            raw.execute(
+                "INSERT INTO broadcast_deliveries (broadcast_id, user_id, status, claimed_at) VALUES (1, ?, 'sent', 0)",
+                (ANN,),
+            )
+            before_ann["broadcasts"] = before_ann.get("broadcasts", 0) + 1  # the announcement stays, her row goes
         if "poll_votes" in _tables(path):  # a group poll, Bob's vote on it, and Ann's
             raw.execute(
                 "INSERT INTO polls (poll_id, chat_id, message_id, question_id, level, topic, correct_option, kind, "

@@ -129,6 +129,12 @@ COMMANDS = [f"/{name}" for name, _ in bot_texts.COMMANDS] + [
     "/reports",  # operator commands (USERS[0] is an admin)
     "/enable",
     "/enable some-question-id",
+    "/broadcast",  # an admin's announcement: drafted, previewed, confirmed by a tap (a BroadcastCb)
+    "/broadcast <b>News</b> for everyone",
+    "/broadcast <b>unclosed",
+    "/broadcast stop",
+    "/news off",
+    "/news on",
 ]
 _query_ids = itertools.count(1)
 

@@ -18,7 +18,10 @@ from bot.domain import groups as rules
 from bot.domain import polls, schedule
 from bot.domain.bank import Level
 from bot.domain.markup import to_html
-from bot.services.groups import GroupService, GroupSettings, QuizStart, TopView
+from bot.services.group_quiz import QuizStart
+from bot.services.group_settings import GroupSettings
+from bot.services.group_votes import TopView
+from bot.services.wiring import Groups
 from bot.telegram import chat
 from bot.telegram.handlers import commands, daily
 from bot.telegram.polls import step_quiz
@@ -30,7 +33,7 @@ _ADMIN_STATUSES = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 _PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
 
 
-def _groups(context: ContextTypes.DEFAULT_TYPE) -> GroupService:
+def _groups(context: ContextTypes.DEFAULT_TYPE) -> Groups:
     return services(context).groups
 
 
@@ -65,9 +68,7 @@ async def _admin_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, c
     return False
 
 
-async def _admin_group(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[int, GroupService, GroupSettings] | None:
+async def _admin_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, Groups, GroupSettings] | None:
     """For an admin command in a group: the chat id, the service and the group's settings; None otherwise."""
     where = _where(update)
     if where is None:
@@ -76,7 +77,7 @@ async def _admin_group(
     if not await _admin_or_refuse(update, context, chat_id):
         return None
     svc = _groups(context)
-    return chat_id, svc, await svc.settings(chat_id, where[1].title or "")
+    return chat_id, svc, await svc.settings.get(chat_id, where[1].title or "")
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,14 +111,14 @@ async def daily_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, chat_id, texts.group_daily_status(schedule.format_hhmm(at) if at else None, zone))
         return
     if args[0].lower() in ("off", "stop") and len(args) == 1:
-        await svc.set_daily(chat_id, None)
+        await svc.settings.set_daily(chat_id, None)
         await chat.send(context.bot, chat_id, texts.GROUP_DAILY_OFF)
         return
     parsed = schedule.parse_hhmm(args[0])
     if parsed is None or len(args) > 1:
         await chat.send(context.bot, chat_id, texts.GROUP_DAILY_BAD_TIME)
         return
-    await svc.set_daily(chat_id, parsed)
+    await svc.settings.set_daily(chat_id, parsed)
     await chat.send(context.bot, chat_id, texts.group_daily_on(schedule.format_hhmm(parsed), zone))
 
 
@@ -135,8 +136,8 @@ async def timezone_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if name is None:
         await chat.send(context.bot, chat_id, texts.timezone_unknown(wanted[:64], schedule.suggest_zone(wanted)))
         return
-    await svc.set_timezone(chat_id, name)
-    local = svc.local_now(await svc.settings(chat_id))
+    await svc.settings.set_timezone(chat_id, name)
+    local = svc.settings.local_now(await svc.settings.get(chat_id))
     await chat.send(context.bot, chat_id, texts.group_timezone_set(name, schedule.format_hhmm(local.time())))
 
 
@@ -155,7 +156,7 @@ async def level_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, chat_id, texts.GROUP_LEVEL_BAD)
         return
     level = parsed if isinstance(parsed, Level) else None
-    await svc.set_level(chat_id, level)
+    await svc.settings.set_level(chat_id, level)
     await chat.send(context.bot, chat_id, texts.group_level(None if level is None else level.value, changed=True))
 
 
@@ -166,11 +167,11 @@ async def groupquiz_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     chat_id = where[1].id
     svc = _groups(context)
-    group = await svc.settings(chat_id, where[1].title or "")
+    group = await svc.settings.get(chat_id, where[1].title or "")
     args = [a.lower() for a in context.args or []]
     if args in (["admins"], ["everyone"]):
         if await _admin_or_refuse(update, context, chat_id):
-            await svc.set_quiz_admins_only(chat_id, args == ["admins"])
+            await svc.settings.set_quiz_admins_only(chat_id, args == ["admins"])
             await chat.send(
                 context.bot, chat_id, texts.GROUPQUIZ_ADMINS if args == ["admins"] else texts.GROUPQUIZ_EVERYONE
             )
@@ -181,14 +182,14 @@ async def groupquiz_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if isinstance(parsed, rules.QuizArgsError):
         await chat.send(context.bot, chat_id, texts.GROUPQUIZ_USAGE)
         return
-    started = await svc.start_quiz(chat_id, parsed)
+    started = await svc.quiz.start_quiz(chat_id, parsed)
     if started.outcome is QuizStart.RUNNING:
         await chat.send(context.bot, chat_id, texts.GROUPQUIZ_RUNNING)
         return
     if started.outcome is QuizStart.EMPTY or started.quiz_id is None:
         await chat.send(context.bot, chat_id, texts.GROUPQUIZ_EMPTY)
         return
-    await chat.send(context.bot, chat_id, texts.groupquiz_intro(started.size, started.level, svc.quiz_seconds))
+    await chat.send(context.bot, chat_id, texts.groupquiz_intro(started.size, started.level, svc.quiz.quiz_seconds))
     await step_quiz(context.application, started.quiz_id)
 
 
@@ -209,7 +210,7 @@ async def top_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if where is None or user is None:
         return
-    view = await _groups(context).top(where[1].id, user.id)
+    view = await _groups(context).votes.top(where[1].id, user.id)
     await chat.send(context.bot, where[1].id, top_message(view, user.first_name or ""))
 
 
@@ -218,7 +219,7 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     answer = update.poll_answer
     if answer is None or answer.user is None:
         return  # a vote cast as a chat, not a person: no one to score
-    await _groups(context).vote(answer.poll_id, answer.user.id, answer.user.first_name or "", answer.option_ids)
+    await _groups(context).votes.vote(answer.poll_id, answer.user.id, answer.user.first_name or "", answer.option_ids)
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -234,9 +235,9 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     svc = _groups(context)
     was, now = change.old_chat_member.status, change.new_chat_member.status
     if now in (ChatMember.LEFT, ChatMember.BANNED):
-        await svc.leave(change.chat.id)
+        await svc.settings.leave(change.chat.id)
     elif now in _PRESENT and was not in _PRESENT:
-        await svc.join(change.chat.id, change.chat.title or "")
+        await svc.settings.join(change.chat.id, change.chat.title or "")
         await chat.send(context.bot, change.chat.id, texts.group_welcome())
 
 
@@ -246,9 +247,9 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None:
         return
     if message.migrate_to_chat_id is not None:
-        await _groups(context).migrate(message.chat.id, message.migrate_to_chat_id)
+        await _groups(context).settings.migrate(message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id is not None:
-        await _groups(context).migrate(message.migrate_from_chat_id, message.chat.id)
+        await _groups(context).settings.migrate(message.migrate_from_chat_id, message.chat.id)
 
 
 async def explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -261,7 +262,7 @@ async def explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if qid is None:
         await commands.start(update, context)  # not a question link after all: the usual greeting
         return
-    question = _groups(context).full_explanation(qid)
+    question = _groups(context).quiz.full_explanation(qid)
     if question is None:
         await chat.send(context.bot, message.chat_id, texts.DEEP_LINK_GONE)
         return

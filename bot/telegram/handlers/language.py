@@ -101,7 +101,7 @@ async def group_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await chat.send(context.bot, where.id, texts.LANGUAGE_UNKNOWN)
         return
     found = services(context)
-    await found.groups.settings(where.id, where.title or "")  # creates the group's row if it is new
+    await found.groups.settings.get(where.id, where.title or "")  # creates the group's row if it is new
     await found.languages.choose_for_group(where.id, chosen)
     i18n.set_current(chosen)
     await chat.send(context.bot, where.id, texts.GROUP_LANGUAGE_SET)

@@ -12,6 +12,7 @@ from bot import texts
 from bot.telegram import chat
 from bot.telegram.callback import CallbackError, unpack
 from bot.telegram.handlers import (
+    broadcast,
     changes,
     daily,
     goal,
@@ -34,6 +35,7 @@ ROUTES: Routes = {
     **review.ROUTES,
     **goal.ROUTES,
     **reports.ROUTES,
+    **broadcast.ROUTES,
     **language.ROUTES,
     **changes.ROUTES,
 }
