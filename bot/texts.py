@@ -243,6 +243,28 @@ STATS_EMPTY = N_(
 )
 STATS_LEGEND = N_("<i>Bar = readiness: the share of a topic's questions you would likely get right today.</i>")
 BTN_WEAKEST = N_("🎯 Quiz my weakest topics")
+# The /stats chart (plain text: matplotlib draws it; no emoji, its fonts have none)
+CHART_NOW = N_("now")
+CHART_BAR = N_("readiness bar")
+CHART_DAY_FORMAT = "%d %b"
+STATS_CHART_CAPTION = N_("📊 Readiness by topic at your level, and your answers per day over the last 30 days.")
+
+
+def chart_readiness_title(level: str) -> str:
+    """The title above the readiness bars."""
+    return _("Readiness by topic · {level}").format(level=_(LEVEL_NAMES.get(level, level)))
+
+
+def chart_forecast_label(day: object | None) -> str:
+    """The legend of the forecast bars (a date when there is one)."""
+    return _("forecast") if day is None else _("forecast on {day}").format(day=format(day, "%d %b"))
+
+
+def chart_days_title(total: int) -> str:
+    """The title above the answers-per-day bars."""
+    return _("Answers per day, last 30 days ({total} in all)").format(total=total)
+
+
 HISTORY_EMPTY = N_("No sessions yet. Send /quiz or /interview to start one; they will be listed here.")
 HISTORY_NO_ANSWERS = N_("No answers were recorded in that session.")
 HISTORY_GONE = N_("That session is no longer stored.")
@@ -634,6 +656,64 @@ CONFIDENCE_WORDS = {
 def weak_topic_button(topic: str) -> str:
     """A button that starts a quiz on one weak topic."""
     return f"🎯 {topic}"
+
+
+# The interview's transcript (an HTML document) and its share line
+BTN_TRANSCRIPT = N_("📄 Transcript")
+BTN_SHARE = N_("📣 Share")
+BTN_SHARE_PICK_CHAT = N_("↗️ Send to a chat")
+TRANSCRIPT_CAPTION = N_("📄 Your interview: every question, your answer, the verdict and the explanation.")
+TRANSCRIPT_LANG = N_("en")
+TRANSCRIPT_ANSWER = N_("Your answer")
+TRANSCRIPT_EXPLANATION = N_("Explanation")
+TRANSCRIPT_ESTIMATE = N_("Estimate")
+TRANSCRIPT_FOOTER = N_("Made by the Flask interview bot. Practise again: ")
+
+
+def transcript_title(day: str) -> str:
+    """The transcript's title (plain text: the renderer escapes it)."""
+    return _("Flask mock interview · {day}").format(day=day)
+
+
+def transcript_question(number: int, total: int, level: str, topic: str) -> str:
+    """A question's heading in the transcript (plain text)."""
+    return _("Question {number}/{total} · {level} · {topic}").format(
+        number=number, total=total, level=_(LEVEL_NAMES.get(level, level)), topic=topic
+    )
+
+
+def transcript_time(seconds: int, over_time: bool) -> str:
+    """The time an answer took (plain text)."""
+    late = _(" (over time)") if over_time else ""
+    return "⏱ " + duration_text(seconds) + late
+
+
+def transcript_estimate(level: str, confidence: str, se: float, evidence: list[tuple[str, int, int]]) -> list[str]:
+    """The estimate's lines in the transcript (plain text)."""
+    lines = [
+        _("Estimated level: {level}").format(level=_(LEVEL_NAMES.get(level, level))),
+        _("Confidence: {confidence} (±{se} of a level)").format(confidence=confidence, se=f"{se:.1f}"),
+    ]
+    lines += [
+        _("{level}: {asked} asked · {right} right").format(level=_(LEVEL_NAMES.get(lv, lv)), asked=asked, right=right)
+        for lv, asked, right in evidence
+    ]
+    return lines
+
+
+def share_head(level: str, marks: str) -> str:
+    """The spoiler-free result: the estimate and one mark per question (plain text)."""
+    return _("🎤 Flask mock interview: {level} level").format(level=_(LEVEL_NAMES.get(level, level))) + "\n" + marks
+
+
+def share_line(head: str, link: str) -> str:
+    """The result to forward, with a link that starts an interview (plain text)."""
+    return head + "\n" + _("Try it: {link}").format(link=link)
+
+
+def share_message(line: str) -> str:
+    """The message that carries the share line (HTML)."""
+    return escape(line) + "\n\n" + _("<i>Forward this message, or tap below to pick a chat.</i>")
 
 
 # /review

@@ -71,6 +71,22 @@ def test_the_installed_package_carries_the_bank(installed: Path, tmp_path: Path)
     assert len(list(Path(bank).glob("*.yaml"))) == len(list((ROOT / "questions").glob("*.yaml")))
 
 
+def test_a_plain_install_draws_the_stats_chart_without_a_display(installed: Path, tmp_path: Path) -> None:
+    code = (
+        "import datetime as dt, matplotlib\n"
+        "from bot.chart import render_png\n"
+        "from bot.domain.chart import ChartData, TopicBar\n"
+        "days = tuple((dt.date(2026, 1, 1) + dt.timedelta(days=i), i % 5) for i in range(30))\n"
+        "png = render_png(ChartData('fresher', (TopicBar('routing', 0.4, 0.9),), days, (dt.date(2026, 2, 1), 0.8)))\n"
+        "print(matplotlib.__file__); print(png[:8].hex(), len(png))\n"
+    )
+    done = _run(installed, ["-c", code], tmp_path)
+    assert done.returncode == 0, done.stderr
+    module, header, size = done.stdout.split()
+    assert Path(module).is_relative_to(installed.parent.parent)  # a dependency of the wheel, in its venv
+    assert header == "89504e470d0a1a0a" and int(size) > 10_000
+
+
 def test_bank_check_and_practice_run_from_any_folder(installed: Path, tmp_path: Path) -> None:
     check = _run(installed, ["-m", "bot", "bank", "check"], tmp_path)
     assert check.returncode == 0, check.stderr

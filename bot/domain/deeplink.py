@@ -41,3 +41,8 @@ def payload_for(link: DeepLink) -> str:
     if link.kind == "topic" and link.topic is not None:
         return f"topic-{link.topic}"
     return link.kind
+
+
+def url(bot_username: str, link: DeepLink) -> str:
+    """The t.me link that opens the bot and starts a link's action."""
+    return f"https://t.me/{bot_username}?start={payload_for(link)}"

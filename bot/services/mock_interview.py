@@ -89,6 +89,15 @@ class DebriefPage:
     covered: tuple[bool, ...]
 
 
+@dataclass(frozen=True)
+class InterviewResults:
+    """A finished interview for its transcript and share line: every closed question, the report, the start."""
+
+    pages: list[DebriefPage]
+    report: InterviewReport
+    started: dt.datetime
+
+
 class MockInterviewService:
     """Runs adaptive interviews on top of the session storage the quiz uses; every answer is one hand-off."""
 
@@ -342,6 +351,14 @@ class MockInterviewService:
                 continue
             pages.append(DebriefPage(view, a, self._covered(view.question, a.answer_text)))
         return pages
+
+    async def results(self, user_id: int, session_id: int) -> InterviewResults | None:
+        """One of the user's finished interviews in full; None if it is not theirs or not over."""
+        pages = await self.debrief(user_id, session_id)
+        session = await self._sessions.get_session(session_id)
+        if pages is None or session is None:
+            return None
+        return InterviewResults(pages, await self.report(session_id), _at(session.started_at))
 
     async def debrief_pages_of(self, session_id: int) -> list[DebriefPage]:
         """The debrief pages of a finished interview, whoever asks (the bot itself, at the end)."""

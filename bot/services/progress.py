@@ -10,6 +10,7 @@ from fsrs import Card
 
 from bot.domain import schedule
 from bot.domain.bank import TOPICS, Bank, Level, McqQuestion
+from bot.domain.chart import ChartData, TopicBar, daily_counts, since_ms
 from bot.domain.clock import Clock
 from bot.domain.progress import (
     ExportRow,
@@ -98,6 +99,7 @@ class StatsReport:
     due: int
     weakest: list[TopicProgress]
     weak_level: Level | None
+    chart: ChartData | None = None
 
     @property
     def empty(self) -> bool:
@@ -191,13 +193,25 @@ class ProgressService:
                 if weak_level is not None and p.level == weak_level.value and (p.level, p.topic) in self._mcq_topics
             ]
         )
+        today = now.astimezone(zone).date()
+        focus = self._focus_level(profile.level if profile else None, levels)
+        chart = None
+        if focus is not None:
+            per_day = daily_counts(await self._store.bucket_counts(user_id, since_ms(today, zone)), zone, today)
+            chart = ChartData(focus.value, self._topic_bars(focus, levels), per_day)
         return StatsReport(
             levels,
-            streaks(days, now.astimezone(zone).date()),
+            streaks(days, today),
             await self._cards.due_count(user_id, now),
             weak,
             weak_level if weak else None,
+            chart,
         )
+
+    def _topic_bars(self, level: Level, levels: list[LevelProgress]) -> tuple[TopicBar, ...]:
+        """Readiness of every topic the bank has at a level, in bank order; an untried topic is at 0."""
+        tried = {t.topic: t.readiness for lp in levels if lp.level == level for t in lp.topics}
+        return tuple(TopicBar(t, tried.get(t, 0.0)) for t in TOPICS if (level.value, t) in self._bank_ids)
 
     @staticmethod
     def _focus_level(current: str | None, levels: list[LevelProgress]) -> Level | None:

@@ -132,6 +132,15 @@ class ProgressStore:
             rows = await cur.fetchall()
         return [int(r[0]) for r in rows]
 
+    async def bucket_counts(self, user_id: int, since_ms: int) -> list[tuple[int, int]]:
+        """Answers (poll votes included) per 15-minute UTC bucket since `since_ms`, for the per-day chart."""
+        rows = await self._db.fetch_all(
+            "SELECT b, COUNT(*) FROM (SELECT answered_at / ? AS b FROM answers WHERE user_id = ? AND answered_at >= ? "
+            "UNION ALL SELECT answered_at / ? FROM poll_votes WHERE user_id = ? AND answered_at >= ?) GROUP BY b",
+            (BUCKET_MS, user_id, since_ms, BUCKET_MS, user_id, since_ms),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
     async def cards(self, user_id: int) -> dict[str, str]:
         """The user's FSRS cards as stored JSON, by question id."""
         rows = await self._db.fetch_all("SELECT question_id, card FROM cards WHERE user_id = ?", (user_id,))

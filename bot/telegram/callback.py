@@ -297,6 +297,24 @@ class DebriefGradeCb(CallbackData):
 
 @_register
 @dataclasses.dataclass(frozen=True)
+class TranscriptCb(CallbackData):
+    """Send a finished interview's transcript as an HTML document."""
+
+    PREFIX: ClassVar[str] = "it"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class ShareCb(CallbackData):
+    """Send a finished interview's spoiler-free share line."""
+
+    PREFIX: ClassVar[str] = "ish"
+    session_id: int
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
 class ReviewCb(CallbackData):
     """Start a review of the due cards."""
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.domain.bank import McqQuestion
 from bot.telegram.app import build_application
+from bot.telegram.callback import InterviewAnswerCb, unpack
+from bot.telegram.services import Services
 from tests.clock import FakeClock
 from tests.fake_bot_api import FakeBotApi, buttons, tap_update, text_update, unthrottled
 
@@ -74,3 +79,44 @@ class ChatDriver:
     def answers(self) -> list[str | None]:
         """Texts of every callback answer, in order."""
         return [c.params.get("text") for c in self.api.of("answerCallbackQuery")]
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    settings: Settings, api: FakeBotApi, clock: FakeClock, seed: int = 5
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """A started Application (update processor and job queue running, as in production), stopped on exit."""
+    app = build_application(settings, clock=clock, rng=random.Random(seed), request=api, limiter=unthrottled(settings))
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+def services_of(app: Application) -> Services:  # type: ignore[type-arg]
+    """The bot's services."""
+    found = app.bot_data["services"]
+    assert isinstance(found, Services)
+    return found
+
+
+async def finished_interview(user: ChatDriver, clock: FakeClock, typed: str) -> dict[str, Any]:
+    """A whole mock interview: MCQs answered with the first option, open ones with `typed`; returns the report."""
+    await user.say("/interview")
+    intro = user.last()
+    await user.tap(intro, buttons(intro)[0][1])
+    while (view := await services_of(user.app).interview.current(user.user_id)) is not None:
+        clock.advance(seconds=7)
+        if isinstance(view.question, McqQuestion):
+            asked = user.last_with_buttons()
+            await user.tap(asked, next(d for _, d in buttons(asked) if isinstance(unpack(d), InterviewAnswerCb)))
+        else:
+            await user.say(typed)
+    return next(m for m in reversed(user.messages()) if "Estimated level:" in m["text"])

@@ -13,7 +13,16 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.telegram.app import build_application
-from bot.telegram.callback import DebriefCb, DebriefGradeCb, InterviewAnswerCb, ReportCb, WeakTopicsCb, unpack
+from bot.telegram.callback import (
+    DebriefCb,
+    DebriefGradeCb,
+    InterviewAnswerCb,
+    ReportCb,
+    ShareCb,
+    TranscriptCb,
+    WeakTopicsCb,
+    unpack,
+)
 from bot.telegram.handlers import interview as interview_flow
 from bot.telegram.services import Services
 from tests.clock import FakeClock
@@ -120,8 +129,9 @@ async def test_whole_interview_with_timeout_restart_debrief_and_report(
         assert any(f"Estimated level: {name}" in report["text"] for name in ("Fresher", "Intermediate", "Experienced"))
         assert "Confidence:" in report["text"] and "Total time:" in report["text"] and "2 timed out" in report["text"]
         assert "first interview" in report["text"]
-        for _, data in buttons(report):
-            assert isinstance(unpack(data), WeakTopicsCb)
+        # Weak-topic quizzes, then one row with the transcript and the share line (tests/flows/test_results_flow.py).
+        kinds = [type(unpack(data)) for _, data in buttons(report)]
+        assert kinds[-2:] == [TranscriptCb, ShareCb] and set(kinds[:-2]) <= {WeakTopicsCb}
         rows = await _rows(settings.database_path)
         assert len(rows) == 10 and [r[0] for r in rows] == list(range(10))
         assert sum(r[3] for r in rows) == 2 and all(r[6] is not None for r in rows)

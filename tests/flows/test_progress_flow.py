@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
+import PIL.Image
+import pytest
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.domain.bank import McqQuestion
+from bot import chart
+from bot.config import DEFAULT_QUESTIONS_DIR, Settings
+from bot.domain.bank import McqQuestion, load_bank
+from bot.domain.chart import ChartData
 from bot.domain.progress import Erasure, topics_from_mask
 from bot.telegram.callback import AnswerCb, EraseCb, HistoryCb, WeakTopicsCb, unpack
 from bot.telegram.services import Services
@@ -194,3 +199,65 @@ async def test_deleteme_erases_everything_and_start_begins_clean(
     await user.say("/stats")
     assert "not answered any questions yet" in user.last()["text"]
     assert _count(settings.database_path, "SELECT COUNT(*) FROM users WHERE user_id = ?", user.user_id) == 1
+
+
+async def test_stats_sends_the_chart_as_a_photo_drawn_off_the_event_loop(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn_in: list[int] = []
+    real = chart.render_png
+
+    def spy(data: ChartData) -> bytes:
+        drawn_in.append(threading.get_ident())
+        return real(data)
+
+    monkeypatch.setattr(chart, "render_png", spy)
+    user = ChatDriver(app, api)
+    await _quiz(user, clock)
+    clock.advance(days=2)
+    await _quiz(user, clock)
+    await _quiz(user, clock)
+    await user.say("/stats")
+    # Drawn once, in a worker thread: the loop (this thread) went on serving meanwhile.
+    assert drawn_in and drawn_in[0] != threading.get_ident() and len(drawn_in) == 1
+    [photo] = api.of("sendPhoto")
+    assert int(photo.params["chat_id"]) == user.user_id and "30 days" in str(photo.params["caption"])
+    [(filename, png)] = photo.files.values()
+    assert filename.endswith(".png")
+    image = PIL.Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width == 800 and image.height > 600
+    # The text stays and comes after the picture, with the buttons at the bottom.
+    calls = [c.method for c in api.calls if c.method in ("sendPhoto", "sendMessage")]
+    assert calls[-2:] == ["sendPhoto", "sendMessage"] and "Your progress" in user.last()["text"]
+    # What the picture draws: every Fresher topic of the bank, and the 30 answers on their two days.
+    services = app.bot_data["services"]
+    assert isinstance(services, Services)
+    report = await services.progress.stats(user.user_id)
+    assert report.chart is not None and report.chart.level == "fresher"
+    bank_topics = {q.topic for q in load_bank(DEFAULT_QUESTIONS_DIR) if q.level.value == "fresher"}
+    assert {t.topic for t in report.chart.topics} == bank_topics
+    tried = {t.topic: t.readiness for lp in report.levels for t in lp.topics}
+    assert all(t.readiness == tried.get(t.topic, 0.0) for t in report.chart.topics)
+    per_day = [n for _, n in report.chart.days]
+    assert len(per_day) == 30 and per_day[-1] == 20 and per_day[-3] == 10 and sum(per_day) == 30
+
+
+async def test_stats_text_still_goes_when_the_chart_fails(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(data: ChartData) -> bytes:
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(chart, "render_png", broken)
+    user = ChatDriver(app, api)
+    await _quiz(user, clock)
+    await user.say("/stats")
+    assert "Your progress" in user.last()["text"] and not api.of("sendPhoto")
+    assert "could not send the /stats chart" in caplog.text

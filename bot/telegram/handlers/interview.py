@@ -5,23 +5,25 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.ext import ContextTypes
 
 from bot import i18n, texts
 from bot.domain.bank import McqQuestion, OpenQuestion
 from bot.domain.grading import SelfGrade
-from bot.domain.markup import markup_html, to_html
+from bot.domain.markup import to_html
 from bot.domain.mock_interview import INTERVIEW_QUESTIONS, OPEN_POSITIONS, InterviewReport, StartPick
 from bot.domain.progress import topics_mask
 from bot.services.interview import Outcome, QuestionView
 from bot.services.mock_interview import DebriefPage, MockInterviewService, Step
-from bot.telegram import chat, render
+from bot.telegram import chat, render, results
 from bot.telegram.callback import (
     DebriefCb,
     DebriefGradeCb,
     InterviewAnswerCb,
     InterviewStartCb,
+    ShareCb,
+    TranscriptCb,
     WeakTopicsCb,
 )
 from bot.telegram.chat import chat_of
@@ -99,13 +101,13 @@ async def finish(bot: Bot, chat_id: int, svc: MockInterviewService, session_id: 
     if pages:
         text, markup = debrief_message(pages, 0)
         await chat.send(bot, chat_id, text, markup)
-    report_text, report_markup = report_message(await svc.report(session_id))
+    report_text, report_markup = report_message(await svc.report(session_id), session_id)
     message = await chat.send(bot, chat_id, report_text, report_markup)
     await svc.report_sent(session_id, message.message_id)
 
 
-def report_message(report: InterviewReport) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The report text and one quiz button per weak topic."""
+def report_message(report: InterviewReport, session_id: int | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The report text, one quiz button per weak topic, and (in a chat) Transcript and Share."""
     est = report.estimate
     change = None
     if report.previous is not None:
@@ -133,52 +135,32 @@ def report_message(report: InterviewReport) -> tuple[str, InlineKeyboardMarkup |
         ]
         for t in report.weakest
     ]
+    if session_id is not None:
+        buttons.append(
+            [
+                InlineKeyboardButton(texts.BTN_TRANSCRIPT, callback_data=TranscriptCb(session_id).pack()),
+                InlineKeyboardButton(texts.BTN_SHARE, callback_data=ShareCb(session_id).pack()),
+            ]
+        )
     return text, InlineKeyboardMarkup(buttons) if buttons else None
-
-
-def _verdict(page: DebriefPage) -> str:
-    a = page.answer
-    if a.timed_out:
-        return texts.VERDICT_TIMED_OUT
-    if a.kind == "mcq":
-        return texts.VERDICT_RIGHT if a.correct else texts.VERDICT_WRONG
-    return texts.verdict_graded(a.self_grade) if a.self_grade else texts.VERDICT_UNGRADED
 
 
 def debrief_message(pages: list[DebriefPage], index: int) -> tuple[str, InlineKeyboardMarkup]:
     """One debrief page with ◀ ▶, the self-grade buttons of an ungraded open answer, and Report."""
     page = pages[index]
     view, a, q = page.view, page.answer, page.view.question
-    if isinstance(q, McqQuestion):
-        shown = {bank_i: i for i, bank_i in enumerate(view.order)}
-        answer = (
-            texts.NO_ANSWER
-            if a.chosen is None
-            else f"<b>{texts.OPTION_LETTERS[shown[a.chosen]]}</b>) {to_html(q.options[a.chosen].text)}"
-        )
-        right = q.correct_index
-        explanation = to_html(q.explanation)
-        if a.chosen != right:
-            right_line = texts.debrief_right_option(texts.OPTION_LETTERS[shown[right]], to_html(q.options[right].text))
-            explanation = f"{right_line}\n\n{explanation}"
-    else:
-        assert isinstance(q, OpenQuestion)
-        answer = markup_html(a.answer_text) if a.answer_text else texts.NO_ANSWER
-        hits = list(page.covered) + [False] * (len(q.key_points) - len(page.covered))
-        explanation = texts.key_points_block(
-            to_html(q.model_answer), [(kp.point, hit) for kp, hit in zip(q.key_points, hits, strict=False)]
-        )
+    parts = results.debrief_parts(page)
     body = texts.debrief_page(
         index + 1,
         len(pages),
         q.level.value,
         q.topic,
-        render.question_body(view).split("\n\n", 1)[-1],
-        answer,
-        _verdict(page),
+        parts.prompt_html,
+        parts.answer_html,
+        parts.verdict_html,
         round(a.time_taken_ms / 1000),
         a.over_time,
-        explanation,
+        parts.explanation_html,
     )
     rows: list[list[InlineKeyboardButton]] = []
     if isinstance(q, OpenQuestion) and not a.timed_out and a.self_grade is None:
@@ -341,11 +323,35 @@ async def _on_debrief_grade(query: CallbackQuery, context: ContextTypes.DEFAULT_
         await chat.edit(context.bot, chat_id, query.message.message_id, text, markup)
     report_id = await svc.report_message(data.session_id)
     if report_id is not None:
-        text, rmarkup = report_message(await svc.report(data.session_id))
+        text, rmarkup = report_message(await svc.report(data.session_id), data.session_id)
         await chat.edit(context.bot, chat_id, report_id, text, rmarkup)
 
 
+async def _on_transcript(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: TranscriptCb) -> None:
+    found = await services(context).mock.results(query.from_user.id, data.session_id)
+    if found is None:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    name, payload = results.transcript_file(found, context.bot.username)
+    await context.bot.send_document(chat_of(query), InputFile(payload, filename=name), caption=texts.TRANSCRIPT_CAPTION)
+
+
+async def _on_share(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, data: ShareCb) -> None:
+    found = await services(context).mock.results(query.from_user.id, data.session_id)
+    if found is None:
+        await chat.answer(query, texts.CB_STALE)
+        return
+    await chat.answer(query)
+    line = results.share_line(found, context.bot.username)
+    pick = results.share_picker_url(found, context.bot.username)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.BTN_SHARE_PICK_CHAT, url=pick)]])
+    await chat.send(context.bot, chat_of(query), texts.share_message(line), markup)
+
+
 ROUTES: Routes = {
+    TranscriptCb: _on_transcript,
+    ShareCb: _on_share,
     InterviewStartCb: _on_start,
     InterviewAnswerCb: _on_answer,
     DebriefCb: _on_debrief,
