@@ -37,6 +37,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("daily", N_("A question every day at your time")),
     ("timezone", N_("Set your time zone for the daily question")),
     ("language", N_("Interface language: English or Russian")),
+    ("goal", N_("An interview date: forecast and daily plan")),
+    ("pause", N_("Pause the daily message and streak, 1-14 days")),
     ("help", N_("What I can do")),
 )
 
@@ -60,6 +62,7 @@ MODE_NAMES = {
     "interview": N_("mock interview"),
     "daily": N_("daily question"),
     "review": N_("review"),
+    "set": N_("daily set"),
     "changes": N_("Flask 2 → 3 drill"),
 }
 

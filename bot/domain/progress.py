@@ -112,25 +112,57 @@ def local_days(buckets: Iterable[int], zone: dt.tzinfo) -> set[dt.date]:
     return {dt.datetime.fromtimestamp(b * BUCKET_MS / 1000, zone).date() for b in buckets}
 
 
+# Each FREEZE_EVERY days of streak earn a freeze, at most FREEZES_MAX held; a missed day uses one.
+FREEZE_EVERY = 7
+FREEZES_MAX = 2
+
+
 @dataclass(frozen=True)
 class Streaks:
-    """Days in a row with at least one answer."""
+    """Days in a row with at least one answer; paused days stop the clock and frozen days keep it going."""
 
     current: int
     best: int
+    freezes: int = 0
+    frozen: frozenset[dt.date] = frozenset()
 
 
-def streaks(days: Iterable[dt.date], today: dt.date) -> Streaks:
-    """Current streak (alive if the last active day is today or yesterday) and the best streak."""
-    ordered = sorted(set(days))
-    best = run = 0
-    previous: dt.date | None = None
-    for day in ordered:
-        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
-        best = max(best, run)
-        previous = day
-    alive = previous is not None and (today - previous).days in (0, 1)
-    return Streaks(run if alive else 0, best)
+def streaks(days: Iterable[dt.date], today: dt.date, paused: Iterable[dt.date] = ()) -> Streaks:
+    """Current streak (alive if today or yesterday counts), best streak, freezes held and days a freeze covered.
+
+    Walking day by day: an active day adds one (and every FREEZE_EVERY-th a freeze); a paused day neither adds
+    nor breaks; a missed day before today uses a freeze if the streak is alive and one is held, else ends it.
+    """
+    active = set(days)
+    if not active:
+        return Streaks(0, 0)
+    stopped = set(paused)
+    run = best = held = 0
+    frozen: set[dt.date] = set()
+    day = min(active)
+    while day <= today:
+        if day in active:
+            run += 1
+            best = max(best, run)
+            if run % FREEZE_EVERY == 0:
+                held = min(FREEZES_MAX, held + 1)
+        elif day in stopped or day == today:
+            pass
+        elif run > 0 and held > 0:
+            held -= 1
+            frozen.add(day)
+        else:
+            run = 0
+        day += dt.timedelta(days=1)
+    return Streaks(run, best, held, frozenset(frozen))
+
+
+def at_risk(days: Iterable[dt.date], today: dt.date, paused: Iterable[dt.date] = ()) -> int:
+    """The streak that ends tonight unless you answer today; 0 if none is at risk (answered, paused or no streak)."""
+    active, stopped = set(days), set(paused)
+    if today in active or today in stopped:
+        return 0
+    return streaks(active, today, stopped).current
 
 
 def bar(share: float, width: int = BAR_WIDTH) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -152,7 +153,9 @@ class ProgressService:
         clock: Clock,
         default_timezone: str,
         cards: RetrievabilitySource | None = None,
+        paused: Callable[[int], Awaitable[frozenset[dt.date]]] | None = None,
     ) -> None:
+        self._paused = paused
         self._store = store
         self._bank = bank
         self._clock = clock
@@ -201,7 +204,7 @@ class ProgressService:
             chart = ChartData(focus.value, self._topic_bars(focus, levels), per_day)
         return StatsReport(
             levels,
-            streaks(days, today),
+            streaks(days, today, await self._paused(user_id) if self._paused else ()),
             await self._cards.due_count(user_id, now),
             weak,
             weak_level if weak else None,

@@ -23,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain import review, schedule
 from bot.domain.bank import Level
@@ -35,6 +36,7 @@ from bot.domain.schedule import DailySettings
 from bot.metrics import NO_METRICS, PUSH, DeliveryObserver
 from bot.services.delivery import Claimed, Delivery, Engine
 from bot.services.due import select_due
+from bot.services.goal import DailyNote
 from bot.services.interview import InterviewService, QuestionView
 from bot.services.pacing import Progress, Rate, Sleep
 from bot.storage.cards import CardStore
@@ -47,7 +49,20 @@ logger = logging.getLogger(__name__)
 # most ~10 s old when its last user is served.
 CHOICE_BATCH = 256
 
-Send = Callable[[int, QuestionView], Awaitable[SendResult]]
+Send = Callable[[int, QuestionView | DailyNote], Awaitable[SendResult]]
+
+
+class NoteSource(Protocol):
+    """Goals: a user with one gets a daily set (or the question after the date) instead of one question."""
+
+    async def daily_notes(self, due: Sequence[tuple[int, dt.date]]) -> Mapping[int, DailyNote]:
+        """The message for each (user, local date) that has a goal."""
+        ...
+
+    async def paused_users(self, rows: Sequence[tuple[int, dt.date]]) -> set[int]:
+        """Users who paused that day: nothing is pushed to them."""
+        ...
+
 
 __all__ = ["CHOICE_BATCH", "Progress", "PushService", "Rate", "RoundReport", "Send", "Sleep"]
 
@@ -66,7 +81,9 @@ class PushService:
         rate: float | Rate,
         sleep: Sleep,
         observer: DeliveryObserver = NO_METRICS,
+        notes: NoteSource | None = None,
     ) -> None:
+        self._notes = notes
         self._store = store
         self._observer = observer
         self._cards = cards
@@ -145,7 +162,37 @@ class PushService:
     ) -> RoundReport:
         """Send today's question to every due subscriber not yet served (to all unserved ones if `everyone`)."""
         todo, report = await select_due(self._store, self._clock.now(), self._default_zone, everyone, self._refresh)
+        todo = await self._skip_paused(todo, report)
         return await self.engine.run(_DailyQuestions(self, send), todo, report, progress=progress, stop=stop)
+
+    async def _skip_paused(self, todo: list[schedule.Due], report: RoundReport) -> list[schedule.Due]:
+        """Leave out users who paused their local day, and store their next look for their next day's time, so
+        the due index does not select them again every tick of a paused day."""
+        if self._notes is None or not todo:
+            return todo
+        paused = await self._notes.paused_users([(d.subscriber.user_id, d.local_date) for d in todo])
+        if not paused:
+            return todo
+        later = []
+        for d in todo:
+            if d.subscriber.user_id in paused:
+                sub = d.subscriber
+                tz = schedule.zone(sub.timezone, self._default_zone)
+                at = schedule.due_instant(d.local_date + dt.timedelta(days=1), sub.daily_time, tz)
+                later.append((sub.user_id, NextDue(ms(at), schedule.format_hhmm(sub.daily_time), sub.timezone)))
+        await self._store.postpone(later)
+        report.due -= len(later)
+        return [d for d in todo if d.subscriber.user_id not in paused]
+
+    async def daily_notes(self, chunk: Sequence[schedule.Due]) -> Mapping[int, DailyNote]:
+        """The goal notes of these users (none if goals are not wired, or fail: then the usual question goes)."""
+        if self._notes is None or not chunk:
+            return {}
+        try:
+            return await self._notes.daily_notes([(d.subscriber.user_id, d.local_date) for d in chunk])
+        except Exception:  # goals are an extra: without them everyone gets the usual question
+            logger.exception("daily sets of %d users failed; sending the usual questions", len(chunk))
+            return {}
 
     def _plan(self, item: schedule.Due, qid: str | None) -> DailyPlan:
         question = self._interview.bank.get(qid) if qid is not None else None
@@ -157,9 +204,13 @@ class PushService:
             () if question is None else shuffled_order(question, self._rng),
         )
 
-    async def _job(self, item: schedule.Due, plan: DailyPlan, claim: ClaimedRow) -> _Job | None:
-        """The send a claim asks for: its fresh session's question, or the one an earlier attempt asked."""
+    async def _job(
+        self, item: schedule.Due, plan: DailyPlan, claim: ClaimedRow, note: DailyNote | None = None
+    ) -> _Job | None:
+        """The send a claim asks for: a goal's note, its fresh session's question, or an earlier attempt's."""
         user_id = item.subscriber.user_id
+        if note is not None:
+            return _Job(item.subscriber, claim.local_date, claim.attempts, note)
         view = None
         if claim.session_id is not None and claim.fresh:
             question = self._interview.bank.get(str(plan.question_id))
@@ -191,7 +242,7 @@ class _Job:
     subscriber: schedule.Subscriber
     local_date: dt.date
     attempts: int
-    view: QuestionView | None
+    view: QuestionView | DailyNote | None
 
     @property
     def user_id(self) -> int:
@@ -217,6 +268,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
         self._store = push._store
         self._send = send
         self._choices: dict[int, str | None] = {}
+        self._notes: Mapping[int, DailyNote] = {}
 
     def who(self, item: schedule.Due) -> int:
         return item.subscriber.user_id
@@ -233,6 +285,8 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
 
     async def prepare(self, chunk: Sequence[schedule.Due]) -> None:
         self._choices = await self._push.choose_many([(d.subscriber.user_id, _level(d.subscriber)) for d in chunk])
+        self._notes = await self._push.daily_notes(chunk)
+        self._choices.update(dict.fromkeys(self._notes))  # their message is a note, not a daily session
 
     async def claim(self, part: Sequence[schedule.Due]) -> Claimed[_Job]:
         items = {d.subscriber.user_id: d for d in part}
@@ -243,7 +297,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
         for claim in claims:
             item = items[claim.user_id]
             try:
-                job = await self._push._job(item, plans[claim.user_id], claim)
+                job = await self._push._job(item, plans[claim.user_id], claim, self._notes.get(claim.user_id))
             except Exception:
                 logger.exception("daily question for user %s failed", claim.user_id)
                 job = None
@@ -266,7 +320,7 @@ class _DailyQuestions(Delivery[schedule.Due, _Job]):
                 job.user_id,
                 job.local_date,
                 result.outcome,
-                None if job.view is None else job.view.session_id,
+                job.view.session_id if isinstance(job.view, QuestionView) else None,
                 result.message_id,
                 self._next_due(job, result),
             )

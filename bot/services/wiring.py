@@ -17,6 +17,7 @@ from bot.metrics import NO_METRICS, DeliveryObserver
 from bot.services.broadcast import BroadcastService
 from bot.services.calibration import CalibrationService
 from bot.services.export import ExportService
+from bot.services.goal import GoalService
 from bot.services.grading import GraderStats, GradingService
 from bot.services.group_daily import GroupDailyService
 from bot.services.group_quiz import GroupQuizService
@@ -36,6 +37,7 @@ from bot.storage.broadcasts import BroadcastStore
 from bot.storage.cards import CardStore
 from bot.storage.db import Database
 from bot.storage.export import ExportStore
+from bot.storage.goals import GoalStore
 from bot.storage.grades import GradeStore
 from bot.storage.group_daily import GroupDailyStore
 from bot.storage.group_quizzes import GroupQuizStore
@@ -76,6 +78,7 @@ class Services:
     broadcast: BroadcastService
     export: ExportService
     languages: LanguageService
+    goal: GoalService
     grading: GradingService
     # None unless LLM_BASE_URL and TRANSCRIBE_MODEL are set: then voice answers are transcribed.
     transcriber: Transcriber | None = None
@@ -106,7 +109,12 @@ def build_services(
     interview_store = InterviewStore(db)
     interview = InterviewService(interview_store, bank, clock, rng, cards=cards, reports=report_store)
     progress_store = ProgressStore(db)
-    progress = ProgressService(progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store))
+    goals = GoalService(
+        GoalStore(db), progress_store, interview_store, interview, bank, clock, rng, settings.default_timezone
+    )
+    progress = ProgressService(
+        progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store), goals.paused_days
+    )
     push = PushService(
         PushStore(db, settings.default_timezone),
         cards,
@@ -117,6 +125,7 @@ def build_services(
         push_rate or settings.push_rate,
         sleep,
         observer=observer,
+        notes=goals,
     )
     languages = LanguageService(LanguageStore(db))
     zone = settings.default_timezone
@@ -162,6 +171,7 @@ def build_services(
         broadcast,
         export,
         languages,
+        goals,
         grading,
         build_transcriber(settings, clock),
     )

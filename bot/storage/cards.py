@@ -7,8 +7,6 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.domain.review import ReviewedCard
 from bot.storage.db import Database
 
@@ -36,14 +34,6 @@ _SAVE_CARD = (
 
 def _save_params(pending: PendingReview, reviewed: ReviewedCard) -> tuple[object, ...]:
     return (pending.user_id, pending.question_id, reviewed.card_json, _ms(reviewed.due), _ms(reviewed.last_review))
-
-
-async def store_review(conn: aiosqlite.Connection, pending: PendingReview) -> ReviewedCard:
-    """`apply_review` inside an `async with db.write()` transaction: only the groups store still writes that way."""
-    found = list(await conn.execute_fetchall(_CARD, (pending.user_id, pending.question_id)))
-    reviewed = pending.apply(str(found[0][0]) if found else None)
-    await conn.execute(_SAVE_CARD, _save_params(pending, reviewed))
-    return reviewed
 
 
 def apply_review(conn: sqlite3.Connection, pending: PendingReview) -> ReviewedCard:

@@ -75,22 +75,12 @@ class Database:
 
         await self.run_write(work)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A BEGIN IMMEDIATE transaction, committed on success and rolled back on error or cancellation."""
-        start = time.perf_counter()
-        try:
-            async with self._lock, self._transaction("BEGIN IMMEDIATE"):
-                yield self._conn
-        finally:
-            self._timed(start)
-
     async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the database thread inside BEGIN IMMEDIATE … COMMIT: a whole transaction in one hand-off.
 
         `work` is plain synchronous code given the sqlite3 connection; it must not touch the event loop. An
         error in it (or in BEGIN or COMMIT) rolls the transaction back on the thread and is raised here. A
-        caller cancelled before COMMIT has its transaction rolled back, as `write()` does; either way the lock
+        caller cancelled before COMMIT has its transaction rolled back; either way the lock
         is released only once the thread is done with it.
         """
         cancelled = threading.Event()

@@ -21,6 +21,9 @@ USER_TABLES: Final[tuple[tuple[str, str], ...]] = (
     ("poll_votes", "user_id"),
     ("group_members", "user_id"),
     ("disabled_questions", "disabled_by"),  # an admin's own actions
+    ("goals", "user_id"),  # interview dates, levels and how they went
+    ("pauses", "user_id"),
+    ("nudges", "user_id"),
     ("broadcasts", "created_by"),
 )
 # Tables whose rows belong to rows of a user table: (table, its key column, parent table, parent key column).

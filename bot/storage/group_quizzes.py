@@ -7,11 +7,12 @@ happened, and the quiz is closed rather than risk posting that question twice.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.storage.db import Database
-from bot.storage.groups import POLL_COLS, PollRow, insert_poll, poll_of
+from bot.storage.groups import POLL_COLS, PollRow, insert_polls, poll_of
 
 
 @dataclass(frozen=True)
@@ -54,17 +55,20 @@ class GroupQuizStore:
 
     async def start_quiz(self, chat_id: int, level: str, question_ids: list[str], now_ms: int) -> int | None:
         """Store a new running quiz; None if the group already has one running."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("SELECT 1 FROM group_quizzes WHERE chat_id = ? AND status = 'running'", (chat_id,))
-            if await cur.fetchone() is not None:
+
+        def work(conn: sqlite3.Connection) -> int | None:
+            running = "SELECT 1 FROM group_quizzes WHERE chat_id = ? AND status = 'running'"
+            if conn.execute(running, (chat_id,)).fetchone() is not None:
                 return None
-            cur = await conn.execute(
+            cur = conn.execute(
                 "INSERT INTO group_quizzes (chat_id, level, question_ids, size, status, started_at) "
                 "VALUES (?, ?, ?, ?, 'running', ?)",
                 (chat_id, level, ",".join(question_ids), len(question_ids), now_ms),
             )
             assert cur.lastrowid is not None
             return int(cur.lastrowid)
+
+        return await self._db.run_write(work)
 
     async def quiz(self, quiz_id: int) -> QuizRow | None:
         """A group quiz by id."""
@@ -107,9 +111,12 @@ class GroupQuizStore:
 
     async def posted(self, poll: PollRow) -> None:
         """Store a quiz poll and clear the in-flight mark, in one transaction."""
-        async with self._db.write() as conn:
-            await insert_poll(conn, poll)
-            await conn.execute("UPDATE group_quizzes SET sending = NULL WHERE quiz_id = ?", (poll.quiz_id,))
+
+        def work(conn: sqlite3.Connection) -> None:
+            insert_polls(conn, [poll])
+            conn.execute("UPDATE group_quizzes SET sending = NULL WHERE quiz_id = ?", (poll.quiz_id,))
+
+        await self._db.run_write(work)
 
     async def post_failed(self, quiz_id: int) -> None:
         """The send was refused for sure (not merely unanswered): clear the mark so it may be tried again."""
@@ -117,14 +124,17 @@ class GroupQuizStore:
 
     async def advance(self, quiz_id: int, position: int) -> bool:
         """Close `position`'s poll and move on; False if another tick already did."""
-        async with self._db.write() as conn:
-            cur = await conn.execute(
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "UPDATE group_quizzes SET position = position + 1 WHERE quiz_id = ? AND position = ? "
                 "AND status = 'running'",
                 (quiz_id, position),
             )
-            await conn.execute("UPDATE polls SET closed = 1 WHERE quiz_id = ? AND position = ?", (quiz_id, position))
+            conn.execute("UPDATE polls SET closed = 1 WHERE quiz_id = ? AND position = ?", (quiz_id, position))
             return cur.rowcount > 0
+
+        return await self._db.run_write(work)
 
     async def end_quiz(self, quiz_id: int, status: str, now_ms: int) -> bool:
         """Finish or cancel a running quiz; False if it was not running."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -64,15 +65,18 @@ class GroupSettingsStore:
 
     async def leave(self, chat_id: int, now_ms: int) -> bool:
         """The bot is out of the group: unsubscribe it and end its quiz; False if it was not active."""
-        async with self._db.write() as conn:
-            cur = await conn.execute(
+
+        def work(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
                 "UPDATE groups SET active = 0, daily_time = NULL WHERE chat_id = ? AND active = 1", (chat_id,)
             )
-            await conn.execute(
+            conn.execute(
                 "UPDATE group_quizzes SET status = 'cancelled', ended_at = ? WHERE chat_id = ? AND status = 'running'",
                 (now_ms, chat_id),
             )
             return cur.rowcount > 0
+
+        return await self._db.run_write(work)
 
     async def group(self, chat_id: int) -> GroupRow | None:
         """The group's row, if the bot knows it."""
@@ -97,12 +101,12 @@ class GroupSettingsStore:
 
     async def migrate(self, old_id: int, new_id: int) -> bool:
         """Move a group's settings, polls, votes, claims and quizzes to its supergroup id; False if unknown."""
-        async with self._db.write() as conn:
-            cur = await conn.execute("SELECT 1 FROM groups WHERE chat_id = ?", (old_id,))
-            if await cur.fetchone() is None:
+
+        def work(conn: sqlite3.Connection) -> bool:
+            if conn.execute("SELECT 1 FROM groups WHERE chat_id = ?", (old_id,)).fetchone() is None:
                 return False
             # A supergroup the bot already saw (a redelivered update) keeps its row; the old one is folded in.
-            await conn.execute(
+            conn.execute(
                 "INSERT INTO groups (chat_id, title, active, daily_time, timezone, level, quiz_admins_only, "
                 "created_at, language) SELECT ?, title, active, daily_time, timezone, level, quiz_admins_only, "
                 "created_at, language FROM groups WHERE chat_id = ? ON CONFLICT (chat_id) DO UPDATE SET "
@@ -111,10 +115,12 @@ class GroupSettingsStore:
                 (new_id, old_id),
             )
             for table in _GROUP_TABLES:
-                await conn.execute(
+                conn.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 (constant names)
                     (new_id, old_id),
                 )
-                await conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old_id,))  # noqa: S608
-            await conn.execute("DELETE FROM groups WHERE chat_id = ?", (old_id,))
+                conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old_id,))  # noqa: S608
+            conn.execute("DELETE FROM groups WHERE chat_id = ?", (old_id,))
             return True
+
+        return await self._db.run_write(work)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from bot.domain.groups import PollResult, Score
-from bot.storage.cards import PendingReview, store_review
+from bot.storage.cards import PendingReview, apply_review
 from bot.storage.db import Database
 from bot.storage.groups import POLL_COLS, PollRow, poll_of
 
@@ -39,13 +40,14 @@ class GroupVoteStore:
     async def record_vote(self, vote: Vote, first_name: str, review: PendingReview | None) -> bool:
         """Store a member's first vote on a poll (later ones change nothing); review the card of a bot user."""
         p = vote.poll
-        async with self._db.write() as conn:
-            await conn.execute(
+
+        def work(conn: sqlite3.Connection) -> bool:
+            conn.execute(
                 "INSERT INTO group_members (user_id, first_name) VALUES (?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name",
                 (vote.user_id, first_name),
             )
-            cur = await conn.execute(
+            cur = conn.execute(
                 "INSERT INTO poll_votes (poll_id, user_id, chat_id, question_id, level, topic, chosen, correct, "
                 "answered_at, time_taken_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (poll_id, user_id) DO NOTHING",
@@ -64,11 +66,11 @@ class GroupVoteStore:
             )
             if cur.rowcount != 1:
                 return False
-            if review is not None:
-                cur = await conn.execute("SELECT 1 FROM users WHERE user_id = ?", (vote.user_id,))
-                if await cur.fetchone() is not None:
-                    await store_review(conn, review)
+            if review is not None and conn.execute("SELECT 1 FROM users WHERE user_id = ?", (vote.user_id,)).fetchone():
+                apply_review(conn, review)
             return True
+
+        return await self._db.run_write(work)
 
     async def poll_result(self, poll_id: str) -> PollResult:
         """Voters, right answers and the first right voter's first name."""

@@ -6,8 +6,6 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.storage.db import Database
 
 
@@ -73,11 +71,6 @@ def _poll_values(p: PollRow) -> tuple[object, ...]:
         p.closes_at,
         int(p.closed),
     )
-
-
-async def insert_poll(conn: aiosqlite.Connection, p: PollRow) -> None:
-    """Store a posted poll (inside a `Database.write` block)."""
-    await conn.execute(_INSERT_POLL, _poll_values(p))
 
 
 def insert_polls(conn: sqlite3.Connection, polls: Iterable[PollRow]) -> None:

@@ -389,7 +389,39 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries(user_id);
     """,
-    # 12: the grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
+    # 12: goals, paused days and streak nudges (bot/storage/goals.py).
+    """
+    -- Goals: a date to be ready by and a level; one open (active or asked after the date) per user.
+    CREATE TABLE goals (
+        goal_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        target_date TEXT NOT NULL,
+        level       TEXT NOT NULL,
+        status      TEXT NOT NULL
+            CHECK (status IN ('active', 'off', 'asked', 'passed', 'not_yet', 'skipped')),
+        created_at  INTEGER NOT NULL,
+        asked_on    TEXT,
+        closed_at   INTEGER
+    );
+    CREATE UNIQUE INDEX goals_one_open ON goals(user_id) WHERE status IN ('active', 'asked');
+    -- Paused local days (inclusive range): no push, the streak clock stops, the plan skips them.
+    CREATE TABLE pauses (
+        user_id    INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        first_day  TEXT NOT NULL,
+        last_day   TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, first_day)
+    ) WITHOUT ROWID;
+    -- At most one streak nudge per user and local day.
+    CREATE TABLE nudges (
+        user_id    INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        local_date TEXT NOT NULL,
+        sent_at    INTEGER NOT NULL,
+        PRIMARY KEY (user_id, local_date)
+    ) WITHOUT ROWID;
+    ALTER TABLE users ADD COLUMN remind_at TEXT;
+    """,
+    # 13: the grader's verdict on a typed answer (quiz, review, interview), stored when it lands; the message, the
     # debrief and the report read it (a self-grade on the answer row still decides what counts once tapped).
     # Its 0..1 score is in `detail` with the points (JSON): as in 8, no score column lives in SQL.
     """

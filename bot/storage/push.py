@@ -280,26 +280,23 @@ class PushStore:
 
     async def set_daily(self, user_id: int, daily_time: str | None) -> None:
         """Subscribe at `HH:MM` (which also clears the blocked flag), or unsubscribe with None."""
-        async with self._db.write() as conn:
-            if daily_time is None:
-                await conn.execute("UPDATE users SET daily_time = NULL WHERE user_id = ?", (user_id,))
-            else:
-                await conn.execute(
-                    "UPDATE users SET daily_time = ?, blocked = 0 WHERE user_id = ?", (daily_time, user_id)
-                )
+        if daily_time is None:
+            await self._db.execute("UPDATE users SET daily_time = NULL WHERE user_id = ?", (user_id,))
+        else:
+            await self._db.execute(
+                "UPDATE users SET daily_time = ?, blocked = 0 WHERE user_id = ?", (daily_time, user_id)
+            )
 
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         """Store the user's IANA zone."""
-        async with self._db.write() as conn:
-            await conn.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (timezone, user_id))
+        await self._db.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (timezone, user_id))
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Flag (and unsubscribe) a user who blocked the bot, or clear the flag."""
-        async with self._db.write() as conn:
-            if blocked:
-                await conn.execute("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", (user_id,))
-            else:
-                await conn.execute("UPDATE users SET blocked = 0 WHERE user_id = ?", (user_id,))
+        if blocked:
+            await self._db.execute("UPDATE users SET blocked = 1, daily_time = NULL WHERE user_id = ?", (user_id,))
+        else:
+            await self._db.execute("UPDATE users SET blocked = 0 WHERE user_id = ?", (user_id,))
 
     async def subscribers(self) -> list[Subscriber]:
         """Every subscribed user who has not blocked the bot."""
@@ -348,6 +345,16 @@ class PushStore:
     async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
         """Record how several claimed sends ended, and when each user is due next, in one transaction."""
         await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
+
+    async def postpone(self, users: Sequence[tuple[int, NextDue]]) -> None:
+        """Store a later next look for users not served now (a paused day), if their settings are unchanged."""
+        rows = [(n.at_ms, uid, n.daily_time, n.timezone) for uid, n in users]
+        if rows:
+            await self._db.run_write(
+                lambda conn: conn.executemany(
+                    "UPDATE users SET next_due_at = ? WHERE user_id = ? AND daily_time = ? AND timezone IS ?", rows
+                )
+            )
 
     async def deliveries(self, user_id: int) -> list[DeliveryRow]:
         """The user's delivery rows, oldest date first."""

@@ -36,6 +36,7 @@ from bot.telegram.handlers import (
     broadcast,
     commands,
     daily,
+    goal,
     groups,
     interview,
     language,
@@ -47,6 +48,7 @@ from bot.telegram.handlers import (
     senders,
 )
 from bot.telegram.jobs import schedule_push
+from bot.telegram.nudges import schedule_nudges
 from bot.telegram.observe import ObservedApplication
 from bot.telegram.polls import schedule_groups
 from bot.telegram.profile import publish_profile
@@ -118,6 +120,7 @@ def build_application(
         )
         await services_of(app).languages.warm()
         schedule_push(app)
+        schedule_nudges(app)
         await schedule_groups(app)
         await interview.rearm_all(app)
         await resume_broadcasts(app)
@@ -187,6 +190,8 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("privacy", progress.privacy, filters=private))
     app.add_handler(CommandHandler("daily", daily.daily, filters=private))
     app.add_handler(CommandHandler("timezone", daily.timezone, filters=private))
+    app.add_handler(CommandHandler("goal", goal.goal, filters=private))
+    app.add_handler(CommandHandler("pause", goal.pause, filters=private))
     app.add_handler(CommandHandler("broadcast", broadcast.broadcast, filters=private))
     app.add_handler(CommandHandler("news", broadcast.news, filters=private))
     app.add_handler(CommandHandler("language", language.language, filters=private))

@@ -9,6 +9,7 @@ import typing
 from typing import Any, ClassVar, TypeVar
 
 from bot.domain.bank import Level
+from bot.domain.goal import MAX_DAYS, MIN_DAYS, GoalOutcome
 from bot.domain.grading import SelfGrade
 from bot.domain.interview import Mode
 from bot.domain.mock_interview import StartPick
@@ -387,6 +388,64 @@ class NewsOffCb(CallbackData):
     """The button under a broadcast: no more announcements."""
 
     PREFIX: ClassVar[str] = "no"
+
+
+def _goal_days(days: int) -> None:
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise CallbackError(f"goal days out of range: {days}")
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class GoalDateCb(CallbackData):
+    """Goal picker: the interview is this many days away; the level comes next."""
+
+    PREFIX: ClassVar[str] = "gd"
+    days: int
+
+    def check(self) -> None:
+        """1 to 180 days ahead."""
+        _goal_days(self.days)
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class GoalLevelCb(CallbackData):
+    """Goal picker: set the goal `days` ahead at this level."""
+
+    PREFIX: ClassVar[str] = "gl"
+    days: int
+    level: Level
+
+    def check(self) -> None:
+        """1 to 180 days ahead."""
+        _goal_days(self.days)
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class GoalOffCb(CallbackData):
+    """Turn the goal off."""
+
+    PREFIX: ClassVar[str] = "go"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class SetStartCb(CallbackData):
+    """Start today's set."""
+
+    PREFIX: ClassVar[str] = "gs"
+
+
+@_register
+@dataclasses.dataclass(frozen=True)
+class GoalResultCb(CallbackData):
+    """How the interview of a goal went."""
+
+    PREFIX: ClassVar[str] = "gr"
+    goal_id: int
+    outcome: GoalOutcome
 
 
 # Interface language

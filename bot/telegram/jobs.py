@@ -17,6 +17,7 @@ from telegram import Bot
 from telegram.ext import ContextTypes
 
 from bot.domain.delivery import RoundReport, SendResult
+from bot.services.goal import DailyNote
 from bot.services.interview import QuestionView
 from bot.services.push import Send
 from bot.telegram.handlers.daily import daily_message
@@ -34,7 +35,7 @@ STOP_POLL = 0.25
 def make_sender(bot: Bot) -> Send:
     """A `send` for PushService: bulk traffic for the rate limiter, Bot API errors turned into outcomes."""
 
-    async def send(chat_id: int, view: QuestionView) -> SendResult:
+    async def send(chat_id: int, view: QuestionView | DailyNote) -> SendResult:
         text, markup = daily_message(view)
         return await send_bulk(bot, "daily question", chat_id, text, markup)
 

@@ -421,11 +421,10 @@ async def test_one_users_database_error_does_not_end_the_round(
         await _subscribe(dapp, api, uid, "09:00", None)
     db = _services(dapp).db
     # A real constraint failure for one user only: the batch's claim fails, then each user is claimed alone.
-    async with db.write() as conn:
-        await conn.execute(
-            "CREATE TEMP TRIGGER refuse_1002 BEFORE INSERT ON sessions WHEN NEW.user_id = 1002 "
-            "BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
-        )
+    await db.execute(
+        "CREATE TEMP TRIGGER refuse_1002 BEFORE INSERT ON sessions WHEN NEW.user_id = 1002 "
+        "BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
+    )
     claim = PushStore.claim
 
     async def claim_then_delete(self: PushStore, *args: Any) -> Any:
@@ -443,8 +442,7 @@ async def test_one_users_database_error_does_not_end_the_round(
     assert skipped and all(r.exc_info is None for r in skipped)  # expected: a line, not a traceback
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not await db.fetch_all("SELECT * FROM deliveries WHERE user_id = 1003")
-    async with db.write() as conn:
-        await conn.execute("DROP TRIGGER refuse_1002")
+    await db.execute("DROP TRIGGER refuse_1002")
     clock.advance(minutes=1)
     report = await _round(dapp)  # the failed row is claimed again by the next round
     assert (report.sent, report.already) == (1, 0)  # the users served are due tomorrow: not even looked at

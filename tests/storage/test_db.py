@@ -78,41 +78,7 @@ async def _users(db: Database) -> list[int]:
 
 
 async def _add_user(db: Database, user_id: int) -> None:
-    async with db.write() as conn:
-        await conn.execute(
-            "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, 'U', 0)", (user_id, user_id)
-        )
-
-
-async def test_a_failed_commit_is_rolled_back_and_the_next_write_works(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        # A deferred foreign-key check makes COMMIT itself fail, and SQLite keeps the transaction open.
-        with pytest.raises(sqlite3.IntegrityError):
-            async with db.write() as conn:
-                await conn.execute("PRAGMA defer_foreign_keys = ON")
-                await conn.execute(
-                    "INSERT INTO deliveries (user_id, local_date, status, attempts, claimed_at) "
-                    "VALUES (404, '2026-01-01', 'sending', 1, 0)"
-                )
-        await _add_user(db, 1)
-        assert await _users(db) == [1]
-        assert not await db.fetch_all("SELECT * FROM deliveries")
-    finally:
-        await db.close()
-
-
-async def test_a_begin_cancelled_while_it_waits_for_the_lock_is_undone(tmp_path: Path) -> None:
-    async with _begin_waits(tmp_path / "bot.sqlite3", lambda db: _add_user(db, 2)) as w:
-        w.task.cancel()
-        await _turn()
-        assert not w.task.done()  # it waits for its BEGIN to end on the thread
-        w.blocker.execute("ROLLBACK")  # the waiting BEGIN now succeeds, on the thread, for a cancelled task
-        with pytest.raises(asyncio.CancelledError):
-            await w.task
-        assert w.trace.statements == ["BEGIN IMMEDIATE", "ROLLBACK"]  # begun on the thread, then undone there
-        await _add_user(w.db, 3)
-        assert await _users(w.db) == [3]
+    await db.run_write(_insert_user(user_id))
 
 
 def _insert_user(user_id: int) -> Callable[[sqlite3.Connection], None]:
@@ -164,12 +130,8 @@ async def _committed_users(path: Path) -> list[int]:
         return [int(r[0]) for r in other.execute("SELECT user_id FROM users ORDER BY user_id")]
 
 
-@pytest.mark.parametrize("how", ["write", "run_write"])
-async def test_a_second_cancel_while_begin_waits_orphans_no_transaction(tmp_path: Path, how: str) -> None:
-    def write(db: Database) -> Awaitable[object]:
-        return _add_user(db, 2) if how == "write" else db.run_write(_insert_user(2))
-
-    async with _begin_waits(tmp_path / "bot.sqlite3", write) as w:
+async def test_a_second_cancel_while_begin_waits_orphans_no_transaction(tmp_path: Path) -> None:
+    async with _begin_waits(tmp_path / "bot.sqlite3", lambda db: db.run_write(_insert_user(2))) as w:
         w.task.cancel()
         await _turn()
         assert not w.task.done()  # the first cancel is taken while BEGIN still waits on the thread

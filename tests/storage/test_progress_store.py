@@ -180,13 +180,12 @@ async def test_stats_by_level_and_topic_with_latest_answer_readiness(db: Databas
 async def test_readiness_uses_card_retrievability_when_cards_exist(db: Database) -> None:
     await _session(db, ANN, [("r1", True), ("r2", False)], START)
     store = ProgressStore(db)
-    async with db.write() as conn:  # cards as the spaced-repetition engine stores them
-        for qid, right in (("r1", True), ("r2", False)):
-            card = review(None, rating_for_mcq(right), START)
-            await conn.execute(
-                "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
-                (ANN, qid, card.card_json, _ms(card.due), _ms(START)),
-            )
+    for qid, right in (("r1", True), ("r2", False)):  # cards as the spaced-repetition engine stores them
+        card = review(None, rating_for_mcq(right), START)
+        await db.execute(
+            "INSERT INTO cards (user_id, question_id, card, due_at, reviewed_at) VALUES (?, ?, ?, ?, ?)",
+            (ANN, qid, card.card_json, _ms(card.due), _ms(START)),
+        )
     later = FakeClock(START + dt.timedelta(days=3))
     without = await _service(db, later).stats(ANN)
     with_cards = await _service(db, later, cards=True).stats(ANN)
@@ -336,6 +335,18 @@ async def test_deleteme_removes_every_row_in_every_table(db: Database, tmp_path:
                 "VALUES (?, 'r1', ?, 'typo', 'h', 0)",
                 (ANN, sid),
             )
+        if "goals" in _tables(path):  # a goal, a pause and a nudge
+            raw.execute(
+                "INSERT INTO goals (user_id, target_date, level, status, created_at) "
+                "VALUES (?, '2026-02-01', 'fresher', 'active', 0)",
+                (ANN,),
+            )
+            raw.execute(
+                "INSERT INTO pauses (user_id, first_day, last_day, created_at) "
+                "VALUES (?, '2026-01-05', '2026-01-06', 0)",
+                (ANN,),
+            )
+            raw.execute("INSERT INTO nudges (user_id, local_date, sent_at) VALUES (?, '2026-01-05', 0)", (ANN,))
         if "broadcast_deliveries" in _tables(path):  # an announcement Ann got
             raw.execute("INSERT INTO broadcasts (html, status, created_at) VALUES ('News', 'done', 0)")
             raw.execute(

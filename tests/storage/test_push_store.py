@@ -150,8 +150,7 @@ async def test_cards_review_in_place_and_cascade_with_the_user(db: Database) -> 
     assert (await cards.due_times(1)) == {"q1": second.due.replace(microsecond=(second.due.microsecond // 1000) * 1000)}
     await PushStore(db).set_daily(1, "09:00")
     await PushStore(db).claim([_plan(1, qid="q1")], MIN, 0, 5)
-    async with db.write() as conn:
-        await conn.execute("DELETE FROM users WHERE user_id = ?", (1,))
+    await db.execute("DELETE FROM users WHERE user_id = ?", (1,))
     assert await cards.due_times(1) == {}
     assert await PushStore(db).deliveries(1) == []
 

@@ -8,15 +8,17 @@ import logging
 from telegram import CallbackQuery, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import texts, texts_goal
 from bot.domain import schedule
 from bot.domain.bank import OpenQuestion
 from bot.domain.markup import to_html
+from bot.services.goal import DailyNote
 from bot.services.interview import Outcome, QuestionView
 from bot.services.push import PushService
 from bot.telegram import chat, render
 from bot.telegram.callback import DailyOffCb, DailyTimeCb, RevealCb, ZoneCb
 from bot.telegram.chat import chat_of
+from bot.telegram.handlers import goal as goal_flow
 from bot.telegram.handlers.routes import Routes
 from bot.telegram.services import services
 
@@ -62,8 +64,10 @@ def zone_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def daily_message(view: QuestionView) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The pushed question: an MCQ exactly as in a quiz, an open question with "Show answer"."""
+def daily_message(view: QuestionView | DailyNote) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The pushed question (an MCQ as in a quiz, an open question with "Show answer"), or a goal's daily set."""
+    if not isinstance(view, QuestionView):
+        return goal_flow.note_message(view)
     if isinstance(view.question, OpenQuestion):
         markup = InlineKeyboardMarkup(
             [
@@ -102,6 +106,9 @@ async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             time_keyboard(at is not None),
         )
         return
+    if args[0].lower() == "remind":
+        await _remind(context, user_id, chat_id, args[1:], zone)
+        return
     if args[0].lower() in ("off", "stop"):
         await push.unsubscribe(user_id)
         await chat.send(context.bot, chat_id, texts.DAILY_OFF)
@@ -112,6 +119,21 @@ async def daily(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await push.subscribe(user_id, parsed)
     await chat.send(context.bot, chat_id, texts.daily_on(schedule.format_hhmm(parsed), zone))
+
+
+async def _remind(context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int, args: list[str], zone: str) -> None:
+    """`/daily remind HH:MM` or `/daily remind off`: the streak nudge."""
+    svc = services(context).goal
+    if len(args) == 1 and args[0].lower() in ("off", "stop"):
+        await svc.set_reminder(user_id, None)
+        await chat.send(context.bot, chat_id, texts_goal.REMIND_OFF)
+        return
+    parsed = schedule.parse_hhmm(args[0]) if len(args) == 1 else None
+    if parsed is None:
+        await chat.send(context.bot, chat_id, texts_goal.REMIND_USAGE)
+        return
+    await svc.set_reminder(user_id, parsed)
+    await chat.send(context.bot, chat_id, texts_goal.remind_on(schedule.format_hhmm(parsed), zone))
 
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
