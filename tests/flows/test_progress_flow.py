@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from bot import chart
 from bot.config import DEFAULT_QUESTIONS_DIR, Settings
 from bot.domain.bank import McqQuestion, load_bank
 from bot.domain.chart import ChartData
+from bot.domain.goal import READY_BAR
 from bot.domain.progress import Erasure, topics_from_mask
 from bot.telegram.callback import AnswerCb, EraseCb, HistoryCb, WeakTopicsCb, unpack
 from bot.telegram.services import Services
@@ -261,3 +263,35 @@ async def test_stats_text_still_goes_when_the_chart_fails(
     await user.say("/stats")
     assert "Your progress" in user.last()["text"] and not api.of("sendPhoto")
     assert "could not send the /stats chart" in caplog.text
+
+
+async def test_stats_chart_with_a_goal_draws_the_forecast_at_the_date(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[ChartData] = []
+    real = chart.render_png
+
+    def spy(data: ChartData) -> bytes:
+        drawn.append(data)
+        return real(data)
+
+    monkeypatch.setattr(chart, "render_png", spy)
+    user = ChatDriver(app, api)
+    await _quiz(user, clock)
+    date = (clock.now() + dt.timedelta(days=30)).date()
+    await user.say(f"/goal {date.isoformat()} intermediate")
+    await user.say("/stats")
+    [data] = drawn
+    services = app.bot_data["services"]
+    assert isinstance(services, Services)
+    goal = await services.goal.view(user.user_id)
+    assert goal is not None
+    # The goal's level, its bar and date, and per topic both readiness now and the forecast at the date.
+    assert data.level == "intermediate" and data.goal == (date, READY_BAR)
+    assert data.topics and all(t.topic in goal.topics_now or t.topic in goal.topics_at_date for t in data.topics)
+    assert [t.readiness for t in data.topics] == [goal.topics_now.get(t.topic, 0.0) for t in data.topics]
+    assert [t.forecast for t in data.topics] == [goal.topics_at_date.get(t.topic, 0.0) for t in data.topics]
+    assert api.of("sendPhoto")

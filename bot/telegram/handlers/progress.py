@@ -13,7 +13,8 @@ from telegram.ext import ContextTypes
 
 from bot import chart, i18n, texts
 from bot.domain.bank import Level
-from bot.domain.chart import ChartData
+from bot.domain.chart import ChartData, with_goal
+from bot.domain.goal import READY_BAR
 from bot.domain.interview import Mode
 from bot.domain.markup import to_label, to_plain
 from bot.domain.progress import Erasure, bar, chunk, topics_from_mask, topics_mask
@@ -123,7 +124,12 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat.send(context.bot, ids[1], texts.STATS_EMPTY)
         return
     if report.chart is not None:
-        await _send_chart(context, ids[1], report.chart)
+        # With a goal the picture shows the goal level's topics: readiness now beside the forecast at the date.
+        goal = await services(context).goal.view(ids[0])
+        data = report.chart
+        if goal is not None:
+            data = with_goal(data, goal.level.value, goal.topics_now, goal.topics_at_date, goal.date, READY_BAR)
+        await _send_chart(context, ids[1], data)
     messages, markup = stats_messages(report)
     for n, text in enumerate(messages, start=1):
         await chat.send(context.bot, ids[1], text, markup if n == len(messages) else None)
