@@ -94,7 +94,12 @@ class FakeLlm:
     async def _transcribe(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         upload = form["file"]
-        audio = upload.file.read() if isinstance(upload, web.FileField) else str(upload).encode()
+        if isinstance(upload, web.FileField):
+            # aiohttp spools an upload to a temporary file; older releases leave it open for the caller to close.
+            with upload.file:
+                audio = upload.file.read()
+        else:
+            audio = str(upload).encode()
         self.transcriptions.append((str(form["model"]), audio))
         if self.mode == "hang":
             await self._release.wait()
