@@ -1118,14 +1118,7 @@ class BotApiServer:
             doc = {"file_id": document, "file_unique_id": document[-8:]}
         else:
             raise ApiError(400, "Bad Request: there is no document in the request")
-        msg = self._new_bot_message(chat_id)
-        msg.extra["document"] = doc
-        if params.get("caption"):
-            _, shown = self._text(params, "caption", 1024)
-            msg.extra["caption"] = shown
-        msg.reply_markup = self._markup(params)
-        self.chats[chat_id][msg.message_id] = msg
-        return msg.to_api()
+        return self._media_message(chat_id, "document", doc, params)
 
     async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
         chat_id = self._target_chat(params)
@@ -1143,8 +1136,12 @@ class BotApiServer:
             sizes = [{"file_id": photo, "file_unique_id": photo[-8:], "width": 90, "height": 90}]
         else:
             raise ApiError(400, "Bad Request: there is no photo in the request")
+        return self._media_message(chat_id, "photo", sizes, params)
+
+    def _media_message(self, chat_id: int, key: str, media: object, params: dict[str, Any]) -> Any:
+        """Store a bot message carrying a document or photo, with its caption and buttons."""
         msg = self._new_bot_message(chat_id)
-        msg.extra["photo"] = sizes
+        msg.extra[key] = media
         if params.get("caption"):
             _, shown = self._text(params, "caption", 1024)
             msg.extra["caption"] = shown
