@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot import i18n
-from bot.storage.languages import LanguageStore
+from bot.domain.clock import Clock
+from bot.domain.delivery import ms
+from bot.storage.languages import LanguageStore, Sender
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -20,8 +22,9 @@ R = TypeVar("R")
 class LanguageService:
     """Resolves languages (bot/i18n.py `resolve`: choice, group, Telegram code, English) from what is stored."""
 
-    def __init__(self, store: LanguageStore) -> None:
+    def __init__(self, store: LanguageStore, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
         # chat id -> language, for the chats not served in English (private chats and groups).
         self._known: dict[int, str] = {}
         self._warm = False
@@ -41,19 +44,24 @@ class LanguageService:
         else:
             self._known[chat_id] = language
 
-    async def for_update(
-        self, user_id: int | None, telegram_code: str | None, group_id: int | None, private_chat: int | None
-    ) -> str:
-        """The language of one update; for a registered user (`private_chat`), remember their Telegram code."""
+    async def for_update(self, user_id: int | None, telegram_code: str | None, group_id: int | None) -> str:
+        """The language of an update from a group (or from no user): the user's choice, the group's, the code."""
         stored = await self._store.for_update(user_id, group_id)
+        return i18n.resolve(stored.chosen, stored.group, i18n.normalise(telegram_code))
+
+    async def for_sender(self, user_id: int, chat_id: int, first_name: str, telegram_code: str | None) -> str:
+        """The language of a private update; its user is created or refreshed and their Telegram code kept.
+
+        One hand-off to the database for both, since it happens before every private update is handled.
+        """
+        reported = telegram_code is not None
         code = i18n.normalise(telegram_code)
-        if private_chat is not None and user_id is not None:
-            if telegram_code is not None and code != stored.telegram_code:
-                await self._store.remember_code(user_id, code)
-            else:
-                code = code if telegram_code is not None else i18n.normalise(stored.telegram_code)
-            self._remember(private_chat, i18n.resolve(stored.chosen, None, code))
-        return i18n.resolve(stored.chosen, stored.group, code)
+        stored = await self._store.for_sender(
+            Sender(user_id, chat_id, first_name, ms(self._clock.now()), code, reported)
+        )
+        language = i18n.resolve(stored.chosen, None, code if reported else i18n.normalise(stored.telegram_code))
+        self._remember(chat_id, language)
+        return language
 
     async def choose(self, user_id: int, chat_id: int, language: str) -> bool:
         """A user's /language choice."""

@@ -127,7 +127,7 @@ def build_services(
         observer=observer,
         notes=goals,
     )
-    languages = LanguageService(LanguageStore(db))
+    languages = LanguageService(LanguageStore(db), clock)
     zone = settings.default_timezone
     group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
     votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)

@@ -48,6 +48,7 @@ __all__ = [
     "Settled",
     "open_daily_sessions",
     "set_messages",
+    "upsert_user",
 ]
 
 # Given when the user last answered each question and the disabled questions: the new session's questions.
@@ -88,12 +89,7 @@ class InterviewStore:
 
     async def upsert_user(self, user_id: int, chat_id: int, first_name: str, now_ms: int) -> None:
         """Create the user or refresh their chat and name (one statement: it runs for every update)."""
-        await self._db.execute(
-            "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, first_name = excluded.first_name "
-            "WHERE chat_id IS NOT excluded.chat_id OR first_name IS NOT excluded.first_name",
-            (user_id, chat_id, first_name, now_ms),
-        )
+        await self._db.run_write(lambda conn: upsert_user(conn, user_id, chat_id, first_name, now_ms))
 
     async def get_user(self, user_id: int) -> UserRow | None:
         """The stored user, if any."""
@@ -276,3 +272,13 @@ class InterviewStore:
 
 def _last_seen(conn: sqlite3.Connection, user_id: int) -> dict[str, float]:
     return {str(r[0]): float(r[1]) for r in conn.execute(_LAST_SEEN, (user_id,))}
+
+
+def upsert_user(conn: sqlite3.Connection, user_id: int, chat_id: int, first_name: str, now_ms: int) -> None:
+    """Inside a transaction: create the user, or refresh their chat and name (no write when both are unchanged)."""
+    conn.execute(
+        "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, first_name = excluded.first_name "
+        "WHERE chat_id IS NOT excluded.chat_id OR first_name IS NOT excluded.first_name",
+        (user_id, chat_id, first_name, now_ms),
+    )

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.storage.db import Database
+from bot.storage.interviews import upsert_user
+
+# A user's choice and last Telegram code and a group's choice (NULL ids match nothing).
+_STORED = (
+    "SELECT (SELECT language FROM users WHERE user_id = ?), "
+    "(SELECT language_code FROM users WHERE user_id = ?), "
+    "(SELECT language FROM groups WHERE chat_id = ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,19 @@ class Stored:
     group: str | None
 
 
+@dataclass(frozen=True)
+class Sender:
+    """The user behind a private message or a tap, as the update tells them."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    now_ms: int
+    # Telegram's language code, normalised; `reported` is False when the update carried none.
+    code: str | None
+    reported: bool
+
+
 class LanguageStore:
     """Reads and writes the language columns of users and groups (migration 9)."""
 
@@ -24,19 +46,26 @@ class LanguageStore:
         self._db = db
 
     async def for_update(self, user_id: int | None, group_id: int | None) -> Stored:
-        """A user's choice and last code and a group's choice, in one round trip (NULL ids match nothing)."""
-        row = await self._db.fetch_one(
-            "SELECT (SELECT language FROM users WHERE user_id = ?), "
-            "(SELECT language_code FROM users WHERE user_id = ?), "
-            "(SELECT language FROM groups WHERE chat_id = ?)",
-            (user_id, user_id, group_id),
-        )
+        """What decides the language of an update from a group, or from no user, in one round trip."""
+        row = await self._db.fetch_one(_STORED, (user_id, user_id, group_id))
         assert row is not None  # a SELECT of scalar subqueries always yields one row
         return Stored(row[0], row[1], row[2])
 
-    async def remember_code(self, user_id: int, code: str | None) -> None:
-        """Store the language Telegram reports for a user (for the push, which has no update)."""
-        await self._write("UPDATE users SET language_code = ? WHERE user_id = ?", (code, user_id))
+    async def for_sender(self, sender: Sender) -> Stored:
+        """Create or refresh the user of a private update and read their language, in one hand-off.
+
+        Telegram's code, when the update has one, is stored if it changed (the push, which has no update, uses it);
+        the Stored returned holds the code as it was before.
+        """
+
+        def work(conn: sqlite3.Connection) -> Stored:
+            upsert_user(conn, sender.user_id, sender.chat_id, sender.first_name, sender.now_ms)
+            chosen, code, _ = conn.execute(_STORED, (sender.user_id, sender.user_id, None)).fetchone()
+            if sender.reported and sender.code != code:
+                conn.execute("UPDATE users SET language_code = ? WHERE user_id = ?", (sender.code, sender.user_id))
+            return Stored(chosen, code, None)
+
+        return await self._db.run_write(work)
 
     async def choose(self, user_id: int, language: str | None) -> bool:
         """Store a user's /language choice; False if the user is not registered."""

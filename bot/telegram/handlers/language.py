@@ -1,7 +1,8 @@
 """/language: the interface language of a user (private chat) or of a group (its admins); and each update's.
 
-`resolve` runs from the TypeHandler of group -1 (handlers/senders.py), before every other handler: it sets
-the language the rest of the update is rendered in (bot/i18n.py), so no handler has to pass it around.
+The TypeHandler of group -1 (handlers/senders.py) sets each update's language before every other handler (for a
+group's update through `resolve` here), so the rest of the update is rendered in it (bot/i18n.py) and no
+handler has to pass it around.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from bot.telegram.services import services
 _GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
-async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, private_chat: int | None) -> None:
-    """Serve this update in its language: the user's choice, the group's, Telegram's code, else English.
-
-    `private_chat` is the chat of a user just registered (None otherwise): their Telegram code is remembered.
+async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Serve an update that registers no user (a group's, say) in its language: the user's choice, the group's,
+    Telegram's code, else English. Private updates get theirs as their user is registered (handlers/senders.py).
     """
     user, where = update.effective_user, update.effective_chat
     group_id = where.id if where is not None and where.type in _GROUPS else None
@@ -35,7 +35,6 @@ async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, private_ch
         user.id if user is not None else None,
         user.language_code if user is not None else None,
         group_id,
-        private_chat,
     )
     i18n.set_current(language)
 
