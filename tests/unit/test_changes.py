@@ -92,6 +92,14 @@ def test_the_shipped_bank_has_enough_drill_questions() -> None:
         assert q.versions and re.search(r"(?<![\w-])(flask|werkzeug) ", q.versions, re.IGNORECASE), q.id
 
 
+def test_no_drill_question_is_about_something_that_never_changed() -> None:
+    # "What changed from Flask 2 to 3" must not ask about a default that every release shares: a `versions`
+    # that only bounds the current release from above, or says "so far" / "unchanged", names no change.
+    for q in drill_pool(BANK):
+        assert q.versions is not None
+        assert not re.search(r"<=|so far|unchanged", q.versions, re.IGNORECASE), (q.id, q.versions)
+
+
 def test_a_plan_is_drill_questions_easiest_first_without_repeats() -> None:
     plan = plan_drill(BANK, random.Random(1))
     assert len(plan) == DRILL_LENGTH == len({p.qid for p in plan})
