@@ -430,6 +430,19 @@ def edited_update(bot: Bot, user_id: int, text: str) -> Update:
     return Update.de_json({"update_id": next(_update_ids), "edited_message": message}, bot)
 
 
+def with_language_code(update: Update, code: str | None, bot: Bot) -> Update:
+    """The same update, sent by a client whose language is `code` (None: a client that reports none)."""
+    data = update.to_dict()
+    for key in ("message", "callback_query"):
+        if key in data:
+            sender = data[key]["from"]
+            if code is None:
+                sender.pop("language_code", None)
+            else:
+                sender["language_code"] = code
+    return Update.de_json(data, bot)
+
+
 def tap_update(bot: Bot, user_id: int, message: dict[str, Any], data: str, update_id: int | None = None) -> Update:
     """A tap on an inline button of a bot message."""
     query = {

@@ -9,13 +9,6 @@ from dataclasses import dataclass
 from bot.storage.db import Database
 from bot.storage.interviews import upsert_user
 
-# A user's choice and last Telegram code and a group's choice (NULL ids match nothing).
-_STORED = (
-    "SELECT (SELECT language FROM users WHERE user_id = ?), "
-    "(SELECT language_code FROM users WHERE user_id = ?), "
-    "(SELECT language FROM groups WHERE chat_id = ?)"
-)
-
 
 @dataclass(frozen=True)
 class Stored:
@@ -47,7 +40,12 @@ class LanguageStore:
 
     async def for_update(self, user_id: int | None, group_id: int | None) -> Stored:
         """What decides the language of an update from a group, or from no user, in one round trip."""
-        row = await self._db.fetch_one(_STORED, (user_id, user_id, group_id))
+        row = await self._db.fetch_one(
+            "SELECT (SELECT language FROM users WHERE user_id = ?), "
+            "(SELECT language_code FROM users WHERE user_id = ?), "
+            "(SELECT language FROM groups WHERE chat_id = ?)",
+            (user_id, user_id, group_id),
+        )
         assert row is not None  # a SELECT of scalar subqueries always yields one row
         return Stored(row[0], row[1], row[2])
 
@@ -60,7 +58,9 @@ class LanguageStore:
 
         def work(conn: sqlite3.Connection) -> Stored:
             upsert_user(conn, sender.user_id, sender.chat_id, sender.first_name, sender.now_ms)
-            chosen, code, _ = conn.execute(_STORED, (sender.user_id, sender.user_id, None)).fetchone()
+            chosen, code = conn.execute(
+                "SELECT language, language_code FROM users WHERE user_id = ?", (sender.user_id,)
+            ).fetchone()
             if sender.reported and sender.code != code:
                 conn.execute("UPDATE users SET language_code = ? WHERE user_id = ?", (sender.code, sender.user_id))
             return Stored(chosen, code, None)

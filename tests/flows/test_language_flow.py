@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
-from telegram import Update
 from telegram.ext import Application
 
 from bot import i18n, texts
@@ -20,7 +19,15 @@ from bot.telegram.jobs import run_push_round
 from bot.telegram.polls import QUIZ_JOB_PREFIX, run_group_round
 from bot.telegram.services import services_of
 from tests.clock import FakeClock
-from tests.fake_bot_api import FakeBotApi, bot_membership_update, buttons, group_update, tap_update, text_update
+from tests.fake_bot_api import (
+    FakeBotApi,
+    bot_membership_update,
+    buttons,
+    group_update,
+    tap_update,
+    text_update,
+    with_language_code,
+)
 from tests.flows.driver import Sleeper, started_app, stop_app
 
 UTC = dt.UTC
@@ -35,25 +42,12 @@ async def lapp(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIt
     await stop_app(app)
 
 
-def _with_code(update: Update, code: str | None, bot: Any) -> Update:
-    """The same update, sent by a client whose language is `code`."""
-    data = update.to_dict()
-    for key in ("message", "callback_query"):
-        if key in data:
-            sender = data[key]["from"]
-            if code is None:
-                sender.pop("language_code", None)
-            else:
-                sender["language_code"] = code
-    return Update.de_json(data, bot)
-
-
 async def _say(app: Application, user: int, text: str, code: str | None) -> None:  # type: ignore[type-arg]
-    await app.process_update(_with_code(text_update(app.bot, user, text), code, app.bot))
+    await app.process_update(with_language_code(text_update(app.bot, user, text), code, app.bot))
 
 
 async def _group_say(app: Application, user: int, text: str, code: str | None = "en") -> None:  # type: ignore[type-arg]
-    await app.process_update(_with_code(group_update(app.bot, user, G, text, "Ada"), code, app.bot))
+    await app.process_update(with_language_code(group_update(app.bot, user, G, text, "Ada"), code, app.bot))
 
 
 def _texts(api: FakeBotApi, chat_id: int) -> list[str]:
@@ -90,7 +84,7 @@ async def test_telegram_russian_gets_russian_until_language_en(lapp: Application
     assert "stay in English" in shown["text"]
     assert [label for label, _ in buttons(shown)] == ["English", "Русский"]
     russian = next(data for label, data in buttons(shown) if label == "Русский")
-    await lapp.process_update(_with_code(tap_update(lapp.bot, 501, shown, russian), "en", lapp.bot))
+    await lapp.process_update(with_language_code(tap_update(lapp.bot, 501, shown, russian), "en", lapp.bot))
     assert _texts(api, 501)[-1].startswith("🌐 Готово: теперь я говорю с вами по-русски")
     await _say(lapp, 501, "/cancel", "en")
     with i18n.use("ru"):
@@ -211,7 +205,7 @@ async def test_the_push_cache_follows_deleteme_and_a_new_code(
     assert languages.cached(801) == "ru"
     await _say(lapp, 801, "/deleteme", "en")
     confirm = next(data for label, data in buttons(_last(api, 801)) if "🗑" in label)
-    await lapp.process_update(_with_code(tap_update(lapp.bot, 801, _last(api, 801), confirm), "en", lapp.bot))
+    await lapp.process_update(with_language_code(tap_update(lapp.bot, 801, _last(api, 801), confirm), "en", lapp.bot))
     await _say(lapp, 801, "/help", "en")  # back as a new user, with no choice stored
     assert languages.cached(801) == "en" and _last(api, 801)["text"] == texts.help_text()
     await _say(lapp, 801, "/help", "ru")
@@ -242,7 +236,9 @@ async def test_an_interview_deadline_job_speaks_the_users_language(
     await _say(lapp, 901, "/interview", "ru")
     intro = _last(api, 901)
     assert intro["text"].startswith("🎤 <b>Пробное собеседование</b>")
-    await lapp.process_update(_with_code(tap_update(lapp.bot, 901, intro, buttons(intro)[0][1]), "ru", lapp.bot))
+    await lapp.process_update(
+        with_language_code(tap_update(lapp.bot, 901, intro, buttons(intro)[0][1]), "ru", lapp.bot)
+    )
     found = services_of(lapp)
     view = await found.interview.current(901)
     assert view is not None and lapp.job_queue is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import random
 import sqlite3
 from collections.abc import AsyncIterator
 
@@ -18,12 +17,12 @@ from telegram.error import NetworkError
 
 from bot.config import Settings
 from bot.domain.schedule import DailySettings
-from bot.telegram.app import build_application
 from bot.telegram.concurrency import MAX_CONCURRENT_UPDATES, PerUserUpdateProcessor
 from bot.telegram.jobs import run_push_round
 from bot.telegram.services import App, services_of
 from tests.clock import FakeClock
-from tests.fake_bot_api import Call, FakeBotApi, edited_update, tap_update, text_update, unthrottled
+from tests.fake_bot_api import Call, FakeBotApi, edited_update, tap_update, text_update
+from tests.flows.driver import running_app
 
 ANN, BOB = 7001, 7002
 
@@ -31,20 +30,12 @@ ANN, BOB = 7001, 7002
 @pytest_asyncio.fixture
 async def running(settings: Settings, api: FakeBotApi, clock: FakeClock) -> AsyncIterator[App]:
     """The bot as `run_polling` runs it, minus the poller: initialised, post_init run, started."""
-    app = build_application(settings, clock=clock, rng=random.Random(11), request=api, limiter=unthrottled(settings))
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    try:
-        yield app
-    finally:
-        for gate in api.held.values():
-            gate.set()
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
+    async with running_app(settings, api, clock, seed=11) as app:
+        try:
+            yield app
+        finally:
+            for gate in api.held.values():  # replies held back would keep stop() waiting
+                gate.set()
 
 
 async def test_one_users_backlog_does_not_hold_other_users(running: App, api: FakeBotApi) -> None:

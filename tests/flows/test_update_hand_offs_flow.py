@@ -8,23 +8,15 @@ shows what they cost together, this test keeps their number from creeping back u
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram.services import services_of
-from tests.fake_bot_api import FakeBotApi, buttons, text_update
+from tests.fake_bot_api import FakeBotApi, buttons, text_update, with_language_code
 from tests.flows.driver import ChatDriver
 from tests.storage.test_one_transaction import HandOffs
 
 USER = 4242
-
-
-def _with_code(update: Update, code: str | None, app: Application) -> Update:  # type: ignore[type-arg]
-    data: dict[str, Any] = update.to_dict()
-    data["message"]["from"]["language_code"] = code
-    return Update.de_json(data, app.bot)
 
 
 def _language_code(app: Application) -> str | None:  # type: ignore[type-arg]
@@ -37,10 +29,10 @@ def _language_code(app: Application) -> str | None:  # type: ignore[type-arg]
 
 async def test_a_private_update_registers_its_sender_in_one_hand_off(app: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
     calls = HandOffs(services_of(app).db)
-    await app.process_update(_with_code(text_update(app.bot, USER, "/help"), "ru", app))
+    await app.process_update(with_language_code(text_update(app.bot, USER, "/help"), "ru", app.bot))
     assert calls.take() == 1  # the user is created, the Telegram code stored, the language read: together
     assert _language_code(app) == "ru"
-    await app.process_update(_with_code(text_update(app.bot, USER, "/help"), "en-GB", app))
+    await app.process_update(with_language_code(text_update(app.bot, USER, "/help"), "en-GB", app.bot))
     assert calls.take() == 1
     assert _language_code(app) == "en"  # a changed code is still kept, in the same hand-off
     await app.process_update(text_update(app.bot, USER, "/help"))  # a client that sends no code
