@@ -276,9 +276,14 @@ class InterviewService:
         """Remember the message that shows a question."""
         await self._store.set_message(view.session_id, view.position, message_id)
 
-    async def result_shown(self, view: QuestionView) -> None:
-        """Remember that a question's message shows its result."""
-        await self._store.mark_result_shown(view.session_id, view.position)
+    async def answer_shown(
+        self, shown: QuestionView | None, asked: QuestionView | None, message_id: int | None
+    ) -> None:
+        """Remember, in one write, that `shown` now shows its result and which message asks `asked`."""
+        result_at = (shown.session_id, shown.position) if shown is not None else None
+        message_at = (asked.session_id, asked.position, message_id) if asked is not None and message_id else None
+        if result_at is not None or message_at is not None:
+            await self._store.set_marks(result_at, message_at)
 
     async def answer_mcq(self, user_id: int, session_id: int, position: int, shown_index: int) -> McqOutcome:
         """Grade and record a tap, in one transaction with what follows; a repeated or stale tap records nothing."""

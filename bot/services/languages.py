@@ -3,12 +3,16 @@
 The push asks for a recipient's language right before each send, so that answer comes from memory, with no
 database round trip to slow the paced sends: `warm()` loads every stored language at start-up and each update,
 choice and group lookup keeps its chat's entry current. Only this process writes the language columns.
+
+Likewise every private update registers its sender, but only the first one from a user since start-up (or
+since their name, chat or Telegram code last changed) needs the database: what was stored is remembered, so
+the rest of a quiz's taps go straight to their handler. Deleting a user forgets them here too (`forget`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from bot import i18n
 from bot.domain.clock import Clock
@@ -17,6 +21,18 @@ from bot.storage.languages import LanguageStore, Sender
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# Senders remembered at most; past it the memory starts again (each user then costs one more write).
+SENDERS_KEPT = 100_000
+
+
+class _Seen(NamedTuple):
+    """A sender's row as this process last wrote or read it."""
+
+    chat_id: int
+    first_name: str
+    telegram_code: str | None
+    chosen: str | None
 
 
 class LanguageService:
@@ -28,6 +44,7 @@ class LanguageService:
         # chat id -> language, for the chats not served in English (private chats and groups).
         self._known: dict[int, str] = {}
         self._warm = False
+        self._senders: dict[int, _Seen] = {}
 
     async def warm(self) -> None:
         """Load the language of every chat that has one stored."""
@@ -52,21 +69,34 @@ class LanguageService:
     async def for_sender(self, user_id: int, chat_id: int, first_name: str, telegram_code: str | None) -> str:
         """The language of a private update; its user is created or refreshed and their Telegram code kept.
 
-        One hand-off to the database for both, since it happens before every private update is handled.
+        One hand-off to the database for both, since it happens before every private update is handled, and
+        none when the sender is remembered as stored.
         """
         reported = telegram_code is not None
         code = i18n.normalise(telegram_code)
-        stored = await self._store.for_sender(
-            Sender(user_id, chat_id, first_name, ms(self._clock.now()), code, reported)
-        )
-        language = i18n.resolve(stored.chosen, None, code if reported else i18n.normalise(stored.telegram_code))
+        seen = self._senders.get(user_id)
+        if seen is None or seen[:2] != (chat_id, first_name) or (reported and seen.telegram_code != code):
+            stored = await self._store.for_sender(
+                Sender(user_id, chat_id, first_name, ms(self._clock.now()), code, reported)
+            )
+            if len(self._senders) >= SENDERS_KEPT:
+                self._senders.clear()
+            kept = code if reported else i18n.normalise(stored.telegram_code)
+            seen = self._senders[user_id] = _Seen(chat_id, first_name, kept, stored.chosen)
+        language = i18n.resolve(seen.chosen, None, seen.telegram_code)
         self._remember(chat_id, language)
         return language
+
+    def forget(self, user_id: int) -> None:
+        """A user's rows were deleted: their next update registers them again."""
+        self._senders.pop(user_id, None)
 
     async def choose(self, user_id: int, chat_id: int, language: str) -> bool:
         """A user's /language choice."""
         self._remember(chat_id, language)
-        return await self._store.choose(user_id, language)
+        chosen = await self._store.choose(user_id, language)
+        self._senders.pop(user_id, None)  # after the write: a read queued before it may have remembered the old choice
+        return chosen
 
     async def choose_for_group(self, chat_id: int, language: str) -> bool:
         """A group admin's /language choice."""

@@ -154,8 +154,11 @@ class ProgressService:
         default_timezone: str,
         cards: RetrievabilitySource | None = None,
         paused: Callable[[int], Awaitable[frozenset[dt.date]]] | None = None,
+        on_delete: Callable[[int], None] | None = None,
     ) -> None:
         self._paused = paused
+        # Told each deleted user, so memory of them elsewhere goes too (services/languages.py `forget`).
+        self._on_delete = on_delete
         self._store = store
         self._bank = bank
         self._clock = clock
@@ -303,4 +306,7 @@ class ProgressService:
 
     async def delete(self, user_id: int) -> bool:
         """Erase every row about the user; False if nothing was stored."""
-        return await self._store.delete_user(user_id)
+        deleted = await self._store.delete_user(user_id)
+        if self._on_delete is not None:
+            self._on_delete(user_id)
+        return deleted

@@ -112,8 +112,15 @@ def build_services(
     goals = GoalService(
         GoalStore(db), progress_store, interview_store, interview, bank, clock, rng, settings.default_timezone
     )
+    languages = LanguageService(LanguageStore(db), clock)
     progress = ProgressService(
-        progress_store, bank, clock, settings.default_timezone, FsrsCards(progress_store), goals.paused_days
+        progress_store,
+        bank,
+        clock,
+        settings.default_timezone,
+        FsrsCards(progress_store),
+        goals.paused_days,
+        on_delete=languages.forget,
     )
     push = PushService(
         PushStore(db, settings.default_timezone),
@@ -127,7 +134,6 @@ def build_services(
         observer=observer,
         notes=goals,
     )
-    languages = LanguageService(LanguageStore(db), clock)
     zone = settings.default_timezone
     group_settings = GroupSettingsService(GroupSettingsStore(db, zone), clock, zone)
     votes = GroupVoteService(GroupVoteStore(db), group_settings, clock, zone)

@@ -217,12 +217,18 @@ class InterviewStore:
             (message_id, session_id, position),
         )
 
-    async def mark_result_shown(self, session_id: int, position: int) -> None:
-        """Note that the question's message now shows its result."""
-        await self._db.execute(
-            "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?",
-            (session_id, position),
-        )
+    async def set_marks(self, result_at: tuple[int, int] | None, message_at: tuple[int, int, int] | None) -> None:
+        """In one transaction: a question's message shows its result; another question's message id."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            if result_at is not None:
+                conn.execute(
+                    "UPDATE session_questions SET result_shown = 1 WHERE session_id = ? AND position = ?", result_at
+                )
+            if message_at is not None:
+                set_messages(conn, [message_at])
+
+        await self._db.run_write(work)
 
     async def answer_at(self, session_id: int, position: int) -> AnswerRow | None:
         """The answer stored for one question of a session."""

@@ -14,9 +14,13 @@ from bot.telegram import chat, render
 
 async def ask(bot: Bot, chat_id: int, svc: InterviewService, view: QuestionView) -> None:
     """Send a question and remember its message, so its buttons work after a restart too."""
+    await svc.message_sent(view, await send_question(bot, chat_id, view))
+
+
+async def send_question(bot: Bot, chat_id: int, view: QuestionView) -> int:
+    """Send a question; its message id, for the caller to remember."""
     text, markup = render.question_message(view)
-    message = await chat.send(bot, chat_id, text, markup)
-    await svc.message_sent(view, message.message_id)
+    return (await chat.send(bot, chat_id, text, markup)).message_id
 
 
 async def stored_grade(svc: InterviewService, grading: GradingService, view: QuestionView) -> Grade | None:
@@ -39,14 +43,22 @@ async def follow_up(
     nxt: QuestionView | None,
     summary: Summary | None,
     first_time: bool,
-) -> None:
-    """After a recorded answer: ask the next question, or finish; on a repeat, only mend a missing send."""
+    remember: bool = True,
+) -> int | None:
+    """After a recorded answer: ask the next question, or finish; on a repeat, only mend a missing send.
+
+    With `remember` False the next question's message id is returned instead of stored, for the caller to
+    store in the transaction that ends the answer (None when no question was sent).
+    """
     if nxt is not None:
         if first_time or nxt.message_id is None:
+            if not remember:
+                return await send_question(bot, chat_id, nxt)
             await ask(bot, chat_id, svc, nxt)
     elif summary is not None and first_time and view.mode is not Mode.DAILY:
         # A daily question is a session of one: its result is the edited message, no score card.
         await finish(bot, chat_id, view, summary)
+    return None
 
 
 async def resume(bot: Bot, chat_id: int, svc: InterviewService, grading: GradingService, view: QuestionView) -> None:

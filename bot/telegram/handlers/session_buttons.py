@@ -42,7 +42,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     # dies in between, the buttons are still there and a second tap mends what is missing. Until the
     # result is shown, the score may not have been sent either. The tap's answer goes out alongside:
     # it never depends on the send, and overlapping the two saves a round trip per answer.
-    await asyncio.gather(
+    _, asked = await asyncio.gather(
         chat.answer(query, toast),
         follow_up(
             context.bot,
@@ -52,20 +52,26 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
             res.next,
             res.summary,
             first_time=res.outcome is Outcome.RECORDED or (res.next is None and not shown),
+            remember=False,
         ),
     )
-    if (
-        not shown
-        and query.message is not None
-        and await chat.edit(
-            context.bot,
-            chat_id,
-            query.message.message_id,
-            render.mcq_result(res.view, res.chosen, res.correct),
-            await _result_keyboard(context, query.from_user.id, res.view),
+    edited = False
+    try:
+        edited = (
+            not shown
+            and query.message is not None
+            and await chat.edit(
+                context.bot,
+                chat_id,
+                query.message.message_id,
+                render.mcq_result(res.view, res.chosen, res.correct),
+                await _result_keyboard(context, query.from_user.id, res.view),
+            )
         )
-    ):
-        await svc.result_shown(res.view)
+    finally:
+        # The next question's message and the shown result are stored together: one write per answer, not
+        # two. Until it lands, a second tap re-sends a question whose id is missing and edits again.
+        await svc.answer_shown(res.view if edited else None, res.next if asked is not None else None, asked)
 
 
 async def _result_keyboard(
