@@ -31,7 +31,9 @@ def _language_code(app: Application) -> str | None:  # type: ignore[type-arg]
 
 def _user_row(app: Application) -> tuple[object, ...] | None:  # type: ignore[type-arg]
     with sqlite3.connect(services_of(app).settings.database_path) as conn:
-        row = conn.execute("SELECT first_name, language, language_code FROM users WHERE user_id = ?", (USER,)).fetchone()
+        row = conn.execute(
+            "SELECT first_name, language, language_code FROM users WHERE user_id = ?", (USER,)
+        ).fetchone()
     return None if row is None else tuple(row)
 
 
