@@ -39,6 +39,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("language", N_("Interface language: English or Russian")),
     ("goal", N_("An interview date: forecast and daily plan")),
     ("pause", N_("Pause the daily message and streak, 1-14 days")),
+    ("news", N_("The bot's announcements: /news on or /news off")),
     ("help", N_("What I can do")),
 )
 
@@ -896,7 +897,7 @@ def group_welcome() -> str:
 GROUP_PRIVATE_ONLY = N_("That command works in a private chat with me. Here, try /groupquiz or /top (/help lists all).")
 GROUP_ADMINS_ONLY = N_("Only this group's admins can do that.")
 GROUP_DAILY_OFF = N_("The daily question poll is off. An admin can turn it on with <code>/daily HH:MM</code>.")
-GROUP_DAILY_BAD_TIME = N_("Send the time as HH:MM, for example <code>/daily 09:00</code>, or <code>/daily off</code>.")
+GROUP_DAILY_BAD_TIME = DAILY_BAD_TIME  # the same command takes the same argument in a group
 GROUP_LEVEL_BAD = N_(
     "Send one of <code>/level fresher</code>, <code>intermediate</code>, <code>experienced</code>, "
     "<code>advanced</code> or <code>mixed</code>."

@@ -46,6 +46,7 @@ async def test_start_registers_commands_and_offers_levels(app: Application, api:
     await user.say("/start")
     menu = [c["command"] for c in api.of("setMyCommands")[0].params["commands"]]
     assert menu[:3] == ["quiz", "interview", "cancel"] and menu[-1] == "help"
+    assert "news" in menu  # the opt-out of announcements is findable without reading one
     labels = [label for label, _ in buttons(user.last())]
     for level in ("Fresher", "Intermediate", "Experienced", "Advanced"):
         assert any(level in label for label in labels)
