@@ -19,7 +19,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.domain.bank import load_bank
@@ -50,6 +50,7 @@ from bot.telegram.handlers import (
 from bot.telegram.jobs import schedule_push
 from bot.telegram.nudges import schedule_nudges
 from bot.telegram.observe import ObservedApplication
+from bot.telegram.polling import CountedRequest
 from bot.telegram.polls import schedule_groups
 from bot.telegram.profile import publish_profile
 from bot.telegram.ratelimit import Limiter
@@ -161,6 +162,9 @@ def build_application(
         builder = builder.request(request).get_updates_request(request).updater(None)
     elif webhook:
         builder = builder.updater(None)
+    else:
+        # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
+        builder = builder.get_updates_request(CountedRequest(HTTPXRequest(connection_pool_size=1), metrics))
     app = builder.build()
     register_handlers(app)
     return app

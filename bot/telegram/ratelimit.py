@@ -122,7 +122,8 @@ class Limiter(BaseRateLimiter[None]):
         self._replies_waiting = 0
         self._stopped = asyncio.Event()
         self._flood_until = float("-inf")  # loop time the last flood wait that halved the pace ends
-        # Every request but getUpdates (which PTB sends around the limiter) passes here: the place to count them.
+        # Every request but getUpdates passes here: the place to count them (PTB sends getUpdates around the
+        # limiter; bot/telegram/polling.py counts those).
         self.metrics: Metrics | None = None
 
     @classmethod

@@ -68,6 +68,7 @@ async def test_metrics_after_a_quiz_and_json_logs_without_token_or_text(
     assert _sum(after, "bot_handler_seconds_sum") > 0
     assert _sum(after, "bot_api_calls_total", method="sendMessage", result="ok") >= 12
     assert _sum(after, "bot_api_calls_total", method="answerCallbackQuery", result="ok") == 11
+    assert _sum(after, "bot_api_calls_total", method="getUpdates", result="ok") >= 13  # at least one per update
     assert _sum(after, "bot_db_write_seconds_count") >= 11
     assert _sum(after, "bot_errors_total") == 0
     assert ("bot_active_sessions", ()) in after  # the quiz is over: 0 is the right figure
