@@ -274,14 +274,16 @@ class InterviewService:
 
     async def message_sent(self, view: QuestionView, message_id: int) -> None:
         """Remember the message that shows a question."""
-        await self._store.set_message(view.session_id, view.position, message_id)
+        await self._store.set_marks(None, (view.session_id, view.position, message_id))
 
     async def answer_shown(
         self, shown: QuestionView | None, asked: QuestionView | None, message_id: int | None
     ) -> None:
-        """Remember, in one write, that `shown` now shows its result and which message asks `asked`."""
+        """Remember, in one write, that `shown` now shows its result and which message asks `asked` (if sent)."""
         result_at = (shown.session_id, shown.position) if shown is not None else None
-        message_at = (asked.session_id, asked.position, message_id) if asked is not None and message_id else None
+        message_at = None
+        if asked is not None and message_id is not None:
+            message_at = (asked.session_id, asked.position, message_id)
         if result_at is not None or message_at is not None:
             await self._store.set_marks(result_at, message_at)
 

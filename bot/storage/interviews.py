@@ -210,15 +210,9 @@ class InterviewStore:
         row = await self._db.fetch_one(sessions.SESSION_SLOT, (position, session_id))
         return None if row is None else sessions.split(row)
 
-    async def set_message(self, session_id: int, position: int, message_id: int) -> None:
-        """Remember which chat message shows a question, so its buttons can be edited later."""
-        await self._db.execute(
-            "UPDATE session_questions SET message_id = ? WHERE session_id = ? AND position = ?",
-            (message_id, session_id, position),
-        )
-
     async def set_marks(self, result_at: tuple[int, int] | None, message_at: tuple[int, int, int] | None) -> None:
-        """In one transaction: a question's message shows its result; another question's message id."""
+        """In one transaction: a question's message shows its result; which chat message shows a question (so its
+        buttons can be edited later)."""
 
         def work(conn: sqlite3.Connection) -> None:
             if result_at is not None:

@@ -37,6 +37,23 @@ def _user_row(app: Application) -> tuple[object, ...] | None:  # type: ignore[ty
     return None if row is None else tuple(row)
 
 
+def _marks(app: Application, upto: int) -> list[tuple[int, int, int]]:  # type: ignore[type-arg]
+    """(position, message id stored, result shown) of the user's newest session, up to position `upto`."""
+    with sqlite3.connect(services_of(app).settings.database_path) as conn:
+        rows = conn.execute(
+            "SELECT position, message_id IS NOT NULL, result_shown FROM session_questions "
+            "WHERE session_id = (SELECT MAX(session_id) FROM sessions WHERE user_id = ?) AND position <= ? "
+            "ORDER BY position",
+            (USER, upto),
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def _answers(app: Application) -> int:  # type: ignore[type-arg]
+    with sqlite3.connect(services_of(app).settings.database_path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM answers WHERE user_id = ?", (USER,)).fetchone()[0])
+
+
 async def test_a_private_update_registers_its_sender_in_one_hand_off(app: Application, api: FakeBotApi) -> None:  # type: ignore[type-arg]
     calls = HandOffs(services_of(app).db)
     await app.process_update(with_language_code(text_update(app.bot, USER, "/help"), "ru", app.bot))
@@ -96,15 +113,8 @@ async def test_a_quiz_answer_takes_two_hand_offs(app: Application, api: FakeBotA
         await user.tap(question, buttons(question)[0][1])
         # The answer with what follows; then the next question's message id and the result shown, together.
         assert calls.take() == 2
-    path = services_of(app).settings.database_path
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM answers WHERE user_id = ?", (USER,)).fetchone()[0] == 3
-        marks = conn.execute(
-            "SELECT position, message_id IS NOT NULL, result_shown FROM session_questions "
-            "WHERE session_id = (SELECT MAX(session_id) FROM sessions WHERE user_id = ?) AND position <= 3 "
-            "ORDER BY position",
-            (USER,),
-        ).fetchall()
+    assert _answers(app) == 3
+    marks = _marks(app, 3)
     assert marks == [(0, 1, 1), (1, 1, 1), (2, 1, 1), (3, 1, 0)]
 
 
@@ -119,24 +129,12 @@ async def test_a_lost_edit_still_stores_the_next_question_and_a_second_tap_mends
     question = user.last_with_buttons()
     api.fail("editMessageText", 400, "Bad Request: message can't be edited")  # an error the bot does not retry
     await user.tap(question, buttons(question)[0][1])
-    path = services_of(app).settings.database_path
-    with sqlite3.connect(path) as conn:
-        marks = conn.execute(
-            "SELECT position, message_id IS NOT NULL, result_shown FROM session_questions "
-            "WHERE session_id = (SELECT MAX(session_id) FROM sessions WHERE user_id = ?) AND position <= 1 "
-            "ORDER BY position",
-            (USER,),
-        ).fetchall()
+    marks = _marks(app, 1)
     assert marks == [(0, 1, 0), (1, 1, 0)]  # the next question's message is known although the edit failed
     await user.tap(question, buttons(question)[0][1])  # the same tap again
     asked = [t for t in api.sent_texts() if t.startswith("<b>Question 2/")]
     assert len(asked) == 1  # its message id was stored: not sent twice
     assert len(api.of("editMessageText")) == 3  # the picker, the failed edit, and the mending one
-    with sqlite3.connect(path) as conn:
-        shown = conn.execute(
-            "SELECT result_shown FROM session_questions "
-            "WHERE session_id = (SELECT MAX(session_id) FROM sessions WHERE user_id = ?) AND position = 0",
-            (USER,),
-        ).fetchone()
-        assert shown == (1,)
-        assert conn.execute("SELECT COUNT(*) FROM answers WHERE user_id = ?", (USER,)).fetchone()[0] == 1
+    shown = _marks(app, 0)[0][2]
+    assert shown == 1
+    assert _answers(app) == 1

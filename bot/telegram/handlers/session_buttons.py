@@ -71,7 +71,7 @@ async def _on_answer(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, d
     finally:
         # The next question's message and the shown result are stored together: one write per answer, not
         # two. Until it lands, a second tap re-sends a question whose id is missing and edits again.
-        await svc.answer_shown(res.view if edited else None, res.next if asked is not None else None, asked)
+        await svc.answer_shown(res.view if edited else None, res.next, asked)
 
 
 async def _result_keyboard(
