@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar, cast
 
 import aiosqlite
 
@@ -19,6 +19,13 @@ from bot.storage.migrations import MIGRATIONS
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+# How long the loop's thread waits on the spot for a call it handed to the database thread, before it awaits it.
+# A quiz answer's transaction takes ~0.1-0.3 ms there. Every sqlite3 call gives up the GIL and takes it back, and
+# against a busy loop thread each take was a wait, a futex wake and a thread switch, often onto the other core:
+# ~0.8 ms of kernel time per answer on a 2-core VM (docs/benchmarks.md). Waiting here, with the GIL released, lets
+# the database thread run its statements uncontended. Anything slower (a locked file, a checkpoint, a big read) is
+# awaited after this long, so the loop is never held longer than this by the database.
+WAIT_ON_THE_SPOT = 0.002
 
 T = TypeVar("T")
 
@@ -87,7 +94,7 @@ class Database:
         start = time.perf_counter()
         try:
             async with self._lock:
-                return await self._finish(self._on_thread(_atomically, work, cancelled), cancelled.set)
+                return await self._on_thread(_atomically, work, cancelled, on_cancel=cancelled.set)
         finally:
             self._timed(start)
 
@@ -95,14 +102,31 @@ class Database:
         if self.on_write is not None:
             self.on_write(time.perf_counter() - start)
 
-    def _on_thread(self, fn: Callable[..., T], *args: object) -> Awaitable[T]:
-        """Queue `fn(connection, *args)` for the database thread, behind every statement queued before it.
+    async def _on_thread(self, fn: Callable[..., T], *args: object, on_cancel: Callable[[], None] | None = None) -> T:
+        """Run `fn(connection, *args)` on the database thread, behind every call queued before it; its result here.
 
-        aiosqlite runs its calls one at a time, in order, through Connection._execute (0.21 and 0.22 have no
-        public name for it; tests/storage/test_aiosqlite_api.py pins it, and the dependency pins <0.23).
+        Waited for on the spot for up to WAIT_ON_THE_SPOT, then awaited. A caller cancelled while it awaits still
+        waits for the call's end (`_finish`, which calls `on_cancel` first), then is told it was cancelled.
         """
-        done: Awaitable[T] = self._conn._execute(fn, self._conn, *args)  # type: ignore[no-untyped-call]
-        return done
+        call = _Call(fn, (self._conn, *args))
+        settled = self._queue(call)
+        if not call.finished_within(WAIT_ON_THE_SPOT):
+            await self._finish(settled, on_cancel)
+        return call.outcome()
+
+    def _queue(self, call: Callable[[], None]) -> asyncio.Future[None]:
+        """Put `call` on aiosqlite's queue; the future the thread settles once the call has run.
+
+        aiosqlite runs queued calls one at a time, in order. Its Connection._tx queue, and the `_running` and
+        `_connection` checks its own `_execute` makes first, have no public names in 0.21 and 0.22:
+        tests/storage/test_aiosqlite_api.py pins them, and the dependency pins <0.23.
+        """
+        conn = self._conn
+        if not conn._running or conn._connection is None:
+            raise ValueError("Connection closed")
+        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        conn._tx.put_nowait((settled, call))
+        return settled
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -124,7 +148,7 @@ class Database:
             yield
             await self._finish(self._conn.execute("COMMIT"))
         except BaseException:
-            await self._finish(self._on_thread(_rollback_open))
+            await self._on_thread(_rollback_open)
             raise
 
     @staticmethod
@@ -155,7 +179,7 @@ class Database:
         each a thread hand-off that costs far more than an indexed lookup): use `read()` for several.
         """
         async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+            return await self._on_thread(_fetch_all, sql, tuple(params))
 
     async def fetch_one(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
         """The first row of one SELECT (or None), in a single round trip."""
@@ -195,6 +219,44 @@ class Database:
 
 class _Abandoned(Exception):
     """The caller of `run_write` was cancelled before COMMIT."""
+
+
+class _Call(Generic[T]):
+    """A function for the database thread, and its outcome for whoever waits: on the spot or on the loop."""
+
+    __slots__ = ("_args", "_done", "_error", "_fn", "_value")
+
+    def __init__(self, fn: Callable[..., T], args: tuple[object, ...]) -> None:
+        self._fn = fn
+        self._args = args
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def __call__(self) -> None:
+        """On the database thread: run the function and keep what came of it (it never raises to aiosqlite)."""
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # handed to the caller, as aiosqlite would
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def finished_within(self, seconds: float) -> bool:
+        """Wait up to `seconds`, the GIL released, for the call to end; whether it has."""
+        return self._done.wait(seconds)
+
+    def outcome(self) -> T:
+        """The function's result, or its exception raised here; only once the call has ended."""
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._value)
+
+
+def _fetch_all(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> list[aiosqlite.Row]:
+    """On the database thread: the rows of one statement."""
+    rows: list[aiosqlite.Row] = conn._conn.execute(sql, params).fetchall()
+    return rows
 
 
 def _atomically(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T], cancelled: threading.Event) -> T:

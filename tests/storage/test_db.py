@@ -147,3 +147,16 @@ async def test_a_second_cancel_while_begin_waits_orphans_no_transaction(tmp_path
         assert await w.db.execute(insert) == 1
         assert await _committed_users(tmp_path / "bot.sqlite3") == [3]
         assert [s.split()[0] for s in w.trace.statements[-4:]] == ["ROLLBACK", "BEGIN", "INSERT", "COMMIT"]
+
+
+async def test_a_write_slower_than_the_wait_on_the_spot_is_awaited_and_the_loop_runs_meanwhile(tmp_path: Path) -> None:
+    # The loop's thread waits only WAIT_ON_THE_SPOT for a call on the database thread. Here BEGIN IMMEDIATE waits
+    # there for another connection's lock (`_begin_waits` itself needs the loop to turn to see that): the write
+    # is awaited, other coroutines run, and it ends with its commit once the lock is free.
+    async with _begin_waits(tmp_path / "bot.sqlite3", lambda db: db.run_write(_insert_user(2))) as w:
+        others = [asyncio.ensure_future(asyncio.sleep(0, result=n)) for n in range(3)]
+        assert await asyncio.gather(*others) == [0, 1, 2]
+        assert not w.task.done()
+        w.blocker.execute("ROLLBACK")
+        await w.task
+        assert await _committed_users(tmp_path / "bot.sqlite3") == [2]

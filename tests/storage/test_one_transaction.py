@@ -28,18 +28,27 @@ USER = 7
 
 
 class HandOffs:
-    """Counts the functions queued for aiosqlite's thread: every statement, fetch, BEGIN or COMMIT is one."""
+    """Counts the functions queued for aiosqlite's thread: every statement, fetch, BEGIN or COMMIT is one.
+
+    They reach its queue two ways: aiosqlite's own API (Connection._execute) and Database._queue.
+    """
 
     def __init__(self, db: Database) -> None:
         conn = db._conn
-        real: Callable[..., Any] = conn._execute
+        real_execute: Callable[..., Any] = conn._execute
+        real_queue = db._queue
         self.count = 0
 
-        async def counting(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        async def counting_execute(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             self.count += 1
-            return await real(fn, *args, **kwargs)
+            return await real_execute(fn, *args, **kwargs)
 
-        conn._execute = counting  # type: ignore[method-assign]
+        def counting_queue(call: Callable[[], None]) -> asyncio.Future[None]:
+            self.count += 1
+            return real_queue(call)
+
+        conn._execute = counting_execute  # type: ignore[method-assign]
+        db._queue = counting_queue  # type: ignore[method-assign]
 
     def take(self) -> int:
         """The hand-offs since the last call."""
