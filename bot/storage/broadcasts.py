@@ -155,7 +155,7 @@ class BroadcastStore:
                 [(s.user_id,) for s in outcomes if s.outcome is Outcome.BLOCKED],
             )
 
-        await self._db.run_write(work)
+        await self._db.run_write(work, batching=True)
 
     async def totals(self, broadcast_id: int) -> dict[str, int]:
         """Rows of the broadcast by status."""

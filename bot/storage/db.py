@@ -82,19 +82,21 @@ class Database:
 
         await self.run_write(work)
 
-    async def run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run_write(self, work: Callable[[sqlite3.Connection], T], *, batching: bool = False) -> T:
         """Run `work` on the database thread inside BEGIN IMMEDIATE … COMMIT: a whole transaction in one hand-off.
 
         `work` is plain synchronous code given the sqlite3 connection; it must not touch the event loop. An
         error in it (or in BEGIN or COMMIT) rolls the transaction back on the thread and is raised here. A
         caller cancelled before COMMIT has its transaction rolled back; either way the lock
-        is released only once the thread is done with it.
+        is released only once the thread is done with it. A `batching` caller (a group commit) is never
+        waited for on the spot: the loop runs meanwhile, so writers that end then join its next batch.
         """
         cancelled = threading.Event()
         start = time.perf_counter()
+        wait = 0.0 if batching else WAIT_ON_THE_SPOT
         try:
             async with self._lock:
-                return await self._on_thread(_atomically, work, cancelled, on_cancel=cancelled.set)
+                return await self._on_thread(_atomically, work, cancelled, on_cancel=cancelled.set, wait=wait)
         finally:
             self._timed(start)
 
@@ -102,15 +104,21 @@ class Database:
         if self.on_write is not None:
             self.on_write(time.perf_counter() - start)
 
-    async def _on_thread(self, fn: Callable[..., T], *args: object, on_cancel: Callable[[], None] | None = None) -> T:
+    async def _on_thread(
+        self,
+        fn: Callable[..., T],
+        *args: object,
+        on_cancel: Callable[[], None] | None = None,
+        wait: float = WAIT_ON_THE_SPOT,
+    ) -> T:
         """Run `fn(connection, *args)` on the database thread, behind every call queued before it; its result here.
 
-        Waited for on the spot for up to WAIT_ON_THE_SPOT, then awaited. A caller cancelled while it awaits still
+        Waited for on the spot for up to `wait` seconds, then awaited. A caller cancelled while it awaits still
         waits for the call's end (`_finish`, which calls `on_cancel` first), then is told it was cancelled.
         """
         call = _Call(fn, (self._conn, *args))
         settled = self._queue(call)
-        if not call.finished_within(WAIT_ON_THE_SPOT):
+        if not call.finished_within(wait):
             await self._finish(settled, on_cancel)
         return call.outcome()
 

@@ -101,7 +101,7 @@ class GroupDailyStore:
             ended = [s.chat_id for s in outcomes if s.outcome is not Outcome.RELEASED]
             refresh_due(conn, Claims.GROUP, ended, from_ms(now_ms), self._default_zone, max_attempts)
 
-        await self._db.run_write(work)
+        await self._db.run_write(work, batching=True)
 
     async def open_daily_polls(self, chat_id: int) -> list[PollRow]:
         """The group's daily polls not closed yet, oldest first."""

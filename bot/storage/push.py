@@ -344,7 +344,7 @@ class PushStore:
 
     async def settle(self, outcomes: Sequence[Settled], now_ms: int) -> None:
         """Record how several claimed sends ended, and when each user is due next, in one transaction."""
-        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms))
+        await self._db.run_write(lambda conn: _settle(conn, outcomes, now_ms), batching=True)
 
     async def postpone(self, users: Sequence[tuple[int, NextDue]]) -> None:
         """Store a later next look for users not served now (a paused day), if their settings are unchanged."""
