@@ -50,6 +50,7 @@ from bot.telegram.handlers import (
 from bot.telegram.jobs import schedule_push
 from bot.telegram.nudges import schedule_nudges
 from bot.telegram.observe import ObservedApplication
+from bot.telegram.in_flight import CappedRequest
 from bot.telegram.polling import CountedRequest
 from bot.telegram.polls import schedule_groups
 from bot.telegram.profile import publish_profile
@@ -165,6 +166,9 @@ def build_application(
     else:
         # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
         builder = builder.get_updates_request(CountedRequest(HTTPXRequest(connection_pool_size=1), metrics))
+    if request is None:
+        cap = settings.telegram_max_in_flight
+        builder = builder.request(CappedRequest(HTTPXRequest(connection_pool_size=cap), cap))
     app = builder.build()
     register_handlers(app)
     return app

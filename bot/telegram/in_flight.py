@@ -1,0 +1,45 @@
+"""The request every Bot API call but getUpdates goes through: at most TELEGRAM_MAX_IN_FLIGHT calls in flight at once.
+
+httpx's pool (httpcore) walks every connection it keeps at the start and at the end of each request, and asks each
+idle one whether the server closed it (two system calls apiece). Uncapped, a batch of updates handled at once opens
+a connection per call in flight, and every later call pays for all of them: at 100 users answering back to back on
+a loopback Bot API the bot spent most of its time there (docs/benchmarks.md). Calls past the cap wait here, in
+arrival order, after the rate limiter's pacing, so a call held back by Telegram's limits never holds a place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram.request import BaseRequest
+
+
+class CappedRequest(BaseRequest):
+    """Another request, with at most `limit` calls inside it at once; the rest wait their turn."""
+
+    __slots__ = ("_inner", "_places")
+
+    def __init__(self, inner: BaseRequest, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._inner = inner
+        self._places = asyncio.Semaphore(limit)
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The wrapped request's read timeout."""
+        return self._inner.read_timeout
+
+    async def initialize(self) -> None:
+        """Initialise the wrapped request."""
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        """Shut the wrapped request down."""
+        await self._inner.shutdown()
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """The wrapped request's transport, once a place is free."""
+        async with self._places:
+            return await self._inner.do_request(url, *args, **kwargs)
