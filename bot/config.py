@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     # Off only where no Telegram limit applies: a Bot API test double or a benchmark (bench/bench_throughput.py).
     telegram_rate_limits: bool = True
-    # Bot API calls in flight at once (getUpdates aside): Telegram's ~30 messages/s plus the taps' answers at a
-    # 300 ms round trip need ~12; more connections only cost the HTTP pool (bot/telegram/in_flight.py).
+    # Bot API calls in flight at once (getUpdates aside): Telegram's ~30 messages/s plus the taps' answers (~45
+    # calls/s) at a 300 ms round trip need ~14; more connections only cost the HTTP pool (bot/telegram/in_flight.py).
     telegram_max_in_flight: int = Field(default=16, ge=1, le=256)
     database_path: Path = Path("data/bot.sqlite3")
     questions_dir: Path = DEFAULT_QUESTIONS_DIR
