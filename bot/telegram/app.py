@@ -47,10 +47,10 @@ from bot.telegram.handlers import (
     router,
     senders,
 )
+from bot.telegram.in_flight import CappedRequest
 from bot.telegram.jobs import schedule_push
 from bot.telegram.nudges import schedule_nudges
 from bot.telegram.observe import ObservedApplication
-from bot.telegram.in_flight import CappedRequest
 from bot.telegram.polling import CountedRequest
 from bot.telegram.polls import schedule_groups
 from bot.telegram.profile import publish_profile
