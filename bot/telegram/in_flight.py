@@ -14,30 +14,19 @@ from typing import Any
 
 from telegram.request import BaseRequest
 
+from bot.telegram.wrapped_request import WrappedRequest
 
-class CappedRequest(BaseRequest):
+
+class CappedRequest(WrappedRequest):
     """Another request, with at most `limit` calls inside it at once; the rest wait their turn."""
 
-    __slots__ = ("_inner", "_places")
+    __slots__ = ("_places",)
 
     def __init__(self, inner: BaseRequest, limit: int) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        self._inner = inner
+        super().__init__(inner)
         self._places = asyncio.Semaphore(limit)
-
-    @property
-    def read_timeout(self) -> float | None:
-        """The wrapped request's read timeout."""
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        """Initialise the wrapped request."""
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        """Shut the wrapped request down."""
-        await self._inner.shutdown()
 
     async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         """The wrapped request's transport, once a place is free."""

@@ -10,32 +10,20 @@ from typing import Any
 from telegram.request import BaseRequest
 
 from bot.metrics import Metrics
+from bot.telegram.wrapped_request import WrappedRequest
 
 
-class CountedRequest(BaseRequest):
+class CountedRequest(WrappedRequest):
     """Another request, with each answer (`ok`, `flood`, `error`) counted under its Bot API method.
 
     PTB's `post`, which turns a status into an error, is final: the count is taken from the status here.
     """
 
-    __slots__ = ("_inner", "_metrics")
+    __slots__ = ("_metrics",)
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        """The wrapped request's read timeout."""
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        """Initialise the wrapped request."""
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        """Shut the wrapped request down."""
-        await self._inner.shutdown()
 
     async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         """The wrapped request's transport; the answer's status counted as the limiter counts the other calls."""
