@@ -2,9 +2,10 @@
 
 httpx's pool (httpcore) walks every connection it keeps at the start and at the end of each request, and asks each
 idle one whether the server closed it (two system calls apiece). Uncapped, a batch of updates handled at once opens
-a connection per call in flight, and every later call pays for all of them: at 100 users answering back to back on
-a loopback Bot API the bot spent most of its time there (docs/benchmarks.md). Calls past the cap wait here, in
-arrival order, after the rate limiter's pacing, so a call held back by Telegram's limits never holds a place.
+a connection per call in flight, and every later call pays for all of them: with 100 users answering back to back
+on a loopback Bot API that was the largest cost beyond bare PTB's, and some runs collapsed (docs/benchmarks.md).
+Calls past the cap wait here, in arrival order, after the rate limiter's pacing, so a call held back by Telegram's
+limits never holds a place.
 """
 
 from __future__ import annotations
