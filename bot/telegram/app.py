@@ -161,14 +161,14 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request).updater(None)
-    elif webhook:
-        builder = builder.updater(None)
     else:
-        # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
-        builder = builder.get_updates_request(CountedRequest(HTTPXRequest(connection_pool_size=1), metrics))
-    if request is None:
         cap = settings.telegram_max_in_flight
         builder = builder.request(CappedRequest(HTTPXRequest(connection_pool_size=cap), cap))
+        if webhook:
+            builder = builder.updater(None)
+        else:
+            # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
+            builder = builder.get_updates_request(CountedRequest(HTTPXRequest(connection_pool_size=1), metrics))
     app = builder.build()
     register_handlers(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,7 +103,7 @@ async def test_a_bot_calls_through_it_and_the_cap_must_be_positive() -> None:
         CappedRequest(api, 0)
 
 
-def test_the_bot_sends_through_a_request_capped_at_the_setting(tmp_path: Any) -> None:
+def test_the_bot_sends_through_a_request_capped_at_the_setting(tmp_path: Path) -> None:
     settings = Settings(
         telegram_bot_token=TOKEN, database_path=tmp_path / "b.sqlite3", telegram_max_in_flight=5, _env_file=None
     )
