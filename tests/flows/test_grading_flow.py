@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,6 +11,7 @@ import pytest_asyncio
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.services.mock_interview import DebriefPage
 from bot.storage.interviews import InterviewStore
 from bot.telegram.callback import DebriefCb, GradeCb, unpack
 from bot.telegram.observe import metrics_of
@@ -219,7 +221,8 @@ async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback
     assert 1 <= len(follow_ups) <= 2 and len(asked) == 10
     for i, qid in follow_ups:
         assert asked[i - 1] == qid.split("/")[0]
-    graded = [p for p in await services_of(app).mock.debrief_pages_of(await _last_session(settings))]
+    # The grades land in the background, each when its LLM call returns: the interview never waited for them.
+    graded = await _landed(app, await _last_session(settings))
     open_pages = [p for p in graded if p.grade is not None]
     assert len(open_pages) >= 3 and all(p.grade is not None and p.grade.grader == "llm" for p in open_pages)
     # Every open answer went to the LLM, follow-ups graded against their own key points.
@@ -246,6 +249,16 @@ async def test_interview_with_the_llm_asks_follow_ups_and_debriefs_with_feedback
     assert not any("/" in c for c in cards)
     session = graded[0].view.session_id
     assert await services_of(app).reports.question_of(user.user_id, session, position) == qid.split("/")[0]
+
+
+async def _landed(app: Application, session: int) -> list[DebriefPage]:  # type: ignore[type-arg]
+    """The debrief pages once each grade the debrief went out without has landed and been shown."""
+    # The bot watches each such grade (bot/telegram/handlers/interview.py) and edits the debrief when it lands.
+    async with asyncio.timeout(30):
+        await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() == "grade-landed"))
+    pages = await services_of(app).mock.debrief_pages_of(session)
+    assert not services_of(app).mock.grading_positions(pages)
+    return pages
 
 
 async def _last_session(settings: Settings) -> int:
