@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from telegram import Bot, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.error import NetworkError, TimedOut
@@ -17,6 +16,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.telegram.ratelimit import Limiter, Sleep
+from tests.refused import refused
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "FlaskBot", "username": "flask_interview_bot"}
 NOW = 1_767_268_800
@@ -124,7 +124,7 @@ class FakeBotApi(BaseRequest):
             self.on_call(self.calls[-1])
         if self.refused.get(name):
             self.refused[name] -= 1
-            raise NetworkError("httpx.ConnectError: refused") from httpx.ConnectError("refused")
+            raise NetworkError("aiohttp.ClientConnectorError: refused") from refused()
         gate = self.held.get(int(params.get("chat_id") or 0))
         if gate is not None:
             await gate.wait()

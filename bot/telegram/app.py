@@ -19,7 +19,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.domain.bank import load_bank
@@ -29,6 +29,7 @@ from bot.services.push import Sleep
 from bot.services.wiring import build_services
 from bot.storage.db import Database
 from bot.storage.operator import OperatorStore
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.broadcast import cancel_background, resume_broadcasts
 from bot.telegram.concurrency import PerUserUpdateProcessor
 from bot.telegram.errors import on_error
@@ -163,12 +164,12 @@ def build_application(
         builder = builder.request(request).get_updates_request(request).updater(None)
     else:
         cap = settings.telegram_max_in_flight
-        builder = builder.request(CappedRequest(HTTPXRequest(connection_pool_size=cap), cap))
+        builder = builder.request(CappedRequest(AiohttpRequest(cap), cap))
         if webhook:
             builder = builder.updater(None)
         else:
             # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
-            builder = builder.get_updates_request(CountedRequest(HTTPXRequest(connection_pool_size=1), metrics))
+            builder = builder.get_updates_request(CountedRequest(AiohttpRequest(1), metrics))
     app = builder.build()
     register_handlers(app)
     return app

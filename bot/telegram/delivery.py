@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 
-import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
+
+from bot.telegram.aiohttp_request import NOT_SENT
 
 ATTEMPTS = 4
 BASE_DELAY = 0.5
@@ -51,15 +52,13 @@ IDEMPOTENT = frozenset(
 )
 # Start-up waits for these in startup.until_up, with its own backoff and one log line per attempt.
 BRING_UP = frozenset({"getMe", "setWebhook"})
-# httpx failures raised before a byte of the request left: nothing can have arrived.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Descriptions of the 5xx answers that say the request was not taken: 502 and 503.
 _NOT_TAKEN = ("bad gateway", "service unavailable")
 
 
 def may_have_arrived(exc: TelegramError) -> bool:
     """Whether a failed call may still have been carried out by Telegram."""
-    if isinstance(exc.__cause__, _NOT_SENT):
+    if isinstance(exc.__cause__, NOT_SENT):
         return False
     if isinstance(exc, TimedOut):
         return True

@@ -1,12 +1,11 @@
 """The request every Bot API call but getUpdates goes through: at most TELEGRAM_MAX_IN_FLIGHT calls in flight at once.
 
-httpx's pool (httpcore) walks every connection it keeps at the start and at the end of each request, and asks each
-idle one whether the server closed it (two system calls apiece). Uncapped, a batch of updates handled at once opens
-a connection per call in flight, and every later call pays for all of them: with 100 users answering back to back
-on a loopback Bot API that was the largest cost beyond bare PTB's, and some runs collapsed (docs/benchmarks.md).
-Calls past the cap wait here, in arrival order, after the rate limiter's pacing, so a call held back by Telegram's
-limits never holds a place.
-"""
+A batch of updates handled at once would otherwise open a connection per call in flight, and keep them all: on
+httpx, whose pool asks every idle connection at each request whether the server closed it, that was the largest
+cost beyond bare PTB's with 100 users answering back to back (docs/benchmarks.md); on aiohttp
+(bot/telegram/aiohttp_request.py) it is still a connection to Telegram per call. Calls past the cap wait here, in
+arrival order and with no pool timeout, after the rate limiter's pacing, so a call held back by Telegram's limits
+never holds a place."""
 
 from __future__ import annotations
 

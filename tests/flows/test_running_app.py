@@ -11,7 +11,6 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest_asyncio
 from telegram.error import NetworkError
 
@@ -23,6 +22,7 @@ from bot.telegram.services import App, services_of
 from tests.clock import FakeClock
 from tests.fake_bot_api import Call, FakeBotApi, edited_update, tap_update, text_update
 from tests.flows.driver import running_app
+from tests.refused import refused
 
 ANN, BOB = 7001, 7002
 
@@ -135,7 +135,7 @@ async def test_a_failing_job_is_logged_as_that_jobs_failure(running: App) -> Non
             raise RuntimeError("the job broke")
 
         async def offline(context: object) -> None:
-            raise NetworkError("httpx.ConnectError: offline") from httpx.ConnectError("offline")
+            raise NetworkError("aiohttp.ClientConnectorError: offline") from refused()
 
         running.job_queue.run_once(broken, 0, name="broken-job")
         running.job_queue.run_once(offline, 0, name="offline-job")
@@ -145,7 +145,7 @@ async def test_a_failing_job_is_logged_as_that_jobs_failure(running: App) -> Non
 
     said = {r.getMessage(): r for r in lines.records}
     assert said["job broken-job failed"].exc_info is not None  # a bug: its traceback
-    assert said["job offline-job failed: Bot API call failed: httpx.ConnectError: offline"].exc_info is None
+    assert said["job offline-job failed: Bot API call failed: aiohttp.ClientConnectorError: offline"].exc_info is None
 
 
 class _Lines(logging.Handler):

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import httpx
+import aiohttp
 import looptime
 import pytest
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -21,6 +21,7 @@ from telegram.ext import ExtBot
 
 from bot.telegram.ratelimit import BulkStopped, Limiter, bulk_traffic
 from tests.fake_bot_api import FakeBotApi
+from tests.refused import refused
 
 
 def on_looptime(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -211,11 +212,11 @@ async def test_a_send_is_retried_after_a_5xx_only_when_it_surely_did_not_arrive(
 @on_looptime
 async def test_a_connection_never_made_is_retried_for_a_send() -> None:
     limiter, api = Limiter(), Api()
-    refused = NetworkError("httpx.ConnectError: refused")
-    refused.__cause__ = httpx.ConnectError("refused")
-    lost = NetworkError("httpx.RemoteProtocolError: disconnected")
-    lost.__cause__ = httpx.RemoteProtocolError("Server disconnected without sending a response.")
-    api.failures = [refused]
+    never_made = NetworkError("aiohttp.ClientConnectorError: refused")
+    never_made.__cause__ = refused()
+    lost = NetworkError("aiohttp.ServerDisconnectedError: disconnected")
+    lost.__cause__ = aiohttp.ServerDisconnectedError()
+    api.failures = [never_made]
     assert await _request(limiter, api, "sendMessage", 1) is True
     api.failures = [lost]  # the request went out: it may have arrived
     with pytest.raises(NetworkError):

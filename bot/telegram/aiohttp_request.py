@@ -1,0 +1,131 @@
+"""PTB's Bot API transport on aiohttp's client: the request every call of the bot goes through.
+
+PTB ships an httpx transport and documents `BaseRequest` for others (the PTB team's answer to "aiohttp is
+faster" was an aiohttp request in ptbcontrib). httpx's pool (httpcore, over anyio) asks every idle connection it
+keeps whether the server closed it, at the start and at the end of each request: two system calls apiece, and a
+bot that makes calls in parallel keeps many connections. aiohttp's pool learns of a closed connection from the
+event loop instead, and its parser is compiled: per answer the bot spends less CPU here (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiohttp
+import certifi
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+DEFAULT = BaseRequest.DEFAULT_NONE
+# aiohttp failures raised before a byte of the request left: nothing can have arrived (bot/telegram/delivery.py).
+NOT_SENT: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+class AiohttpRequest(BaseRequest):
+    """A pool of at most `pool_size` connections, with PTB's timeouts: each call may pass its own."""
+
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
+
+    def __init__(
+        self,
+        pool_size: int,
+        *,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        # The defaults are HTTPXRequest's, so a call behaves as it did on PTB's own transport.
+        self._pool_size = pool_size
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._media_write = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The read timeout of a call that names none (PTB adds getUpdates' long-poll timeout to it)."""
+        return self._read
+
+    async def initialize(self) -> None:
+        """Open the client session (again, after a shutdown)."""
+        if self._session is None or self._session.closed:
+            # The CAs httpx trusts (certifi's), and HTTPS_PROXY and friends read from the environment as httpx
+            # does: a deployment that worked on PTB's own transport works on this one.
+            tls = ssl.create_default_context(cafile=certifi.where())
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
+                timeout=aiohttp.ClientTimeout(total=None),  # each call gets its own in do_request
+                headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """One HTTP call: its status and body, or TimedOut / NetworkError with aiohttp's error as the cause."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized")
+        files = request_data is not None and request_data.contains_files
+        read = self._read if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        write = (
+            (self._media_write if files else self._write)
+            if write_timeout is BaseRequest.DEFAULT_NONE
+            else write_timeout
+        )
+        connect = self._connect if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
+        pool = self._pool if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=_timeout(read, write, connect, pool)
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            # aiohttp's timeouts are TimeoutErrors: ConnectionTimeoutError (pool or connect), SocketTimeoutError
+            # (read), or a plain one when the whole call ran past its bound.
+            raise TimedOut(f"aiohttp.{type(exc).__name__}: {exc}" if str(exc) else None) from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """The form PTB's httpx transport sends: url-encoded fields, or multipart when a file goes along."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    if not request_data.contains_files:
+        return fields
+    form = aiohttp.FormData(fields)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
+
+
+def _timeout(
+    read: float | None, write: float | None, connect: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    """PTB's four timeouts in aiohttp's terms.
+
+    aiohttp has no write timeout: sending the body is bounded by a total of all four, which never cuts a call
+    short that each phase alone would have let through.
+    """
+    parts = (read, write, connect, pool)
+    total = None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
+    acquire = None if connect is None or pool is None else connect + pool
+    return aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=connect, sock_read=read)
