@@ -9,6 +9,7 @@ event loop instead, and its parser is compiled: per answer the bot spends less C
 
 from __future__ import annotations
 
+import json
 import ssl
 from typing import Any
 
@@ -74,27 +75,24 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | Any | None = DEFAULT,
+        write_timeout: float | Any | None = DEFAULT,
+        connect_timeout: float | Any | None = DEFAULT,
+        pool_timeout: float | Any | None = DEFAULT,
     ) -> tuple[int, bytes]:
         """One HTTP call: its status and body, or TimedOut / NetworkError with aiohttp's error as the cause."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
         files = request_data is not None and request_data.contains_files
-        read = self._read if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        write = (
-            (self._media_write if files else self._write)
-            if write_timeout is BaseRequest.DEFAULT_NONE
-            else write_timeout
+        timeout = _timeout(
+            read=self._read if read_timeout is DEFAULT else read_timeout,
+            write=(self._media_write if files else self._write) if write_timeout is DEFAULT else write_timeout,
+            connect=self._connect if connect_timeout is DEFAULT else connect_timeout,
+            pool=self._pool if pool_timeout is DEFAULT else pool_timeout,
         )
-        connect = self._connect if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
-        pool = self._pool if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        data, headers = _body(request_data)
         try:
-            async with self._session.request(
-                method, url, data=_body(request_data), timeout=_timeout(read, write, connect, pool)
-            ) as response:
+            async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             # aiohttp's timeouts are TimeoutErrors: ConnectionTimeoutError (pool or connect), SocketTimeoutError
@@ -104,21 +102,25 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """The form PTB's httpx transport sends: url-encoded fields, or multipart when a file goes along."""
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The parameters as JSON, which the Bot API takes for every call but uploads; multipart with a file."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     if not request_data.contains_files:
-        return fields
-    form = aiohttp.FormData(fields)
+        # PTB's httpx transport sends a url-encoded form: each value JSON-encoded, then every character quoted.
+        # For a question with its keyboard that took 86 µs against 10 µs for this; the Bot API reads either.
+        return json.dumps(request_data.parameters).encode(), _JSON
+    form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 def _timeout(
-    read: float | None, write: float | None, connect: float | None, pool: float | None
+    *, read: float | None, write: float | None, connect: float | None, pool: float | None
 ) -> aiohttp.ClientTimeout:
     """PTB's four timeouts in aiohttp's terms.
 

@@ -76,13 +76,14 @@ def _data(**values: object) -> RequestData:
     return RequestData([RequestParameter.from_input(k, v) for k, v in values.items()])
 
 
-async def test_fields_go_url_encoded_and_a_file_as_multipart_with_its_name_and_type(
+async def test_fields_go_as_json_and_a_file_as_multipart_with_its_name_and_type(
     server: Server, request_: AiohttpRequest
 ) -> None:
     async def record(request: web.Request) -> web.Response:
-        form = await request.post()
         parts: dict[str, object] = {}
-        for name, value in form.items():
+        if request.content_type == "application/json":
+            parts = await request.json()
+        for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 with value.file:
                     parts[name] = (value.filename, value.content_type, value.file.read())
@@ -92,14 +93,17 @@ async def test_fields_go_url_encoded_and_a_file_as_multipart_with_its_name_and_t
         return web.json_response({"ok": True, "result": True})
 
     server.handler = record
-    status, body = await request_.do_request(f"{server.url}/m", "POST", _data(chat_id=7, text="é <b>"))
+    keyboard = {"inline_keyboard": [[{"text": "A", "callback_data": "a:1:0"}]]}
+    status, body = await request_.do_request(
+        f"{server.url}/m", "POST", _data(chat_id=7, text="é <b>&", reply_markup=keyboard)
+    )
     assert status == 200 and json.loads(body) == {"ok": True, "result": True}
-    assert server.seen[-1] == ("POST", "application/x-www-form-urlencoded", {"chat_id": "7", "text": "é <b>"})
+    assert server.seen[-1] == ("POST", "application/json", {"chat_id": 7, "text": "é <b>&", "reply_markup": keyboard})
     document = InputFile(io.BytesIO(b"a,b\n1,2\n"), filename="results.csv")
-    await request_.do_request(f"{server.url}/m", "POST", _data(chat_id=7, document=document))
+    await request_.do_request(f"{server.url}/m", "POST", _data(chat_id=7, document=document, caption="é"))
     method, kind, parts = server.seen[-1]
-    assert method == "POST" and kind == "multipart/form-data" and parts["chat_id"] == "7"
-    assert parts["document"] == ("results.csv", "text/csv", b"a,b\n1,2\n")
+    assert method == "POST" and kind == "multipart/form-data"
+    assert parts == {"chat_id": "7", "caption": "é", "document": ("results.csv", "text/csv", b"a,b\n1,2\n")}
 
 
 async def test_a_ptb_bot_calls_through_it_and_reads_the_answer(server: Server) -> None:
