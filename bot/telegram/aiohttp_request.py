@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import ssl
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import aiohttp
@@ -26,7 +28,7 @@ NOT_SENT: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError, aioht
 class AiohttpRequest(BaseRequest):
     """A pool of at most `pool_size` connections, with PTB's timeouts: each call may pass its own."""
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session", "_write")
 
     def __init__(
         self,
@@ -46,6 +48,7 @@ class AiohttpRequest(BaseRequest):
         self._pool = pool_timeout
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -55,14 +58,14 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the client session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
-            # The CAs httpx trusts (certifi's), and HTTPS_PROXY and friends read from the environment as httpx
-            # does: a deployment that worked on PTB's own transport works on this one.
+            # The CAs httpx trusts (certifi's), so a deployment that worked on PTB's own transport works on this.
             tls = ssl.create_default_context(cafile=certifi.where())
+            # Not trust_env: with it aiohttp reads ~/.netrc and the proxy variables in a worker thread on every
+            # call, two thread hand-offs each; _proxy reads the variables once per server instead.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
                 timeout=aiohttp.ClientTimeout(total=None),  # each call gets its own in do_request
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -92,7 +95,9 @@ class AiohttpRequest(BaseRequest):
         )
         data, headers = _body(request_data)
         try:
-            async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout, proxy=self._proxy(url)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             # aiohttp's timeouts are TimeoutErrors: ConnectionTimeoutError (pool or connect), SocketTimeoutError
@@ -100,6 +105,16 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut(f"aiohttp.{type(exc).__name__}: {exc}" if str(exc) else None) from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for this server (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), read once."""
+        parts = urllib.parse.urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxies:
+            found = urllib.request.getproxies_environment()
+            spared = parts.hostname is None or bool(urllib.request.proxy_bypass(parts.hostname))
+            self._proxies[key] = None if spared else found.get(parts.scheme) or found.get("all")
+        return self._proxies[key]
 
 
 def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:

@@ -201,3 +201,40 @@ async def test_it_refuses_calls_until_initialized_and_opens_again_after_a_shutdo
     assert (await made.do_request(f"{server.url}/m", "POST"))[0] == 200
     await made.shutdown()
     assert made.read_timeout == 5.0
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+async def test_calls_go_through_the_proxy_the_environment_names_unless_no_proxy_spares_the_server(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+    async def proxy(request: web.Request) -> web.Response:
+        server.seen.append((request.method, request.host, {"path": request.path}))
+        return web.json_response({"ok": True, "result": True})
+
+    server.handler = proxy
+    monkeypatch.setenv("HTTP_PROXY", server.url)  # the loopback server plays the proxy
+    via = AiohttpRequest(1)
+    await via.initialize()
+    try:
+        assert (await via.do_request("http://api.telegram.invalid/bot1:x/getMe", "POST"))[0] == 200
+    finally:
+        await via.shutdown()
+    assert server.seen == [("POST", "api.telegram.invalid", {"path": "/bot1:x/getMe"})]
+    # A proxy where nothing listens, and NO_PROXY sparing the server: the call goes straight to it.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = AiohttpRequest(1)
+    await direct.initialize()
+    try:
+        assert (await direct.do_request(f"{server.url}/bot1:x/getMe", "POST"))[0] == 200
+    finally:
+        await direct.shutdown()
