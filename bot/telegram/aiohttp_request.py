@@ -1,11 +1,10 @@
 """PTB's Bot API transport on aiohttp's client: the request every call of the bot goes through.
 
-PTB ships an httpx transport and documents `BaseRequest` for others (the PTB team's answer to "aiohttp is
-faster" was an aiohttp request in ptbcontrib). httpx's pool (httpcore, over anyio) asks every idle connection it
-keeps whether the server closed it, at the start and at the end of each request: two system calls apiece, and a
-bot that makes calls in parallel keeps many connections. aiohttp's pool learns of a closed connection from the
-event loop instead, and its parser is compiled: per answer the bot spends less CPU here (docs/benchmarks.md).
-"""
+PTB ships an httpx transport and documents `BaseRequest` for others (ptbcontrib holds the PTB team's own aiohttp
+one). Against PTB's, on the throughput bench (docs/benchmarks.md): httpx's pool (httpcore over anyio) asks every
+idle connection at each request whether the server closed it, two system calls apiece, where aiohttp's pool
+hears of a closed connection from the event loop; aiohttp's HTTP parser is compiled; and a call's parameters go
+as one JSON body instead of a url-encoded form."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-DEFAULT = BaseRequest.DEFAULT_NONE
+_DEFAULT = BaseRequest.DEFAULT_NONE
 # aiohttp failures raised before a byte of the request left: nothing can have arrived (bot/telegram/delivery.py).
 NOT_SENT: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -78,20 +77,20 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | Any | None = DEFAULT,
-        write_timeout: float | Any | None = DEFAULT,
-        connect_timeout: float | Any | None = DEFAULT,
-        pool_timeout: float | Any | None = DEFAULT,
+        read_timeout: float | Any | None = _DEFAULT,
+        write_timeout: float | Any | None = _DEFAULT,
+        connect_timeout: float | Any | None = _DEFAULT,
+        pool_timeout: float | Any | None = _DEFAULT,
     ) -> tuple[int, bytes]:
         """One HTTP call: its status and body, or TimedOut / NetworkError with aiohttp's error as the cause."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
         files = request_data is not None and request_data.contains_files
         timeout = _timeout(
-            read=self._read if read_timeout is DEFAULT else read_timeout,
-            write=(self._media_write if files else self._write) if write_timeout is DEFAULT else write_timeout,
-            connect=self._connect if connect_timeout is DEFAULT else connect_timeout,
-            pool=self._pool if pool_timeout is DEFAULT else pool_timeout,
+            read=self._read if read_timeout is _DEFAULT else read_timeout,
+            write=(self._media_write if files else self._write) if write_timeout is _DEFAULT else write_timeout,
+            connect=self._connect if connect_timeout is _DEFAULT else connect_timeout,
+            pool=self._pool if pool_timeout is _DEFAULT else pool_timeout,
         )
         data, headers = _body(request_data)
         try:
