@@ -1,4 +1,4 @@
-"""PTB's Bot API transport on aiohttp's client: the request every call of the bot goes through.
+"""PTB's Bot API transport on aiohttp's client: the request every Bot API call of the bot goes through.
 
 PTB ships an httpx transport and documents `BaseRequest` for others (ptbcontrib holds the PTB team's own aiohttp
 one). Against PTB's, on the throughput bench (docs/benchmarks.md): httpx's pool (httpcore over anyio) asks every
@@ -136,11 +136,9 @@ _JSON = {"Content-Type": "application/json"}
 def _timeout(
     *, read: float | None, write: float | None, connect: float | None, pool: float | None
 ) -> aiohttp.ClientTimeout:
-    """PTB's four timeouts in aiohttp's terms.
-
-    aiohttp has no write timeout: sending the body is bounded by a total of all four, which never cuts a call
-    short that each phase alone would have let through.
-    """
+    """PTB's four timeouts in aiohttp's terms."""
+    # aiohttp has no write timeout: sending the body is bounded by a total of all four, which never cuts a call
+    # short that each phase alone would have let through.
     parts = (read, write, connect, pool)
     total = None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
     acquire = None if connect is None or pool is None else connect + pool

@@ -168,7 +168,7 @@ def build_application(
         if webhook:
             builder = builder.updater(None)
         else:
-            # PTB's own getUpdates request (one connection, HTTP/1.1), counted in /metrics like every other call.
+            # getUpdates gets a request of its own (one connection), counted in /metrics like every other call.
             builder = builder.get_updates_request(CountedRequest(AiohttpRequest(1), metrics))
     app = builder.build()
     register_handlers(app)
