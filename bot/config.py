@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # Off only where no Telegram limit applies: a Bot API test double or a benchmark (bench/bench_throughput.py).
     telegram_rate_limits: bool = True
     # Bot API calls in flight at once (getUpdates aside): Telegram's ~30 messages/s plus the taps' answers (~45
-    # calls/s) at a 300 ms round trip need ~14; more connections only cost the HTTP pool (bot/telegram/in_flight.py).
+    # calls/s) at a 300 ms round trip need ~14; more only open more connections (bot/telegram/in_flight.py).
     telegram_max_in_flight: int = Field(default=16, ge=1, le=256)
     database_path: Path = Path("data/bot.sqlite3")
     questions_dir: Path = DEFAULT_QUESTIONS_DIR
